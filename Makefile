@@ -1,0 +1,64 @@
+# Accord: two commands do everything.
+#   make run    install, migrate, seed the demo, serve web + worker on http://127.0.0.1:8000
+#   make test   lint, types, migration and deploy checks, the suite on SQLite and PostgreSQL
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/accord
+PYTEST_WORKERS ?= auto
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup run serve demo test lint types checks test-sqlite test-postgres clean docs-permissions
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml requirements-dev.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Accord needs Python 3.11 or newer; set PYTHON=python3.11")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements-dev.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $(STAMP)
+
+run: setup
+	$(BIN)/accord migrate --no-input
+	$(BIN)/accord demo
+	$(BIN)/accord serve --port $(PORT)
+
+demo: setup
+	$(BIN)/accord demo
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+types: setup
+	$(BIN)/mypy accord
+
+checks: setup
+	$(BIN)/accord makemigrations --check --dry-run
+	ACCORD_ENV=production SECRET_KEY=check-deploy-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
+	  ALLOWED_HOSTS=accord.example.com $(BIN)/accord check --deploy --fail-level WARNING
+	$(BIN)/python -m accord.orgs.permissions_doc --check docs/permissions.md
+
+test-sqlite: setup
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -q
+
+test-postgres: setup
+	@if $(BIN)/python -m accord.lib.pgcheck "$(PG_TEST_URL)"; then \
+	  DATABASE_URL="$(PG_TEST_URL)" $(BIN)/pytest -n $(PYTEST_WORKERS) -q; \
+	elif [ "$$CI" = "true" ]; then \
+	  echo "PostgreSQL at $(PG_TEST_URL) is not reachable, and CI=true makes it mandatory." >&2; exit 1; \
+	else \
+	  echo "SKIPPED the PostgreSQL run: no server at $(PG_TEST_URL) (set PG_TEST_URL, or CI=true to require it)."; \
+	fi
+
+test: lint types checks test-sqlite test-postgres
+
+docs-permissions: setup
+	$(BIN)/python -m accord.orgs.permissions_doc --write docs/permissions.md
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache

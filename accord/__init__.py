@@ -1,0 +1,1 @@
+"""Accord: sales and marketing alignment."""

@@ -1,0 +1,85 @@
+"""Standing people for every test, after healthchecks' alice, bob and charlie.
+
+* alice owns Acme; bob is a sales member of Acme; carol is Acme's marketing lead.
+* charlie owns Globex, another organisation: he must never see Acme's data.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from accord.accounts.tests.factories import PASSWORD, UserFactory
+from accord.orgs.models import Membership, Organization, Role, TeamKind
+from accord.orgs.tests.factories import OrganizationFactory, team_of
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def alice(db):
+    return UserFactory(email="alice@acme.example", name="Alice Owner")
+
+
+@pytest.fixture
+def acme(alice) -> Organization:
+    return OrganizationFactory(name="Acme", slug="acme", owner=alice)
+
+
+@pytest.fixture
+def bob(acme):
+    user = UserFactory(email="bob@acme.example", name="Bob Seller")
+    Membership.objects.create(
+        organization=acme, user=user, role=Role.MEMBER, team=team_of(acme, TeamKind.SALES)
+    )
+    return user
+
+
+@pytest.fixture
+def carol(acme):
+    user = UserFactory(email="carol@acme.example", name="Carol Marketer")
+    Membership.objects.create(
+        organization=acme,
+        user=user,
+        role=Role.MARKETING_LEAD,
+        team=team_of(acme, TeamKind.MARKETING),
+    )
+    return user
+
+
+@pytest.fixture
+def charlie(db):
+    return UserFactory(email="charlie@globex.example", name="Charlie Outsider")
+
+
+@pytest.fixture
+def globex(charlie) -> Organization:
+    return OrganizationFactory(name="Globex", slug="globex", owner=charlie)
+
+
+def _logged_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def alice_client(alice, acme) -> Client:
+    return _logged_in(alice)
+
+
+@pytest.fixture
+def bob_client(bob) -> Client:
+    return _logged_in(bob)
+
+
+@pytest.fixture
+def charlie_client(charlie, globex) -> Client:
+    return _logged_in(charlie)
+
+
+def membership(user, organization) -> Membership:
+    return Membership.objects.get(user=user, organization=organization)

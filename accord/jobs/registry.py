@@ -1,0 +1,63 @@
+"""Declaring jobs: functions the worker runs, with retries and back-off.
+
+Every job goes through one django-tasks task (``accord.jobs.tasks.run_job``)
+that looks the function up here by name. That keeps retry, back-off and the
+dead-letter queue in one place instead of in every job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    name: str
+    func: Callable[..., Any]
+    max_attempts: int
+    queue: str
+
+
+_REGISTRY: dict[str, JobSpec] = {}
+
+
+def job(
+    *, max_attempts: int | None = None, queue: str = "default"
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register ``func`` as a job. Its arguments must be JSON-serialisable.
+
+    A job must be idempotent or guard its own side effect (see
+    ``accord.mail``): after a crash between the effect and the bookkeeping,
+    it may run again.
+    """
+
+    def register(func: Callable[..., Any]) -> Callable[..., Any]:
+        name = f"{func.__module__}.{func.__qualname__}"
+        _REGISTRY[name] = JobSpec(
+            name=name,
+            func=func,
+            max_attempts=max_attempts or settings.ACCORD_JOB_MAX_ATTEMPTS,
+            queue=queue,
+        )
+        func.job_name = name  # type: ignore[attr-defined]
+        return func
+
+    return register
+
+
+def get_job(name: str) -> JobSpec:
+    """The registered job ``name``; importing job modules registers them."""
+    if name not in _REGISTRY:
+        module = name.rsplit(".", 1)[0]
+        __import__(module)
+    return _REGISTRY[name]
+
+
+def backoff_seconds(attempt: int) -> float:
+    """Seconds to wait before attempt ``attempt + 1``: exponential, capped at 6 h."""
+    base: float = settings.ACCORD_JOB_BACKOFF_SECONDS
+    return float(min(base * (2 ** (attempt - 1)), 6 * 3600))

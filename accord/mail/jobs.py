@@ -1,0 +1,50 @@
+"""The job that hands one email to the mail server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+
+from accord.jobs.registry import job
+from accord.mail.backends import ORG_HEADER
+from accord.mail.models import Delivery
+
+
+@job()
+def send_email(
+    *,
+    to: list[str],
+    subject: str,
+    text: str,
+    html: str = "",
+    headers: dict[str, Any] | None = None,
+    organization_id: int | None = None,
+    key: str | None = None,
+) -> str:
+    """Send one message; with ``key``, send it at most once ever.
+
+    The Delivery row and the SMTP hand-over share a transaction: if the
+    server refuses, the row rolls back and the retry sends; if the row
+    exists, an earlier run already delivered and this one does nothing.
+    """
+    extra = dict(headers or {})
+    if organization_id is not None and settings.EMAIL_CAPTURED:
+        extra[ORG_HEADER] = str(organization_id)
+    message = EmailMultiAlternatives(
+        subject=subject, body=text, to=to, headers=extra, from_email=settings.DEFAULT_FROM_EMAIL
+    )
+    if html:
+        message.attach_alternative(html, "text/html")
+    if key is None:
+        message.send()
+        return "sent"
+    try:
+        with transaction.atomic():
+            Delivery.objects.create(key=key)
+            message.send()
+    except IntegrityError:
+        return "already delivered"
+    return "sent"

@@ -1,0 +1,55 @@
+"""Sending email: always through the job queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.template.loader import render_to_string
+
+from accord.jobs.services import job_enqueue
+from accord.mail.jobs import send_email
+
+
+def email_enqueue(
+    *,
+    to: list[str],
+    subject: str,
+    text: str,
+    html: str = "",
+    headers: dict[str, Any] | None = None,
+    organization_id: int | None = None,
+    key: str | None = None,
+) -> None:
+    """Queue one email. Call inside the transaction that causes it."""
+    job_enqueue(
+        send_email,
+        organization_id=organization_id,
+        to=to,
+        subject=subject,
+        text=text,
+        html=html,
+        headers=headers or {},
+        key=key,
+    )
+
+
+def email_enqueue_template(
+    *,
+    to: list[str],
+    template: str,
+    context: dict[str, Any],
+    organization_id: int | None = None,
+    key: str | None = None,
+) -> None:
+    """Render ``<template>_subject.txt``, ``.txt`` and ``.html`` and queue them."""
+    subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+    text = render_to_string(f"{template}.txt", context)
+    html = render_to_string(f"{template}.html", context)
+    email_enqueue(
+        to=to,
+        subject=subject,
+        text=text,
+        html=html,
+        organization_id=organization_id,
+        key=key,
+    )

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any
+
+from django import forms
+
+from accord.orgs.models import Role
+
+TIME_ZONES = sorted(zoneinfo.available_timezones())
+
+
+class OrganizationCreateForm(forms.Form):
+    name = forms.CharField(max_length=120, label="Company name")
+    slug = forms.SlugField(
+        max_length=50,
+        required=False,
+        label="Address",
+        help_text="Lower-case letters, digits and hyphens; it appears in every URL: /o/<address>/. "
+        "Left empty, it is made from the name.",
+    )
+
+
+class OrganizationSettingsForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    time_zone = forms.ChoiceField(choices=[(z, z) for z in TIME_ZONES])
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(max_length=80, label="Team name")
+
+
+def _team_choices(teams: Any) -> list[tuple[str, str]]:
+    return [("", "Default for the role")] + [(str(t.pk), t.name) for t in teams]
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label="Email address")
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
+    team = forms.ChoiceField(required=False)
+
+    def __init__(self, *args: Any, teams: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].choices = _team_choices(teams)  # type: ignore[attr-defined]
+
+    def team_id(self) -> int | None:
+        value = self.cleaned_data.get("team")
+        return int(value) if value else None
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+    team = forms.ChoiceField(required=False)
+
+    def __init__(self, *args: Any, teams: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].choices = _team_choices(teams)  # type: ignore[attr-defined]
+
+    def team_id(self) -> int | None:
+        value = self.cleaned_data.get("team")
+        return int(value) if value else None
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(max_length=80, help_text="Where the token is used, e.g. 'BI export'.")

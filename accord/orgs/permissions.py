@@ -1,0 +1,94 @@
+"""The permission matrix: which role may do what inside an organisation.
+
+``docs/permissions.md`` is generated from ``MATRIX`` (and a test keeps the two
+equal). Services call ``require`` before they write; templates only use
+``can`` to hide buttons, never to protect anything.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.core.exceptions import PermissionDenied
+
+from accord.orgs.models import Membership, Role
+
+ALL = frozenset(Role.values)
+EDITORS = frozenset({Role.OWNER, Role.ADMIN, Role.SALES_LEAD, Role.MARKETING_LEAD, Role.MEMBER})
+LEADS = frozenset({Role.OWNER, Role.ADMIN, Role.SALES_LEAD, Role.MARKETING_LEAD})
+ADMINS = frozenset({Role.OWNER, Role.ADMIN})
+OWNERS = frozenset({Role.OWNER})
+
+
+class Action(StrEnum):
+    ORG_VIEW = "org.view"
+    ORG_UPDATE = "org.update"
+    TEAM_CREATE = "team.create"
+    MEMBER_INVITE = "member.invite"
+    MEMBER_CHANGE_ROLE = "member.change_role"
+    MEMBER_REMOVE = "member.remove"
+    OWNER_ASSIGN = "owner.assign"
+    INVITATION_REVOKE = "invitation.revoke"
+    TOKEN_CREATE_OWN = "token.create_own"
+    AUDIT_READ = "audit.read"
+    OUTBOX_READ = "outbox.read"
+    JOBS_MANAGE = "jobs.manage"
+
+
+MATRIX: dict[Action, frozenset[str]] = {
+    Action.ORG_VIEW: ALL,
+    Action.ORG_UPDATE: ADMINS,
+    Action.TEAM_CREATE: ADMINS,
+    Action.MEMBER_INVITE: LEADS,
+    Action.MEMBER_CHANGE_ROLE: ADMINS,
+    Action.MEMBER_REMOVE: ADMINS,
+    Action.OWNER_ASSIGN: OWNERS,
+    Action.INVITATION_REVOKE: LEADS,
+    Action.TOKEN_CREATE_OWN: ALL,
+    Action.AUDIT_READ: ADMINS,
+    Action.OUTBOX_READ: ADMINS,
+    Action.JOBS_MANAGE: ADMINS,
+}
+
+DESCRIPTIONS: dict[Action, str] = {
+    Action.ORG_VIEW: "See the organisation, its teams, members and every page",
+    Action.ORG_UPDATE: "Rename the organisation, change its time zone",
+    Action.TEAM_CREATE: "Add a team beside Sales and Marketing",
+    Action.MEMBER_INVITE: "Invite someone by email (leads may not invite owners or admins)",
+    Action.MEMBER_CHANGE_ROLE: "Change a member's role or team",
+    Action.MEMBER_REMOVE: "Remove a member (ends their access and revokes their tokens)",
+    Action.OWNER_ASSIGN: "Make someone an owner, or change or remove an owner",
+    Action.INVITATION_REVOKE: "Revoke a pending invitation",
+    Action.TOKEN_CREATE_OWN: "Create and revoke one's own API tokens (they act with one's role)",
+    Action.AUDIT_READ: "Read the audit log",
+    Action.OUTBOX_READ: "Read captured email in the Outbox",
+    Action.JOBS_MANAGE: "See failed jobs and retry them",
+}
+
+
+def can(membership: Membership | None, action: Action) -> bool:
+    """True when the member's role allows ``action``."""
+    return membership is not None and membership.role in MATRIX[action]
+
+
+def require(membership: Membership, action: Action) -> None:
+    """Raise PermissionDenied (a 403) unless the member's role allows ``action``."""
+    if not can(membership, action):
+        raise PermissionDenied(
+            f"Your role ({membership.get_role_display()}) may not do this: "
+            f"{DESCRIPTIONS[action].lower()}."
+        )
+
+
+def matrix_markdown() -> str:
+    """The matrix as the Markdown table in docs/permissions.md."""
+    roles = list(Role)
+    header = "| Action | " + " | ".join(r.label for r in roles) + " |"
+    rule = "|---|" + "---|" * len(roles)
+    rows = [
+        f"| {DESCRIPTIONS[a]} (`{a.value}`) | "
+        + " | ".join("yes" if r.value in MATRIX[a] else "—" for r in roles)
+        + " |"
+        for a in Action
+    ]
+    return "\n".join([header, rule, *rows]) + "\n"

@@ -1,0 +1,476 @@
+"""Writes for organisations, teams, members, invitations, tokens and the audit log.
+
+Every service that acts for a member takes that ``membership`` (the actor) and
+checks the permission matrix itself; views and API operations only translate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accord.accounts.models import User
+from accord.lib.tokens import hash_token, new_token
+from accord.mail.services import email_enqueue_template
+from accord.orgs.models import (
+    ApiToken,
+    AuditEvent,
+    Invitation,
+    Membership,
+    Organization,
+    Role,
+    Team,
+    TeamKind,
+)
+from accord.orgs.permissions import Action, require
+
+INVITATION_LIFETIME = timedelta(days=14)
+RESERVED_SLUGS = frozenset({"new", "api", "admin", "accounts", "static", "s", "o", "invitations"})
+
+
+# -- audit -----------------------------------------------------------------
+
+
+def audit_record(
+    *,
+    organization: Organization,
+    actor: User | None,
+    action: str,
+    obj: models.Model,
+    changes: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Record that ``actor`` did ``action`` to ``obj``. Call inside the change's transaction."""
+    return AuditEvent.objects.create(
+        organization=organization,
+        actor=actor,
+        actor_label=actor.email if actor else "system",
+        action=action,
+        object_type=obj._meta.model_name or "",
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        changes=changes or {},
+    )
+
+
+# -- organisations ---------------------------------------------------------
+
+
+def _validate_slug(slug: str) -> str:
+    slug = slug.strip().lower()
+    if not slug or slugify(slug) != slug:
+        raise ValidationError(
+            {"slug": "Use lower-case letters, digits and hyphens only, e.g. 'northwind'."}
+        )
+    if slug in RESERVED_SLUGS:
+        raise ValidationError({"slug": f"'{slug}' is reserved; choose another."})
+    if len(slug) > 50:
+        raise ValidationError({"slug": "At most 50 characters."})
+    return slug
+
+
+@transaction.atomic
+def organization_create(
+    *, name: str, owner: User, slug: str | None = None, time_zone: str = "UTC"
+) -> Organization:
+    """Create an organisation with its Sales and Marketing teams; ``owner`` owns it."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Give the organisation a name."})
+    slug = _validate_slug(slug if slug is not None else slugify(name)[:50])
+    if Organization.objects.filter(slug=slug).exists():
+        raise ValidationError({"slug": f"The address '{slug}' is taken; choose another."})
+    try:
+        with transaction.atomic():
+            organization = Organization.objects.create(name=name, slug=slug, time_zone=time_zone)
+    except IntegrityError:
+        raise ValidationError({"slug": f"The address '{slug}' is taken; choose another."}) from None
+    Team.objects.create(organization=organization, name="Sales", kind=TeamKind.SALES)
+    Team.objects.create(organization=organization, name="Marketing", kind=TeamKind.MARKETING)
+    membership = Membership.objects.create(organization=organization, user=owner, role=Role.OWNER)
+    audit_record(
+        organization=organization, actor=owner, action="organization.create", obj=organization
+    )
+    audit_record(
+        organization=organization,
+        actor=owner,
+        action="member.add",
+        obj=membership,
+        changes={"role": Role.OWNER},
+    )
+    return organization
+
+
+@transaction.atomic
+def organization_update(
+    *, membership: Membership, name: str | None = None, time_zone: str | None = None
+) -> Organization:
+    require(membership, Action.ORG_UPDATE)
+    organization = membership.organization
+    changes: dict[str, Any] = {}
+    if name is not None:
+        if not name.strip():
+            raise ValidationError({"name": "The name cannot be empty."})
+        changes["name"] = [organization.name, name.strip()]
+        organization.name = name.strip()
+    if time_zone is not None:
+        import zoneinfo
+
+        if time_zone not in zoneinfo.available_timezones():
+            raise ValidationError({"time_zone": f"Unknown time zone '{time_zone}'."})
+        changes["time_zone"] = [organization.time_zone, time_zone]
+        organization.time_zone = time_zone
+    organization.save()
+    audit_record(
+        organization=organization,
+        actor=membership.user,
+        action="organization.update",
+        obj=organization,
+        changes=changes,
+    )
+    return organization
+
+
+# -- teams -----------------------------------------------------------------
+
+
+@transaction.atomic
+def team_create(*, membership: Membership, name: str) -> Team:
+    require(membership, Action.TEAM_CREATE)
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Give the team a name."})
+    if Team.objects.filter(organization=membership.organization, name__iexact=name).exists():
+        raise ValidationError({"name": f"There is already a team called '{name}'."})
+    team = Team.objects.create(organization=membership.organization, name=name)
+    audit_record(
+        organization=membership.organization, actor=membership.user, action="team.create", obj=team
+    )
+    return team
+
+
+def _team_in_org(organization: Organization, team_id: int | None) -> Team | None:
+    if team_id is None:
+        return None
+    team = Team.objects.filter(organization=organization, pk=team_id).first()
+    if team is None:
+        raise ValidationError({"team": "No such team in this organisation."})
+    return team
+
+
+def _default_team(organization: Organization, role: str) -> Team | None:
+    kind = {Role.SALES_LEAD: TeamKind.SALES, Role.MARKETING_LEAD: TeamKind.MARKETING}.get(
+        Role(role)
+    )
+    return Team.objects.filter(organization=organization, kind=kind).first() if kind else None
+
+
+def _check_role_grant(membership: Membership, role: str) -> None:
+    """Only owners hand out ownership; only admins and owners hand out admin."""
+    if role not in Role.values:
+        raise ValidationError(
+            {"role": f"Unknown role '{role}'. Choose one of: {', '.join(Role.values)}."}
+        )
+    if role == Role.OWNER:
+        require(membership, Action.OWNER_ASSIGN)
+    if role == Role.ADMIN and membership.role not in (Role.OWNER, Role.ADMIN):
+        raise PermissionDenied("Only owners and admins may make someone an admin.")
+
+
+# -- members ---------------------------------------------------------------
+
+
+@transaction.atomic
+def member_add(
+    *,
+    organization: Organization,
+    user: User,
+    role: str,
+    team: Team | None = None,
+    actor: User | None = None,
+) -> Membership:
+    """Add ``user`` directly (CLI and demo); for people, invitations are the way in."""
+    if role not in Role.values:
+        raise ValidationError(
+            {"role": f"Unknown role '{role}'. Choose one of: {', '.join(Role.values)}."}
+        )
+    if team is not None and team.organization_id != organization.pk:
+        raise ValidationError({"team": "No such team in this organisation."})
+    team = team or _default_team(organization, role)
+    membership, created = Membership.objects.update_or_create(
+        organization=organization, user=user, defaults={"role": role, "team": team}
+    )
+    audit_record(
+        organization=organization,
+        actor=actor,
+        action="member.add" if created else "member.update",
+        obj=membership,
+        changes={"role": role, "team": team.name if team else None},
+    )
+    return membership
+
+
+def _owners_left(organization: Organization, excluding: Membership) -> bool:
+    return (
+        Membership.objects.filter(organization=organization, role=Role.OWNER)
+        .exclude(pk=excluding.pk)
+        .exists()
+    )
+
+
+@transaction.atomic
+def member_change_role(
+    *, membership: Membership, target: Membership, role: str, team_id: int | None = None
+) -> Membership:
+    require(membership, Action.MEMBER_CHANGE_ROLE)
+    _check_role_grant(membership, role)
+    if target.role == Role.OWNER:
+        require(membership, Action.OWNER_ASSIGN)
+        if role != Role.OWNER and not _owners_left(membership.organization, target):
+            raise ValidationError({"role": "An organisation needs at least one owner."})
+    team = _team_in_org(membership.organization, team_id) if team_id is not None else target.team
+    changes = {"role": [target.role, role], "team": [target.team_id, team.pk if team else None]}
+    target.role = role
+    target.team = team
+    target.save(update_fields=["role", "team"])
+    audit_record(
+        organization=membership.organization,
+        actor=membership.user,
+        action="member.change_role",
+        obj=target,
+        changes=changes,
+    )
+    return target
+
+
+@transaction.atomic
+def member_remove(*, membership: Membership, target: Membership) -> None:
+    """Remove ``target``: their membership and their API tokens here end at once.
+
+    Membership is checked on every request, so the removed member's open
+    sessions lose this organisation on their very next request, while their
+    sessions in other organisations (a consultant's clients) go on.
+    """
+    require(membership, Action.MEMBER_REMOVE)
+    if target.role == Role.OWNER:
+        require(membership, Action.OWNER_ASSIGN)
+        if not _owners_left(membership.organization, target):
+            raise ValidationError({"member": "An organisation needs at least one owner."})
+    ApiToken.objects.filter(
+        organization=membership.organization, user=target.user, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
+    audit_record(
+        organization=membership.organization,
+        actor=membership.user,
+        action="member.remove",
+        obj=target,
+        changes={"email": target.user.email, "role": target.role},
+    )
+    target.delete()
+
+
+# -- invitations -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuedInvitation:
+    invitation: Invitation
+    token: str  # shown only here and in the email
+
+    @property
+    def url(self) -> str:
+        return f"{settings.SITE_URL}/invitations/{self.token}/"
+
+
+@transaction.atomic
+def invitation_create(
+    *, membership: Membership, email: str, role: str, team_id: int | None = None
+) -> IssuedInvitation:
+    """Invite ``email`` with ``role``; the email with the link is queued."""
+    require(membership, Action.MEMBER_INVITE)
+    _check_role_grant(membership, role)
+    email = User.objects.normalize_email(email.strip()).lower()
+    if not email or "@" not in email:
+        raise ValidationError({"email": "Enter a valid email address."})
+    organization = membership.organization
+    if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
+        raise ValidationError({"email": f"{email} is already a member."})
+    if Invitation.objects.filter(
+        organization=organization,
+        email=email,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    ).exists():
+        raise ValidationError({"email": f"{email} already has a pending invitation."})
+    # An expired pending one would block the unique constraint: close it.
+    Invitation.objects.filter(
+        organization=organization,
+        email=email,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+    ).update(revoked_at=timezone.now())
+    team = _team_in_org(organization, team_id) or _default_team(organization, role)
+    token = new_token()
+    invitation = Invitation.objects.create(
+        organization=organization,
+        email=email,
+        role=role,
+        team=team,
+        token_hash=hash_token(token),
+        invited_by=membership.user,
+        expires_at=timezone.now() + INVITATION_LIFETIME,
+    )
+    issued = IssuedInvitation(invitation=invitation, token=token)
+    email_enqueue_template(
+        to=[email],
+        template="orgs/email/invitation",
+        context={"invitation": invitation, "url": issued.url, "inviter": membership.user},
+        organization_id=organization.pk,
+        key=f"invitation:{invitation.pk}",
+    )
+    audit_record(
+        organization=organization,
+        actor=membership.user,
+        action="invitation.create",
+        obj=invitation,
+        changes={"email": email, "role": role, "team": team.name if team else None},
+    )
+    return issued
+
+
+def invitation_by_token(token: str) -> Invitation | None:
+    """The invitation behind a link, whatever its state; None if unknown."""
+    return (
+        Invitation.objects.select_related("organization", "team", "invited_by")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, user: User) -> Membership:
+    """Join the organisation of a pending invitation as ``user``."""
+    invitation = Invitation.objects.select_for_update().filter(token_hash=hash_token(token)).first()
+    if invitation is None:
+        raise ValidationError({"token": "This invitation link is not valid."})
+    if invitation.status != "pending":
+        raise ValidationError({"token": f"This invitation is {invitation.status}."})
+    organization = invitation.organization
+    membership = Membership.objects.filter(organization=organization, user=user).first()
+    if membership is None:
+        membership = Membership.objects.create(
+            organization=organization, user=user, role=invitation.role, team=invitation.team
+        )
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    audit_record(
+        organization=organization,
+        actor=user,
+        action="invitation.accept",
+        obj=invitation,
+        changes={"role": invitation.role},
+    )
+    return membership
+
+
+@transaction.atomic
+def invitation_revoke(*, membership: Membership, invitation: Invitation) -> None:
+    require(membership, Action.INVITATION_REVOKE)
+    if invitation.organization_id != membership.organization_id:
+        raise PermissionDenied("Not this organisation's invitation.")
+    if invitation.status != "pending":
+        raise ValidationError({"invitation": f"This invitation is already {invitation.status}."})
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    audit_record(
+        organization=membership.organization,
+        actor=membership.user,
+        action="invitation.revoke",
+        obj=invitation,
+    )
+
+
+# -- API tokens ------------------------------------------------------------
+
+
+TOKEN_PREFIX = "acc_"
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    secret: str  # shown once
+
+
+@transaction.atomic
+def api_token_create(*, membership: Membership, name: str) -> IssuedToken:
+    """A personal token for the member in this organisation; the secret is shown once."""
+    require(membership, Action.TOKEN_CREATE_OWN)
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Name the token after where it is used, e.g. 'CI export'."})
+    if len(name) > 80:
+        raise ValidationError({"name": "At most 80 characters."})
+    secret = new_token(TOKEN_PREFIX)
+    token = ApiToken.objects.create(
+        organization=membership.organization,
+        user=membership.user,
+        name=name,
+        token_hash=hash_token(secret),
+        prefix=secret[: len(TOKEN_PREFIX) + 4],
+    )
+    audit_record(
+        organization=membership.organization,
+        actor=membership.user,
+        action="token.create",
+        obj=token,
+    )
+    return IssuedToken(token=token, secret=secret)
+
+
+@transaction.atomic
+def api_token_revoke(*, membership: Membership, token: ApiToken) -> None:
+    if token.user_id != membership.user_id or token.organization_id != membership.organization_id:
+        raise PermissionDenied("You can only revoke your own tokens.")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(
+            organization=membership.organization,
+            actor=membership.user,
+            action="token.revoke",
+            obj=token,
+        )
+
+
+def api_token_authenticate(secret: str) -> Membership | None:
+    """The membership a bearer token acts as, or None. Revoked or orphaned: None."""
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("organization", "user")
+        .filter(token_hash=hash_token(secret), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    membership = (
+        Membership.objects.select_related("organization", "team", "user")
+        .filter(organization=token.organization, user=token.user)
+        .first()
+    )
+    if membership is None:
+        return None
+    now = timezone.now()
+    # Write at most once a minute: a busy token must not write on every call.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return membership

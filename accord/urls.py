@@ -1,0 +1,13 @@
+from django.urls import include, path
+
+from accord.api import api
+from accord.orgs import views as org_views
+
+urlpatterns = [
+    path("", org_views.home, name="home"),
+    path("accounts/", include("allauth.urls")),
+    path("new/", org_views.org_create, name="org_create"),
+    path("invitations/<str:token>/", org_views.invitation_accept, name="invitation_accept"),
+    path("o/<slug:org_slug>/", include("accord.orgs.urls")),
+    path("api/v1/", api.urls),
+]
