@@ -83,3 +83,47 @@ def charlie_client(charlie, globex) -> Client:
 
 def membership(user, organization) -> Membership:
     return Membership.objects.get(user=user, organization=organization)
+
+
+class SmtpSink:
+    """A real SMTP server on loopback (aiosmtpd) that keeps what it receives."""
+
+    def __init__(self) -> None:
+        import socket
+
+        from aiosmtpd.controller import Controller
+
+        self.messages: list = []
+        sink = self
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):  # noqa: N802
+                from email import message_from_bytes, policy
+
+                sink.messages.append(
+                    (envelope, message_from_bytes(envelope.content, policy=policy.default))
+                )
+                return "250 OK"
+
+        # Controller(port=0) cannot report the port it got: pick a free one.
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+
+@pytest.fixture
+def smtp(settings):
+    """Send every email through a real SMTP server on 127.0.0.1; read ``smtp.messages``."""
+    sink = SmtpSink()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = sink.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_CAPTURED = False
+    yield sink
+    sink.stop()

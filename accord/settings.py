@@ -12,6 +12,7 @@ Every variable is listed in README.md. Two modes:
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -152,7 +153,8 @@ def _databases() -> dict[str, Any]:
         }
         # A file, not memory: tests start real worker and server processes
         # that must see the same database.
-        config["TEST"] = {"NAME": str(VAR_DIR / "test-accord.sqlite3")}
+        # Named per process so that concurrent test runs never share a file.
+        config["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
     return {"default": config}
 
 
