@@ -97,7 +97,7 @@ class SmtpSink:
         sink = self
 
         class Handler:
-            async def handle_DATA(self, server, session, envelope):  # noqa: N802
+            async def handle_DATA(self, server, session, envelope):
                 from email import message_from_bytes, policy
 
                 sink.messages.append(
