@@ -23,9 +23,9 @@ $(STAMP): pyproject.toml requirements-dev.lock
 	touch $(STAMP)
 
 run: setup
-	$(BIN)/accord migrate --no-input
-	$(BIN)/accord demo
-	$(BIN)/accord serve --port $(PORT)
+	@$(BIN)/accord migrate --no-input --verbosity 0 && echo "Database ready."
+	@SITE_URL=http://127.0.0.1:$(PORT) $(BIN)/accord demo
+	@SITE_URL=http://127.0.0.1:$(PORT) $(BIN)/accord serve --port $(PORT) --no-migrate
 
 demo: setup
 	$(BIN)/accord demo

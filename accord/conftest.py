@@ -14,6 +14,17 @@ from accord.orgs.models import Membership, Organization, Role, TeamKind
 from accord.orgs.tests.factories import OrganizationFactory, team_of
 
 
+@pytest.fixture(autouse=True)
+def captured_email(settings):
+    """Email is captured into the Outbox, as on an instance without EMAIL_URL.
+
+    (Django's test runner would otherwise swap in its in-memory backend.)
+    ``smtp`` below switches a test to a real SMTP server instead.
+    """
+    settings.EMAIL_BACKEND = "accord.mail.backends.CapturingBackend"
+    settings.EMAIL_CAPTURED = True
+
+
 @pytest.fixture
 def password() -> str:
     return PASSWORD

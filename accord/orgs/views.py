@@ -7,10 +7,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
 from accord.lib.forms import add_service_errors
 from accord.orgs import selectors, services
@@ -118,10 +117,11 @@ def members(request: HttpRequest, membership: Membership) -> HttpResponse:
     )
 
 
-@require_POST
 @org_view(Action.MEMBER_CHANGE_ROLE)
 def member_change_role(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     target = selectors.get_scoped(membership, Membership.objects.select_related("user"), pk=pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     form = MemberRoleForm(request.POST, teams=selectors.teams(membership))
     if form.is_valid():
         try:
@@ -157,10 +157,11 @@ def member_remove(request: HttpRequest, membership: Membership, pk: int) -> Http
     return render(request, "orgs/member_remove.html", {"target": target})
 
 
-@require_POST
 @org_view(Action.INVITATION_REVOKE)
 def invitation_revoke(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     invitation = selectors.get_scoped(membership, Invitation.objects.all(), pk=pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     try:
         services.invitation_revoke(membership=membership, invitation=invitation)
     except ValidationError as error:
@@ -209,10 +210,11 @@ def api_tokens(request: HttpRequest, membership: Membership) -> HttpResponse:
     )
 
 
-@require_POST
 @org_view()
 def api_token_revoke(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     token = selectors.get_scoped(membership, ApiToken.objects.filter(user=membership.user), pk=pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     services.api_token_revoke(membership=membership, token=token)
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("org_tokens", org_slug=membership.organization.slug)
