@@ -30,6 +30,11 @@ run: setup
 demo: setup
 	$(BIN)/accord demo
 
+# Test-only front-end packages (axe-core for the accessibility checks).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -43,10 +48,10 @@ checks: setup
 	  ALLOWED_HOSTS=accord.example.com $(BIN)/accord check --deploy --fail-level WARNING
 	$(BIN)/python -m accord.orgs.permissions_doc --check docs/permissions.md
 
-test-sqlite: setup
+test-sqlite: setup node_modules/.installed
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -q
 
-test-postgres: setup
+test-postgres: setup node_modules/.installed
 	@if $(BIN)/python -m accord.lib.pgcheck "$(PG_TEST_URL)"; then \
 	  DATABASE_URL="$(PG_TEST_URL)" $(BIN)/pytest -n $(PYTEST_WORKERS) -q; \
 	elif [ "$$CI" = "true" ]; then \
