@@ -1,11 +1,13 @@
 """The demo organisation, Northwind. Idempotent: a second run changes nothing.
 
-Later capabilities add their own data by appending a seeder to ``SEEDERS``:
-a function ``seed(organization, people)`` that checks before it creates.
+Each app adds its own data in ``accord/<app>/demo.py``, a function
+``seed(organization, people)`` that checks before it creates; ``SEEDERS``
+lists them in the order they run (later ones may use earlier ones' data).
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -60,7 +62,27 @@ PEOPLE = [
 ]
 
 Seeder = Callable[[Organization, dict[str, Membership]], None]
-SEEDERS: list[Seeder] = []
+SEEDERS = [
+    "accord.goals.demo",
+    "accord.pipeline.demo",
+    "accord.feedback.demo",
+    "accord.meetings.demo",
+    "accord.pulse.demo",
+    "accord.insights.demo",
+]
+
+
+def _seeders() -> list[Seeder]:
+    found: list[Seeder] = []
+    for module_name in SEEDERS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name != module_name:
+                raise
+            continue  # that app has no demo data yet
+        found.append(module.seed)
+    return found
 
 
 @transaction.atomic
@@ -91,6 +113,6 @@ def seed_demo() -> Organization:
                 actor=owner,
             )
         people[person.email] = membership
-    for seed in SEEDERS:
+    for seed in _seeders():
         seed(organization, people)
     return organization
