@@ -1,0 +1,148 @@
+"""Business-hours arithmetic on a calendar with a time zone and holidays.
+
+Pure functions, no Django: the lead hand-off SLA ("first touch within N
+business hours, decide within M business days") is computed with these.
+
+Conventions, stated once:
+
+* Times going in must be time-zone aware; they are read in the calendar's
+  zone. Results are aware datetimes in the calendar's zone.
+* A business day is a weekday in ``calendar.weekdays`` that is not a holiday;
+  its business hours run from ``day_start`` to ``day_end`` local time.
+* A moment outside business hours counts from the next business opening:
+  a lead arriving on Saturday at 10:00 has its clock start on Monday at 09:00.
+* ``M business days`` means ``M x hours-per-day`` business hours, so a lead
+  that arrives at 15:00 on Monday with M=1 is due at 15:00 on Tuesday.
+* Daylight-saving changes are honoured: the opening hours are wall-clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+WEEKDAYS = frozenset({0, 1, 2, 3, 4})
+# A search for the next business day gives up after this long: a calendar
+# whose every day is a holiday is a configuration error, not an endless loop.
+_MAX_SCAN_DAYS = 3660
+
+
+@dataclass(frozen=True)
+class BusinessCalendar:
+    """Opening hours of an organisation: zone, weekdays, daily hours, holidays."""
+
+    time_zone: str = "UTC"
+    day_start: time = time(9, 0)
+    day_end: time = time(17, 0)
+    weekdays: frozenset[int] = WEEKDAYS
+    holidays: frozenset[date] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        if self.day_end <= self.day_start:
+            raise ValueError("The business day must end after it starts.")
+        if not self.weekdays:
+            raise ValueError("At least one weekday must be a business day.")
+        ZoneInfo(self.time_zone)  # raises for an unknown zone
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    @property
+    def hours_per_day(self) -> float:
+        start = datetime.combine(date(2000, 1, 3), self.day_start)
+        end = datetime.combine(date(2000, 1, 3), self.day_end)
+        return (end - start).total_seconds() / 3600
+
+    def is_business_day(self, day: date) -> bool:
+        return day.weekday() in self.weekdays and day not in self.holidays
+
+    def opening(self, day: date) -> datetime:
+        return datetime.combine(day, self.day_start, tzinfo=self.zone)
+
+    def closing(self, day: date) -> datetime:
+        return datetime.combine(day, self.day_end, tzinfo=self.zone)
+
+
+def calendar_from(
+    *,
+    time_zone: str,
+    holidays: Iterable[date | str] = (),
+    day_start: time = time(9, 0),
+    day_end: time = time(17, 0),
+) -> BusinessCalendar:
+    """A calendar from settings as stored (holidays may be ISO date strings)."""
+    days = frozenset(d if isinstance(d, date) else date.fromisoformat(d) for d in holidays)
+    return BusinessCalendar(
+        time_zone=time_zone, day_start=day_start, day_end=day_end, holidays=days
+    )
+
+
+def _require_aware(moment: datetime) -> None:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("A time-zone aware datetime is required.")
+
+
+def next_business_day(calendar: BusinessCalendar, day: date) -> date:
+    """``day`` itself if it is a business day, else the next one."""
+    for _ in range(_MAX_SCAN_DAYS):
+        if calendar.is_business_day(day):
+            return day
+        day += timedelta(days=1)
+    raise ValueError("The calendar has no business day in ten years.")
+
+
+def clock_start(calendar: BusinessCalendar, moment: datetime) -> datetime:
+    """The first business moment at or after ``moment``."""
+    _require_aware(moment)
+    local = moment.astimezone(calendar.zone)
+    day = local.date()
+    if calendar.is_business_day(day):
+        if local < calendar.opening(day):
+            return calendar.opening(day)
+        if local < calendar.closing(day):
+            return local
+    return calendar.opening(next_business_day(calendar, day + timedelta(days=1)))
+
+
+def add_business_hours(calendar: BusinessCalendar, start: datetime, hours: float) -> datetime:
+    """The moment ``hours`` business hours after ``start``."""
+    if hours < 0:
+        raise ValueError("Hours must not be negative.")
+    current = clock_start(calendar, start)
+    remaining = timedelta(hours=hours)
+    for _ in range(_MAX_SCAN_DAYS):
+        closing = calendar.closing(current.date())
+        left_today = closing - current
+        if remaining <= left_today:
+            return current + remaining
+        remaining -= left_today
+        current = calendar.opening(next_business_day(calendar, current.date() + timedelta(days=1)))
+    raise ValueError("The deadline is more than ten years away.")
+
+
+def add_business_days(calendar: BusinessCalendar, start: datetime, days: float) -> datetime:
+    """The moment ``days`` business days after ``start`` (days x hours per day)."""
+    return add_business_hours(calendar, start, days * calendar.hours_per_day)
+
+
+def business_hours_between(calendar: BusinessCalendar, start: datetime, end: datetime) -> float:
+    """Business hours from ``start`` to ``end``; 0 when ``end`` is not after ``start``."""
+    _require_aware(end)
+    current = clock_start(calendar, start)
+    end_local = end.astimezone(calendar.zone)
+    if end_local <= current:
+        return 0.0
+    total = timedelta()
+    day = current.date()
+    # Whole days in between are added per day; the loop is bounded by the span.
+    while day <= end_local.date():
+        if calendar.is_business_day(day):
+            opening = max(calendar.opening(day), current)
+            closing = min(calendar.closing(day), end_local)
+            if closing > opening:
+                total += closing - opening
+        day += timedelta(days=1)
+    return total.total_seconds() / 3600
