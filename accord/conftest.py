@@ -138,3 +138,13 @@ def smtp(settings):
     settings.EMAIL_CAPTURED = False
     yield sink
     sink.stop()
+
+
+def pytest_unconfigure(config):
+    """Remove this process's test database files, WAL and shared-memory included."""
+    import os
+
+    from django.conf import settings
+
+    for leftover in settings.VAR_DIR.glob(f"test-{os.getpid()}.sqlite3*"):
+        leftover.unlink(missing_ok=True)

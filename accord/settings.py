@@ -181,6 +181,7 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Accord] "
+ACCOUNT_ADAPTER = "accord.accounts.adapter.AccountAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = True
@@ -218,7 +219,7 @@ else:
         }
     }
 
-# Email: EMAIL_URL (smtp://user:pass@host:587, submission://…, smtp+ssl://…)
+# Email: EMAIL_URL (smtp://user:pass@host:25, smtp+tls://…:587, smtp+ssl://…:465)
 # sends for real; without it every message is captured into the Outbox.
 _EMAIL_URL = env.str("EMAIL_URL", default="")
 if _EMAIL_URL:
@@ -249,6 +250,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+# accord/ itself is not an app: its stylesheet, script and icons live here.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
