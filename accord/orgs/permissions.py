@@ -33,6 +33,11 @@ class Action(StrEnum):
     AUDIT_READ = "audit.read"
     OUTBOX_READ = "outbox.read"
     JOBS_MANAGE = "jobs.manage"
+    PIPELINE_IMPORT = "pipeline.import"
+    LEAD_DECIDE = "lead.decide"
+    AGREEMENT_PROPOSE = "agreement.propose"
+    AGREEMENT_AGREE = "agreement.agree"
+    CRM_CONNECT = "crm.connect"
 
 
 MATRIX: dict[Action, frozenset[str]] = {
@@ -48,6 +53,11 @@ MATRIX: dict[Action, frozenset[str]] = {
     Action.AUDIT_READ: ADMINS,
     Action.OUTBOX_READ: ADMINS,
     Action.JOBS_MANAGE: ADMINS,
+    Action.PIPELINE_IMPORT: LEADS,
+    Action.LEAD_DECIDE: EDITORS,
+    Action.AGREEMENT_PROPOSE: LEADS,
+    Action.AGREEMENT_AGREE: LEADS,
+    Action.CRM_CONNECT: ADMINS,
 }
 
 DESCRIPTIONS: dict[Action, str] = {
@@ -63,6 +73,11 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.AUDIT_READ: "Read the audit log",
     Action.OUTBOX_READ: "Read captured email in the Outbox",
     Action.JOBS_MANAGE: "See failed jobs and retry them",
+    Action.PIPELINE_IMPORT: "Import leads, contacts, accounts and opportunities from CSV",
+    Action.LEAD_DECIDE: "Accept or reject an MQL, log a first touch",
+    Action.AGREEMENT_PROPOSE: "Propose a new version of the lead hand-off agreement",
+    Action.AGREEMENT_AGREE: "Agree to the lead hand-off agreement for one's own team",
+    Action.CRM_CONNECT: "Connect HubSpot or Salesforce and start a sync",
 }
 
 

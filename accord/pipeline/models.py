@@ -1,1 +1,455 @@
-"""Models of this app arrive with its issue; the app exists so pages and URLs are in place."""
+"""The pipeline: accounts, contacts, leads, opportunities, campaigns, and the
+lead hand-off agreement between marketing and sales.
+
+Every CRM record keeps the id it has in its source system (``source_system``,
+``source_id``), unique per organisation, so imports and syncs are upserts: the
+same file or the same sync page twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accord.orgs.models import Membership, Organization
+
+
+class SourceSystem(models.TextChoices):
+    HUBSPOT = "hubspot", "HubSpot"
+    SALESFORCE = "salesforce", "Salesforce"
+    CSV = "csv", "CSV file"
+    ACCORD = "accord", "Accord"
+
+
+class Stage(models.TextChoices):
+    """A lead's lifecycle stage, in funnel order (rejected sits beside accepted)."""
+
+    LEAD = "lead", "Lead"
+    MQL = "mql", "MQL"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+    SQL = "sql", "SQL"
+    OPPORTUNITY = "opportunity", "Opportunity"
+    CUSTOMER = "customer", "Customer"
+
+
+class RejectionReason(models.TextChoices):
+    NOT_ICP = "not_icp", "Not our customer profile"
+    BAD_DATA = "bad_data", "Bad contact data"
+    NO_BUDGET = "no_budget", "No budget or authority"
+    DUPLICATE = "duplicate", "Duplicate"
+    IN_PIPELINE = "in_pipeline", "Already in pipeline"
+    STUDENT_COMPETITOR = "student_competitor", "Student or competitor"
+    OTHER = "other", "Other"
+
+
+class OpportunityStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    WON = "won", "Won"
+    LOST = "lost", "Lost"
+
+
+def _source_unique(name: str) -> models.UniqueConstraint:
+    return models.UniqueConstraint(fields=["organization", "source_system", "source_id"], name=name)
+
+
+class Campaign(models.Model):
+    """A marketing campaign that leads and opportunities are attributed to."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    source_system = models.CharField(max_length=20, choices=SourceSystem.choices)
+    source_id = models.CharField(max_length=120)
+    name = models.CharField(max_length=200)
+    channel = models.CharField(max_length=80, blank=True)
+    started_on = models.DateField(null=True, blank=True)
+    cost = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [_source_unique("campaign_unique_source")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Account(models.Model):
+    """A company: a prospect or a customer."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    source_system = models.CharField(max_length=20, choices=SourceSystem.choices)
+    source_id = models.CharField(max_length=120)
+    name = models.CharField(max_length=200)
+    domain = models.CharField(max_length=200, blank=True)
+    industry = models.CharField(max_length=120, blank=True)
+    region = models.CharField(max_length=120, blank=True)
+    owner = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [_source_unique("account_unique_source")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(models.Model):
+    """A person at an account: a survey recipient, a buyer, a champion."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    source_system = models.CharField(max_length=20, choices=SourceSystem.choices)
+    source_id = models.CharField(max_length=120)
+    email = models.CharField(max_length=254, blank=True)
+    name = models.CharField(max_length=200, blank=True)
+    company = models.CharField(max_length=200, blank=True)
+    account = models.ForeignKey(
+        Account, on_delete=models.SET_NULL, null=True, blank=True, related_name="contacts"
+    )
+    language = models.CharField(max_length=10, blank=True)
+    owner = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    attributes = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["name", "email"]
+        constraints = [_source_unique("contact_unique_source")]
+        indexes = [models.Index(fields=["organization", "email"], name="contact_org_email")]
+
+    def __str__(self) -> str:
+        return self.name or self.email
+
+
+class Lead(models.Model):
+    """A lead and the date it reached each lifecycle stage.
+
+    ``stage`` is the furthest stage reached; the ``*_at`` dates say when each
+    was reached. ``mql_month`` ("YYYY-MM", in UTC) is the cohort a lead
+    belongs to in the funnel, stored so the funnel groups without date
+    functions. ``first_touch_hours`` and ``decision_hours`` are business hours
+    from MQL to first touch and to accept/reject on the organisation's
+    calendar, filled in by ``services.lead_sla_refresh``.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    source_system = models.CharField(max_length=20, choices=SourceSystem.choices)
+    source_id = models.CharField(max_length=120)
+    email = models.CharField(max_length=254, blank=True)
+    name = models.CharField(max_length=200, blank=True)
+    company = models.CharField(max_length=200, blank=True)
+    source = models.CharField(max_length=120, blank=True)
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="leads"
+    )
+    owner = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.LEAD)
+    lead_at = models.DateTimeField(null=True, blank=True)
+    mql_at = models.DateTimeField(null=True, blank=True)
+    mql_month = models.CharField(max_length=7, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    rejected_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.CharField(max_length=30, choices=RejectionReason.choices, blank=True)
+    rejection_text = models.CharField(max_length=500, blank=True)
+    sql_at = models.DateTimeField(null=True, blank=True)
+    opportunity_at = models.DateTimeField(null=True, blank=True)
+    customer_at = models.DateTimeField(null=True, blank=True)
+    first_touch_at = models.DateTimeField(null=True, blank=True)
+    first_touch_hours = models.FloatField(null=True, blank=True)
+    decision_hours = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-mql_at", "-id"]
+        constraints = [_source_unique("lead_unique_source")]
+        indexes = [
+            # The funnel and the compliance report group MQLs by cohort month.
+            models.Index(fields=["organization", "mql_month", "source"], name="lead_org_cohort"),
+            models.Index(fields=["organization", "mql_month", "campaign"], name="lead_org_cmp"),
+            # The triage queue: undecided MQLs, oldest first.
+            models.Index(
+                fields=["organization", "mql_at"],
+                name="lead_org_undecided",
+                condition=Q(
+                    mql_at__isnull=False, accepted_at__isnull=True, rejected_at__isnull=True
+                ),
+            ),
+            models.Index(fields=["organization", "email"], name="lead_org_email"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.email or self.source_id
+
+    @property
+    def decided(self) -> bool:
+        return self.accepted_at is not None or self.rejected_at is not None
+
+
+class Opportunity(models.Model):
+    """A deal: amount, stage, dates, outcome, and the campaigns behind it."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    source_system = models.CharField(max_length=20, choices=SourceSystem.choices)
+    source_id = models.CharField(max_length=120)
+    name = models.CharField(max_length=200)
+    account = models.ForeignKey(
+        Account, on_delete=models.SET_NULL, null=True, blank=True, related_name="opportunities"
+    )
+    lead = models.ForeignKey(
+        Lead, on_delete=models.SET_NULL, null=True, blank=True, related_name="opportunities"
+    )
+    amount = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    currency = models.CharField(max_length=3, default="USD")
+    stage = models.CharField(max_length=80, blank=True)
+    status = models.CharField(
+        max_length=10, choices=OpportunityStatus.choices, default=OpportunityStatus.OPEN
+    )
+    created_on = models.DateField(null=True, blank=True)
+    close_date = models.DateField(null=True, blank=True)
+    source = models.CharField(max_length=120, blank=True)
+    # Marketing-sourced: the primary campaign created it. Influenced: any
+    # campaign in ``influencing`` touched it.
+    primary_campaign = models.ForeignKey(
+        Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    influencing: models.ManyToManyField[Campaign, OpportunityTouch] = models.ManyToManyField(
+        Campaign, through="OpportunityTouch", related_name="influenced", blank=True
+    )
+    owner = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_on", "-id"]
+        constraints = [_source_unique("opportunity_unique_source")]
+        indexes = [models.Index(fields=["organization", "created_on"], name="opp_org_created")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OpportunityTouch(models.Model):
+    """A campaign that touched an opportunity, and when (for attribution)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="touches")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    touched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["touched_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["opportunity", "campaign"], name="opportunity_touch_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} → {self.opportunity}"
+
+
+class AgreementStatus(models.TextChoices):
+    PROPOSED = "proposed", "Awaiting agreement"
+    ACTIVE = "active", "Active"
+    SUPERSEDED = "superseded", "Superseded"
+
+
+class HandoffAgreement(models.Model):
+    """One version of the lead hand-off agreement (the SLA) between the teams.
+
+    It becomes active only when the sales side and the marketing side have
+    each agreed; then the previous active version is superseded. Changing the
+    terms means proposing a new version, which needs both agreements again.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    version = models.PositiveIntegerField()
+    mql_definition = models.TextField()
+    monthly_mql_commitment = models.PositiveIntegerField()
+    first_touch_hours = models.PositiveIntegerField()
+    decision_days = models.PositiveIntegerField()
+    day_start = models.TimeField()
+    day_end = models.TimeField()
+    holidays = models.JSONField(default=list, blank=True)
+    status = models.CharField(
+        max_length=12, choices=AgreementStatus.choices, default=AgreementStatus.PROPOSED
+    )
+    proposed_by = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    sales_agreed_by = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    sales_agreed_at = models.DateTimeField(null=True, blank=True)
+    sales_comment = models.CharField(max_length=500, blank=True)
+    marketing_agreed_by = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    marketing_agreed_at = models.DateTimeField(null=True, blank=True)
+    marketing_comment = models.CharField(max_length=500, blank=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "version"], name="agreement_version"),
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=Q(status="active"),
+                name="agreement_one_active",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Lead hand-off agreement v{self.version}"
+
+
+class BreachKind(models.TextChoices):
+    FIRST_TOUCH = "first_touch", "No first touch in time"
+    DECISION = "decision", "Not accepted or rejected in time"
+
+
+class SlaBreach(models.Model):
+    """A lead that missed the agreed first-touch or decision time (once per kind)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="breaches")
+    kind = models.CharField(max_length=20, choices=BreachKind.choices)
+    due_at = models.DateTimeField()
+    detected_at = models.DateTimeField(default=timezone.now)
+    owner = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-due_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["lead", "kind"], name="sla_breach_once")]
+        indexes = [models.Index(fields=["organization", "due_at"], name="breach_org_due")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.lead}"
+
+
+class ImportKind(models.TextChoices):
+    LEADS = "leads", "Leads"
+    CONTACTS = "contacts", "Contacts"
+    ACCOUNTS = "accounts", "Accounts"
+    OPPORTUNITIES = "opportunities", "Opportunities"
+
+
+class ImportFormat(models.TextChoices):
+    HUBSPOT = "hubspot", "HubSpot export"
+    SALESFORCE = "salesforce", "Salesforce report export"
+    GENERIC = "generic", "Any CSV, with a column mapping"
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ColumnMapping(models.Model):
+    """A saved mapping of a generic CSV's columns to Accord's fields, by name."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=80)
+    kind = models.CharField(max_length=20, choices=ImportKind.choices)
+    columns = models.JSONField(default=dict, help_text="Accord field -> CSV column header")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="mapping_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImportRun(models.Model):
+    """One import of a CSV file: what, how far, and which rows were refused."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=ImportKind.choices)
+    format = models.CharField(max_length=20, choices=ImportFormat.choices)
+    mapping = models.ForeignKey(
+        ColumnMapping, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    filename = models.CharField(max_length=255)
+    stored_path = models.CharField(max_length=500, blank=True)
+    file_size = models.BigIntegerField(default=0)
+    dry_run = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    bytes_done = models.BigIntegerField(default=0)
+    rows_seen = models.PositiveIntegerField(default=0)
+    rows_imported = models.PositiveIntegerField(default=0)
+    rows_refused = models.PositiveIntegerField(default=0)
+    message = models.CharField(max_length=500, blank=True)
+    started_by = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Import of {self.filename}"
+
+    @property
+    def percent(self) -> int:
+        if not self.file_size:
+            return 100 if self.status == ImportStatus.DONE else 0
+        return min(100, int(100 * self.bytes_done / self.file_size))
+
+
+class ImportRowError(models.Model):
+    """A refused row of an import: its row number, the column and why."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="row_errors")
+    row = models.PositiveIntegerField(help_text="1 is the header; data starts at 2")
+    column = models.CharField(max_length=200, blank=True)
+    message = models.CharField(max_length=500)
+
+    class Meta:
+        ordering = ["row", "id"]
+
+    def __str__(self) -> str:
+        return f"Row {self.row}: {self.message}"
+
+
+class CrmConnection(models.Model):
+    """Credentials and sync state for one CRM (HubSpot or Salesforce).
+
+    ``secret`` is encrypted with a key derived from SECRET_KEY and never shown
+    again; ``cursor`` is the last-modified moment synced so far, per object.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    system = models.CharField(max_length=20, choices=SourceSystem.choices)
+    secret = models.BinaryField()
+    instance_url = models.CharField(max_length=300, blank=True)
+    cursor = models.JSONField(default=dict, blank=True)
+    enabled = models.BooleanField(default=True)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["system"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "system"], name="crm_one_per_system")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_system_display()} connection"

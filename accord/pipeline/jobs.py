@@ -1,0 +1,103 @@
+"""Background jobs of the pipeline: imports from the UI, SLA breach checks, CRM syncs.
+
+The SLA check and the CRM sync are scheduled by the worker itself: each run
+queues the next one, so no cron is needed. A chain stops when what it serves
+is gone (the agreement superseded, the connection replaced or disabled).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from accord.jobs.registry import get_job, job
+
+logger = logging.getLogger(__name__)
+
+SLA_CHECK_EVERY = timedelta(minutes=15)
+CRM_SYNC_EVERY = timedelta(minutes=15)
+
+
+def schedule(
+    func: Any, *, delay: timedelta | None = None, organization_id: int, **kwargs: Any
+) -> None:
+    """Queue ``func`` (a @job) to run after ``delay`` (now when None)."""
+    from accord.jobs.tasks import run_job
+
+    spec = get_job(func.job_name)
+    kwargs["organization_id"] = organization_id
+    task = run_job.using(queue_name=spec.queue)
+    if delay is not None:
+        task = run_job.using(queue_name=spec.queue, run_after=timezone.now() + delay)
+    task.enqueue(spec.name, [], kwargs, 1, organization_id)
+
+
+@job()
+def import_run_job(*, run_id: int, organization_id: int | None = None) -> None:
+    """Run (or resume) an import started from the web page."""
+    from accord.pipeline.importer import run_import
+    from accord.pipeline.models import ImportRun, ImportStatus
+
+    run = ImportRun.objects.select_related("organization", "mapping").get(pk=run_id)
+    if run.status in (ImportStatus.DONE, ImportStatus.FAILED):
+        return
+    with open(run.stored_path, "rb") as raw:
+        run_import(run, raw)
+
+
+@job()
+def sla_check(*, agreement_id: int, organization_id: int) -> None:
+    """Record and alert new SLA breaches, then check again in 15 minutes."""
+    from accord.orgs.models import Organization
+    from accord.pipeline.models import AgreementStatus, HandoffAgreement
+    from accord.pipeline.services import lead_sla_refresh, sla_breaches_detect
+
+    agreement = HandoffAgreement.objects.filter(pk=agreement_id).first()
+    if agreement is None or agreement.status != AgreementStatus.ACTIVE:
+        return  # a newer version runs its own chain
+    organization = Organization.objects.get(pk=organization_id)
+    sla_breaches_detect(organization=organization)
+    lead_sla_refresh(organization=organization)
+    with transaction.atomic():
+        schedule(
+            sla_check,
+            delay=SLA_CHECK_EVERY,
+            organization_id=organization_id,
+            agreement_id=agreement_id,
+        )
+
+
+@job(max_attempts=3)
+def crm_sync_job(*, connection_id: int, chain: str, organization_id: int) -> None:
+    """Sync one CRM connection incrementally, then again in 15 minutes."""
+    from accord.pipeline.models import CrmConnection, SourceSystem
+
+    connection = CrmConnection.objects.filter(pk=connection_id).first()
+    if connection is None or not connection.enabled or connection.cursor.get("chain") != chain:
+        return  # replaced or disabled: this chain ends
+    try:
+        if connection.system == SourceSystem.HUBSPOT:
+            from accord.integrations.hubspot.sync import sync
+
+            sync(connection)
+        else:
+            from accord.integrations.salesforce.sync import sync
+
+            sync(connection)
+    except Exception as error:
+        # The next scheduled run is the retry; the error shows on the connection.
+        logger.warning("CRM sync %s failed: %s", connection_id, error)
+        CrmConnection.objects.filter(pk=connection_id).update(last_error=str(error)[:500])
+    finally:
+        with transaction.atomic():
+            schedule(
+                crm_sync_job,
+                delay=CRM_SYNC_EVERY,
+                organization_id=organization_id,
+                connection_id=connection_id,
+                chain=chain,
+            )

@@ -1,0 +1,584 @@
+"""Reads for the pipeline: the funnel, SLA compliance, attribution, the triage
+queue, and the functions other apps call (goal metrics, survey recipients,
+account owners).
+
+Aggregates are computed in SQL (``values``/``annotate``); medians come from a
+histogram the database groups, so nothing loads a whole table into Python.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Round
+
+from accord.lib.business_time import BusinessCalendar, calendar_from
+from accord.orgs.models import Membership, Organization
+from accord.orgs.selectors import scoped
+from accord.pipeline.models import (
+    AgreementStatus,
+    BreachKind,
+    Contact,
+    HandoffAgreement,
+    ImportRun,
+    Lead,
+    Opportunity,
+    OpportunityStatus,
+    OpportunityTouch,
+    RejectionReason,
+    SlaBreach,
+)
+
+# -- agreement and calendar ----------------------------------------------------
+
+
+def agreement_active(organization: Organization) -> HandoffAgreement | None:
+    return HandoffAgreement.objects.filter(
+        organization=organization, status=AgreementStatus.ACTIVE
+    ).first()
+
+
+def agreements(membership: Membership) -> QuerySet[HandoffAgreement]:
+    return scoped(membership, HandoffAgreement.objects.all()).select_related(
+        "proposed_by__user", "sales_agreed_by__user", "marketing_agreed_by__user"
+    )
+
+
+def calendar_for(organization: Organization) -> BusinessCalendar:
+    """The organisation's business calendar: its time zone, the active agreement's hours."""
+    agreement = agreement_active(organization)
+    if agreement is None:
+        return calendar_from(time_zone=organization.time_zone)
+    return calendar_from(
+        time_zone=organization.time_zone,
+        holidays=agreement.holidays,
+        day_start=agreement.day_start,
+        day_end=agreement.day_end,
+    )
+
+
+# -- lists ---------------------------------------------------------------------
+
+
+def triage_queue(membership: Membership) -> QuerySet[Lead]:
+    """Undecided MQLs, oldest first: what sales must accept or reject."""
+    return (
+        scoped(membership, Lead.objects.all())
+        .filter(mql_at__isnull=False, accepted_at__isnull=True, rejected_at__isnull=True)
+        .select_related("campaign", "owner__user")
+        .order_by("mql_at", "id")
+    )
+
+
+def leads(membership: Membership) -> QuerySet[Lead]:
+    return scoped(membership, Lead.objects.select_related("campaign", "owner__user"))
+
+
+def opportunities(membership: Membership) -> QuerySet[Opportunity]:
+    return scoped(membership, Opportunity.objects.select_related("account", "primary_campaign"))
+
+
+def import_runs(membership: Membership) -> QuerySet[ImportRun]:
+    return scoped(membership, ImportRun.objects.select_related("started_by__user"))
+
+
+def breaches(membership: Membership) -> QuerySet[SlaBreach]:
+    return scoped(membership, SlaBreach.objects.select_related("lead", "owner__user"))
+
+
+# -- medians from histograms -----------------------------------------------------
+
+
+def _median_of_histogram(pairs: list[tuple[float, int]]) -> float | None:
+    total = sum(n for _, n in pairs)
+    if total == 0:
+        return None
+    pairs.sort()
+    middle = (total - 1) / 2
+    seen = 0
+    lower: float | None = None
+    for value, n in pairs:
+        if lower is None and seen + n > int(middle):
+            lower = value
+        if seen + n > int(middle + 0.5):
+            return (float(lower if lower is not None else value) + float(value)) / 2
+        seen += n
+    return float(pairs[-1][0])
+
+
+def median_of(queryset: QuerySet[Any], field_name: str, *, precision: int = 1) -> float | None:
+    """Median of a numeric column, rounded to ``precision`` decimals, grouped in SQL."""
+    rows = (
+        queryset.filter(**{f"{field_name}__isnull": False})
+        .order_by()
+        .values(bucket=Round(F(field_name), precision))
+        .annotate(n=Count("id"))
+        .values_list("bucket", "n")
+    )
+    return _median_of_histogram([(float(b), n) for b, n in rows])
+
+
+def _days_between_sql(start: str, end: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"floor(extract(epoch from ({end} - {start})) / 86400)::int"
+    return f"CAST(julianday({end}) - julianday({start}) AS INTEGER)"
+
+
+def median_days(queryset: QuerySet[Any], start: str, end: str) -> float | None:
+    """Median whole days from column ``start`` to column ``end`` (both set)."""
+    table = queryset.model._meta.db_table
+    expression = _days_between_sql(f'"{table}"."{start}"', f'"{table}"."{end}"')
+    rows = (
+        queryset.filter(**{f"{start}__isnull": False, f"{end}__isnull": False})
+        .order_by()
+        .annotate(days=RawSQL(expression, []))  # noqa: S611 (our column names)
+        .values("days")
+        .annotate(n=Count("id"))
+        .values_list("days", "n")
+    )
+    return _median_of_histogram([(float(d), n) for d, n in rows])
+
+
+# -- the funnel ----------------------------------------------------------------
+
+FUNNEL_STAGES = ["mql", "accepted", "sql", "opportunity", "won"]
+# A lead has reached a stage when that stage's date or any later one is set:
+# CRMs often skip steps (an SQL that was never formally accepted).
+REACHED = {
+    "mql": Q(mql_at__isnull=False),
+    "accepted": Q(accepted_at__isnull=False)
+    | Q(sql_at__isnull=False)
+    | Q(opportunity_at__isnull=False)
+    | Q(customer_at__isnull=False),
+    "sql": Q(sql_at__isnull=False) | Q(opportunity_at__isnull=False) | Q(customer_at__isnull=False),
+    "opportunity": Q(opportunity_at__isnull=False) | Q(customer_at__isnull=False),
+    "won": Q(customer_at__isnull=False),
+}
+STAGE_DATES = [
+    ("accepted", "mql_at", "accepted_at"),
+    ("sql", "mql_at", "sql_at"),
+    ("opportunity", "sql_at", "opportunity_at"),
+    ("won", "opportunity_at", "customer_at"),
+]
+GROUP_FIELDS = {"source": "source", "campaign": "campaign__name", "month": "mql_month"}
+
+
+def _stages(counts: dict[str, int]) -> list[dict[str, Any]]:
+    out = []
+    previous: int | None = None
+    for stage in FUNNEL_STAGES:
+        count = int(counts.get(stage) or 0)
+        conversion = None
+        if previous is not None:
+            conversion = round(100 * count / previous, 1) if previous else None
+        out.append({"stage": stage, "count": count, "conversion_from_previous": conversion})
+        previous = count
+    return out
+
+
+def funnel_cohort(organization: Organization, *, since: dt.date | None = None) -> QuerySet[Lead]:
+    """MQLs of the organisation, by cohort month (the month they became MQLs)."""
+    queryset = Lead.objects.filter(organization=organization, mql_at__isnull=False)
+    if since is not None:
+        queryset = queryset.filter(mql_month__gte=since.strftime("%Y-%m"))
+    return queryset
+
+
+def funnel(
+    organization: Organization,
+    *,
+    by: str | None = None,
+    since: dt.date | None = None,
+    medians: bool = True,
+) -> dict[str, Any]:
+    """``{"stages": [{stage, count, conversion_from_previous, median_days}], "groups": [...]}``.
+
+    Cohorts are by the month a lead became an MQL; ``since`` keeps cohorts
+    from that month on. Conversion is in percent of the previous stage.
+    ``groups`` (with ``by`` = source, campaign or month) holds the same for each
+    group: ``{"key": ..., "stages": [...]}``.
+    """
+    if by is not None and by not in GROUP_FIELDS:
+        raise ValueError(f"by must be one of: {', '.join(GROUP_FIELDS)}")
+    cohort = funnel_cohort(organization, since=since)
+    aggregates = {stage: Count("id", filter=REACHED[stage]) for stage in FUNNEL_STAGES}
+    totals = cohort.order_by().aggregate(**aggregates)
+    stages = _stages(totals)
+    if medians:
+        by_stage = {name: median_days(cohort, a, b) for name, a, b in STAGE_DATES}
+        for stage in stages:
+            stage["median_days_from_previous"] = by_stage.get(stage["stage"])
+    groups: list[dict[str, Any]] = []
+    if by is not None:
+        column = GROUP_FIELDS[by]
+        rows = cohort.order_by().values(column).annotate(**aggregates).order_by(column)
+        for row in rows:
+            key = row[column]
+            groups.append(
+                {"key": key if key not in (None, "") else "(none)", "stages": _stages(row)}
+            )
+    return {"stages": stages, "groups": groups}
+
+
+# -- pipeline and attribution -----------------------------------------------------
+
+
+def _opportunities(
+    organization: Organization, start: dt.date | None, end: dt.date | None
+) -> QuerySet[Opportunity]:
+    queryset = Opportunity.objects.filter(organization=organization)
+    if start:
+        queryset = queryset.filter(created_on__gte=start)
+    if end:
+        queryset = queryset.filter(created_on__lte=end)
+    return queryset
+
+
+@dataclass
+class Attribution:
+    """Pipeline and revenue per campaign under each model, plus the totals."""
+
+    sourced_pipeline: Decimal = Decimal(0)
+    sourced_revenue: Decimal = Decimal(0)
+    influenced_pipeline: Decimal = Decimal(0)
+    influenced_revenue: Decimal = Decimal(0)
+    total_pipeline: Decimal = Decimal(0)
+    total_revenue: Decimal = Decimal(0)
+    # campaign name -> {"first_touch": x, "last_touch": y, "linear": z} (revenue of won deals)
+    by_campaign: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+
+
+def attribution(
+    organization: Organization, *, start: dt.date | None = None, end: dt.date | None = None
+) -> Attribution:
+    """Marketing-sourced and -influenced pipeline and revenue; revenue by campaign
+    under first-touch, last-touch and linear attribution.
+
+    Sourced: the opportunity has a primary campaign. Influenced: any campaign
+    touched it (or it was sourced). Pipeline counts every opportunity created
+    in the period, revenue the won ones. Amounts are summed as they are: one
+    currency per organisation is assumed.
+    """
+    opps = _opportunities(organization, start, end)
+    touched = OpportunityTouch.objects.filter(organization=organization).values("opportunity_id")
+    won = Q(status=OpportunityStatus.WON)
+    sourced = Q(primary_campaign__isnull=False)
+    influenced = sourced | Q(pk__in=touched)
+    sums = opps.order_by().aggregate(
+        total_pipeline=Sum("amount"),
+        total_revenue=Sum("amount", filter=won),
+        sourced_pipeline=Sum("amount", filter=sourced),
+        sourced_revenue=Sum("amount", filter=sourced & won),
+        influenced_pipeline=Sum("amount", filter=influenced),
+        influenced_revenue=Sum("amount", filter=influenced & won),
+    )
+    result = Attribution()
+    for key, value in sums.items():
+        setattr(result, key, Decimal(value or 0))
+    models: dict[str, dict[str, Decimal]] = defaultdict(
+        lambda: {"first_touch": Decimal(0), "last_touch": Decimal(0), "linear": Decimal(0)}
+    )
+    rows = (
+        OpportunityTouch.objects.filter(opportunity__in=opps.filter(won))
+        .order_by("opportunity_id", F("touched_at").asc(nulls_first=True), "id")
+        .values_list("opportunity_id", "opportunity__amount", "campaign__name")
+    )
+    for _, amount, names in _grouped(rows.iterator(chunk_size=5000)):
+        share = Decimal(amount) / len(names)
+        models[names[0]]["first_touch"] += Decimal(amount)
+        models[names[-1]]["last_touch"] += Decimal(amount)
+        for name in names:
+            models[name]["linear"] += share
+    # Won deals with only a primary campaign: every model credits that campaign.
+    for name, amount in (
+        opps.filter(won, sourced)
+        .exclude(pk__in=touched)
+        .order_by()
+        .values("primary_campaign__name")
+        .annotate(total=Sum("amount"))
+        .values_list("primary_campaign__name", "total")
+    ):
+        for model in ("first_touch", "last_touch", "linear"):
+            models[name][model] += Decimal(amount)
+    result.by_campaign = {
+        name: {k: v.quantize(Decimal("0.01")) for k, v in values.items()}
+        for name, values in sorted(models.items())
+    }
+    return result
+
+
+def _grouped(
+    rows: Iterator[tuple[int, Decimal, str]],
+) -> Iterator[tuple[int, Decimal, list[str]]]:
+    current: int | None = None
+    amount = Decimal(0)
+    names: list[str] = []
+    for opp_id, opp_amount, name in rows:
+        if opp_id != current:
+            if current is not None:
+                yield current, amount, names
+            current, amount, names = opp_id, opp_amount, []
+        names.append(name)
+    if current is not None:
+        yield current, amount, names
+
+
+# -- SLA compliance -------------------------------------------------------------
+
+
+@dataclass
+class Compliance:
+    """Both sides of the hand-off agreement over one period (or for one person)."""
+
+    key: str
+    mqls: int
+    commitment: int | None
+    touched_in_time: int
+    touched_late: int
+    decided_in_time: int
+    decided_late: int
+    median_first_touch_hours: float | None
+    accepted: int
+    rejected: int
+
+    @property
+    def touch_compliance(self) -> float | None:
+        known = self.touched_in_time + self.touched_late
+        return round(100 * self.touched_in_time / known, 1) if known else None
+
+    @property
+    def decision_compliance(self) -> float | None:
+        known = self.decided_in_time + self.decided_late
+        return round(100 * self.decided_in_time / known, 1) if known else None
+
+    @property
+    def commitment_met(self) -> bool | None:
+        return None if self.commitment is None else self.mqls >= self.commitment
+
+    @property
+    def commitment_percent(self) -> float | None:
+        if not self.commitment:
+            return None
+        return round(100 * self.mqls / self.commitment, 1)
+
+
+def _compliance_aggregates(
+    agreement: HandoffAgreement, calendar: BusinessCalendar
+) -> dict[str, Any]:
+    touch_limit = agreement.first_touch_hours
+    decision_limit = agreement.decision_days * calendar.hours_per_day
+    breached_touch = Q(breaches__kind=BreachKind.FIRST_TOUCH, first_touch_at__isnull=True)
+    breached_decision = Q(
+        breaches__kind=BreachKind.DECISION, accepted_at__isnull=True, rejected_at__isnull=True
+    )
+    return {
+        "mqls": Count("id", distinct=True),
+        "touched_in_time": Count("id", filter=Q(first_touch_hours__lte=touch_limit), distinct=True),
+        "touched_late": Count(
+            "id", filter=Q(first_touch_hours__gt=touch_limit) | breached_touch, distinct=True
+        ),
+        "decided_in_time": Count("id", filter=Q(decision_hours__lte=decision_limit), distinct=True),
+        "decided_late": Count(
+            "id", filter=Q(decision_hours__gt=decision_limit) | breached_decision, distinct=True
+        ),
+        "accepted": Count("id", filter=Q(accepted_at__isnull=False), distinct=True),
+        "rejected": Count("id", filter=Q(rejected_at__isnull=False), distinct=True),
+    }
+
+
+def compliance(
+    organization: Organization, *, by: str = "month", since: dt.date | None = None
+) -> list[Compliance]:
+    """SLA compliance per cohort month (``by="month"``) or per lead owner (``by="owner"``).
+
+    Touch and decision compliance count the MQLs whose outcome is known: measured
+    (touched or decided) or breached. Empty without an active agreement.
+    """
+    agreement = agreement_active(organization)
+    if agreement is None:
+        return []
+    calendar = calendar_for(organization)
+    cohort = funnel_cohort(organization, since=since)
+    column = "mql_month" if by == "month" else "owner__user__email"
+    rows = (
+        cohort.order_by()
+        .values(column)
+        .annotate(**_compliance_aggregates(agreement, calendar))
+        .order_by(column)
+    )
+    out = []
+    for row in rows:
+        key = row.pop(column) or "(no owner)"
+        filtered = cohort.filter(**{column: None if key == "(no owner)" else key})
+        out.append(
+            Compliance(
+                key=key,
+                commitment=agreement.monthly_mql_commitment if by == "month" else None,
+                median_first_touch_hours=median_of(filtered, "first_touch_hours"),
+                **row,
+            )
+        )
+    return out
+
+
+def rejection_reasons(
+    organization: Organization, *, since: dt.date | None = None
+) -> dict[str, Any]:
+    """Rejections by reason: totals and per cohort month (the trend marketing sees)."""
+    rejected = funnel_cohort(organization, since=since).filter(rejected_at__isnull=False)
+    labels = dict(RejectionReason.choices)
+    totals = {
+        labels.get(r, r or "(none)"): n
+        for r, n in rejected.order_by()
+        .values("rejection_reason")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .values_list("rejection_reason", "n")
+    }
+    trend: dict[str, dict[str, int]] = defaultdict(dict)
+    for month, reason, n in (
+        rejected.order_by()
+        .values("mql_month", "rejection_reason")
+        .annotate(n=Count("id"))
+        .values_list("mql_month", "rejection_reason", "n")
+    ):
+        trend[month][labels.get(reason, reason or "(none)")] = n
+    return {"totals": totals, "by_month": dict(sorted(trend.items()))}
+
+
+# -- for other apps (see the cross-app interfaces) ---------------------------------
+
+
+def metric_values(
+    organization: Organization, start: dt.date, end: dt.date
+) -> dict[str, float | None]:
+    """Goal metrics from the pipeline for MQLs / opportunities of [start, end].
+
+    Percentages are 0-100; hours and days are medians; pipeline sums are in the
+    organisation's currency. None where there is no data.
+    """
+    start_at = dt.datetime.combine(start, dt.time.min, tzinfo=dt.UTC)
+    end_at = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+    mqls = Lead.objects.filter(organization=organization, mql_at__gte=start_at, mql_at__lt=end_at)
+    counts = mqls.order_by().aggregate(
+        mql=Count("id"),
+        sql=Count("id", filter=REACHED["sql"]),
+        accepted=Count("id", filter=Q(accepted_at__isnull=False)),
+        rejected=Count("id", filter=Q(rejected_at__isnull=False)),
+    )
+    agreement = agreement_active(organization)
+    touch: float | None = None
+    if agreement is not None:
+        agg = mqls.order_by().aggregate(
+            **{
+                k: v
+                for k, v in _compliance_aggregates(agreement, calendar_for(organization)).items()
+                if k in ("touched_in_time", "touched_late")
+            }
+        )
+        known = agg["touched_in_time"] + agg["touched_late"]
+        touch = round(100 * agg["touched_in_time"] / known, 1) if known else None
+    decided = counts["accepted"] + counts["rejected"]
+    opps = _opportunities(organization, start, end)
+    closed = Opportunity.objects.filter(
+        organization=organization, close_date__gte=start, close_date__lte=end
+    )
+    outcome = closed.order_by().aggregate(
+        won=Count("id", filter=Q(status=OpportunityStatus.WON)),
+        lost=Count("id", filter=Q(status=OpportunityStatus.LOST)),
+    )
+    touched = OpportunityTouch.objects.filter(organization=organization).values("opportunity_id")
+    pipe = opps.order_by().aggregate(
+        sourced=Sum("amount", filter=Q(primary_campaign__isnull=False)),
+        influenced=Sum("amount", filter=Q(primary_campaign__isnull=False) | Q(pk__in=touched)),
+        n=Count("id"),
+    )
+    won_closed = closed.filter(status=OpportunityStatus.WON)
+    return {
+        "mql_to_sql_conversion": (
+            round(100 * counts["sql"] / counts["mql"], 1) if counts["mql"] else None
+        ),
+        "sql_acceptance_rate": round(100 * counts["accepted"] / decided, 1) if decided else None,
+        "median_first_touch_hours": median_of(mqls, "first_touch_hours"),
+        "lead_sla_compliance": touch,
+        "marketing_sourced_pipeline": float(pipe["sourced"] or 0) if pipe["n"] else None,
+        "marketing_influenced_pipeline": float(pipe["influenced"] or 0) if pipe["n"] else None,
+        "win_rate": (
+            round(100 * outcome["won"] / (outcome["won"] + outcome["lost"]), 1)
+            if outcome["won"] + outcome["lost"]
+            else None
+        ),
+        "sales_cycle_days": median_days_dates(won_closed, "created_on", "close_date"),
+    }
+
+
+def median_days_dates(queryset: QuerySet[Opportunity], start: str, end: str) -> float | None:
+    """Median days between two date columns."""
+    return median_days(queryset, start, end)
+
+
+def contacts_for_survey(
+    membership: Membership, *, segment: dict[str, str] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Contacts with an email, as survey recipients (streamed).
+
+    ``segment`` narrows by ``industry``, ``region`` (of the account), ``language``,
+    ``account_owner_id``, or any other key of the contact's imported attributes.
+    """
+    queryset = scoped(membership, Contact.objects.exclude(email="")).select_related("account")
+    for key, value in (segment or {}).items():
+        if key in ("industry", "region"):
+            queryset = queryset.filter(**{f"account__{key}": value})
+        elif key == "language":
+            queryset = queryset.filter(language=value)
+        elif key == "account_owner_id":
+            queryset = queryset.filter(Q(account__owner_id=value) | Q(owner_id=value))
+        else:
+            queryset = queryset.filter(**{f"attributes__{key}": value})
+    for contact in queryset.order_by("pk").iterator(chunk_size=2000):
+        account = contact.account
+        extra = dict(contact.attributes or {})
+        if account is not None:
+            extra.setdefault("industry", account.industry)
+            extra.setdefault("region", account.region)
+        yield {
+            "email": contact.email,
+            "name": contact.name,
+            "company": account.name if account else contact.company,
+            "language": contact.language,
+            "account_owner_id": (account.owner_id if account and account.owner_id else None)
+            or contact.owner_id,
+            "extra": extra,
+        }
+
+
+def account_owner_for_email(organization: Organization, email: str) -> Membership | None:
+    """Who owns the account of the person at ``email``: the account owner, else the
+    contact's or lead's owner; None when unknown."""
+    email = email.strip().lower()
+    if not email:
+        return None
+    contact = (
+        Contact.objects.filter(organization=organization, email=email)
+        .select_related("account__owner__user", "owner__user")
+        .first()
+    )
+    if contact is not None:
+        if contact.account is not None and contact.account.owner is not None:
+            return contact.account.owner
+        if contact.owner is not None:
+            return contact.owner
+    lead = (
+        Lead.objects.filter(organization=organization, email=email, owner__isnull=False)
+        .select_related("owner__user")
+        .first()
+    )
+    return lead.owner if lead is not None else None

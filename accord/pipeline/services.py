@@ -1,0 +1,551 @@
+"""Writes for the pipeline: the hand-off agreement, lead decisions and touches,
+SLA bookkeeping and breaches, import runs, saved mappings, CRM connections.
+
+Every service that acts for a member takes that ``membership`` and checks the
+permission matrix itself.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accord.lib.business_time import business_hours_between
+from accord.mail.services import email_enqueue
+from accord.orgs.models import Membership, Organization, Role, TeamKind
+from accord.orgs.permissions import Action, require
+from accord.orgs.services import audit_record
+from accord.pipeline import crypto
+from accord.pipeline.models import (
+    AgreementStatus,
+    BreachKind,
+    ColumnMapping,
+    CrmConnection,
+    HandoffAgreement,
+    ImportFormat,
+    ImportKind,
+    ImportRun,
+    Lead,
+    RejectionReason,
+    SlaBreach,
+    SourceSystem,
+    Stage,
+)
+from accord.pipeline.selectors import agreement_active, calendar_for
+
+SALES_SIDE = "sales"
+MARKETING_SIDE = "marketing"
+
+
+# -- the hand-off agreement -------------------------------------------------
+
+
+@transaction.atomic
+def agreement_propose(
+    *,
+    membership: Membership,
+    mql_definition: str,
+    monthly_mql_commitment: int,
+    first_touch_hours: int,
+    decision_days: int,
+    day_start: time = time(9, 0),
+    day_end: time = time(17, 0),
+    holidays: Iterable[date] = (),
+) -> HandoffAgreement:
+    """Propose a new version; it is active only once both sides agree."""
+    require(membership, Action.AGREEMENT_PROPOSE)
+    errors: dict[str, str] = {}
+    if not mql_definition.strip():
+        errors["mql_definition"] = "Say what makes a lead an MQL."
+    if monthly_mql_commitment < 1:
+        errors["monthly_mql_commitment"] = "Commit to at least one MQL a month."
+    if not 1 <= first_touch_hours <= 400:
+        errors["first_touch_hours"] = "Between 1 and 400 business hours."
+    if not 1 <= decision_days <= 60:
+        errors["decision_days"] = "Between 1 and 60 business days."
+    if day_end <= day_start:
+        errors["day_end"] = "The business day must end after it starts."
+    if errors:
+        raise ValidationError(errors)
+    organization = membership.organization
+    last = (
+        HandoffAgreement.objects.select_for_update()
+        .filter(organization=organization)
+        .order_by("-version")
+        .first()
+    )
+    # A newer proposal replaces a pending one: only one awaits agreement.
+    HandoffAgreement.objects.filter(
+        organization=organization, status=AgreementStatus.PROPOSED
+    ).update(status=AgreementStatus.SUPERSEDED)
+    agreement = HandoffAgreement.objects.create(
+        organization=organization,
+        version=(last.version + 1) if last else 1,
+        mql_definition=mql_definition.strip(),
+        monthly_mql_commitment=monthly_mql_commitment,
+        first_touch_hours=first_touch_hours,
+        decision_days=decision_days,
+        day_start=day_start,
+        day_end=day_end,
+        holidays=sorted({d.isoformat() for d in holidays}),
+        proposed_by=membership,
+    )
+    audit_record(
+        organization=organization,
+        actor=membership.user,
+        action="agreement.propose",
+        obj=agreement,
+        changes={
+            "monthly_mql_commitment": monthly_mql_commitment,
+            "first_touch_hours": first_touch_hours,
+            "decision_days": decision_days,
+        },
+    )
+    return agreement
+
+
+def _side_of(membership: Membership, side: str | None) -> str:
+    """Which team the member agrees for: leads for their own, owners/admins choose."""
+    if membership.role == Role.SALES_LEAD:
+        own = SALES_SIDE
+    elif membership.role == Role.MARKETING_LEAD:
+        own = MARKETING_SIDE
+    elif membership.role in (Role.OWNER, Role.ADMIN):
+        if membership.team and membership.team.kind in (TeamKind.SALES, TeamKind.MARKETING):
+            own = str(membership.team.kind)
+        elif side in (SALES_SIDE, MARKETING_SIDE):
+            own = side
+        else:
+            raise ValidationError({"side": "Say whether you agree for sales or for marketing."})
+    else:
+        raise PermissionDenied("Only the sales lead and the marketing lead agree to the SLA.")
+    if side and side != own:
+        raise PermissionDenied(f"You agree for {own}, not for {side}.")
+    return own
+
+
+@transaction.atomic
+def agreement_agree(
+    *,
+    membership: Membership,
+    agreement: HandoffAgreement,
+    side: str | None = None,
+    comment: str = "",
+) -> HandoffAgreement:
+    """Record one side's agreement; with both, the version becomes active."""
+    require(membership, Action.AGREEMENT_AGREE)
+    agreement = HandoffAgreement.objects.select_for_update().get(
+        pk=agreement.pk, organization=membership.organization
+    )
+    if agreement.status != AgreementStatus.PROPOSED:
+        raise ValidationError({"agreement": "Only a proposed version can be agreed to."})
+    own = _side_of(membership, side)
+    now = timezone.now()
+    if own == SALES_SIDE:
+        agreement.sales_agreed_by, agreement.sales_agreed_at = membership, now
+        agreement.sales_comment = comment[:500]
+    else:
+        agreement.marketing_agreed_by, agreement.marketing_agreed_at = membership, now
+        agreement.marketing_comment = comment[:500]
+    activated = agreement.sales_agreed_at is not None and agreement.marketing_agreed_at is not None
+    if activated:
+        HandoffAgreement.objects.filter(
+            organization=agreement.organization, status=AgreementStatus.ACTIVE
+        ).update(status=AgreementStatus.SUPERSEDED)
+        agreement.status = AgreementStatus.ACTIVE
+        agreement.activated_at = now
+    agreement.save()
+    audit_record(
+        organization=agreement.organization,
+        actor=membership.user,
+        action="agreement.agree",
+        obj=agreement,
+        changes={"side": own, "comment": comment[:500], "active": activated},
+    )
+    if activated:
+        from accord.pipeline.jobs import schedule, sla_check
+
+        # Calendar may have changed: business hours are measured again.
+        Lead.objects.filter(organization=agreement.organization).update(
+            first_touch_hours=None, decision_hours=None
+        )
+        schedule(
+            sla_check,
+            organization_id=agreement.organization_id,
+            agreement_id=agreement.pk,
+        )
+    return agreement
+
+
+# -- lead decisions -----------------------------------------------------------
+
+
+def _require_mql(lead: Lead) -> None:
+    if lead.mql_at is None:
+        raise ValidationError({"lead": "Only an MQL can be accepted or rejected."})
+
+
+@transaction.atomic
+def lead_accept(*, membership: Membership, lead: Lead, at: datetime | None = None) -> Lead:
+    """Sales accepts the MQL. Deciding again changes the decision, never its first time."""
+    require(membership, Action.LEAD_DECIDE)
+    lead = Lead.objects.select_for_update().get(pk=lead.pk, organization=membership.organization)
+    _require_mql(lead)
+    lead.accepted_at = at or timezone.now()
+    lead.rejected_at = None
+    lead.rejection_reason, lead.rejection_text = "", ""
+    if lead.stage in (Stage.MQL, Stage.REJECTED, Stage.LEAD):
+        lead.stage = Stage.ACCEPTED
+    lead.decision_hours = None
+    lead.save()
+    audit_record(
+        organization=lead.organization, actor=membership.user, action="lead.accept", obj=lead
+    )
+    lead_sla_refresh(organization=lead.organization, lead_ids=[lead.pk])
+    return lead
+
+
+@transaction.atomic
+def lead_reject(
+    *,
+    membership: Membership,
+    lead: Lead,
+    reason: str,
+    text: str = "",
+    at: datetime | None = None,
+) -> Lead:
+    """Sales rejects the MQL with a reason from the catalogue ("other" needs text)."""
+    require(membership, Action.LEAD_DECIDE)
+    if reason not in RejectionReason.values:
+        raise ValidationError({"reason": f"Choose one of: {', '.join(RejectionReason.values)}."})
+    if reason == RejectionReason.OTHER and not text.strip():
+        raise ValidationError({"text": "Say why, when the reason is 'other'."})
+    lead = Lead.objects.select_for_update().get(pk=lead.pk, organization=membership.organization)
+    _require_mql(lead)
+    lead.rejected_at = at or timezone.now()
+    lead.accepted_at = None
+    lead.rejection_reason, lead.rejection_text = reason, text.strip()[:500]
+    lead.stage = Stage.REJECTED
+    lead.decision_hours = None
+    lead.save()
+    audit_record(
+        organization=lead.organization,
+        actor=membership.user,
+        action="lead.reject",
+        obj=lead,
+        changes={"reason": reason, "text": lead.rejection_text},
+    )
+    lead_sla_refresh(organization=lead.organization, lead_ids=[lead.pk])
+    return lead
+
+
+@transaction.atomic
+def lead_touch(*, membership: Membership, lead: Lead, at: datetime | None = None) -> Lead:
+    """Log the first touch (call, email) of a lead; a later touch changes nothing."""
+    require(membership, Action.LEAD_DECIDE)
+    lead = Lead.objects.select_for_update().get(pk=lead.pk, organization=membership.organization)
+    if lead.first_touch_at is None:
+        lead.first_touch_at = at or timezone.now()
+        lead.save(update_fields=["first_touch_at"])
+        audit_record(
+            organization=lead.organization, actor=membership.user, action="lead.touch", obj=lead
+        )
+        lead_sla_refresh(organization=lead.organization, lead_ids=[lead.pk])
+    return lead
+
+
+# -- SLA bookkeeping ----------------------------------------------------------
+
+
+def lead_sla_refresh(
+    *, organization: Organization, lead_ids: list[int] | None = None, batch: int = 5000
+) -> int:
+    """Measure, in business hours, MQL → first touch and MQL → decision where missing.
+
+    Reads in keyset pages and writes with the database's executemany, so it
+    runs in flat memory over any number of leads. Returns how many it measured.
+    """
+    calendar = calendar_for(organization)
+    base = Lead.objects.filter(organization=organization, mql_at__isnull=False).filter(
+        first_touch_hours__isnull=True, first_touch_at__isnull=False
+    ) | Lead.objects.filter(
+        organization=organization, mql_at__isnull=False, decision_hours__isnull=True
+    ).exclude(accepted_at__isnull=True, rejected_at__isnull=True)
+    if lead_ids is not None:
+        base = base.filter(pk__in=lead_ids)
+    done = 0
+    last_id = 0
+    table = Lead._meta.db_table
+    while True:
+        rows = list(
+            base.filter(pk__gt=last_id)
+            .order_by("pk")
+            .values_list("pk", "mql_at", "first_touch_at", "accepted_at", "rejected_at")[:batch]
+        )
+        if not rows:
+            return done
+        updates = []
+        for pk, mql_at, touched, accepted, rejected in rows:
+            assert mql_at is not None  # filtered above
+            decided = accepted or rejected
+            updates.append(
+                (
+                    business_hours_between(calendar, mql_at, touched) if touched else None,
+                    business_hours_between(calendar, mql_at, decided) if decided else None,
+                    pk,
+                )
+            )
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table} SET first_touch_hours = %s, "  # noqa: S608 (our table name)
+                "decision_hours = %s WHERE id = %s",
+                updates,
+            )
+        done += len(rows)
+        last_id = rows[-1][0]
+
+
+def _alert_recipients(organization: Organization, owner: Membership | None) -> list[str]:
+    leads = Membership.objects.filter(
+        organization=organization, role=Role.SALES_LEAD
+    ).select_related("user")
+    emails = {m.user.email for m in leads}
+    if owner is not None:
+        emails.add(owner.user.email)
+    if not emails:
+        emails = {
+            m.user.email
+            for m in Membership.objects.filter(
+                organization=organization, role=Role.OWNER
+            ).select_related("user")
+        }
+    return sorted(emails)
+
+
+@transaction.atomic
+def sla_breaches_detect(
+    *, organization: Organization, now: datetime | None = None
+) -> list[SlaBreach]:
+    """Record each MQL that just missed first touch or decision time; alert by email.
+
+    Each lead breaches each rule once (a database constraint); the alert is
+    enqueued in the same transaction, once per breach and recipient.
+    """
+    from accord.lib.business_time import add_business_days, add_business_hours
+
+    agreement = agreement_active(organization)
+    if agreement is None:
+        return []
+    now = now or timezone.now()
+    calendar = calendar_for(organization)
+    # Only MQLs since the agreement took effect are held to it.
+    since = agreement.activated_at or agreement.created_at
+    already = SlaBreach.objects.filter(organization=organization)
+    open_mqls = (
+        Lead.objects.filter(organization=organization, mql_at__gte=since)
+        .select_related("owner__user")
+        .order_by("mql_at")
+    )
+    created: list[SlaBreach] = []
+
+    def touch_due(lead: Lead) -> datetime:
+        assert lead.mql_at is not None
+        return add_business_hours(calendar, lead.mql_at, agreement.first_touch_hours)
+
+    def decision_due(lead: Lead) -> datetime:
+        assert lead.mql_at is not None
+        return add_business_days(calendar, lead.mql_at, agreement.decision_days)
+
+    rules: list[tuple[str, QuerySet[Lead], Callable[[Lead], datetime]]] = [
+        (BreachKind.FIRST_TOUCH, open_mqls.filter(first_touch_at__isnull=True), touch_due),
+        (
+            BreachKind.DECISION,
+            open_mqls.filter(accepted_at__isnull=True, rejected_at__isnull=True),
+            decision_due,
+        ),
+    ]
+    for kind, candidates, due_of in rules:
+        breached = already.filter(kind=kind).values("lead_id")
+        for lead in candidates.exclude(pk__in=breached).iterator(chunk_size=2000):
+            due = due_of(lead)
+            if due > now:
+                continue
+            breach = SlaBreach.objects.create(
+                organization=organization, lead=lead, kind=kind, due_at=due, owner=lead.owner
+            )
+            created.append(breach)
+            for email in _alert_recipients(organization, lead.owner):
+                email_enqueue(
+                    to=[email],
+                    subject=f"Lead SLA breach: {lead} — {breach.get_kind_display().lower()}",
+                    text=(
+                        f"{lead} ({lead.company or 'no company'}) became an MQL on "
+                        f"{lead.mql_at:%Y-%m-%d %H:%M} UTC and was due by "
+                        f"{due:%Y-%m-%d %H:%M %Z}: {breach.get_kind_display().lower()}.\n\n"
+                        f"Agreement v{agreement.version}: first touch within "
+                        f"{agreement.first_touch_hours} business hours, accept or reject "
+                        f"within {agreement.decision_days} business days.\n"
+                    ),
+                    organization_id=organization.pk,
+                    key=f"sla-breach:{breach.pk}:{email}",
+                )
+    return created
+
+
+# -- imports, mappings, CRM connections ---------------------------------------
+
+
+@transaction.atomic
+def column_mapping_save(
+    *, membership: Membership, name: str, kind: str, columns: dict[str, str]
+) -> ColumnMapping:
+    """Save (or replace) a named column mapping for generic CSV imports."""
+    from accord.pipeline.importer import FIELDS
+
+    require(membership, Action.PIPELINE_IMPORT)
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Give the mapping a name."})
+    if kind not in ImportKind.values:
+        raise ValidationError({"kind": f"Choose one of: {', '.join(ImportKind.values)}."})
+    columns = {f: c.strip() for f, c in columns.items() if c and c.strip()}
+    unknown = sorted(set(columns) - set(FIELDS[kind]))
+    if unknown:
+        raise ValidationError({"columns": f"Unknown fields: {', '.join(unknown)}."})
+    mapping, _ = ColumnMapping.objects.update_or_create(
+        organization=membership.organization,
+        name=name,
+        defaults={"kind": kind, "columns": columns},
+    )
+    audit_record(
+        organization=membership.organization,
+        actor=membership.user,
+        action="mapping.save",
+        obj=mapping,
+        changes={"kind": kind, "columns": columns},
+    )
+    return mapping
+
+
+@transaction.atomic
+def import_run_create(
+    *,
+    membership: Membership,
+    kind: str,
+    format: str,
+    filename: str,
+    stored_path: str,
+    file_size: int,
+    mapping: ColumnMapping | None = None,
+    dry_run: bool = False,
+    enqueue: bool = True,
+) -> ImportRun:
+    """Record an import and, unless ``enqueue`` is False (the CLI runs it itself),
+    queue the background job that runs it."""
+    from accord.pipeline.importer import MAX_IMPORT_BYTES
+
+    require(membership, Action.PIPELINE_IMPORT)
+    if kind not in ImportKind.values:
+        raise ValidationError({"kind": f"Choose one of: {', '.join(ImportKind.values)}."})
+    if format not in ImportFormat.values:
+        raise ValidationError({"format": f"Choose one of: {', '.join(ImportFormat.values)}."})
+    if format == ImportFormat.GENERIC and mapping is None:
+        raise ValidationError({"mapping": "A generic CSV needs a column mapping."})
+    if file_size > MAX_IMPORT_BYTES:
+        raise ValidationError(
+            {
+                "file": f"The file is {file_size / 2**30:.1f} GB; at most "
+                f"{MAX_IMPORT_BYTES // 2**20} MB can be imported at once. Split it."
+            }
+        )
+    run = ImportRun.objects.create(
+        organization=membership.organization,
+        kind=kind,
+        format=format,
+        mapping=mapping,
+        filename=filename[:255],
+        stored_path=stored_path,
+        file_size=file_size,
+        dry_run=dry_run,
+        started_by=membership,
+    )
+    audit_record(
+        organization=membership.organization,
+        actor=membership.user,
+        action="import.start",
+        obj=run,
+        changes={"kind": kind, "format": format, "dry_run": dry_run},
+    )
+    if enqueue:
+        from accord.jobs.services import job_enqueue
+        from accord.pipeline.jobs import import_run_job
+
+        job_enqueue(import_run_job, organization_id=run.organization_id, run_id=run.pk)
+    return run
+
+
+@transaction.atomic
+def crm_connection_save(
+    *, membership: Membership, system: str, secret: str, instance_url: str = ""
+) -> CrmConnection:
+    """Store (encrypted) the CRM's credentials and start its scheduled sync.
+
+    HubSpot: a private-app token. Salesforce: a session id / access token and
+    the instance URL. The secret is never shown again.
+    """
+    require(membership, Action.CRM_CONNECT)
+    if system not in (SourceSystem.HUBSPOT, SourceSystem.SALESFORCE):
+        raise ValidationError({"system": "Choose hubspot or salesforce."})
+    if not secret.strip():
+        raise ValidationError({"secret": "Paste the token."})
+    if system == SourceSystem.SALESFORCE and not instance_url.startswith(("https://", "http://")):
+        raise ValidationError(
+            {"instance_url": "The instance URL, e.g. https://acme.my.salesforce.com"}
+        )
+    conn, _ = CrmConnection.objects.update_or_create(
+        organization=membership.organization,
+        system=system,
+        defaults={
+            "secret": crypto.encrypt(secret.strip()),
+            "instance_url": instance_url.strip(),
+            "enabled": True,
+            "last_error": "",
+            "cursor": {"chain": uuid.uuid4().hex},
+        },
+    )
+    audit_record(
+        organization=membership.organization,
+        actor=membership.user,
+        action="crm.connect",
+        obj=conn,
+        changes={"system": system},
+    )
+    from accord.pipeline.jobs import crm_sync_job, schedule
+
+    schedule(
+        crm_sync_job,
+        organization_id=membership.organization_id,
+        connection_id=conn.pk,
+        chain=conn.cursor["chain"],
+    )
+    return conn
+
+
+def crm_sync_interval() -> timedelta:
+    return timedelta(minutes=15)
+
+
+def stage_rank(stage: str) -> int:
+    order = [Stage.LEAD, Stage.MQL, Stage.ACCEPTED, Stage.SQL, Stage.OPPORTUNITY, Stage.CUSTOMER]
+    return order.index(Stage(stage)) if stage in order else 0
+
+
+def json_safe(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date | datetime) else value
