@@ -9,5 +9,6 @@ urlpatterns = [
     path("new/", org_views.org_create, name="org_create"),
     path("invitations/<str:token>/", org_views.invitation_accept, name="invitation_accept"),
     path("o/<slug:org_slug>/", include("accord.orgs.urls")),
+    path("s/", include("accord.feedback.public_urls")),
     path("api/v1/", api.urls),
 ]

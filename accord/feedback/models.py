@@ -1,1 +1,370 @@
-"""Models of this app arrive with its issue; the app exists so pages and URLs are in place."""
+"""Customer feedback: three-question NPS surveys, campaigns, responses, the
+closed loop of follow-ups, and themes found in what customers wrote.
+
+Every row carries ``organization``; links carry only a hash of their token.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+LANGUAGE_CHOICES = [("en", "English"), ("es", "Español"), ("fr", "Français"), ("de", "Deutsch")]
+
+
+class FeedbackSettings(models.Model):
+    """An organisation's feedback rules: how often a contact may be asked, how long
+    a link lives, when the reminder goes, who partners on the marketing side."""
+
+    organization = models.OneToOneField(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="feedback_settings"
+    )
+    contact_interval_days = models.PositiveIntegerField(default=90)
+    link_lifetime_days = models.PositiveIntegerField(default=60)
+    reminder_after_days = models.PositiveIntegerField(default=3)
+    followup_due_business_days = models.PositiveIntegerField(default=2)
+    # The marketing side of recovery loops; the marketing lead when empty.
+    marketing_partner = models.ForeignKey(
+        "orgs.Membership", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    nurture_passives = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"Feedback settings of {self.organization}"
+
+
+class Survey(models.Model):
+    """The three questions, branded: name, logo, colour and a thank-you text.
+
+    The questions themselves are fixed (and translated); only the frame changes.
+    """
+
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="surveys"
+    )
+    name = models.CharField(max_length=120)
+    brand_name = models.CharField(max_length=120, blank=True)
+    # The logo is kept here and served from Accord's own origin, so the strict
+    # CSP of the survey page allows it and emails show it without another host.
+    logo = models.BinaryField(blank=True, default=b"", editable=True)
+    logo_type = models.CharField(max_length=40, blank=True)
+    colour = models.CharField(max_length=7, default="#2f5d8a")
+    thank_you = models.TextField(blank=True, max_length=2000)
+    default_language = models.CharField(max_length=2, choices=LANGUAGE_CHOICES, default="en")
+    # The anonymous, shareable link: a hash, like every personal link.
+    anonymous_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Campaign(models.Model):
+    """One survey sent to a list of recipients, with one reminder."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="campaigns"
+    )
+    survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="campaigns")
+    name = models.CharField(max_length=120)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey(
+        "orgs.Membership", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    send_requested_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(models.Model):
+    """A customer we may survey: when we last asked, and whether they opted out."""
+
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="feedback_contacts"
+    )
+    email = models.EmailField()
+    name = models.CharField(max_length=200, blank=True)
+    company = models.CharField(max_length=200, blank=True)
+    last_surveyed_at = models.DateTimeField(null=True, blank=True)
+    opted_out_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "email"], name="contact_unique_email")
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class Recipient(models.Model):
+    """One person on a campaign's list, and their personal link (hash only).
+
+    The token is drawn when the email is sent, so it exists only in that email.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SKIPPED = "skipped", "Skipped"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        BOUNCED = "bounced", "Bounced on send"
+
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="recipients")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="recipients")
+    email = models.EmailField()
+    name = models.CharField(max_length=200, blank=True)
+    company = models.CharField(max_length=200, blank=True)
+    language = models.CharField(max_length=2, blank=True)
+    attributes = models.JSONField(default=dict, blank=True)
+    account_owner = models.ForeignKey(
+        "orgs.Membership", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    skip_reason = models.CharField(max_length=200, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # The reminder carries a second link to the same single answer.
+    reminder_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "contact"], name="recipient_once_per_campaign"
+            )
+        ]
+        indexes = [models.Index(fields=["campaign", "status"], name="recipient_campaign_status")]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.campaign})"
+
+
+class Response(models.Model):
+    """One answer to the three questions.
+
+    ``recipient`` is unique: a personal link stores exactly one response, and
+    the database, not the code, enforces it. ``month`` (the first day of the
+    response's month) is kept so NPS by month is one indexed GROUP BY.
+    """
+
+    class Category(models.TextChoices):
+        PROMOTER = "promoter", "Promoter"
+        PASSIVE = "passive", "Passive"
+        DETRACTOR = "detractor", "Detractor"
+
+    class Source(models.TextChoices):
+        LINK = "link", "Personal link"
+        ANONYMOUS = "anonymous", "Anonymous link"
+        IMPORT = "import", "Import"
+
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="responses"
+    )
+    survey = models.ForeignKey(
+        Survey, on_delete=models.SET_NULL, null=True, blank=True, related_name="responses"
+    )
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="responses"
+    )
+    recipient = models.OneToOneField(
+        Recipient, on_delete=models.SET_NULL, null=True, blank=True, related_name="response"
+    )
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.LINK)
+    score = models.PositiveSmallIntegerField()
+    category = models.CharField(max_length=10, choices=Category.choices)
+    better = models.TextField(blank=True)
+    well = models.TextField(blank=True)
+    may_quote = models.BooleanField(default=False)
+    language = models.CharField(max_length=2, blank=True)
+    email = models.EmailField(blank=True)
+    name = models.CharField(max_length=200, blank=True)
+    company = models.CharField(max_length=200, blank=True)
+    attributes = models.JSONField(default=dict, blank=True)
+    account_owner = models.ForeignKey(
+        "orgs.Membership", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Imports: the same row imported again is recognised by this key.
+    external_key = models.CharField(max_length=64, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    month = models.DateField()
+    themed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__gte=0) & Q(score__lte=10), name="response_score_0_10"
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "external_key"],
+                condition=Q(external_key__isnull=False),
+                name="response_unique_import",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "month", "category"], name="response_org_month"),
+            models.Index(fields=["organization", "created_at"], name="response_org_created"),
+            models.Index(fields=["organization", "themed_at"], name="response_org_themed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.score} from {self.email or 'anonymous'}"
+
+
+class FollowUp(models.Model):
+    """The closed loop on one response, owned by sales and marketing together.
+
+    Recovery (detractors): a sales owner and a marketing partner. Advocacy
+    (promoters): a marketing owner with the account owner. Nurture (passives).
+    """
+
+    class Kind(models.TextChoices):
+        RECOVERY = "recovery", "Recovery"
+        ADVOCACY = "advocacy", "Advocacy"
+        NURTURE = "nurture", "Nurture"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CONTACTED = "contacted", "Contacted"
+        RESOLVED = "resolved", "Resolved"
+        LOST = "lost", "Lost"
+
+    class Play(models.TextChoices):
+        NONE = "", "—"
+        REFERRAL = "referral", "Referral"
+        CASE_STUDY = "case_study", "Case study"
+        REVIEW = "review", "Review"
+
+    CLOSED = frozenset({Status.RESOLVED, Status.LOST})
+
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="followups"
+    )
+    response = models.OneToOneField(Response, on_delete=models.CASCADE, related_name="followup")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    play = models.CharField(max_length=12, choices=Play.choices, blank=True, default="")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    sales_owner = models.ForeignKey(
+        "orgs.Membership", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    marketing_owner = models.ForeignKey(
+        "orgs.Membership", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    due_at = models.DateTimeField()
+    outcome = models.CharField(max_length=200, blank=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [models.Index(fields=["organization", "status", "due_at"], name="followup_due")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.response}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in self.CLOSED
+
+    @property
+    def is_overdue(self) -> bool:
+        return not self.is_closed and self.due_at < timezone.now()
+
+
+class Theme(models.Model):
+    """A group of comments about one thing, found by the worker (NMF over TF-IDF).
+
+    People rename, merge and route themes; the worker keeps those choices when
+    it refits. ``merged_into`` points at the theme that absorbed this one.
+    """
+
+    class Backlog(models.TextChoices):
+        NONE = "", "Not routed"
+        SALES = "sales", "Sales backlog"
+        MARKETING = "marketing", "Marketing backlog"
+
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="themes"
+    )
+    name = models.CharField(max_length=120)
+    renamed = models.BooleanField(default=False)
+    top_terms = models.JSONField(default=list)
+    component = models.IntegerField(null=True, blank=True)
+    backlog = models.CharField(max_length=10, choices=Backlog.choices, blank=True, default="")
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="absorbed"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ThemeMention(models.Model):
+    """One comment (the "better" or "well" answer of a response) in one theme."""
+
+    class Field(models.TextChoices):
+        BETTER = "better", "What can we do better?"
+        WELL = "well", "What do we do well?"
+
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="mentions")
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="mentions")
+    field = models.CharField(max_length=6, choices=Field.choices)
+    weight = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["response", "field"], name="mention_one_theme")
+        ]
+        indexes = [models.Index(fields=["theme", "-weight"], name="mention_theme_weight")]
+
+    def __str__(self) -> str:
+        return f"{self.theme}: {self.response_id}/{self.field}"
+
+
+class ThemeModel(models.Model):
+    """The fitted vocabulary and NMF of an organisation, so new comments are
+    assigned incrementally without refitting."""
+
+    organization = models.OneToOneField(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    blob = models.BinaryField()
+    fitted_on = models.PositiveIntegerField(default=0)
+    fitted_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Theme model of {self.organization_id}"

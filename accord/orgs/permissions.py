@@ -38,6 +38,17 @@ class Action(StrEnum):
     AGREEMENT_PROPOSE = "agreement.propose"
     AGREEMENT_AGREE = "agreement.agree"
     CRM_CONNECT = "crm.connect"
+    GOAL_MANAGE = "goal.manage"
+    GOAL_CHECK_IN = "goal.check_in"
+    ACTIVITY_GOAL_MANAGE = "activity_goal.manage"
+    ACTIVITY_LOG = "activity.log"
+    CONTENT_MANAGE = "content.manage"
+    CONTENT_USE_LOG = "content.log_use"
+    EVENT_MANAGE = "event.manage"
+    EVENT_SIGNUP = "event.signup"
+    SURVEY_MANAGE = "survey.manage"
+    FOLLOWUP_UPDATE = "followup.update"
+    THEME_MANAGE = "theme.manage"
 
 
 MATRIX: dict[Action, frozenset[str]] = {
@@ -58,6 +69,17 @@ MATRIX: dict[Action, frozenset[str]] = {
     Action.AGREEMENT_PROPOSE: LEADS,
     Action.AGREEMENT_AGREE: LEADS,
     Action.CRM_CONNECT: ADMINS,
+    Action.GOAL_MANAGE: LEADS,
+    Action.GOAL_CHECK_IN: EDITORS,
+    Action.ACTIVITY_GOAL_MANAGE: LEADS,
+    Action.ACTIVITY_LOG: EDITORS,
+    Action.CONTENT_MANAGE: EDITORS,
+    Action.CONTENT_USE_LOG: EDITORS,
+    Action.EVENT_MANAGE: LEADS,
+    Action.EVENT_SIGNUP: EDITORS,
+    Action.SURVEY_MANAGE: LEADS,
+    Action.FOLLOWUP_UPDATE: EDITORS,
+    Action.THEME_MANAGE: LEADS,
 }
 
 DESCRIPTIONS: dict[Action, str] = {
@@ -78,6 +100,22 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.AGREEMENT_PROPOSE: "Propose a new version of the lead hand-off agreement",
     Action.AGREEMENT_AGREE: "Agree to the lead hand-off agreement for one's own team",
     Action.CRM_CONNECT: "Connect HubSpot or Salesforce and start a sync",
+    Action.GOAL_MANAGE: "Create, edit, propose, agree to, decline and close shared goals",
+    Action.GOAL_CHECK_IN: "Check in a value on a goal (members: on goals they own)",
+    Action.ACTIVITY_GOAL_MANAGE: "Set teams' activity goals and the Goals settings",
+    Action.ACTIVITY_LOG: "Log cross-team activities (members: their own)",
+    Action.CONTENT_MANAGE: "Add and edit content library assets",
+    Action.CONTENT_USE_LOG: "Log a use of a content asset (members: their own)",
+    Action.EVENT_MANAGE: "Create events and their staffing slots",
+    Action.EVENT_SIGNUP: "Sign up to staff an event slot (members: themselves)",
+    Action.SURVEY_MANAGE: (
+        "Create customer surveys and campaigns, send them, import responses, "
+        "change feedback settings"
+    ),
+    Action.FOLLOWUP_UPDATE: "Work customer follow-ups: status, outcome, notes",
+    Action.THEME_MANAGE: (
+        "Rename, merge and route feedback themes; save testimonials to the content library"
+    ),
 }
 
 

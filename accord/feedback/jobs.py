@@ -1,0 +1,286 @@
+"""Work the feedback app hands to the worker: sending campaigns in batches,
+the reminder, follow-up alerts and escalations, and themes."""
+
+from __future__ import annotations
+
+import smtplib
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from accord.feedback.i18n import words
+from accord.feedback.models import Campaign, Contact, FollowUp, Recipient
+from accord.jobs.registry import job
+from accord.jobs.services import job_enqueue
+from accord.lib.tokens import hash_token, new_token
+from accord.mail.backends import ORG_HEADER
+from accord.mail.services import email_enqueue_template
+from accord.orgs.models import Membership, Role
+
+BATCH_SIZE = 100
+
+
+def _message(
+    recipient: Recipient, token: str, *, reminder: bool, connection: Any
+) -> EmailMultiAlternatives:
+    """The survey email: HTML with the 0-10 scale clickable, a text part, one-click
+    unsubscribe, all in the recipient's language (else the survey's)."""
+    from accord.feedback.services import survey_url
+
+    survey = recipient.campaign.survey
+    language = recipient.language or survey.default_language
+    brand = survey.brand_name or recipient.campaign.organization.name
+    text = words(language, brand=brand, name=recipient.name or "")
+    link = survey_url(token)
+    unsubscribe = f"{link}/unsubscribe"
+    context = {
+        "t": text,
+        "survey": survey,
+        "brand": brand,
+        "link": link,
+        "scale": [(n, survey_url(token, n)) for n in range(11)],
+        "unsubscribe": unsubscribe,
+        "reminder": reminder,
+        "language": language,
+        "logo_url": settings.SITE_URL + reverse("survey_logo", kwargs={"pk": survey.pk}),
+    }
+    headers = {
+        "List-Unsubscribe": f"<{unsubscribe}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+    if settings.EMAIL_CAPTURED:
+        headers[ORG_HEADER] = str(recipient.organization_id)
+    subject = text["subject"] if not reminder else f"{text['reminder']} {text['subject']}"
+    message = EmailMultiAlternatives(
+        subject=" ".join(subject.split()),
+        body=render_to_string("feedback/email/survey.txt", context),
+        to=[recipient.email],
+        headers=headers,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        connection=connection,
+    )
+    message.attach_alternative(render_to_string("feedback/email/survey.html", context), "text/html")
+    return message
+
+
+def _claim(recipient: Recipient, *, reminder: bool, lifetime_days: int, interval_days: int) -> str:
+    """Mark the recipient as being sent to, with a fresh token, and commit: a crash
+    after this never sends them the same email twice. Returns the token, or "" if
+    someone else claimed them or they may no longer be surveyed."""
+    now = timezone.now()
+    token = new_token()
+    with transaction.atomic():
+        contact = Contact.objects.get(pk=recipient.contact_id)
+        if not reminder:
+            recent = now - timedelta(days=interval_days)
+            reason = ""
+            if contact.opted_out_at:
+                reason = "opted out"
+            elif contact.last_surveyed_at and contact.last_surveyed_at > recent:
+                reason = f"surveyed within {interval_days} days"
+            if reason:
+                Recipient.objects.filter(pk=recipient.pk, status=Recipient.Status.QUEUED).update(
+                    status=Recipient.Status.SKIPPED, skip_reason=reason
+                )
+                return ""
+            claimed = Recipient.objects.filter(
+                pk=recipient.pk, status=Recipient.Status.QUEUED
+            ).update(
+                status=Recipient.Status.SENDING,
+                token_hash=hash_token(token),
+                expires_at=now + timedelta(days=lifetime_days),
+            )
+            if claimed:
+                Contact.objects.filter(pk=contact.pk).update(last_surveyed_at=now)
+        else:
+            if contact.opted_out_at:
+                return ""
+            claimed = Recipient.objects.filter(
+                pk=recipient.pk, reminded_at__isnull=True, responded_at__isnull=True
+            ).update(reminded_at=now, reminder_token_hash=hash_token(token))
+    return token if claimed else ""
+
+
+@job()
+def campaign_send_batch(
+    *, campaign_id: int, reminder: bool = False, organization_id: int | None = None
+) -> str:
+    """Send one batch over one SMTP connection, then queue the next batch.
+
+    Each recipient is claimed (committed) before the hand-over to SMTP, so a
+    crash, a retry or a second worker never sends anyone the same email twice;
+    the queued rest is picked up by the next run.
+    """
+    from accord.feedback.services import feedback_settings
+
+    campaign = Campaign.objects.select_related("survey", "organization").get(pk=campaign_id)
+    rules = feedback_settings(campaign.organization)
+    now = timezone.now()
+    if reminder:
+        targets = campaign.recipients.filter(
+            status=Recipient.Status.SENT,
+            responded_at__isnull=True,
+            reminded_at__isnull=True,
+            expires_at__gt=now,
+            contact__opted_out_at__isnull=True,
+        )
+    else:
+        targets = campaign.recipients.filter(status=Recipient.Status.QUEUED)
+    batch = list(targets.select_related("campaign__survey", "campaign__organization")[:BATCH_SIZE])
+    if not batch:
+        _finish(campaign, reminder=reminder, reminder_after_days=rules.reminder_after_days)
+        return "done"
+    connection = get_connection(fail_silently=False)
+    connection.open()
+    sent = 0
+    try:
+        for recipient in batch:
+            token = _claim(
+                recipient,
+                reminder=reminder,
+                lifetime_days=rules.link_lifetime_days,
+                interval_days=rules.contact_interval_days,
+            )
+            if not token:
+                continue
+            message = _message(recipient, token, reminder=reminder, connection=connection)
+            try:
+                message.send()
+            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused) as error:
+                if not reminder:
+                    Recipient.objects.filter(pk=recipient.pk).update(
+                        status=Recipient.Status.BOUNCED, skip_reason=str(error)[:200]
+                    )
+                continue
+            except (smtplib.SMTPException, OSError):
+                # The server went away before taking this message: it may be sent
+                # again on the retry, since it was not handed over.
+                if not reminder:
+                    Recipient.objects.filter(pk=recipient.pk).update(
+                        status=Recipient.Status.QUEUED, token_hash=None
+                    )
+                else:
+                    Recipient.objects.filter(pk=recipient.pk).update(
+                        reminded_at=None, reminder_token_hash=None
+                    )
+                raise
+            if not reminder:
+                Recipient.objects.filter(pk=recipient.pk).update(
+                    status=Recipient.Status.SENT, sent_at=timezone.now()
+                )
+            sent += 1
+    finally:
+        connection.close()
+    with transaction.atomic():
+        job_enqueue(
+            campaign_send_batch,
+            organization_id=campaign.organization_id,
+            campaign_id=campaign.pk,
+            reminder=reminder,
+        )
+    return f"sent {sent}"
+
+
+def _finish(campaign: Campaign, *, reminder: bool, reminder_after_days: int) -> None:
+    from accord.feedback.services import _enqueue_at
+
+    with transaction.atomic():
+        if reminder:
+            Campaign.objects.filter(pk=campaign.pk, reminder_sent_at__isnull=True).update(
+                reminder_sent_at=timezone.now()
+            )
+            return
+        finished = Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.SENDING).update(
+            status=Campaign.Status.SENT, sent_at=timezone.now()
+        )
+        if finished:
+            _enqueue_at(
+                campaign_send_batch,
+                timezone.now() + timedelta(days=reminder_after_days),
+                campaign.organization_id,
+                campaign_id=campaign.pk,
+                reminder=True,
+            )
+
+
+def _members(*memberships: Membership | None) -> list[Membership]:
+    seen: dict[int, Membership] = {}
+    for membership in memberships:
+        if membership is not None:
+            seen.setdefault(membership.pk, membership)
+    return list(seen.values())
+
+
+@job()
+def followup_alert(*, followup_id: int, organization_id: int | None = None) -> str:
+    """Tell both owners that a follow-up opened (email; chat when it exists)."""
+    followup = (
+        FollowUp.objects.select_related(
+            "response", "organization", "sales_owner__user", "marketing_owner__user"
+        )
+        .filter(pk=followup_id)
+        .first()
+    )
+    if followup is None:
+        return "gone"
+    for member in _members(followup.sales_owner, followup.marketing_owner):
+        email_enqueue_template(
+            to=[member.user.email],
+            template="feedback/email/followup_open",
+            context={"followup": followup, "member": member, "site": settings.SITE_URL},
+            organization_id=followup.organization_id,
+            key=f"followup:{followup.pk}:open:{member.pk}",
+        )
+    return "alerted"
+
+
+@job()
+def followup_escalate(*, followup_id: int, organization_id: int | None = None) -> str:
+    """At the due time, a follow-up that is still open goes to both leads."""
+    now = timezone.now()
+    with transaction.atomic():
+        updated = FollowUp.objects.filter(
+            Q(status=FollowUp.Status.OPEN) | Q(status=FollowUp.Status.CONTACTED),
+            pk=followup_id,
+            due_at__lte=now,
+            escalated_at__isnull=True,
+        ).update(escalated_at=now)
+        if not updated:
+            return "not overdue"
+        followup = FollowUp.objects.select_related("organization", "response").get(pk=followup_id)
+        leads = Membership.objects.filter(
+            organization=followup.organization, role__in=[Role.SALES_LEAD, Role.MARKETING_LEAD]
+        ).select_related("user")
+        for lead in leads:
+            email_enqueue_template(
+                to=[lead.user.email],
+                template="feedback/email/followup_overdue",
+                context={"followup": followup, "member": lead, "site": settings.SITE_URL},
+                organization_id=followup.organization_id,
+                key=f"followup:{followup.pk}:overdue:{lead.pk}",
+            )
+    return "escalated"
+
+
+@job()
+def followups_escalate_overdue(*, organization_id: int | None = None) -> int:
+    """Escalate every overdue follow-up not yet escalated (a sweep after downtime)."""
+    overdue = FollowUp.objects.filter(
+        status__in=[FollowUp.Status.OPEN, FollowUp.Status.CONTACTED],
+        due_at__lte=timezone.now(),
+        escalated_at__isnull=True,
+    )
+    if organization_id is not None:
+        overdue = overdue.filter(organization_id=organization_id)
+    count = 0
+    for pk in overdue.values_list("pk", flat=True)[:1000]:
+        if followup_escalate(followup_id=pk) == "escalated":
+            count += 1
+    return count

@@ -1,0 +1,255 @@
+"""The public survey at /s/<token>: no account, mobile first, works without JavaScript.
+
+A GET never records or consumes anything (mail scanners open links): it puts
+the token in the visitor's session and redirects to a token-free address, as
+Django's password-reset view does, so the token leaves the address bar, the
+history and any Referer. Only a POST records. Every page here is sent with
+``Referrer-Policy: no-referrer``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.core.cache import cache
+from django.core.exceptions import RequestDataTooBig, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from accord.feedback import services
+from accord.feedback.i18n import LANGUAGES, browser_language, words
+from accord.feedback.models import LANGUAGE_CHOICES, Survey
+from accord.feedback.services import AlreadyRecorded, Link, LinkExpired
+from accord.lib.tokens import hash_token
+
+SESSION_PREFIX = "survey:"
+# Per minute: submissions from one address, and to one link.
+RATE_PER_ADDRESS = 30
+RATE_PER_LINK = 5
+
+
+def no_referrer(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response["Referrer-Policy"] = "no-referrer"
+        response["Cache-Control"] = "no-store"
+        return response
+
+    return wrapper
+
+
+def _language(request: HttpRequest, link: Link | None) -> str:
+    if link is not None and link.recipient is not None and link.recipient.language in LANGUAGES:
+        return link.recipient.language
+    chosen = request.GET.get("lang", "") or request.POST.get("lang", "")
+    if chosen in LANGUAGES:
+        return chosen
+    return browser_language(request, link.survey.default_language if link else "en")
+
+
+def _brand(link: Link) -> str:
+    return link.survey.brand_name or link.survey.organization.name
+
+
+def _problem(request: HttpRequest, key: str, status: int, link: Link | None = None) -> HttpResponse:
+    language = _language(request, link)
+    return render(
+        request,
+        "feedback/public/problem.html",
+        {"t": words(language), "message": words(language)[key], "language": language},
+        status=status,
+    )
+
+
+def _resolve(request: HttpRequest, token: str) -> Link | HttpResponse:
+    try:
+        link = services.link_for_token(token)
+    except LinkExpired:
+        return _problem(request, "expired", 410)
+    if link is None:
+        return _problem(request, "unknown", 404)
+    return link
+
+
+@no_referrer
+@require_http_methods(["GET", "HEAD"])
+def survey_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed link: remember the token in the session, show the form without it."""
+    found = _resolve(request, token)
+    if isinstance(found, HttpResponse):
+        return found
+    nonce = secrets.token_urlsafe(12)
+    request.session[SESSION_PREFIX + nonce] = token
+    url = reverse("survey_form", kwargs={"nonce": nonce})
+    score = request.GET.get("score", "")
+    if score.isdigit() and 0 <= int(score) <= 10:
+        url += f"?score={int(score)}"
+    return HttpResponseRedirect(url)
+
+
+def _rate_limited(request: HttpRequest, token: str) -> bool:
+    """True when this address or this link has posted too often this minute."""
+    address = request.META.get("REMOTE_ADDR", "")
+    keys = {
+        f"fb:rl:a:{address}": RATE_PER_ADDRESS,
+        f"fb:rl:l:{hash_token(token)[:32]}": RATE_PER_LINK,
+    }
+    counts = cache.get_many(list(keys))
+    over = any(counts.get(key, 0) >= limit for key, limit in keys.items())
+    if not over:
+        cache.set_many({key: counts.get(key, 0) + 1 for key in keys}, timeout=60)
+    return over
+
+
+@no_referrer
+@require_http_methods(["GET", "HEAD", "POST"])
+def survey_form(request: HttpRequest, nonce: str) -> HttpResponse:
+    """GET shows the three questions (a score from the email pre-selected); POST records."""
+    token = request.session.get(SESSION_PREFIX + nonce)
+    if not token:
+        return _problem(request, "session_lost", 404)
+    found = _resolve(request, token)
+    if isinstance(found, HttpResponse):
+        return found
+    link = found
+    too_big = False
+    if request.method == "POST":
+        try:
+            request.POST  # noqa: B018 - parse now, where a too-large body can be answered
+        except RequestDataTooBig:
+            too_big = True
+            request._post = QueryDict()  # type: ignore[attr-defined]
+    language = _language(request, link)
+    text = words(language, brand=_brand(link))
+    context: dict[str, Any] = {
+        "t": text,
+        "link": link,
+        "survey": link.survey,
+        "brand": _brand(link),
+        "language": language,
+        "scale": range(11),
+        "nonce": nonce,
+        "languages": LANGUAGE_CHOICES,
+        "errors": {},
+        "values": {"score": request.GET.get("score", ""), "better": "", "well": ""},
+    }
+    if link.recipient is not None and link.recipient.responded_at is not None:
+        return render(request, "feedback/public/thanks.html", {**context, "already": True})
+    if request.method != "POST":
+        return render(request, "feedback/public/form.html", context)
+
+    if too_big:
+        length = request.headers.get("Content-Length", "?")
+        context["errors"] = {
+            "better": text["too_long"].format(limit=services.COMMENT_MAX_LENGTH, length=length)
+        }
+        return render(request, "feedback/public/form.html", context, status=413)
+    data = request.POST
+    if _rate_limited(request, token):
+        return _problem(request, "too_many", 429, link)
+    score = data.get("score", "")
+    better, well = data.get("better", ""), data.get("well", "")
+    context["values"] = {
+        "score": score,
+        "better": better,
+        "well": well,
+        "may_quote": data.get("may_quote") == "on",
+    }
+    try:
+        services.response_record(
+            link=link,
+            score=score,  # type: ignore[arg-type]
+            better=better,
+            well=well,
+            may_quote=data.get("may_quote") == "on",
+            language=language,
+        )
+    except AlreadyRecorded:
+        return render(request, "feedback/public/thanks.html", {**context, "already": True})
+    except ValidationError as error:
+        codes = error.message_dict
+        context["errors"] = {
+            name: text[messages[0]].format(
+                limit=services.COMMENT_MAX_LENGTH, length=len(data.get(name, ""))
+            )
+            for name, messages in codes.items()
+        }
+        return render(request, "feedback/public/form.html", context, status=400)
+    if link.recipient is None:
+        # An anonymous link takes many answers, but this page's one is given.
+        request.session.pop(SESSION_PREFIX + nonce, None)
+    return render(request, "feedback/public/thanks.html", {**context, "already": False})
+
+
+@require_http_methods(["GET", "HEAD"])
+def survey_style(request: HttpRequest, pk: int) -> HttpResponse:
+    """The survey's colour as CSS from Accord's own origin (the CSP forbids inline styles)."""
+    survey = Survey.objects.filter(pk=pk).only("colour").first()
+    colour = survey.colour if survey else "#2f5d8a"
+    response = HttpResponse(f":root {{ --survey-brand: {colour}; }}\n", content_type="text/css")
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@require_http_methods(["GET", "HEAD"])
+def survey_logo(request: HttpRequest, pk: int) -> HttpResponse:
+    """The survey's logo, served from Accord's origin for the page and the email."""
+    survey = Survey.objects.filter(pk=pk).only("logo", "logo_type").first()
+    if survey is None or not survey.logo:
+        raise Http404("No logo")
+    response = HttpResponse(bytes(survey.logo), content_type=survey.logo_type)
+    response["Cache-Control"] = "public, max-age=300"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@csrf_exempt
+@no_referrer
+@require_http_methods(["POST"])
+def survey_opened(request: HttpRequest, nonce: str) -> HttpResponse:
+    """The form's script reports that a person (not a scanner) opened it."""
+    token = request.session.get(SESSION_PREFIX + nonce)
+    if token:
+        try:
+            link = services.link_for_token(token)
+        except LinkExpired:
+            link = None
+        if link is not None:
+            services.recipient_opened(link)
+    return HttpResponse(status=204)
+
+
+@csrf_exempt
+@no_referrer
+@require_http_methods(["GET", "HEAD", "POST"])
+def survey_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET asks to confirm; POST (the page's button, or a mail client's one-click
+    ``List-Unsubscribe-Post``, which carries no CSRF token) opts out."""
+    try:
+        link = services.link_for_token(token)
+    except LinkExpired:
+        # Leaving must work as long as anyone has the email.
+        link = services.link_for_token(token, allow_expired=True)
+    if link is None or link.recipient is None:
+        return _problem(request, "unknown", 404)
+    language = _language(request, link)
+    text = words(language, brand=_brand(link))
+    if request.method == "POST":
+        services.contact_opt_out(link=link)
+        return render(
+            request,
+            "feedback/public/unsubscribe.html",
+            {"t": text, "language": language, "done": True, "survey": link.survey},
+        )
+    return render(
+        request,
+        "feedback/public/unsubscribe.html",
+        {"t": text, "language": language, "done": False, "survey": link.survey},
+    )

@@ -1,0 +1,348 @@
+"""Reads for customer feedback: NPS with its interval, trends, breakdowns,
+campaign progress, follow-ups and themes. Aggregates run in SQL."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Count, Max, Q, QuerySet
+from django.db.models.fields.json import KT
+from django.utils import timezone
+
+from accord.feedback.models import (
+    Campaign,
+    FollowUp,
+    Recipient,
+    Response,
+    Survey,
+    Theme,
+    ThemeMention,
+)
+from accord.lib.nps import Change, Nps, change, nps
+from accord.orgs.models import Membership, Organization
+from accord.orgs.selectors import scoped
+
+SEGMENT_NAME = re.compile(r"^[A-Za-z0-9_\- ]{1,60}$")
+
+
+def _counts(rows: Any, key: str) -> dict[Any, dict[str, int]]:
+    grouped: dict[Any, dict[str, int]] = {}
+    for row in rows:
+        grouped.setdefault(row[key], {"promoter": 0, "passive": 0, "detractor": 0})[
+            row["category"]
+        ] += row["n"]
+    return grouped
+
+
+def _nps_of(counts: dict[str, int], key: str = "") -> Nps:
+    return nps(counts["promoter"], counts["passive"], counts["detractor"], key=key)
+
+
+def responses_in(
+    organization: Organization, *, since: date | None = None, until: date | None = None
+) -> QuerySet[Response]:
+    """The organisation's responses from ``since`` (inclusive) to ``until`` (exclusive)."""
+    queryset = Response.objects.filter(organization=organization)
+    if since is not None:
+        queryset = queryset.filter(created_at__gte=_start_of(since))
+    if until is not None:
+        queryset = queryset.filter(created_at__lt=_start_of(until))
+    return queryset
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+
+
+def nps_total(
+    organization: Organization, *, since: date | None = None, until: date | None = None
+) -> Nps:
+    rows = (
+        responses_in(organization, since=since, until=until)
+        .values("category")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts = {"promoter": 0, "passive": 0, "detractor": 0}
+    for row in rows:
+        counts[row["category"]] += row["n"]
+    return _nps_of(counts)
+
+
+def _month_counts(queryset: QuerySet[Response]) -> dict[Any, dict[str, int]]:
+    # The stored month column: one indexed GROUP BY, no per-row date function.
+    return _counts(queryset.values("month", "category").annotate(n=Count("id")).order_by(), "month")
+
+
+def valid_segment(by: str) -> bool:
+    return by in {"month", "quarter", "owner", "campaign", "language"} or bool(
+        SEGMENT_NAME.match(by)
+    )
+
+
+def nps_by(
+    organization: Organization,
+    *,
+    by: str = "month",
+    since: date | None = None,
+    until: date | None = None,
+) -> Nps:
+    """The NPS of the period and one group per month, quarter, account owner,
+    campaign, language or segment attribute (any imported column)."""
+    if not valid_segment(by):
+        raise ValueError(f"Cannot group by {by!r}.")
+    queryset = responses_in(organization, since=since, until=until)
+    groups: dict[Any, dict[str, int]]
+    if by in {"month", "quarter"}:
+        months = _month_counts(queryset)
+        groups = {}
+        for month, counts in months.items():
+            if by == "month":
+                key = month.strftime("%Y-%m")
+            else:
+                key = f"{month.year}-Q{(month.month - 1) // 3 + 1}"
+            target = groups.setdefault(key, {"promoter": 0, "passive": 0, "detractor": 0})
+            for name, value in counts.items():
+                target[name] += value
+    else:
+        field = {
+            "owner": "account_owner__user__email",
+            "campaign": "campaign__name",
+            "language": "language",
+        }.get(by)
+        if field is None:
+            queryset = queryset.annotate(segment=KT(f"attributes__{by}"))
+            field = "segment"
+        groups = _counts(
+            queryset.values(field, "category").annotate(n=Count("id")).order_by(), field
+        )
+        groups = {(str(k) if k not in (None, "") else "(none)"): v for k, v in groups.items()}
+    total = {"promoter": 0, "passive": 0, "detractor": 0}
+    for counts in groups.values():
+        for name, value in counts.items():
+            total[name] += value
+    result = _nps_of(total)
+    ordered = (
+        sorted(groups)
+        if by in {"month", "quarter"}
+        else sorted(groups, key=lambda k: -sum(groups[k].values()))
+    )
+    result.groups.extend(_nps_of(groups[key], key=str(key)) for key in ordered)
+    return result
+
+
+@dataclass(frozen=True)
+class PeriodComparison:
+    current: Nps
+    previous: Nps
+    change: Change
+    since: date
+    until: date
+
+
+def nps_compare(
+    organization: Organization, *, days: int = 90, today: date | None = None
+) -> PeriodComparison:
+    """This period (the last ``days``) against the one before it."""
+    end = (today or timezone.localdate()) + timedelta(days=1)
+    start = end - timedelta(days=days)
+    current = nps_total(organization, since=start, until=end)
+    previous = nps_total(organization, since=start - timedelta(days=days), until=start)
+    return PeriodComparison(current, previous, change(previous, current), start, end)
+
+
+def segment_names(organization: Organization, limit: int = 500) -> list[str]:
+    """Attribute names seen on recent responses (the keys one can break down by)."""
+    names: set[str] = set()
+    for attributes in (
+        Response.objects.filter(organization=organization)
+        .exclude(attributes={})
+        .order_by("-created_at")
+        .values_list("attributes", flat=True)[:limit]
+    ):
+        if isinstance(attributes, dict):
+            names.update(k for k in attributes if SEGMENT_NAME.match(k))
+    return sorted(names)
+
+
+# -- campaigns -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CampaignProgress:
+    recipients: int
+    queued: int
+    sent: int
+    skipped: int
+    bounced: int
+    unconfirmed: int
+    opened: int
+    responded: int
+
+    @property
+    def response_rate(self) -> float | None:
+        return round(100 * self.responded / self.sent, 1) if self.sent else None
+
+
+def campaign_progress(campaign: Campaign) -> CampaignProgress:
+    by_status = dict(campaign.recipients.values_list("status").annotate(n=Count("id")).order_by())
+    flags = campaign.recipients.aggregate(
+        opened=Count("id", filter=Q(opened_at__isnull=False)),
+        responded=Count("id", filter=Q(responded_at__isnull=False)),
+    )
+    return CampaignProgress(
+        recipients=sum(by_status.values()),
+        queued=by_status.get(Recipient.Status.QUEUED, 0),
+        sent=by_status.get(Recipient.Status.SENT, 0),
+        skipped=by_status.get(Recipient.Status.SKIPPED, 0),
+        bounced=by_status.get(Recipient.Status.BOUNCED, 0),
+        unconfirmed=by_status.get(Recipient.Status.SENDING, 0),
+        opened=flags["opened"],
+        responded=flags["responded"],
+    )
+
+
+def campaigns(membership: Membership) -> QuerySet[Campaign]:
+    return scoped(membership, Campaign.objects.select_related("survey")).annotate(
+        recipient_count=Count("recipients", distinct=True),
+        sent_count=Count("recipients", filter=Q(recipients__status="sent"), distinct=True),
+        responded_count=Count(
+            "recipients", filter=Q(recipients__responded_at__isnull=False), distinct=True
+        ),
+    )
+
+
+def surveys(membership: Membership) -> QuerySet[Survey]:
+    return scoped(membership, Survey.objects.all())
+
+
+def responses(membership: Membership) -> QuerySet[Response]:
+    return scoped(membership, Response.objects.select_related("campaign", "account_owner__user"))
+
+
+def followups(membership: Membership) -> QuerySet[FollowUp]:
+    return scoped(
+        membership,
+        FollowUp.objects.select_related("response", "sales_owner__user", "marketing_owner__user"),
+    )
+
+
+# -- loops closed on time ---------------------------------------------------------------
+
+
+def loops_closed_on_time(
+    organization: Organization, *, start: date, end: date, kind: str | None = FollowUp.Kind.RECOVERY
+) -> tuple[int, int]:
+    """(closed on time, due) for follow-ups due from ``start`` to ``end`` inclusive.
+
+    A loop is closed on time when it was resolved or lost by its due time; one
+    still open after its due time counts against."""
+    due = FollowUp.objects.filter(
+        organization=organization,
+        due_at__gte=_start_of(start),
+        due_at__lt=_start_of(end + timedelta(days=1)),
+        due_at__lte=timezone.now(),
+    )
+    if kind:
+        due = due.filter(kind=kind)
+    totals = due.aggregate(
+        due=Count("id"),
+        on_time=Count(
+            "id",
+            filter=Q(status__in=FollowUp.CLOSED, closed_at__isnull=False)
+            & Q(closed_at__lte=_due_field()),
+        ),
+    )
+    return totals["on_time"], totals["due"]
+
+
+def _due_field() -> Any:
+    from django.db.models import F
+
+    return F("due_at")
+
+
+def metric_values(organization: Organization, start: date, end: date) -> dict[str, float | None]:
+    """Values for the goals app's metric catalogue over ``start``..``end`` (inclusive):
+    NPS (-100..100), survey response rate and detractor loops closed on time (0..100);
+    None when there is no data."""
+    score = nps_total(organization, since=start, until=end + timedelta(days=1)).nps
+    sent = Recipient.objects.filter(
+        organization=organization,
+        sent_at__gte=_start_of(start),
+        sent_at__lt=_start_of(end + timedelta(days=1)),
+    ).aggregate(sent=Count("id"), responded=Count("id", filter=Q(responded_at__isnull=False)))
+    rate = round(100 * sent["responded"] / sent["sent"], 1) if sent["sent"] else None
+    on_time, due = loops_closed_on_time(organization, start=start, end=end)
+    loops = round(100 * on_time / due, 1) if due else None
+    return {
+        "nps": score,
+        "survey_response_rate": rate,
+        "detractor_loops_closed_on_time": loops,
+    }
+
+
+# -- themes ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ThemeSummary:
+    theme: Theme
+    total: int
+    promoters: int
+    passives: int
+    detractors: int
+    better: int
+    well: int
+    last_month: date | None
+
+
+def theme_summaries(membership: Membership) -> list[ThemeSummary]:
+    rows = (
+        scoped(membership, Theme.objects.filter(merged_into__isnull=True))
+        .annotate(
+            total=Count("mentions"),
+            promoters=Count("mentions", filter=Q(mentions__response__category="promoter")),
+            passives=Count("mentions", filter=Q(mentions__response__category="passive")),
+            detractors=Count("mentions", filter=Q(mentions__response__category="detractor")),
+            better=Count("mentions", filter=Q(mentions__field="better")),
+            well=Count("mentions", filter=Q(mentions__field="well")),
+            last_month=Max("mentions__response__month"),
+        )
+        .order_by("-total", "name")
+    )
+    return [
+        ThemeSummary(
+            t,
+            t.total,
+            t.promoters,
+            t.passives,
+            t.detractors,
+            t.better,
+            t.well,
+            t.last_month,
+        )
+        for t in rows
+    ]
+
+
+def theme_quotes(theme: Theme, limit: int = 5) -> QuerySet[ThemeMention]:
+    """The comments that best represent the theme (highest weight first)."""
+    return (
+        ThemeMention.objects.filter(theme=theme)
+        .select_related("response")
+        .order_by("-weight", "-response__created_at")[:limit]
+    )
+
+
+def theme_trend(theme: Theme) -> list[tuple[str, int]]:
+    rows = (
+        ThemeMention.objects.filter(theme=theme)
+        .values("response__month")
+        .annotate(n=Count("id"))
+        .order_by("response__month")
+    )
+    return [(row["response__month"].strftime("%Y-%m"), row["n"]) for row in rows]

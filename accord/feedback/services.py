@@ -1,0 +1,1075 @@
+"""Writes for customer feedback: surveys, campaigns, recipients, responses,
+follow-ups, themes and imports.
+
+Services acting for a member take that ``membership`` and check the matrix.
+The public survey acts for nobody: ``response_record`` is authorised by the
+link's token alone.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import importlib
+import io
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from accord.feedback.i18n import LANGUAGES
+from accord.feedback.models import (
+    Campaign,
+    Contact,
+    FeedbackSettings,
+    FollowUp,
+    Recipient,
+    Response,
+    Survey,
+    Theme,
+)
+from accord.lib.nps import category
+from accord.lib.tokens import hash_token, new_token
+from accord.orgs.models import Membership, Organization, Role
+from accord.orgs.permissions import Action, require
+from accord.orgs.services import audit_record
+
+# Longest answer kept per question; longer ones are refused with a message,
+# the customer's text is shown back to them so nothing is lost.
+COMMENT_MAX_LENGTH = 10_000
+HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+class AlreadyRecorded(Exception):
+    """The link already has its one response."""
+
+
+class LinkExpired(Exception):
+    """The link's time is up."""
+
+
+# -- settings ----------------------------------------------------------------
+
+
+def feedback_settings(organization: Organization) -> FeedbackSettings:
+    """The organisation's feedback rules, with defaults until someone changes them."""
+    found, _ = FeedbackSettings.objects.get_or_create(organization=organization)
+    return found
+
+
+@transaction.atomic
+def feedback_settings_update(
+    *,
+    membership: Membership,
+    contact_interval_days: int,
+    link_lifetime_days: int,
+    reminder_after_days: int,
+    marketing_partner_id: int | None = None,
+    nurture_passives: bool = False,
+) -> FeedbackSettings:
+    require(membership, Action.SURVEY_MANAGE)
+    found = feedback_settings(membership.organization)
+    errors: dict[str, str] = {}
+    for name, value, low, high in [
+        ("contact_interval_days", contact_interval_days, 0, 3650),
+        ("link_lifetime_days", link_lifetime_days, 1, 365),
+        ("reminder_after_days", reminder_after_days, 1, 60),
+    ]:
+        if not low <= value <= high:
+            errors[name] = f"Between {low} and {high} days."
+    partner = None
+    if marketing_partner_id is not None:
+        partner = Membership.objects.filter(
+            organization=membership.organization, pk=marketing_partner_id
+        ).first()
+        if partner is None:
+            errors["marketing_partner"] = "Choose a member of this organisation."
+    if errors:
+        raise ValidationError(errors)
+    found.contact_interval_days = contact_interval_days
+    found.link_lifetime_days = link_lifetime_days
+    found.reminder_after_days = reminder_after_days
+    found.marketing_partner = partner
+    found.nurture_passives = nurture_passives
+    found.save()
+    audit_record(
+        organization=membership.organization,
+        actor=membership.user,
+        action="feedback_settings.update",
+        obj=found,
+    )
+    return found
+
+
+# -- surveys -------------------------------------------------------------------
+
+
+def _survey_fields(name: str, colour: str, default_language: str, thank_you: str) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not name.strip():
+        errors["name"] = "Give the survey a name."
+    if not HEX_COLOUR.match(colour):
+        errors["colour"] = "A colour like #2f5d8a."
+    if default_language not in LANGUAGES:
+        errors["default_language"] = f"One of {', '.join(LANGUAGES)}."
+    if len(thank_you) > 2000:
+        errors["thank_you"] = "At most 2000 characters."
+    return errors
+
+
+LOGO_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+LOGO_MAX_BYTES = 200_000
+
+
+def _logo_errors(logo: bytes, logo_type: str) -> dict[str, str]:
+    if not logo:
+        return {}
+    if logo_type not in LOGO_TYPES:
+        # SVG is refused: it can carry script.
+        return {"logo": "A PNG, JPEG, GIF or WebP image."}
+    if len(logo) > LOGO_MAX_BYTES:
+        return {"logo": f"At most {LOGO_MAX_BYTES // 1000} kB."}
+    return {}
+
+
+@transaction.atomic
+def survey_create(
+    *,
+    membership: Membership,
+    name: str,
+    brand_name: str = "",
+    logo: bytes = b"",
+    logo_type: str = "",
+    colour: str = "#2f5d8a",
+    thank_you: str = "",
+    default_language: str = "en",
+) -> Survey:
+    """A branded three-question survey."""
+    require(membership, Action.SURVEY_MANAGE)
+    errors = _survey_fields(name, colour, default_language, thank_you)
+    errors.update(_logo_errors(logo, logo_type))
+    if errors:
+        raise ValidationError(errors)
+    survey = Survey.objects.create(
+        organization=membership.organization,
+        name=name.strip(),
+        brand_name=brand_name.strip(),
+        logo=logo,
+        logo_type=logo_type,
+        colour=colour.lower(),
+        thank_you=thank_you,
+        default_language=default_language,
+    )
+    audit_record(
+        organization=membership.organization,
+        actor=membership.user,
+        action="survey.create",
+        obj=survey,
+    )
+    return survey
+
+
+@transaction.atomic
+def survey_update(*, membership: Membership, survey: Survey, **changes: Any) -> Survey:
+    """Change a survey's frame; only the given fields change."""
+    require(membership, Action.SURVEY_MANAGE)
+    allowed = {"name", "brand_name", "logo", "logo_type", "colour", "thank_you", "default_language"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, "Not a survey field."))
+    merged = {k: getattr(survey, k) for k in allowed} | changes
+    errors = _survey_fields(
+        merged["name"], merged["colour"], merged["default_language"], merged["thank_you"]
+    )
+    if "logo" in changes:
+        errors.update(_logo_errors(merged["logo"], merged["logo_type"]))
+    if errors:
+        raise ValidationError(errors)
+    before = {k: getattr(survey, k) for k in changes if k != "logo"}
+    for key, value in changes.items():
+        if key in {"name", "brand_name"}:
+            value = value.strip()
+        if key == "colour":
+            value = value.lower()
+        setattr(survey, key, value)
+    survey.save()
+    audit_record(
+        organization=membership.organization,
+        actor=membership.user,
+        action="survey.update",
+        obj=survey,
+        changes={k: [before[k], changes[k]] for k in before if before[k] != changes[k]},
+    )
+    return survey
+
+
+@transaction.atomic
+def survey_anonymous_link(*, membership: Membership, survey: Survey) -> str:
+    """A new shareable link for anyone (the previous one stops working). Shown once."""
+    require(membership, Action.SURVEY_MANAGE)
+    token = "a" + new_token()
+    survey.anonymous_token_hash = hash_token(token)
+    survey.save(update_fields=["anonymous_token_hash"])
+    audit_record(
+        organization=membership.organization,
+        actor=membership.user,
+        action="survey.anonymous_link",
+        obj=survey,
+    )
+    return survey_url(token)
+
+
+def survey_url(token: str, score: int | None = None) -> str:
+    url = settings.SITE_URL + reverse("survey_link", kwargs={"token": token})
+    return url if score is None else f"{url}?score={score}"
+
+
+# -- campaigns and recipients ----------------------------------------------------
+
+
+@transaction.atomic
+def campaign_create(*, membership: Membership, survey: Survey, name: str) -> Campaign:
+    require(membership, Action.SURVEY_MANAGE)
+    if survey.organization_id != membership.organization_id:
+        raise ValidationError({"survey": "Choose a survey of this organisation."})
+    if not name.strip():
+        raise ValidationError({"name": "Give the campaign a name."})
+    campaign = Campaign.objects.create(
+        organization=membership.organization,
+        survey=survey,
+        name=name.strip(),
+        created_by=membership,
+    )
+    audit_record(
+        organization=membership.organization,
+        actor=membership.user,
+        action="campaign.create",
+        obj=campaign,
+    )
+    return campaign
+
+
+@dataclass
+class RecipientRow:
+    email: str
+    name: str = ""
+    company: str = ""
+    language: str = ""
+    attributes: dict[str, str] = field(default_factory=dict)
+    account_owner_id: int | None = None
+
+
+@dataclass
+class RecipientsAdded:
+    """What adding a list did: counts, and each bad row with its number and reason."""
+
+    added: int = 0
+    skipped_recent: int = 0
+    skipped_opted_out: int = 0
+    duplicates: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+RECIPIENT_COLUMNS = ("email", "name", "company", "language")
+
+
+def recipient_rows_from_csv(text: str) -> Iterator[tuple[int, RecipientRow | str]]:
+    """Each data row of a recipients CSV (row 2 is the first after the header),
+    as a RecipientRow or an error message naming the column."""
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        return
+    except csv.Error as error:
+        yield 1, f"The file is not readable CSV: {error}"
+        return
+    if "email" not in header:
+        yield 1, "The header row needs an 'email' column."
+        return
+    for number, row in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        values = dict(zip(header, (cell.strip() for cell in row), strict=False))
+        yield number, _recipient_row(values)
+
+
+def _recipient_row(values: dict[str, str]) -> RecipientRow | str:
+    email = values.get("email", "").lower()
+    if not email:
+        return "email: missing."
+    try:
+        validate_email(email)
+    except ValidationError:
+        return f"email: '{email[:80]}' is not an email address."
+    language = values.get("language", "").lower()[:10]
+    if language and language[:2] not in LANGUAGES:
+        return f"language: unknown '{language}'; use one of {', '.join(LANGUAGES)} or leave empty."
+    for column in ("name", "company"):
+        if len(values.get(column, "")) > 200:
+            return f"{column}: at most 200 characters."
+    attributes = {
+        k[:60]: v[:200] for k, v in values.items() if k and k not in RECIPIENT_COLUMNS and v
+    }
+    return RecipientRow(
+        email=email,
+        name=values.get("name", ""),
+        company=values.get("company", ""),
+        language=language[:2],
+        attributes=attributes,
+    )
+
+
+def _account_owner(organization: Organization, email: str) -> Membership | None:
+    """The pipeline's account owner of this customer, when the pipeline app says."""
+    try:
+        module = importlib.import_module("accord.pipeline.selectors")
+        lookup = module.account_owner_for_email
+    except (ImportError, AttributeError):
+        return None
+    owner = lookup(organization, email)
+    return owner if isinstance(owner, Membership) else None
+
+
+def _recipients_add(
+    membership: Membership,
+    campaign: Campaign,
+    rows: Iterable[tuple[int, RecipientRow | str]],
+    *,
+    dry_run: bool,
+) -> RecipientsAdded:
+    organization = membership.organization
+    rules = feedback_settings(organization)
+    recent = timezone.now() - timedelta(days=rules.contact_interval_days)
+    result = RecipientsAdded()
+    seen: set[str] = set()
+    pending: list[tuple[int, RecipientRow]] = []
+    for number, row in rows:
+        if isinstance(row, str):
+            result.errors.append((number, row))
+            continue
+        if row.email in seen:
+            result.duplicates += 1
+            continue
+        seen.add(row.email)
+        pending.append((number, row))
+    if result.errors and not dry_run:
+        # A list with bad rows changes nothing: the user fixes the file and uploads again.
+        return result
+    for _, row in pending:
+        contact = Contact.objects.filter(organization=organization, email=row.email).first()
+        if contact and contact.opted_out_at:
+            result.skipped_opted_out += 1
+            continue
+        if contact and contact.last_surveyed_at and contact.last_surveyed_at > recent:
+            result.skipped_recent += 1
+            continue
+        if dry_run:
+            result.added += 1
+            continue
+        if contact is None:
+            contact = Contact.objects.create(
+                organization=organization, email=row.email, name=row.name, company=row.company
+            )
+        owner: Membership | None = None
+        if row.account_owner_id:
+            owner = Membership.objects.filter(
+                organization=organization, pk=row.account_owner_id
+            ).first()
+        owner = owner or _account_owner(organization, row.email)
+        _, created = Recipient.objects.get_or_create(
+            campaign=campaign,
+            contact=contact,
+            defaults={
+                "organization": organization,
+                "email": row.email,
+                "name": row.name or contact.name,
+                "company": row.company or contact.company,
+                "language": row.language,
+                "attributes": row.attributes,
+                "account_owner": owner,
+            },
+        )
+        if created:
+            result.added += 1
+        else:
+            result.duplicates += 1
+    return result
+
+
+@transaction.atomic
+def recipients_add_csv(
+    *, membership: Membership, campaign: Campaign, text: str, dry_run: bool = False
+) -> RecipientsAdded:
+    """Add a CSV list (email, name, company, language, any other column as a segment
+    attribute). Any bad row: nothing is added and every bad row is reported."""
+    require(membership, Action.SURVEY_MANAGE)
+    if campaign.status != Campaign.Status.DRAFT:
+        raise ValidationError({"file": "This campaign has been sent; start a new one."})
+    result = _recipients_add(membership, campaign, recipient_rows_from_csv(text), dry_run=dry_run)
+    if result.added and not dry_run:
+        audit_record(
+            organization=membership.organization,
+            actor=membership.user,
+            action="campaign.recipients_add",
+            obj=campaign,
+            changes={
+                "added": result.added,
+                "skipped_recent": result.skipped_recent,
+                "skipped_opted_out": result.skipped_opted_out,
+            },
+        )
+    return result
+
+
+def pipeline_contacts_available() -> bool:
+    try:
+        module = importlib.import_module("accord.pipeline.selectors")
+    except ImportError:
+        return False
+    return hasattr(module, "contacts_for_survey")
+
+
+@transaction.atomic
+def recipients_add_contacts(
+    *, membership: Membership, campaign: Campaign, segment: dict[str, str] | None = None
+) -> RecipientsAdded:
+    """Add the pipeline's contacts (optionally one segment) to a draft campaign."""
+    require(membership, Action.SURVEY_MANAGE)
+    if campaign.status != Campaign.Status.DRAFT:
+        raise ValidationError({"segment": "This campaign has been sent; start a new one."})
+    try:
+        module = importlib.import_module("accord.pipeline.selectors")
+        contacts = module.contacts_for_survey
+    except (ImportError, AttributeError):
+        raise ValidationError(
+            {"segment": "Pipeline contacts are not available yet; upload a CSV list instead."}
+        ) from None
+
+    def rows() -> Iterator[tuple[int, RecipientRow | str]]:
+        for number, item in enumerate(contacts(membership, segment=segment), start=1):
+            get = item.get if isinstance(item, dict) else lambda k, d=None, i=item: getattr(i, k, d)
+            values = {
+                "email": str(get("email", "") or ""),
+                "name": str(get("name", "") or ""),
+                "company": str(get("company", "") or ""),
+                "language": str(get("language", "") or ""),
+            }
+            values.update({str(k): str(v) for k, v in (get("attributes", None) or {}).items()})
+            parsed = _recipient_row(values)
+            if isinstance(parsed, RecipientRow):
+                parsed.account_owner_id = get("account_owner_id", None)
+                yield number, parsed
+            # A pipeline contact without a usable address is not an upload error.
+
+    result = _recipients_add(membership, campaign, rows(), dry_run=False)
+    audit_record(
+        organization=membership.organization,
+        actor=membership.user,
+        action="campaign.recipients_add",
+        obj=campaign,
+        changes={"from": "pipeline", "added": result.added},
+    )
+    return result
+
+
+@transaction.atomic
+def campaign_send(*, membership: Membership, campaign: Campaign) -> Campaign:
+    """Start sending: the worker sends in batches and schedules the reminder."""
+    from accord.feedback.jobs import campaign_send_batch
+    from accord.jobs.services import job_enqueue
+
+    require(membership, Action.SURVEY_MANAGE)
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.status != Campaign.Status.DRAFT:
+        raise ValidationError({"campaign": "This campaign is already sending or sent."})
+    if not campaign.recipients.filter(status=Recipient.Status.QUEUED).exists():
+        raise ValidationError({"campaign": "Add recipients before sending."})
+    campaign.status = Campaign.Status.SENDING
+    campaign.send_requested_at = timezone.now()
+    campaign.save(update_fields=["status", "send_requested_at"])
+    job_enqueue(
+        campaign_send_batch, organization_id=campaign.organization_id, campaign_id=campaign.pk
+    )
+    audit_record(
+        organization=membership.organization,
+        actor=membership.user,
+        action="campaign.send",
+        obj=campaign,
+    )
+    return campaign
+
+
+# -- the public side: links, responses, opt-out ---------------------------------
+
+
+@dataclass(frozen=True)
+class Link:
+    """What a token opens: a personal recipient link or a survey's anonymous link."""
+
+    survey: Survey
+    recipient: Recipient | None
+
+
+def link_for_token(token: str, *, allow_expired: bool = False) -> Link | None:
+    """The link behind ``token``, or None. Raises LinkExpired for an expired one
+    (unless ``allow_expired``: leaving the list works as long as the email exists).
+
+    Reads only: opening a link records nothing (mail scanners open links).
+    """
+    if not token or len(token) > 100:
+        return None
+    digest = hash_token(token)
+    recipient = (
+        Recipient.objects.select_related("campaign__survey__organization", "contact")
+        .filter(Q(token_hash=digest) | Q(reminder_token_hash=digest))
+        .first()
+    )
+    if recipient is not None:
+        if not allow_expired and recipient.expires_at and recipient.expires_at <= timezone.now():
+            raise LinkExpired
+        return Link(recipient.campaign.survey, recipient)
+    survey = Survey.objects.select_related("organization").filter(anonymous_token_hash=digest)
+    found = survey.first()
+    return Link(found, None) if found else None
+
+
+def response_errors(score: Any, better: str, well: str) -> dict[str, str]:
+    """Field errors for a submitted answer, keyed score/better/well (codes, not text)."""
+    errors: dict[str, str] = {}
+    if (
+        isinstance(score, bool)
+        or not (isinstance(score, int) or (isinstance(score, str) and score.strip().isdigit()))
+        or not 0 <= int(score) <= 10
+    ):
+        errors["score"] = "score_error"
+    for name, text in (("better", better), ("well", well)):
+        if len(text) > COMMENT_MAX_LENGTH:
+            errors[name] = "too_long"
+    return errors
+
+
+def month_of(moment: datetime) -> date:
+    return moment.date().replace(day=1)
+
+
+@transaction.atomic
+def response_record(
+    *,
+    link: Link,
+    score: int,
+    better: str = "",
+    well: str = "",
+    may_quote: bool = False,
+    language: str = "",
+) -> Response:
+    """Store the one response of a personal link (or one more of an anonymous link)
+    and open its follow-up. Raises AlreadyRecorded for a second answer to a
+    personal link: the database's unique constraint decides, even concurrently."""
+    errors = response_errors(score, better, well)
+    if errors:
+        raise ValidationError(errors)
+    score = int(score)
+    survey = link.survey
+    now = timezone.now()
+    recipient = link.recipient
+    values: dict[str, Any] = {
+        "organization_id": survey.organization_id,
+        "survey": survey,
+        "score": score,
+        "category": category(score),
+        "better": better.strip(),
+        "well": well.strip(),
+        "may_quote": bool(may_quote),
+        "language": language if language in LANGUAGES else "",
+        "created_at": now,
+        "month": month_of(now),
+    }
+    if recipient is not None:
+        values.update(
+            campaign_id=recipient.campaign_id,
+            recipient=recipient,
+            source=Response.Source.LINK,
+            email=recipient.email,
+            name=recipient.name,
+            company=recipient.company,
+            attributes=recipient.attributes,
+            account_owner_id=recipient.account_owner_id,
+        )
+    else:
+        values["source"] = Response.Source.ANONYMOUS
+    try:
+        with transaction.atomic():
+            response = Response.objects.create(**values)
+    except IntegrityError:
+        raise AlreadyRecorded from None
+    if recipient is not None:
+        Recipient.objects.filter(pk=recipient.pk).update(
+            responded_at=now, opened_at=recipient.opened_at or now
+        )
+    followup_open_for(response)
+    return response
+
+
+def recipient_opened(link: Link) -> None:
+    """The form was shown in a browser (reported by the page's script, a POST)."""
+    if link.recipient is not None and link.recipient.opened_at is None:
+        Recipient.objects.filter(pk=link.recipient.pk, opened_at__isnull=True).update(
+            opened_at=timezone.now()
+        )
+
+
+@transaction.atomic
+def contact_opt_out(*, link: Link) -> None:
+    """The recipient never gets another survey from this organisation."""
+    if link.recipient is None:
+        return
+    Contact.objects.filter(pk=link.recipient.contact_id, opted_out_at__isnull=True).update(
+        opted_out_at=timezone.now()
+    )
+
+
+# -- the closed loop -------------------------------------------------------------
+
+
+def add_business_days(start: datetime, days: int, time_zone: str) -> datetime:
+    """``start`` plus ``days`` working days (Monday-Friday) in ``time_zone``,
+    keeping the local time of day; a weekend start counts from Monday."""
+    try:
+        zone = ZoneInfo(time_zone)
+    except (KeyError, ValueError):
+        zone = ZoneInfo("UTC")
+    local = start.astimezone(zone)
+    while local.weekday() >= 5:
+        local = (local + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+    added = 0
+    while added < days:
+        local += timedelta(days=1)
+        if local.weekday() < 5:
+            added += 1
+    return local.replace(tzinfo=None).replace(tzinfo=zone).astimezone(ZoneInfo("UTC"))
+
+
+def _lead(organization: Organization, role: Role) -> Membership | None:
+    return (
+        Membership.objects.filter(organization=organization, role=role)
+        .select_related("user")
+        .order_by("created_at", "pk")
+        .first()
+    )
+
+
+def followup_open_for(response: Response) -> FollowUp | None:
+    """Open the response's loop: recovery for a detractor, advocacy for a promoter,
+    nurture for a passive when the organisation wants it. Owners are alerted."""
+    from accord.feedback.jobs import followup_alert, followup_escalate
+
+    organization = response.organization
+    rules = feedback_settings(organization)
+    owner = response.account_owner
+    sales_lead = _lead(organization, Role.SALES_LEAD)
+    marketing = rules.marketing_partner or _lead(organization, Role.MARKETING_LEAD)
+    if response.category == Response.Category.DETRACTOR:
+        kind, sales, market = FollowUp.Kind.RECOVERY, owner or sales_lead, marketing
+    elif response.category == Response.Category.PROMOTER:
+        kind = FollowUp.Kind.ADVOCACY
+        sales, market = owner or sales_lead, _lead(organization, Role.MARKETING_LEAD) or marketing
+    elif rules.nurture_passives:
+        kind, sales, market = FollowUp.Kind.NURTURE, owner or sales_lead, marketing
+    else:
+        return None
+    due = add_business_days(
+        response.created_at, rules.followup_due_business_days, organization.time_zone
+    )
+    followup = FollowUp.objects.create(
+        organization=organization,
+        response=response,
+        kind=kind,
+        play=FollowUp.Play.REFERRAL if kind == FollowUp.Kind.ADVOCACY else "",
+        sales_owner=sales,
+        marketing_owner=market,
+        due_at=due,
+        created_at=response.created_at,
+    )
+    if response.source != Response.Source.IMPORT:
+        from accord.jobs.services import job_enqueue
+
+        job_enqueue(followup_alert, organization_id=organization.pk, followup_id=followup.pk)
+        _enqueue_at(followup_escalate, due, organization.pk, followup_id=followup.pk)
+    return followup
+
+
+def _enqueue_at(func: Any, when: datetime, organization_id: int, **kwargs: Any) -> None:
+    """Queue a job to run at ``when`` (the queue's own run_after), in this transaction."""
+    from accord.jobs.registry import get_job
+    from accord.jobs.tasks import run_job
+
+    spec = get_job(func.job_name)
+    kwargs["organization_id"] = organization_id
+    run_job.using(queue_name=spec.queue, run_after=when).enqueue(
+        spec.name, [], kwargs, 1, organization_id
+    )
+
+
+@transaction.atomic
+def followup_update(
+    *,
+    membership: Membership,
+    followup: FollowUp,
+    status: str | None = None,
+    outcome: str | None = None,
+    notes: str | None = None,
+    play: str | None = None,
+    sales_owner_id: int | None = None,
+    marketing_owner_id: int | None = None,
+) -> FollowUp:
+    """Move a follow-up along open -> contacted -> resolved or lost; closing needs an outcome."""
+    require(membership, Action.FOLLOWUP_UPDATE)
+    followup = FollowUp.objects.select_for_update().get(pk=followup.pk)
+    before = {
+        "status": followup.status,
+        "outcome": followup.outcome,
+        "play": followup.play,
+        "sales_owner": followup.sales_owner_id,
+        "marketing_owner": followup.marketing_owner_id,
+    }
+    errors: dict[str, str] = {}
+    if status is not None and status not in FollowUp.Status.values:
+        errors["status"] = f"One of {', '.join(FollowUp.Status.values)}."
+    if play is not None and play not in FollowUp.Play.values:
+        errors["play"] = "One of referral, case_study, review (or empty)."
+    if outcome is not None and len(outcome) > 200:
+        errors["outcome"] = "At most 200 characters."
+    if notes is not None and len(notes) > 20_000:
+        errors["notes"] = "At most 20000 characters."
+    new_outcome = outcome if outcome is not None else followup.outcome
+    if status in FollowUp.CLOSED and not new_outcome.strip():
+        errors["outcome"] = "Say what came of it before closing the follow-up."
+    owners: dict[str, Membership | None] = {}
+    for name, value in (("sales_owner", sales_owner_id), ("marketing_owner", marketing_owner_id)):
+        if value is not None:
+            owners[name] = Membership.objects.filter(
+                organization=membership.organization, pk=value
+            ).first()
+            if owners[name] is None:
+                errors[name] = "Choose a member of this organisation."
+    if errors:
+        raise ValidationError(errors)
+    if status is not None:
+        if status in FollowUp.CLOSED and followup.closed_at is None:
+            followup.closed_at = timezone.now()
+        elif status not in FollowUp.CLOSED:
+            followup.closed_at = None
+        followup.status = status
+    if outcome is not None:
+        followup.outcome = outcome.strip()
+    if notes is not None:
+        followup.notes = notes
+    if play is not None:
+        followup.play = play
+    for name, owner in owners.items():
+        setattr(followup, name, owner)
+    followup.save()
+    after = {
+        "status": followup.status,
+        "outcome": followup.outcome,
+        "play": followup.play,
+        "sales_owner": followup.sales_owner_id,
+        "marketing_owner": followup.marketing_owner_id,
+    }
+    audit_record(
+        organization=membership.organization,
+        actor=membership.user,
+        action="followup.update",
+        obj=followup,
+        changes={k: [before[k], after[k]] for k in after if before[k] != after[k]},
+    )
+    return followup
+
+
+# -- themes ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def theme_update(
+    *, membership: Membership, theme: Theme, name: str | None = None, backlog: str | None = None
+) -> Theme:
+    """Rename a theme (the worker keeps the name) or route it to a team's backlog."""
+    require(membership, Action.THEME_MANAGE)
+    errors: dict[str, str] = {}
+    if name is not None and not 1 <= len(name.strip()) <= 120:
+        errors["name"] = "Between 1 and 120 characters."
+    if backlog is not None and backlog not in Theme.Backlog.values:
+        errors["backlog"] = "One of sales, marketing, or empty."
+    if errors:
+        raise ValidationError(errors)
+    changes: dict[str, Any] = {}
+    if name is not None and name.strip() != theme.name:
+        changes["name"] = [theme.name, name.strip()]
+        theme.name = name.strip()
+        theme.renamed = True
+    if backlog is not None and backlog != theme.backlog:
+        changes["backlog"] = [theme.backlog, backlog]
+        theme.backlog = backlog
+    theme.save()
+    audit_record(
+        organization=membership.organization,
+        actor=membership.user,
+        action="theme.update",
+        obj=theme,
+        changes=changes,
+    )
+    return theme
+
+
+@transaction.atomic
+def theme_merge(*, membership: Membership, theme: Theme, into: Theme) -> Theme:
+    """Move every comment of ``theme`` into ``into``; ``theme`` stays as a pointer."""
+    require(membership, Action.THEME_MANAGE)
+    if theme.pk == into.pk:
+        raise ValidationError({"into": "Choose another theme to merge into."})
+    if into.organization_id != theme.organization_id or into.merged_into_id is not None:
+        raise ValidationError({"into": "Choose an active theme of this organisation."})
+    theme.mentions.update(theme=into)
+    theme.merged_into = into
+    theme.save(update_fields=["merged_into"])
+    Theme.objects.filter(merged_into=theme).update(merged_into=into)
+    audit_record(
+        organization=membership.organization,
+        actor=membership.user,
+        action="theme.merge",
+        obj=theme,
+        changes={"into": into.name},
+    )
+    return into
+
+
+@transaction.atomic
+def testimonial_save(*, membership: Membership, response: Response) -> Any:
+    """Save a promoter's quote, given with consent, to the content library."""
+    require(membership, Action.THEME_MANAGE)
+    if response.category != Response.Category.PROMOTER:
+        raise ValidationError({"response": "Only a promoter's answer becomes a testimonial."})
+    if not response.may_quote:
+        raise ValidationError({"response": "The customer did not agree to be quoted."})
+    if not response.well.strip():
+        raise ValidationError({"response": "This answer has no quote to save."})
+    try:
+        module = importlib.import_module("accord.goals.services")
+        create = module.content_asset_create
+    except (ImportError, AttributeError):
+        raise ValidationError({"response": "The content library is not available yet."}) from None
+    who = ", ".join(part for part in (response.name, response.company) if part)
+    asset = create(
+        membership=membership,
+        title=f"Testimonial: {who or 'a customer'}"[:200],
+        kind="testimonial",
+        tags=["testimonial", "nps"],
+        body=f"“{response.well.strip()}” — {who or 'a customer'}",
+    )
+    audit_record(
+        organization=membership.organization,
+        actor=membership.user,
+        action="response.testimonial",
+        obj=response,
+    )
+    return asset
+
+
+# -- import of past responses ---------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, in a dry run, would do)."""
+
+    added: int = 0
+    already: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+DELIGHTED_COLUMNS = {
+    "email": ("email", "person email"),
+    "score": ("score",),
+    "better": ("comment", "what can we do better?"),
+    "well": ("what do we do well?", "additional comment"),
+    "date": ("response timestamp", "created_at", "date", "responded at"),
+    "name": ("name", "person name"),
+    "company": ("company",),
+    "id": ("response id", "id"),
+}
+GENERIC_COLUMNS = {
+    "email": ("email",),
+    "score": ("score",),
+    "better": ("better", "what can we do better?"),
+    "well": ("well", "what do we do well?"),
+    "date": ("date", "created_at"),
+    "name": ("name",),
+    "company": ("company",),
+    "id": ("id",),
+}
+
+
+def _parse_when(text: str) -> datetime | None:
+    text = text.strip()
+    if text.isdigit():
+        try:
+            return datetime.fromtimestamp(int(text), tz=ZoneInfo("UTC"))
+        except (OverflowError, OSError, ValueError):
+            return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo("UTC"))
+    return moment
+
+
+def import_rows(text: str, fmt: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    """Parsed rows of a past-responses CSV with their row numbers, or error messages."""
+    columns = DELIGHTED_COLUMNS if fmt == "delighted" else GENERIC_COLUMNS
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        return
+    except csv.Error as error:
+        yield 1, f"The file is not readable CSV: {error}"
+        return
+    index: dict[str, int] = {}
+    for key, names in columns.items():
+        for name in names:
+            if name in header:
+                index[key] = header.index(name)
+                break
+    for needed in ("score", "date"):
+        if needed not in index:
+            yield 1, f"The header row needs a '{columns[needed][0]}' column."
+            return
+    known = set(index.values())
+    try:
+        for number, row in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in row):
+                continue
+            cell = {k: (row[i].strip() if i < len(row) else "") for k, i in index.items()}
+            score = cell.get("score", "")
+            if not score.isdigit() or not 0 <= int(score) <= 10:
+                yield number, f"score: '{score[:20]}' is not a whole number from 0 to 10."
+                continue
+            when = _parse_when(cell.get("date", ""))
+            if when is None:
+                yield number, f"date: '{cell.get('date', '')[:40]}' is not a date (2025-03-31)."
+                continue
+            email = cell.get("email", "").lower()
+            if email:
+                try:
+                    validate_email(email)
+                except ValidationError:
+                    yield number, f"email: '{email[:80]}' is not an email address."
+                    continue
+            too_long = [k for k in ("better", "well") if len(cell.get(k, "")) > COMMENT_MAX_LENGTH]
+            if too_long:
+                yield number, f"{too_long[0]}: longer than {COMMENT_MAX_LENGTH} characters."
+                continue
+            attributes = {
+                header[i][:60]: value.strip()[:200]
+                for i, value in enumerate(row)
+                if i < len(header) and i not in known and header[i] and value.strip()
+            }
+            key_source = cell.get("id") or "|".join(
+                [email, when.isoformat(), score, cell.get("better", ""), cell.get("well", "")]
+            )
+            yield (
+                number,
+                {
+                    "email": email,
+                    "score": int(score),
+                    "better": cell.get("better", ""),
+                    "well": cell.get("well", ""),
+                    "when": when,
+                    "name": cell.get("name", "")[:200],
+                    "company": cell.get("company", "")[:200],
+                    "attributes": attributes,
+                    "external_key": hashlib.sha256(f"{fmt}:{key_source}".encode()).hexdigest(),
+                },
+            )
+    except csv.Error as error:
+        yield reader.line_num, f"The file is not readable CSV: {error}"
+
+
+@transaction.atomic
+def responses_import(
+    *, membership: Membership, text: str, fmt: str = "generic", dry_run: bool = False
+) -> ImportResult:
+    """Import past responses. A dry run lists every bad row and writes nothing;
+    a real run with bad rows writes nothing either. Re-importing adds nothing."""
+    require(membership, Action.SURVEY_MANAGE)
+    if fmt not in {"generic", "delighted"}:
+        raise ValidationError({"format": "One of generic, delighted."})
+    organization = membership.organization
+    result = ImportResult()
+    good: list[dict[str, Any]] = []
+    for number, row in import_rows(text, fmt):
+        if isinstance(row, str):
+            result.errors.append((number, row))
+        else:
+            good.append(row)
+    if result.errors:
+        return result
+    keys = {row["external_key"] for row in good}
+    existing: set[str] = set()
+    key_list = list(keys)
+    for start in range(0, len(key_list), 500):
+        existing.update(
+            key
+            for key in Response.objects.filter(
+                organization=organization, external_key__in=key_list[start : start + 500]
+            ).values_list("external_key", flat=True)
+            if key
+        )
+    seen: set[str] = set()
+    for row in good:
+        if row["external_key"] in existing or row["external_key"] in seen:
+            result.already += 1
+            continue
+        seen.add(row["external_key"])
+        result.added += 1
+        if dry_run:
+            continue
+        Response.objects.create(
+            organization=organization,
+            source=Response.Source.IMPORT,
+            score=row["score"],
+            category=category(row["score"]),
+            better=row["better"],
+            well=row["well"],
+            email=row["email"],
+            name=row["name"],
+            company=row["company"],
+            attributes=row["attributes"],
+            account_owner=_account_owner(organization, row["email"]) if row["email"] else None,
+            external_key=row["external_key"],
+            created_at=row["when"],
+            month=month_of(row["when"]),
+        )
+        # History opens no loops: a year-old detractor is not a follow-up due in two days.
+    if result.added and not dry_run:
+        audit_record(
+            organization=organization,
+            actor=membership.user,
+            action="responses.import",
+            obj=organization,
+            changes={"added": result.added, "already": result.already, "format": fmt},
+        )
+    return result

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import factory
+from django.utils import timezone
+
+from accord.feedback.models import Campaign, Contact, Recipient, Response, Survey
+from accord.feedback.services import month_of
+from accord.lib.nps import category
+from accord.lib.tokens import hash_token
+
+
+class SurveyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Survey
+
+    name = factory.Sequence(lambda n: f"Acme survey {n}")
+    brand_name = "Acme"
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Campaign
+
+    survey = factory.SubFactory(SurveyFactory, organization=factory.SelfAttribute("..organization"))
+    name = factory.Sequence(lambda n: f"Acme campaign {n}")
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    email = factory.Sequence(lambda n: f"customer{n}@acme.example")
+    name = factory.Sequence(lambda n: f"Customer {n}")
+
+
+class RecipientFactory(factory.django.DjangoModelFactory):
+    """A recipient who has been sent their email: ``token`` is their link's secret."""
+
+    class Meta:
+        model = Recipient
+
+    class Params:
+        token = factory.Sequence(lambda n: f"token-{n:04d}-" + "x" * 40)
+
+    campaign = factory.SubFactory(
+        CampaignFactory, organization=factory.SelfAttribute("..organization")
+    )
+    contact = factory.SubFactory(
+        ContactFactory, organization=factory.SelfAttribute("..organization")
+    )
+    email = factory.SelfAttribute("contact.email")
+    name = factory.SelfAttribute("contact.name")
+    token_hash = factory.LazyAttribute(lambda o: hash_token(o.token))
+    status = Recipient.Status.SENT
+    sent_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timezone.timedelta(days=60))
+
+
+class ResponseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Response
+
+    score = 9
+    category = factory.LazyAttribute(lambda o: category(o.score))
+    created_at = factory.LazyFunction(timezone.now)
+    month = factory.LazyAttribute(lambda o: month_of(o.created_at))
+    source = Response.Source.IMPORT
