@@ -126,16 +126,21 @@ def median_of(queryset: QuerySet[Any], field_name: str, *, precision: int = 1) -
     return _median_of_histogram([(float(b), n) for b, n in rows])
 
 
-def _days_between_sql(start: str, end: str) -> str:
+def _days_between_sql(start: str, end: str, *, dates: bool = False) -> str:
+    if connection.vendor == "postgresql" and dates:
+        return f"({end} - {start})"
     if connection.vendor == "postgresql":
         return f"floor(extract(epoch from ({end} - {start})) / 86400)::int"
     return f"CAST(julianday({end}) - julianday({start}) AS INTEGER)"
 
 
-def median_days(queryset: QuerySet[Any], start: str, end: str) -> float | None:
-    """Median whole days from column ``start`` to column ``end`` (both set)."""
+def median_days(
+    queryset: QuerySet[Any], start: str, end: str, *, dates: bool = False
+) -> float | None:
+    """Median whole days from column ``start`` to column ``end`` (both set);
+    ``dates`` when they are date (not datetime) columns."""
     table = queryset.model._meta.db_table
-    expression = _days_between_sql(f'"{table}"."{start}"', f'"{table}"."{end}"')
+    expression = _days_between_sql(f'"{table}"."{start}"', f'"{table}"."{end}"', dates=dates)
     rows = (
         queryset.filter(**{f"{start}__isnull": False, f"{end}__isnull": False})
         .order_by()
@@ -522,7 +527,7 @@ def metric_values(
 
 def median_days_dates(queryset: QuerySet[Opportunity], start: str, end: str) -> float | None:
     """Median days between two date columns."""
-    return median_days(queryset, start, end)
+    return median_days(queryset, start, end, dates=True)
 
 
 def contacts_for_survey(
