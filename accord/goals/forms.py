@@ -1,0 +1,232 @@
+"""Forms of the Goals section. They parse; the services validate and decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from accord.goals import metrics
+from accord.goals.models import (
+    ActivityType,
+    AssetKind,
+    Confidence,
+    Direction,
+    EventKind,
+    GoalKind,
+    GoalStatus,
+    SlotRole,
+    TargetPer,
+)
+from accord.orgs.models import Team
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+def _choice(form: forms.Form, name: str) -> forms.ChoiceField:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    return field
+
+
+def _member_choices(people: Any) -> list[tuple[str, str]]:
+    return [("", "—")] + [(str(m.pk), m.user.display_name) for m in people]
+
+
+class GoalForm(forms.Form):
+    title = forms.CharField(max_length=160)
+    why = forms.CharField(
+        label="Why it matters", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    kind = forms.ChoiceField(choices=GoalKind.choices, initial=GoalKind.PARTNERSHIP)
+    metric = forms.ChoiceField(
+        choices=metrics.metric_choices(),
+        help_text="Outcome metrics only: vanity metrics such as page views are refused.",
+    )
+    metric_name = forms.CharField(label="Custom metric name", max_length=120, required=False)
+    metric_moves = forms.CharField(
+        label="Moves which goal or revenue stage",
+        max_length=160,
+        required=False,
+        help_text="Required for a custom metric, e.g. 'pipeline creation'.",
+    )
+    unit = forms.CharField(max_length=32, required=False, help_text="Blank: the metric's own.")
+    baseline = forms.DecimalField(max_digits=16, decimal_places=4)
+    target = forms.DecimalField(max_digits=16, decimal_places=4)
+    direction = forms.ChoiceField(
+        choices=[("", "From the metric"), *list(Direction.choices)], required=False
+    )
+    period_start = forms.DateField(
+        required=False, widget=DATE, help_text="Blank: the current quarter."
+    )
+    period_end = forms.DateField(required=False, widget=DATE)
+    sales_owner = forms.ChoiceField(label="Owner from Sales")
+    marketing_owner = forms.ChoiceField(label="Owner from Marketing")
+
+    def __init__(self, *args: Any, sales: Any, marketing: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choice(self, "sales_owner").choices = _member_choices(sales)
+        _choice(self, "marketing_owner").choices = _member_choices(marketing)
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        for field in ("sales_owner", "marketing_owner"):
+            data[field] = int(data[field]) if data[field] else None
+        data["direction"] = data["direction"] or None
+        return data
+
+
+class CheckInForm(forms.Form):
+    value = forms.DecimalField(max_digits=16, decimal_places=4)
+    date = forms.DateField(required=False, widget=DATE, help_text="Blank: today.")
+    confidence = forms.ChoiceField(choices=Confidence.choices, initial=Confidence.MEDIUM)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AnswerForm(forms.Form):
+    """Agree or decline; ``side`` matters only for owners and admins."""
+
+    side = forms.ChoiceField(
+        choices=[("", "My own side"), ("sales", "Sales"), ("marketing", "Marketing")],
+        required=False,
+        help_text="Owners and admins say which team they answer for.",
+    )
+    comment = forms.CharField(
+        label="Comment or reason", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class CloseForm(forms.Form):
+    outcome = forms.ChoiceField(
+        choices=[
+            (GoalStatus.ACHIEVED, "Achieved"),
+            (GoalStatus.MISSED, "Missed"),
+            (GoalStatus.DROPPED, "Dropped"),
+        ]
+    )
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class BoardFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *list(GoalStatus.choices)], required=False
+    )
+    kind = forms.ChoiceField(choices=[("", "Any kind"), *list(GoalKind.choices)], required=False)
+    team = forms.ChoiceField(required=False)
+    owner = forms.ChoiceField(required=False)
+    period_start = forms.DateField(label="From", required=False, widget=DATE)
+    period_end = forms.DateField(label="To", required=False, widget=DATE)
+
+    def __init__(self, *args: Any, teams: Any, people: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choice(self, "team").choices = [("", "Any team")] + [(str(t.pk), t.name) for t in teams]
+        _choice(self, "owner").choices = [("", "Any owner")] + [
+            (str(m.pk), m.user.display_name) for m in people
+        ]
+
+
+class ActivityGoalForm(forms.Form):
+    team = forms.ModelChoiceField(queryset=Team.objects.none())
+    activity_type = forms.ChoiceField(
+        choices=ActivityType.choices,
+        help_text="Marketing: pipeline reviews, prospect or new-customer calls. "
+        "Sales: content not used before, event staffing. Or a custom activity.",
+    )
+    custom_name = forms.CharField(max_length=120, required=False)
+    target_count = forms.IntegerField(min_value=1, max_value=1000, label="Target count")
+    per = forms.ChoiceField(choices=TargetPer.choices)
+
+    def __init__(self, *args: Any, teams: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams  # type: ignore[attr-defined]
+
+
+class ActivityLogForm(forms.Form):
+    activity_type = forms.ChoiceField(
+        choices=[("", "My team's activity goal"), *list(ActivityType.choices)], required=False
+    )
+    occurred_on = forms.DateField(label="Date", required=False, widget=DATE)
+    note = forms.CharField(max_length=300, required=False)
+    member = forms.ChoiceField(required=False, help_text="Leads may log for someone else.")
+
+    def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choice(self, "member").choices = [("", "Myself")] + [
+            (str(m.pk), m.user.display_name) for m in people
+        ]
+
+
+class CsvForm(forms.Form):
+    file = forms.FileField(label="CSV file")
+
+    def text(self) -> str:
+        raw = self.cleaned_data["file"].read()
+        try:
+            text: str = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            self.add_error("file", "The file is not UTF-8 text.")
+            return ""
+        if "\x00" in text:
+            self.add_error("file", "The file contains null characters.")
+            return ""
+        return text
+
+
+class AssetForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(choices=AssetKind.choices)
+    url = forms.CharField(label="URL", max_length=500, required=False)
+    tags = forms.CharField(required=False, help_text="Separated by commas.")
+    body = forms.CharField(label="Text", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def tag_list(self) -> list[str]:
+        return [t for t in self.cleaned_data["tags"].split(",") if t.strip()]
+
+
+class UsageForm(forms.Form):
+    used_on = forms.DateField(label="Used on", required=False, widget=DATE)
+    note = forms.CharField(max_length=300, required=False, help_text="With whom, in which deal.")
+    member = forms.ChoiceField(required=False)
+
+    def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choice(self, "member").choices = [("", "Myself")] + [
+            (str(m.pk), m.user.display_name) for m in people
+        ]
+
+
+class UntouchedForm(forms.Form):
+    untouched_days = forms.IntegerField(min_value=1, max_value=3650, label="Untouched after (days)")
+    event_reminder_days = forms.IntegerField(
+        min_value=0, max_value=60, label="Remind event staff (days before)"
+    )
+
+
+class EventForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(choices=EventKind.choices)
+    starts_on = forms.DateField(widget=DATE)
+    ends_on = forms.DateField(required=False, widget=DATE, help_text="Blank: one day.")
+    place = forms.CharField(max_length=200, required=False)
+    url = forms.CharField(label="URL", max_length=500, required=False)
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SlotForm(forms.Form):
+    role = forms.ChoiceField(choices=SlotRole.choices)
+    date = forms.DateField(widget=DATE)
+    capacity = forms.IntegerField(min_value=1, max_value=100, initial=2)
+
+
+class SignupForm(forms.Form):
+    member = forms.ChoiceField(required=False)
+
+    def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choice(self, "member").choices = [("", "Myself")] + [
+            (str(m.pk), m.user.display_name) for m in people
+        ]
+
+
+def member_id(value: str) -> int | None:
+    return int(value) if value else None

@@ -1,0 +1,473 @@
+"""Reads of the Goals section: goals and their progress, activity-goal progress,
+the content library (with the untouched list) and events.
+
+Everything starts from the acting member's organisation (``scoped``).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import importlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+
+from accord.goals import metrics
+from accord.goals.models import (
+    ActivityGoal,
+    ActivityLog,
+    ActivityType,
+    Agreement,
+    CheckIn,
+    ContentAsset,
+    ContentUsage,
+    Direction,
+    Event,
+    EventSlot,
+    Goal,
+    GoalEvent,
+    GoalStatus,
+    Side,
+    TargetPer,
+)
+from accord.goals.services import goals_settings_of, today
+from accord.orgs.models import Membership, Organization, Role, TeamKind
+from accord.orgs.selectors import scoped
+
+logger = logging.getLogger(__name__)
+
+
+# -- goals -------------------------------------------------------------------
+
+
+def goals(
+    membership: Membership,
+    *,
+    status: str | None = None,
+    kind: str | None = None,
+    team_id: int | None = None,
+    owner_id: int | None = None,
+    period_start: dt.date | None = None,
+    period_end: dt.date | None = None,
+) -> QuerySet[Goal]:
+    """Goals of the organisation, filtered; a period keeps goals that overlap it."""
+    found = scoped(
+        membership,
+        Goal.objects.select_related("sales_owner__user", "marketing_owner__user"),
+    )
+    if status:
+        found = found.filter(status=status)
+    if kind:
+        found = found.filter(kind=kind)
+    if team_id:
+        found = found.filter(Q(sales_owner__team_id=team_id) | Q(marketing_owner__team_id=team_id))
+    if owner_id:
+        found = found.filter(Q(sales_owner_id=owner_id) | Q(marketing_owner_id=owner_id))
+    if period_start:
+        found = found.filter(period_end__gte=period_start)
+    if period_end:
+        found = found.filter(period_start__lte=period_end)
+    return found.order_by("-period_start", "title", "pk")
+
+
+def goal_history(goal: Goal) -> QuerySet[GoalEvent]:
+    return GoalEvent.objects.filter(goal=goal).order_by("created_at", "pk")
+
+
+def goal_agreements(goal: Goal) -> QuerySet[Agreement]:
+    return Agreement.objects.filter(goal=goal).order_by("-version", "created_at", "pk")
+
+
+def current_agreements(goal: Goal) -> dict[str, Agreement | None]:
+    """Each side's answer to the goal's current version (None: not yet)."""
+    answers: dict[str, Agreement | None] = {Side.SALES: None, Side.MARKETING: None}
+    for agreement in Agreement.objects.filter(goal=goal, version=goal.version).select_related(
+        "member__user"
+    ):
+        answers[agreement.side] = agreement
+    return answers
+
+
+def goal_checkins(goal: Goal) -> QuerySet[CheckIn]:
+    return CheckIn.objects.filter(goal=goal).select_related("author__user").order_by("date", "pk")
+
+
+def is_fully_agreed(goal: Goal) -> bool:
+    """Both sides agreed to the goal's current version."""
+    sides = set(
+        Agreement.objects.filter(
+            goal=goal, version=goal.version, decision=Agreement.Decision.AGREED
+        ).values_list("side", flat=True)
+    )
+    return sides >= {Side.SALES, Side.MARKETING}
+
+
+# -- metric values from other apps ---------------------------------------------
+
+MetricValues = Callable[[Organization, dt.date, dt.date], dict[str, float | None]]
+
+
+def _provider(source: str) -> MetricValues | None:
+    """``accord.<source>.selectors.metric_values``, or None while it does not exist."""
+    try:
+        module = importlib.import_module(f"accord.{source}.selectors")
+        provider: MetricValues = module.metric_values
+    except (ImportError, AttributeError):
+        return None
+    return provider
+
+
+def content_utilisation(organization: Organization, start: dt.date, end: dt.date) -> float | None:
+    """Percentage of library assets used by sales between ``start`` and ``end``."""
+    assets = ContentAsset.objects.filter(organization=organization)
+    total = assets.count()
+    if not total:
+        return None
+    used = assets.filter(usages__used_on__range=(start, end)).values("pk").distinct().count()
+    return round(100.0 * used / total, 2)
+
+
+def computed_value(goal: Goal, *, cache: dict[Any, Any] | None = None) -> float | None:
+    """The goal's metric computed from Accord's own data, or None when the
+    metric is entered by hand or its data does not exist (yet)."""
+    found = metrics.metric(goal.metric)
+    if found is None or not found.source:
+        return None
+    end = min(goal.period_end, today())
+    if end < goal.period_start:
+        return None
+    if found.source == "goals":
+        if found.key == "content_utilisation":
+            return content_utilisation(goal.organization, goal.period_start, end)
+        return None
+    key = (found.source, goal.organization_id, goal.period_start, end)
+    if cache is not None and key in cache:
+        values = cache[key]
+    else:
+        provider = _provider(found.source)
+        values = {}
+        if provider is not None:
+            try:
+                values = provider(goal.organization, goal.period_start, end) or {}
+            except Exception:  # another app's bug must not break the goals board
+                logger.exception("metric_values of %s failed", found.source)
+                values = {}
+        if cache is not None:
+            cache[key] = values
+    value = values.get(found.key)
+    return None if value is None else float(value)
+
+
+# -- progress ----------------------------------------------------------------
+
+
+@dataclass
+class Progress:
+    """Where a goal stands against the straight line from baseline to target."""
+
+    actual: float | None  # latest value (computed or checked in)
+    actual_date: dt.date | None
+    expected: float | None  # where the line is on ``actual_date``
+    expected_today: float
+    on_track: bool | None  # None: no value yet
+    computed: bool  # the value comes from Accord's data, not a check-in
+    points: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        if self.on_track is None:
+            return "no data yet"
+        return "on track" if self.on_track else "off track"
+
+
+def expected_on(goal: Goal, day: dt.date) -> float:
+    """The straight line from baseline (period start) to target (period end)."""
+    baseline, target = float(goal.baseline), float(goal.target)
+    span = (goal.period_end - goal.period_start).days
+    if span <= 0:
+        fraction = 1.0 if day >= goal.period_start else 0.0
+    else:
+        fraction = min(max((day - goal.period_start).days / span, 0.0), 1.0)
+    return baseline + (target - baseline) * fraction
+
+
+def _is_on_track(goal: Goal, actual: float, expected: float) -> bool:
+    if goal.direction == Direction.UP:
+        return actual >= expected
+    return actual <= expected
+
+
+def goal_progress(
+    goal: Goal,
+    *,
+    checkins: list[CheckIn] | None = None,
+    cache: dict[Any, Any] | None = None,
+    latest: tuple[Decimal, dt.date] | None = None,
+) -> Progress:
+    """On/off track from the latest value: computed from Accord's data when the
+    metric is built in and its data exists, else the latest check-in."""
+    now = today()
+    computed = computed_value(goal, cache=cache)
+    points: list[dict[str, Any]] = []
+    if checkins is not None:
+        points = [
+            {"date": c.date.isoformat(), "value": float(c.value), "series": "Checked in"}
+            for c in checkins
+        ]
+    actual: float | None = None
+    actual_date: dt.date | None = None
+    if computed is not None:
+        actual, actual_date = computed, min(goal.period_end, now)
+        points.append({"date": actual_date.isoformat(), "value": computed, "series": "Computed"})
+    elif checkins:
+        actual, actual_date = float(checkins[-1].value), checkins[-1].date
+    elif latest is not None:
+        actual, actual_date = float(latest[0]), latest[1]
+    elif checkins is None:
+        last = CheckIn.objects.filter(goal=goal).order_by("-date", "-pk").first()
+        if last is not None:
+            actual, actual_date = float(last.value), last.date
+    expected = expected_on(goal, actual_date) if actual_date else None
+    on_track = (
+        _is_on_track(goal, actual, expected)
+        if actual is not None and expected is not None
+        else None
+    )
+    return Progress(
+        actual=actual,
+        actual_date=actual_date,
+        expected=expected,
+        expected_today=expected_on(goal, now),
+        on_track=on_track,
+        computed=computed is not None,
+        points=points,
+    )
+
+
+def board(goals_page: list[Goal]) -> list[tuple[Goal, Progress | None]]:
+    """Goals with their progress (active and proposed ones), latest check-ins in one query."""
+    ids = [g.pk for g in goals_page]
+    latest: dict[int, tuple[Decimal, dt.date]] = {}
+    for row in (
+        CheckIn.objects.filter(goal_id__in=ids)
+        .order_by("goal_id", "date", "pk")
+        .values_list("goal_id", "value", "date")
+    ):
+        latest[row[0]] = (row[1], row[2])
+    cache: dict[Any, Any] = {}
+    rows: list[tuple[Goal, Progress | None]] = []
+    for goal in goals_page:
+        if goal.status in (GoalStatus.ACTIVE, GoalStatus.PROPOSED):
+            rows.append(
+                (goal, goal_progress(goal, checkins=[], cache=cache, latest=latest.get(goal.pk)))
+            )
+        else:
+            rows.append((goal, None))
+    return rows
+
+
+def status_counts(membership: Membership) -> dict[str, int]:
+    counts = dict(
+        scoped(membership, Goal.objects.all())
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    return {status: counts.get(status, 0) for status in GoalStatus.values}
+
+
+def goal_owner_choices(membership: Membership, kind: TeamKind) -> QuerySet[Membership]:
+    """Who may own a goal for a team: its members (not viewers)."""
+    return (
+        scoped(membership, Membership.objects.select_related("user"))
+        .filter(team__kind=kind)
+        .exclude(role=Role.VIEWER)
+        .order_by("user__email")
+    )
+
+
+# -- activity goals ----------------------------------------------------------
+
+
+def activity_goals(
+    membership: Membership, *, include_ended: bool = False
+) -> QuerySet[ActivityGoal]:
+    found = scoped(membership, ActivityGoal.objects.select_related("team"))
+    if not include_ended:
+        found = found.filter(is_active=True)
+    return found.order_by("team__name", "-created_at")
+
+
+def month_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
+    last = calendar.monthrange(day.year, day.month)[1]
+    return day.replace(day=1), day.replace(day=last)
+
+
+def _previous_month(day: dt.date) -> dt.date:
+    return (day.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+
+
+@dataclass
+class PersonProgress:
+    member: Membership
+    count: int
+    target: float  # this person's share of the month's target
+    expected: float  # how many by now
+    behind: bool
+
+
+@dataclass
+class ActivityProgress:
+    goal: ActivityGoal
+    month: dt.date
+    people: list[PersonProgress]
+    team_count: int
+    team_target: int
+    team_expected: float
+    behind: list[PersonProgress]
+    history: list[tuple[dt.date, int, int]]  # (month, team count, team target)
+
+    @property
+    def team_behind(self) -> bool:
+        return self.team_count < self.team_expected
+
+
+def _logs_for(goal: ActivityGoal) -> QuerySet[ActivityLog]:
+    logs = ActivityLog.objects.filter(
+        organization_id=goal.organization_id, team_id=goal.team_id, activity_type=goal.activity_type
+    )
+    if goal.activity_type == ActivityType.CUSTOM:
+        logs = logs.filter(activity_goal=goal)
+    return logs
+
+
+def activity_progress(goal: ActivityGoal, month: dt.date, *, months: int = 6) -> ActivityProgress:
+    """Counts per person and for the team in ``month`` against the target, who
+    is behind (pro rata for the current month), and the team's last months.
+
+    One grouped query per month over the indexed (team, type, date) columns.
+    """
+    first, last = month_bounds(month)
+    now = today()
+    if now < first:
+        elapsed = 0.0
+    elif now > last:
+        elapsed = 1.0
+    else:
+        elapsed = now.day / last.day
+    people = list(
+        Membership.objects.filter(team_id=goal.team_id)
+        .exclude(role=Role.VIEWER)
+        .select_related("user")
+        .order_by("user__email")
+    )
+    counts = dict(
+        _logs_for(goal)
+        .filter(occurred_on__range=(first, last))
+        .values_list("member_id")
+        .annotate(n=Count("pk"))
+        .values_list("member_id", "n")
+    )
+    if goal.per == TargetPer.PERSON:
+        share = float(goal.target_count)
+        team_target = goal.target_count * len(people)
+    else:
+        share = goal.target_count / len(people) if people else 0.0
+        team_target = goal.target_count
+    rows = []
+    for person in people:
+        count = counts.get(person.pk, 0)
+        expected = share * elapsed
+        rows.append(PersonProgress(person, count, share, expected, count < expected))
+    history = []
+    cursor = first
+    for _ in range(months):
+        if cursor == first:
+            total = sum(counts.values())
+        else:
+            start, end = month_bounds(cursor)
+            total = _logs_for(goal).filter(occurred_on__range=(start, end)).count()
+        history.append((cursor, total, team_target))
+        cursor = _previous_month(cursor)
+    history.reverse()
+    return ActivityProgress(
+        goal=goal,
+        month=first,
+        people=rows,
+        team_count=sum(counts.values()),
+        team_target=team_target,
+        team_expected=team_target * elapsed,
+        behind=[r for r in rows if r.behind],
+        history=history,
+    )
+
+
+def activity_logs(membership: Membership, *, team_id: int | None = None) -> QuerySet[ActivityLog]:
+    found = scoped(membership, ActivityLog.objects.select_related("member__user", "team"))
+    if team_id:
+        found = found.filter(team_id=team_id)
+    return found.order_by("-occurred_on", "-pk")
+
+
+# -- content -----------------------------------------------------------------
+
+
+def content_assets(
+    membership: Membership,
+    *,
+    untouched: bool = False,
+    kind: str | None = None,
+    tag: str | None = None,
+    query: str | None = None,
+) -> QuerySet[ContentAsset]:
+    """Assets with their use counts and last use; ``untouched``: no one in
+    sales used them in the organisation's untouched period (N days)."""
+    found = scoped(membership, ContentAsset.objects.select_related("owner__user")).annotate(
+        uses=Count("usages"), last_used=Max("usages__used_on")
+    )
+    if untouched:
+        cutoff = today() - dt.timedelta(
+            days=goals_settings_of(membership.organization).untouched_days
+        )
+        recent = ContentUsage.objects.filter(asset=OuterRef("pk"), used_on__gt=cutoff)
+        found = found.filter(~Exists(recent))
+    if kind:
+        found = found.filter(kind=kind)
+    if query:
+        found = found.filter(title__icontains=query)
+    if tag:
+        # Tags are a short JSON list; the quoted form matches a whole tag only.
+        found = found.filter(tags__icontains=f'"{tag.strip().lower()}"')
+    return found.order_by("title", "pk")
+
+
+def asset_usages(asset: ContentAsset) -> QuerySet[ContentUsage]:
+    return (
+        ContentUsage.objects.filter(asset=asset)
+        .select_related("member__user")
+        .order_by("-used_on", "-pk")
+    )
+
+
+# -- events ------------------------------------------------------------------
+
+
+def events(membership: Membership, *, when: str = "upcoming") -> QuerySet[Event]:
+    """Upcoming events (not yet over) soonest first, or past ones latest first."""
+    found = scoped(membership, Event.objects.all())
+    if when == "past":
+        return found.filter(ends_on__lt=today()).order_by("-starts_on", "pk")
+    return found.filter(ends_on__gte=today()).order_by("starts_on", "pk")
+
+
+def event_slots(event: Event) -> list[EventSlot]:
+    return list(
+        EventSlot.objects.filter(event=event)
+        .prefetch_related("signups__member__user")
+        .order_by("date", "role", "pk")
+    )

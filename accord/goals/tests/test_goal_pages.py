@@ -1,0 +1,177 @@
+"""The goals board and a goal's page, as leads, members and viewers see them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.test import Client
+
+from accord.goals import services
+from accord.goals.models import Goal, GoalStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(membership) -> Client:
+    client = Client()
+    client.force_login(membership.user)
+    return client
+
+
+@pytest.fixture
+def active_goal(owner, sales_lead, marketing_lead, seller, marketer) -> Goal:
+    goal = services.goal_create(
+        membership=owner,
+        title="Acme win rate up",
+        metric="win_rate",
+        baseline="20",
+        target="30",
+        sales_owner=seller,
+        marketing_owner=marketer,
+        period_start=dt.date.today() - dt.timedelta(days=45),
+        period_end=dt.date.today() + dt.timedelta(days=45),
+    )
+    services.goal_propose(membership=sales_lead, goal=goal)
+    services.goal_agree(membership=marketing_lead, goal=goal, comment="Agreed with Carol")
+    return goal
+
+
+def test_it_shows_an_empty_board_that_says_what_will_appear(alice_client):
+    response = alice_client.get("/o/acme/goals/")
+    assert response.status_code == 200
+    assert "No shared goals yet" in response.content.decode()
+
+
+def test_it_shows_goals_by_status_with_owners_and_track(alice_client, active_goal, seller):
+    services.goal_check_in(membership=seller, goal=active_goal, value="21")
+    html = alice_client.get("/o/acme/goals/").content.decode()
+    assert "Acme win rate up" in html
+    assert "Active (1)" in html
+    assert "Bob Seller" in html
+    assert "off track" in html
+
+
+def test_it_filters_the_board_by_status_team_and_period(alice_client, active_goal, acme):
+    assert "Acme win rate up" in alice_client.get("/o/acme/goals/?status=active").content.decode()
+    assert (
+        "Acme win rate up" not in alice_client.get("/o/acme/goals/?status=draft").content.decode()
+    )
+    sales = acme.teams.get(kind="sales")
+    assert (
+        "Acme win rate up" in alice_client.get(f"/o/acme/goals/?team={sales.pk}").content.decode()
+    )
+    later = (dt.date.today() + dt.timedelta(days=400)).isoformat()
+    assert (
+        "Acme win rate up"
+        not in alice_client.get(f"/o/acme/goals/?period_start={later}").content.decode()
+    )
+
+
+def test_the_goal_page_shows_agreements_history_checkins_and_an_inline_svg_chart(
+    alice_client, active_goal, seller
+):
+    services.goal_check_in(membership=seller, goal=active_goal, value="26", note="Good month")
+    html = alice_client.get(f"/o/acme/goals/{active_goal.pk}/").content.decode()
+    assert "Agreed with Carol" in html
+    assert "sam@acme.example" in html
+    assert "Good month" in html
+    assert "<svg" in html
+    assert "<script" not in html.split("<svg", 1)[1].split("</svg>", 1)[0]
+    assert "on track" in html
+    for action in ("create", "propose", "agree", "activate", "check_in"):
+        assert f"<strong>{action}</strong>" in html
+
+
+def test_it_creates_a_goal_from_the_form_and_reports_a_vanity_metric(
+    alice_client, seller, marketer
+):
+    form = {
+        "title": "Acme page views",
+        "kind": "acquisition",
+        "metric": "custom",
+        "metric_name": "Page views",
+        "metric_moves": "awareness",
+        "baseline": "100",
+        "target": "200",
+        "sales_owner": seller.pk,
+        "marketing_owner": marketer.pk,
+    }
+    response = alice_client.post("/o/acme/goals/new/", form)
+    assert response.status_code == 400
+    assert "vanity metric" in response.content.decode()
+
+    form.update(metric="mql_to_sql_conversion", metric_name="")
+    response = alice_client.post("/o/acme/goals/new/", form)
+    assert response.status_code == 302
+    goal = Goal.objects.get(title="Acme page views")
+    assert goal.status == GoalStatus.DRAFT
+
+
+def test_it_names_the_field_for_target_equal_to_baseline(alice_client, seller, marketer):
+    response = alice_client.post(
+        "/o/acme/goals/new/",
+        {
+            "title": "Acme flat",
+            "kind": "partnership",
+            "metric": "win_rate",
+            "baseline": "10",
+            "target": "10",
+            "sales_owner": seller.pk,
+            "marketing_owner": marketer.pk,
+        },
+    )
+    assert response.status_code == 400
+    assert "must differ from the baseline" in response.content.decode()
+
+
+def test_propose_agree_and_decline_through_the_pages(
+    owner, sales_lead, marketing_lead, seller, marketer
+):
+    goal = services.goal_create(
+        membership=owner,
+        title="Acme SLA",
+        metric="lead_sla_compliance",
+        baseline="70",
+        target="90",
+        sales_owner=seller,
+        marketing_owner=marketer,
+    )
+    sam, carol = client_for(sales_lead), client_for(marketing_lead)
+    assert sam.post(f"/o/acme/goals/{goal.pk}/propose/").status_code == 302
+    response = carol.post(f"/o/acme/goals/{goal.pk}/decline/", {"comment": ""})
+    assert response.status_code == 400
+    assert (
+        carol.post(f"/o/acme/goals/{goal.pk}/decline/", {"comment": "Too soft"}).status_code == 302
+    )
+    goal.refresh_from_db()
+    assert goal.status == GoalStatus.DRAFT
+    sam.post(f"/o/acme/goals/{goal.pk}/propose/")
+    carol.post(f"/o/acme/goals/{goal.pk}/agree/", {"comment": "OK now"})
+    goal.refresh_from_db()
+    assert goal.status == GoalStatus.ACTIVE
+
+
+def test_members_check_in_only_on_goals_they_own_and_viewers_only_read(
+    active_goal, seller, viewer, acme
+):
+    from accord.goals.tests.factories import member
+    from accord.orgs.models import Role, TeamKind
+
+    other = member(acme, "olga@acme.example", Role.MEMBER, TeamKind.SALES)
+    url = f"/o/acme/goals/{active_goal.pk}/check-in/"
+    assert client_for(seller).post(url, {"value": "22", "confidence": "high"}).status_code == 302
+    assert client_for(other).post(url, {"value": "22", "confidence": "high"}).status_code == 403
+    assert client_for(viewer).post(url, {"value": "22", "confidence": "high"}).status_code == 403
+    assert client_for(viewer).get(f"/o/acme/goals/{active_goal.pk}/").status_code == 200
+    assert client_for(seller).post(f"/o/acme/goals/{active_goal.pk}/agree/").status_code == 403
+    assert client_for(seller).get("/o/acme/goals/new/").status_code == 403
+
+
+def test_the_pages_have_no_inline_script_or_style(alice_client, active_goal):
+    for url in ("/o/acme/goals/", f"/o/acme/goals/{active_goal.pk}/", "/o/acme/goals/new/"):
+        html = alice_client.get(url).content.decode()
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), url
+        assert not re.search(r'\sstyle="', html.split("<svg")[0]), url
+        assert not re.search(r"\son[a-z]+=", html), url
