@@ -35,8 +35,8 @@ from accord.goals.forms import (
 )
 from accord.goals.models import (
     ActivityGoal,
-    AssetKind,
     ActivityLog,
+    AssetKind,
     ContentAsset,
     Event,
     EventSignup,
