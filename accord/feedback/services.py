@@ -414,7 +414,7 @@ def recipients_add_csv(
     """Add a CSV list (email, name, company, language, any other column as a segment
     attribute). Any bad row: nothing is added and every bad row is reported."""
     require(membership, Action.SURVEY_MANAGE)
-    if campaign.status != Campaign.Status.DRAFT:
+    if not Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.DRAFT).exists():
         raise ValidationError({"file": "This campaign has been sent; start a new one."})
     result = _recipients_add(membership, campaign, recipient_rows_from_csv(text), dry_run=dry_run)
     if result.added and not dry_run:
@@ -446,7 +446,7 @@ def recipients_add_contacts(
 ) -> RecipientsAdded:
     """Add the pipeline's contacts (optionally one segment) to a draft campaign."""
     require(membership, Action.SURVEY_MANAGE)
-    if campaign.status != Campaign.Status.DRAFT:
+    if not Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.DRAFT).exists():
         raise ValidationError({"segment": "This campaign has been sent; start a new one."})
     try:
         module = importlib.import_module("accord.pipeline.selectors")

@@ -1,0 +1,62 @@
+"""``accord nps --org SLUG [--by month|quarter|SEGMENT] [--since DATE] [--until DATE] [--json]``."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from accord.feedback.selectors import nps_by, valid_segment
+from accord.orgs.models import Organization
+
+
+def _date(value: str, name: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"{name}: '{value}' is not a date like 2026-01-31.") from None
+
+
+def _line(key: str, item: dict[str, Any]) -> str:
+    if item["nps"] is None:
+        return f"{key:<20} n=0"
+    low, high = item["ci95"]
+    warning = "  (small sample)" if item["small_sample"] else ""
+    return (
+        f"{key:<20} NPS {item['nps']:>6.1f}  95% CI {low:.1f} to {high:.1f}  n={item['n']}"
+        f"  P={item['promoters']} N={item['passives']} D={item['detractors']}{warning}"
+    )
+
+
+class Command(BaseCommand):
+    help = "Net Promoter Score with n and its 95% confidence interval, overall and by group."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--org", required=True, help="The organisation's slug")
+        parser.add_argument(
+            "--by", default="month", help="month, quarter, owner, campaign, or a segment attribute"
+        )
+        parser.add_argument("--since", help="From this date (inclusive), e.g. 2026-01-01")
+        parser.add_argument("--until", help="Up to this date (exclusive)")
+        parser.add_argument("--json", action="store_true", help="Print JSON")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        organization = Organization.objects.filter(slug=options["org"]).first()
+        if organization is None:
+            raise CommandError(f"org: no organisation '{options['org']}'.")
+        by = options["by"]
+        if not valid_segment(by):
+            raise CommandError(
+                f"by: '{by}' is not month, quarter, owner, campaign or a segment attribute name."
+            )
+        since = _date(options["since"], "since") if options["since"] else None
+        until = _date(options["until"], "until") if options["until"] else None
+        result = nps_by(organization, by=by, since=since, until=until).as_dict()
+        if options["json"]:
+            self.stdout.write(json.dumps(result))
+            return
+        self.stdout.write(_line("All", result))
+        for group in result["groups"]:
+            self.stdout.write(_line(group["key"], group))

@@ -1,0 +1,210 @@
+"""Campaigns: recipients from a CSV, throttling and opt-out, sending in batches
+over one SMTP connection, resuming without sending twice, the reminder."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from accord.feedback import jobs
+from accord.feedback.models import Campaign, Contact, Recipient
+from accord.feedback.selectors import campaign_progress
+from accord.feedback.services import (
+    campaign_create,
+    campaign_send,
+    recipients_add_csv,
+    survey_create,
+)
+from accord.jobs.testing import run_queued_jobs
+from accord.mail.models import CapturedMessage
+
+pytestmark = pytest.mark.django_db
+
+CSV = """email,name,company,language,plan,region
+ana@customer.example,Ana,Customer SA,es,enterprise,EMEA
+ben@customer.example,Ben,Customer Inc,,starter,NA
+chloe@customer.example,Chloé,Client SARL,fr,starter,EMEA
+"""
+
+
+@pytest.fixture
+def campaign(owner) -> Campaign:
+    survey = survey_create(membership=owner, name="Quarterly NPS", brand_name="Acme")
+    return campaign_create(membership=owner, survey=survey, name="Q3 customers")
+
+
+def test_it_adds_recipients_from_a_csv_keeping_extra_columns(owner, campaign):
+    result = recipients_add_csv(membership=owner, campaign=campaign, text=CSV)
+    assert (result.added, result.errors) == (3, [])
+    ana = Recipient.objects.get(email="ana@customer.example")
+    assert ana.language == "es"
+    assert ana.attributes == {"plan": "enterprise", "region": "EMEA"}
+
+
+def test_it_reports_bad_rows_by_number_and_adds_nothing(owner, campaign):
+    text = "email,name,language\n,No Email,en\nnot-an-address,X,en\nok@customer.example,Ok,xx\n"
+    result = recipients_add_csv(membership=owner, campaign=campaign, text=text)
+    assert result.errors == [
+        (2, "email: missing."),
+        (3, "email: 'not-an-address' is not an email address."),
+        (4, "language: unknown 'xx'; use one of en, es, fr, de or leave empty."),
+    ]
+    assert Recipient.objects.count() == 0
+
+
+def test_it_needs_an_email_column(owner, campaign):
+    result = recipients_add_csv(membership=owner, campaign=campaign, text="name\nAna\n")
+    assert result.errors == [(1, "The header row needs an 'email' column.")]
+
+
+def test_it_skips_recently_surveyed_and_opted_out_contacts(owner, acme, campaign):
+    Contact.objects.create(
+        organization=acme, email="ana@customer.example", last_surveyed_at=timezone.now()
+    )
+    Contact.objects.create(
+        organization=acme, email="ben@customer.example", opted_out_at=timezone.now()
+    )
+    Contact.objects.create(
+        organization=acme,
+        email="chloe@customer.example",
+        last_surveyed_at=timezone.now() - timedelta(days=91),
+    )
+    result = recipients_add_csv(membership=owner, campaign=campaign, text=CSV)
+    assert (result.added, result.skipped_recent, result.skipped_opted_out) == (1, 1, 1)
+
+
+def test_it_lets_only_leads_manage_campaigns(bob_member, campaign):
+    with pytest.raises(PermissionDenied):
+        recipients_add_csv(membership=bob_member, campaign=campaign, text=CSV)
+
+
+def test_it_sends_over_smtp_with_both_parts_a_clickable_scale_and_unsubscribe(
+    owner, campaign, smtp
+):
+    recipients_add_csv(membership=owner, campaign=campaign, text=CSV)
+    campaign_send(membership=owner, campaign=campaign)
+    run_queued_jobs()
+    assert len(smtp.messages) == 3
+    by_address = {envelope.rcpt_tos[0]: message for envelope, message in smtp.messages}
+    ana = by_address["ana@customer.example"]
+    unsubscribe = str(ana["List-Unsubscribe"]).strip()
+    assert unsubscribe.startswith("<http") and unsubscribe.endswith("/unsubscribe>")
+    assert ana["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    html = ana.get_body(("html",)).get_content()
+    text = ana.get_body(("plain",)).get_content()
+    assert "¿Qué probabilidad hay" in html  # Ana reads Spanish
+    for score in range(11):
+        assert f"?score={score}" in html
+    assert "/unsubscribe" in text
+    ben_text = by_address["ben@customer.example"].get_body(("plain",)).get_content()
+    assert "How likely are you to recommend Acme" in ben_text
+    campaign.refresh_from_db()
+    assert campaign.status == "sent"
+    progress = campaign_progress(campaign)
+    assert (progress.sent, progress.skipped, progress.bounced, progress.responded) == (3, 0, 0, 0)
+    # Only hashes are stored, and each link opens its own form.
+    recipient = Recipient.objects.get(email="ben@customer.example")
+    assert recipient.token_hash and len(recipient.token_hash) == 64
+    assert recipient.expires_at > timezone.now() + timedelta(days=59)
+
+
+def test_it_sends_each_batch_over_one_connection(owner, campaign, smtp, monkeypatch):
+    monkeypatch.setattr(jobs, "BATCH_SIZE", 2)
+    opened: list[int] = []
+    real = jobs.get_connection
+
+    def counting(**kwargs):
+        connection = real(**kwargs)
+        opened.append(1)
+        return connection
+
+    monkeypatch.setattr(jobs, "get_connection", counting)
+    recipients_add_csv(membership=owner, campaign=campaign, text=CSV)
+    campaign_send(membership=owner, campaign=campaign)
+    run_queued_jobs()
+    assert len(smtp.messages) == 3
+    assert len(opened) == 2  # batches of 2 and 1
+
+
+def test_it_resumes_after_a_crash_without_sending_anyone_twice(owner, campaign, smtp, monkeypatch):
+    recipients_add_csv(membership=owner, campaign=campaign, text=CSV)
+    campaign_send(membership=owner, campaign=campaign)
+    calls = {"n": 0}
+    real_send = jobs.EmailMultiAlternatives.send
+
+    def crash_on_second(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt("the worker is killed mid-batch")
+        return real_send(self, *args, **kwargs)
+
+    monkeypatch.setattr(jobs.EmailMultiAlternatives, "send", crash_on_second)
+    with pytest.raises(KeyboardInterrupt):
+        jobs.campaign_send_batch(campaign_id=campaign.pk)
+    monkeypatch.setattr(jobs.EmailMultiAlternatives, "send", real_send)
+    # The worker comes back and runs the batch job again.
+    jobs.campaign_send_batch(campaign_id=campaign.pk)
+    run_queued_jobs()
+    delivered = [envelope.rcpt_tos[0] for envelope, _ in smtp.messages]
+    assert len(delivered) == len(set(delivered))
+    progress = campaign_progress(Campaign.objects.get(pk=campaign.pk))
+    # The one interrupted mid-hand-over is not sent again: it shows as unconfirmed.
+    assert (progress.sent, progress.unconfirmed) == (2, 1)
+
+
+def test_it_counts_a_refused_address_as_bounced(owner, campaign, smtp, monkeypatch):
+    import smtplib
+
+    recipients_add_csv(membership=owner, campaign=campaign, text=CSV)
+    campaign_send(membership=owner, campaign=campaign)
+    real_send = jobs.EmailMultiAlternatives.send
+
+    def refuse_ben(self, *args, **kwargs):
+        if self.to == ["ben@customer.example"]:
+            raise smtplib.SMTPRecipientsRefused({"ben@customer.example": (550, b"no such user")})
+        return real_send(self, *args, **kwargs)
+
+    monkeypatch.setattr(jobs.EmailMultiAlternatives, "send", refuse_ben)
+    run_queued_jobs()
+    progress = campaign_progress(campaign)
+    assert (progress.sent, progress.bounced) == (2, 1)
+
+
+def test_it_reminds_non_respondents_once_after_three_days(owner, campaign, acme):
+    recipients_add_csv(membership=owner, campaign=campaign, text=CSV)
+    campaign_send(membership=owner, campaign=campaign)
+    run_queued_jobs()
+    assert CapturedMessage.objects.count() == 3
+    ana = Recipient.objects.get(email="ana@customer.example")
+    Recipient.objects.filter(pk=ana.pk).update(responded_at=timezone.now())
+    Contact.objects.filter(email="ben@customer.example").update(opted_out_at=timezone.now())
+    run_queued_jobs(until=timezone.now() + timedelta(days=2))
+    assert CapturedMessage.objects.count() == 3
+    run_queued_jobs(until=timezone.now() + timedelta(days=3, minutes=1))
+    reminders = CapturedMessage.objects.order_by("id")[3:]
+    assert [m.to for m in reminders] == [["chloe@customer.example"]]
+    run_queued_jobs(until=timezone.now() + timedelta(days=30))
+    assert CapturedMessage.objects.count() == 4
+    campaign.refresh_from_db()
+    assert campaign.reminder_sent_at is not None
+
+
+def test_it_refuses_to_send_an_empty_or_sent_campaign(owner, campaign):
+    with pytest.raises(ValidationError):
+        campaign_send(membership=owner, campaign=campaign)
+    recipients_add_csv(membership=owner, campaign=campaign, text=CSV)
+    campaign_send(membership=owner, campaign=campaign)
+    with pytest.raises(ValidationError):
+        campaign_send(membership=owner, campaign=campaign)
+    with pytest.raises(ValidationError):
+        recipients_add_csv(membership=owner, campaign=campaign, text=CSV)
+
+
+def test_it_puts_the_mail_in_the_organisations_outbox(owner, campaign, acme):
+    recipients_add_csv(membership=owner, campaign=campaign, text=CSV)
+    campaign_send(membership=owner, campaign=campaign)
+    run_queued_jobs()
+    assert set(CapturedMessage.objects.values_list("organization_id", flat=True)) == {acme.pk}

@@ -1,0 +1,160 @@
+"""The closed loop: every detractor a recovery, every promoter an advocacy play,
+owned by sales and marketing together, due in two business days, escalated."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from accord.feedback.models import FeedbackSettings, FollowUp, Recipient
+from accord.feedback.selectors import loops_closed_on_time, metric_values
+from accord.feedback.services import (
+    add_business_days,
+    followup_update,
+    link_for_token,
+    response_record,
+)
+from accord.jobs.testing import run_queued_jobs
+from accord.mail.models import CapturedMessage
+
+pytestmark = pytest.mark.django_db
+
+
+def answer(recipient, score: int):
+    return response_record(link=link_for_token(recipient.token), score=score, better="Slow")
+
+
+def test_it_gives_a_detractor_a_recovery_with_the_account_owner_and_marketing(
+    recipient, bob_member, carol_member, dave_member
+):
+    Recipient.objects.filter(pk=recipient.pk).update(account_owner=bob_member)
+    recipient.refresh_from_db()
+    followup = answer(recipient, 4).followup
+    assert followup.kind == "recovery"
+    assert (followup.sales_owner, followup.marketing_owner) == (bob_member, carol_member)
+
+
+def test_it_falls_back_to_the_sales_lead_and_a_designated_marketing_partner(
+    acme, recipient, bob_member, dave_member
+):
+    FeedbackSettings.objects.update_or_create(
+        organization=acme, defaults={"marketing_partner": bob_member}
+    )
+    followup = answer(recipient, 0).followup
+    assert (followup.sales_owner, followup.marketing_owner) == (dave_member, bob_member)
+
+
+def test_it_gives_a_promoter_an_advocacy_play_led_by_marketing(recipient, bob_member, carol_member):
+    Recipient.objects.filter(pk=recipient.pk).update(account_owner=bob_member)
+    recipient.refresh_from_db()
+    followup = answer(recipient, 10).followup
+    assert followup.kind == "advocacy" and followup.play == "referral"
+    assert (followup.marketing_owner, followup.sales_owner) == (carol_member, bob_member)
+
+
+def test_it_opens_a_nurture_task_for_passives_only_when_asked(acme, recipient):
+    response = answer(recipient, 7)
+    assert not FollowUp.objects.filter(response=response).exists()
+    FeedbackSettings.objects.filter(organization=acme).update(nurture_passives=True)
+    from accord.feedback.tests.factories import RecipientFactory
+
+    other = RecipientFactory(organization=acme, token="n" * 43)
+    assert response_record(link=link_for_token("n" * 43), score=8).followup.kind == "nurture"
+    assert other
+
+
+def test_it_counts_two_business_days_in_the_organisations_time_zone():
+    friday_evening_berlin = datetime(2026, 11, 27, 17, 30, tzinfo=UTC)  # 18:30 in Berlin
+    due = add_business_days(friday_evening_berlin, 2, "Europe/Berlin")
+    assert due == datetime(2026, 12, 1, 17, 30, tzinfo=UTC)  # Tuesday 18:30 Berlin
+    saturday = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+    assert add_business_days(saturday, 2, "UTC") == datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+
+
+def test_it_alerts_both_owners_through_the_job_queue(recipient, bob_member, carol_member):
+    Recipient.objects.filter(pk=recipient.pk).update(account_owner=bob_member)
+    recipient.refresh_from_db()
+    answer(recipient, 2)
+    assert CapturedMessage.objects.count() == 0
+    run_queued_jobs()
+    to = sorted(address for m in CapturedMessage.objects.all() for address in m.to)
+    assert to == ["bob@acme.example", "carol@acme.example"]
+    assert "Recovery follow-up: 2/10" in CapturedMessage.objects.first().subject
+
+
+def test_it_escalates_an_overdue_follow_up_to_both_leads(recipient, carol_member, dave_member):
+    followup = answer(recipient, 3).followup
+    run_queued_jobs()
+    before = CapturedMessage.objects.count()
+    # Two business days pass (the test cannot wait, so the due time moves instead).
+    FollowUp.objects.filter(pk=followup.pk).update(due_at=timezone.now() - timedelta(minutes=1))
+    run_queued_jobs(until=followup.due_at + timedelta(minutes=1))
+    followup.refresh_from_db()
+    assert followup.escalated_at is not None
+    overdue = CapturedMessage.objects.order_by("id")[before:]
+    assert sorted(m.to[0] for m in overdue) == ["carol@acme.example", "dave@acme.example"]
+    assert all(m.subject.startswith("Overdue") for m in overdue)
+
+
+def test_it_does_not_escalate_a_closed_loop(recipient, owner, dave_member):
+    followup = answer(recipient, 3).followup
+    followup_update(membership=owner, followup=followup, status="resolved", outcome="Refund given")
+    run_queued_jobs(until=followup.due_at + timedelta(days=1))
+    followup.refresh_from_db()
+    assert followup.escalated_at is None
+
+
+def test_it_moves_through_statuses_and_needs_an_outcome_to_close(recipient, bob_member):
+    followup = answer(recipient, 5).followup
+    followup = followup_update(membership=bob_member, followup=followup, status="contacted")
+    assert followup.status == "contacted" and followup.closed_at is None
+    with pytest.raises(ValidationError) as error:
+        followup_update(membership=bob_member, followup=followup, status="lost")
+    assert "outcome" in error.value.message_dict
+    followup = followup_update(
+        membership=bob_member, followup=followup, status="lost", outcome="Churned", notes="Price"
+    )
+    assert followup.closed_at is not None and followup.notes == "Price"
+
+
+def test_it_keeps_viewers_from_working_follow_ups(acme, recipient):
+    from accord.orgs.models import Membership, Role
+    from accord.orgs.tests.factories import MembershipFactory
+
+    viewer = MembershipFactory(organization=acme, role=Role.VIEWER)
+    followup = answer(recipient, 5).followup
+    with pytest.raises(PermissionDenied):
+        followup_update(membership=viewer, followup=followup, status="contacted")
+    assert isinstance(viewer, Membership)
+
+
+def test_it_measures_loops_closed_on_time(acme, recipient, owner):
+    followup = answer(recipient, 1).followup
+    followup_update(membership=owner, followup=followup, status="resolved", outcome="Fixed")
+    from accord.feedback.tests.factories import RecipientFactory
+
+    late = RecipientFactory(organization=acme, token="l" * 43)
+    late_followup = response_record(link=link_for_token("l" * 43), score=2).followup
+    FollowUp.objects.filter(pk=late_followup.pk).update(due_at=timezone.now() - timedelta(hours=1))
+    FollowUp.objects.filter(pk=followup.pk).update(
+        due_at=timezone.now() - timedelta(minutes=1),
+        closed_at=timezone.now() - timedelta(minutes=2),
+    )
+    today = timezone.localdate()
+    assert loops_closed_on_time(acme, start=today - timedelta(days=1), end=today) == (1, 2)
+    values = metric_values(acme, today - timedelta(days=1), today)
+    assert values["detractor_loops_closed_on_time"] == 50.0
+    assert values["nps"] == -100.0
+    assert values["survey_response_rate"] == 100.0
+    assert late
+
+
+def test_it_has_no_metric_values_without_data(acme):
+    assert metric_values(acme, date(2020, 1, 1), date(2020, 3, 31)) == {
+        "nps": None,
+        "survey_response_rate": None,
+        "detractor_loops_closed_on_time": None,
+    }

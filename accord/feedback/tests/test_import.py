@@ -1,0 +1,88 @@
+"""Importing past responses: a dry run lists bad rows; importing twice adds nothing."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from accord.feedback.models import Response
+from accord.feedback.services import responses_import
+
+pytestmark = pytest.mark.django_db
+
+DELIGHTED = """Response ID,Email,Score,Comment,Response Timestamp,Plan
+r1,ana@customer.example,10,Great onboarding,2025-11-02T10:00:00Z,enterprise
+r2,ben@customer.example,4,Invoices are confusing,1730000000,starter
+"""
+GENERIC = """email,score,better,well,date,region
+ana@customer.example,9,Faster exports,Support,2025-10-01,EMEA
+,6,Pricing,,2025-10-03,NA
+"""
+BAD = """email,score,better,well,date
+ana@customer.example,11,,,2025-10-01
+ben@customer.example,abc,,,2025-10-01
+chloe@customer.example,8,,,last tuesday
+not-an-email,8,,,2025-10-01
+"""
+
+
+def test_it_imports_a_delighted_export_once(owner, acme):
+    first = responses_import(membership=owner, text=DELIGHTED, fmt="delighted")
+    assert (first.added, first.already, first.errors) == (2, 0, [])
+    again = responses_import(membership=owner, text=DELIGHTED, fmt="delighted")
+    assert (again.added, again.already) == (0, 2)
+    ana = Response.objects.get(email="ana@customer.example")
+    assert (ana.score, ana.better, ana.source) == (10, "Great onboarding", "import")
+    assert ana.attributes == {"plan": "enterprise"}
+    assert str(ana.month) == "2025-11-01"
+
+
+def test_it_imports_the_generic_format(owner):
+    result = responses_import(membership=owner, text=GENERIC, fmt="generic")
+    assert result.added == 2
+    assert Response.objects.get(score=9).well == "Support"
+
+
+def test_a_dry_run_lists_bad_rows_and_writes_nothing(owner):
+    result = responses_import(membership=owner, text=BAD, fmt="generic", dry_run=True)
+    assert result.errors == [
+        (2, "score: '11' is not a whole number from 0 to 10."),
+        (3, "score: 'abc' is not a whole number from 0 to 10."),
+        (4, "date: 'last tuesday' is not a date (2025-03-31)."),
+        (5, "email: 'not-an-email' is not an email address."),
+    ]
+    assert Response.objects.count() == 0
+    assert responses_import(membership=owner, text=BAD, fmt="generic").added == 0
+    assert Response.objects.count() == 0
+
+
+def test_the_command_imports_and_reports(acme, tmp_path, capsys):
+    path = tmp_path / "delighted.csv"
+    path.write_text(DELIGHTED)
+    call_command("import", "responses", str(path), "--org", "acme", "--format", "delighted")
+    assert "added 2 responses" in capsys.readouterr().out
+    call_command(
+        "import", "responses", str(path), "--org", "acme", "--format", "delighted", "--json"
+    )
+    assert json.loads(capsys.readouterr().out) == {
+        "added": 0,
+        "already": 2,
+        "errors": [],
+        "dry_run": False,
+    }
+
+
+def test_the_command_dry_run_names_bad_rows(acme, tmp_path, capsys):
+    path = tmp_path / "bad.csv"
+    path.write_text(BAD)
+    with pytest.raises(CommandError, match="4 bad rows"):
+        call_command("import", "responses", str(path), "--org", "acme", "--dry-run")
+    assert "row 2: score: '11'" in capsys.readouterr().err
+    assert Response.objects.count() == 0
+
+
+def test_the_command_still_imports_pipeline_kinds(acme, tmp_path):
+    with pytest.raises(CommandError, match="file: /nonexistent.csv does not exist"):
+        call_command("import", "leads", "/nonexistent.csv", "--org", "acme", "--format", "hubspot")

@@ -1,0 +1,108 @@
+"""NPS with n and interval everywhere: totals, by month and quarter, by segment,
+by account owner, and the `accord nps` command."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from accord.feedback.selectors import nps_by, nps_compare, nps_total
+from accord.feedback.tests.factories import ResponseFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def at(day: str) -> datetime:
+    return datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
+
+
+@pytest.fixture
+def responses(acme, bob_member):
+    made = []
+    for day, score, plan in [
+        ("2026-01-05", 10, "enterprise"),
+        ("2026-01-20", 9, "enterprise"),
+        ("2026-01-25", 3, "starter"),
+        ("2026-02-02", 7, "starter"),
+        ("2026-04-10", 0, "starter"),
+        ("2026-04-11", 10, "enterprise"),
+    ]:
+        made.append(
+            ResponseFactory(
+                organization=acme,
+                score=score,
+                created_at=at(day),
+                attributes={"plan": plan},
+                account_owner=bob_member if plan == "enterprise" else None,
+            )
+        )
+    return made
+
+
+def test_it_computes_the_total_with_n_and_interval(acme, responses):
+    result = nps_total(acme)
+    assert (result.n, result.promoters, result.passives, result.detractors) == (6, 3, 1, 2)
+    assert result.nps == pytest.approx(16.7)
+    assert result.ci95[0] < 16.7 < result.ci95[1]
+    assert result.small_sample
+
+
+def test_it_groups_by_month_and_quarter(acme, responses):
+    by_month = nps_by(acme, by="month")
+    assert [(g.key, g.n, g.nps) for g in by_month.groups] == [
+        ("2026-01", 3, pytest.approx(33.3)),
+        ("2026-02", 1, 0.0),
+        ("2026-04", 2, 0.0),
+    ]
+    by_quarter = nps_by(acme, by="quarter")
+    assert [(g.key, g.n) for g in by_quarter.groups] == [("2026-Q1", 4), ("2026-Q2", 2)]
+    assert all(g.ci95 is not None for g in by_quarter.groups)
+
+
+def test_it_breaks_down_by_any_segment_attribute_and_by_owner(acme, responses):
+    by_plan = {g.key: (g.n, g.nps) for g in nps_by(acme, by="plan").groups}
+    assert by_plan == {"enterprise": (3, 100.0), "starter": (3, -66.7)}
+    by_owner = {g.key: g.n for g in nps_by(acme, by="owner").groups}
+    assert by_owner == {"bob@acme.example": 3, "(none)": 3}
+
+
+def test_it_limits_to_a_period(acme, responses):
+    result = nps_by(acme, by="month", since=date(2026, 2, 1), until=date(2026, 4, 11))
+    assert result.n == 2 and [g.key for g in result.groups] == ["2026-02", "2026-04"]
+
+
+def test_it_compares_two_periods(acme, responses):
+    comparison = nps_compare(acme, days=90, today=date(2026, 4, 30))
+    assert comparison.current.n == 3 and comparison.previous.n == 3
+    assert comparison.change.significant is False
+
+
+def test_it_prints_the_documented_json(acme, responses, capsys):
+    call_command("nps", "--org", "acme", "--by", "quarter", "--json")
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) >= {"n", "promoters", "passives", "detractors", "nps", "ci95", "groups"}
+    assert data["n"] == 6 and -100 <= data["ci95"][0] <= data["ci95"][1] <= 100
+    assert data["groups"][0]["key"] == "2026-Q1"
+    assert set(data["groups"][0]) >= {"key", "n", "promoters", "nps", "ci95"}
+
+
+def test_it_prints_a_readable_table(acme, responses, capsys):
+    call_command("nps", "--org", "acme", "--since", "2026-01-01")
+    out = capsys.readouterr().out
+    assert "95% CI" in out and "n=6" in out and "(small sample)" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--org", "nope"], "org: no organisation 'nope'."),
+        (["--org", "acme", "--since", "yesterday"], "since: 'yesterday' is not a date"),
+        (["--org", "acme", "--by", "a;b"], "by: 'a;b' is not"),
+    ],
+)
+def test_it_names_the_bad_argument(acme, args, message):
+    with pytest.raises(CommandError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        call_command("nps", *args)
