@@ -84,5 +84,5 @@ def test_the_command_dry_run_names_bad_rows(acme, tmp_path, capsys):
 
 
 def test_the_command_still_imports_pipeline_kinds(acme, tmp_path):
-    with pytest.raises(CommandError, match="file: /nonexistent.csv does not exist"):
+    with pytest.raises(CommandError, match=r"file: /nonexistent\.csv does not exist"):
         call_command("import", "leads", "/nonexistent.csv", "--org", "acme", "--format", "hubspot")
