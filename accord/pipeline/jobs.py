@@ -72,13 +72,25 @@ def sla_check(*, agreement_id: int, organization_id: int) -> None:
 
 
 @job(max_attempts=3)
-def crm_sync_job(*, connection_id: int, chain: str, organization_id: int) -> None:
-    """Sync one CRM connection incrementally, then again in 15 minutes."""
+def crm_sync_job(
+    *, connection_id: int, chain: str, organization_id: int, once: bool = False
+) -> None:
+    """Sync one CRM connection incrementally, then (unless ``once``) again in 15 minutes."""
     from accord.pipeline.models import CrmConnection, SourceSystem
 
     connection = CrmConnection.objects.filter(pk=connection_id).first()
     if connection is None or not connection.enabled or connection.cursor.get("chain") != chain:
         return  # replaced or disabled: this chain ends
+    if not once:
+        # Queued first, so that a worker dying mid-sync still leaves the next run.
+        with transaction.atomic():
+            schedule(
+                crm_sync_job,
+                delay=CRM_SYNC_EVERY,
+                organization_id=organization_id,
+                connection_id=connection_id,
+                chain=chain,
+            )
     try:
         if connection.system == SourceSystem.HUBSPOT:
             from accord.integrations.hubspot.sync import sync
@@ -92,12 +104,3 @@ def crm_sync_job(*, connection_id: int, chain: str, organization_id: int) -> Non
         # The next scheduled run is the retry; the error shows on the connection.
         logger.warning("CRM sync %s failed: %s", connection_id, error)
         CrmConnection.objects.filter(pk=connection_id).update(last_error=str(error)[:500])
-    finally:
-        with transaction.atomic():
-            schedule(
-                crm_sync_job,
-                delay=CRM_SYNC_EVERY,
-                organization_id=organization_id,
-                connection_id=connection_id,
-                chain=chain,
-            )

@@ -549,3 +549,24 @@ def stage_rank(stage: str) -> int:
 
 def json_safe(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date | datetime) else value
+
+
+@transaction.atomic
+def crm_sync_now(*, membership: Membership, connection: CrmConnection) -> None:
+    """Queue one extra sync now (the schedule carries on as before)."""
+    require(membership, Action.CRM_CONNECT)
+    from accord.pipeline.jobs import crm_sync_job, schedule
+
+    schedule(
+        crm_sync_job,
+        organization_id=connection.organization_id,
+        connection_id=connection.pk,
+        chain=str(connection.cursor.get("chain", "")),
+        once=True,
+    )
+    audit_record(
+        organization=connection.organization,
+        actor=membership.user,
+        action="crm.sync",
+        obj=connection,
+    )

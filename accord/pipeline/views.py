@@ -1,14 +1,450 @@
-"""Pages of the Pipeline section."""
+"""Pages of the Pipeline section: funnel, triage queue, agreement, compliance,
+imports (with the column-mapping screen) and CRM connections."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+import csv
+import os
+import uuid
+from pathlib import Path
+from typing import Any
 
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.paginator import Paginator
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    StreamingHttpResponse,
+)
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from accord.lib.forms import add_service_errors
 from accord.orgs.decorators import org_view
 from accord.orgs.models import Membership
+from accord.orgs.permissions import Action
+from accord.orgs.selectors import get_scoped, scoped
+from accord.pipeline import charts, selectors, services
+from accord.pipeline.forms import (
+    AgreeForm,
+    AgreementForm,
+    CrmConnectionForm,
+    FunnelFilterForm,
+    ImportForm,
+    MappingForm,
+    MappingUploadForm,
+    RejectForm,
+)
+from accord.pipeline.importer import MAX_IMPORT_BYTES, ImportFileError, error_rows, preview_header
+from accord.pipeline.models import (
+    AgreementStatus,
+    ColumnMapping,
+    CrmConnection,
+    HandoffAgreement,
+    ImportRun,
+    ImportStatus,
+    Lead,
+    RejectionReason,
+)
+
+
+def _slug(membership: Membership) -> str:
+    return membership.organization.slug
+
+
+# -- dashboard ------------------------------------------------------------------
 
 
 @org_view()
 def index(request: HttpRequest, membership: Membership) -> HttpResponse:
-    return render(request, "pipeline/index.html", {"section": "pipeline"})
+    organization = membership.organization
+    form = FunnelFilterForm(request.GET or None)
+    by, since = None, None
+    if form.is_valid():
+        by = form.cleaned_data["by"] or None
+        since = form.cleaned_data["since"]
+    result = selectors.funnel(organization, by=by, since=since)
+    has_data = result["stages"][0]["count"] > 0
+    months = selectors.compliance(organization, by="month", since=since)[-6:]
+    attribution = selectors.attribution(organization, start=since)
+    return render(
+        request,
+        "pipeline/index.html",
+        {
+            "form": form,
+            "funnel": result,
+            "has_data": has_data,
+            "chart": charts.funnel_chart(result["stages"]) if has_data else "",
+            "agreement": selectors.agreement_active(organization),
+            "months": months,
+            "attribution": attribution,
+            "triage_count": selectors.triage_queue(membership).count(),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+# -- triage -----------------------------------------------------------------------
+
+
+@org_view()
+def triage(request: HttpRequest, membership: Membership) -> HttpResponse:
+    queue = selectors.triage_queue(membership)
+    page = Paginator(queue, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "pipeline/triage.html",
+        {
+            "page": page,
+            "reasons": RejectionReason.choices,
+            "agreement": selectors.agreement_active(membership.organization),
+        },
+    )
+
+
+def _decide(request: HttpRequest, membership: Membership, pk: int, action: str) -> HttpResponse:
+    lead = get_scoped(membership, Lead.objects.all(), pk=pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        if action == "accept":
+            services.lead_accept(membership=membership, lead=lead)
+            messages.success(request, f"Accepted {lead}.")
+        elif action == "touch":
+            services.lead_touch(membership=membership, lead=lead)
+            messages.success(request, f"First touch of {lead} logged.")
+        else:
+            form = RejectForm(request.POST)
+            if not form.is_valid():
+                errors = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in form.errors.items())
+                messages.error(request, f"Not rejected: {errors}")
+                return _back_to_triage(request, membership, status=400)
+            services.lead_reject(
+                membership=membership,
+                lead=lead,
+                reason=form.cleaned_data["reason"],
+                text=form.cleaned_data["text"],
+            )
+            messages.success(request, f"Rejected {lead}: {lead.get_rejection_reason_display()}.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _back_to_triage(request, membership, status=400)
+    return _back_to_triage(request, membership)
+
+
+def _back_to_triage(
+    request: HttpRequest, membership: Membership, status: int = 302
+) -> HttpResponse:
+    if status == 302:
+        return redirect("pipeline_triage", org_slug=_slug(membership))
+    response: HttpResponse = triage.__wrapped__(request, membership)  # type: ignore[attr-defined]
+    response.status_code = status
+    return response
+
+
+@org_view(Action.LEAD_DECIDE)
+def lead_accept(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    return _decide(request, membership, pk, "accept")
+
+
+@org_view(Action.LEAD_DECIDE)
+def lead_reject(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    return _decide(request, membership, pk, "reject")
+
+
+@org_view(Action.LEAD_DECIDE)
+def lead_touch(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    return _decide(request, membership, pk, "touch")
+
+
+# -- agreement ----------------------------------------------------------------------
+
+
+@org_view()
+def agreement(request: HttpRequest, membership: Membership) -> HttpResponse:
+    form = AgreementForm(request.POST or None)
+    active = selectors.agreement_active(membership.organization)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.agreement_propose(membership=membership, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Proposed. It takes effect when both leads agree.")
+            return redirect("pipeline_agreement", org_slug=_slug(membership))
+    elif active is not None and not form.is_bound:
+        form = AgreementForm(
+            initial={
+                "mql_definition": active.mql_definition,
+                "monthly_mql_commitment": active.monthly_mql_commitment,
+                "first_touch_hours": active.first_touch_hours,
+                "decision_days": active.decision_days,
+                "day_start": active.day_start,
+                "day_end": active.day_end,
+                "holidays": "\n".join(active.holidays),
+            }
+        )
+    versions = selectors.agreements(membership)
+    return render(
+        request,
+        "pipeline/agreement.html",
+        {
+            "form": form,
+            "active": active,
+            "proposed": versions.filter(status=AgreementStatus.PROPOSED).first(),
+            "history": Paginator(versions, 50).get_page(request.GET.get("page")),
+            "agree_form": AgreeForm(),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@org_view(Action.AGREEMENT_AGREE)
+def agreement_agree(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    proposal = get_scoped(membership, HandoffAgreement.objects.all(), pk=pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = AgreeForm(request.POST)
+    if form.is_valid():
+        try:
+            result = services.agreement_agree(
+                membership=membership,
+                agreement=proposal,
+                side=form.cleaned_data["side"] or None,
+                comment=form.cleaned_data["comment"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            if result.status == AgreementStatus.ACTIVE:
+                messages.success(request, f"Both sides agreed: v{result.version} is now active.")
+            else:
+                messages.success(request, "Agreed. Waiting for the other side.")
+    return redirect("pipeline_agreement", org_slug=_slug(membership))
+
+
+# -- compliance ----------------------------------------------------------------------
+
+
+@org_view()
+def compliance(request: HttpRequest, membership: Membership) -> HttpResponse:
+    organization = membership.organization
+    months = selectors.compliance(organization, by="month")
+    people = selectors.compliance(organization, by="owner")
+    reasons = selectors.rejection_reasons(organization)
+    compliance_rows: list[dict[str, Any]] = []
+    for month in months[-18:]:
+        for series, value in (
+            ("First touch in time (%)", month.touch_compliance),
+            ("Decided in time (%)", month.decision_compliance),
+            ("MQLs vs commitment (%)", month.commitment_percent),
+        ):
+            if value is not None:
+                compliance_rows.append({"month": month.key, "series": series, "value": value})
+    reason_rows = [
+        {"month": month, "series": reason, "value": n}
+        for month, by_reason in list(reasons["by_month"].items())[-18:]
+        for reason, n in by_reason.items()
+    ]
+    return render(
+        request,
+        "pipeline/compliance.html",
+        {
+            "agreement": selectors.agreement_active(organization),
+            "months": list(reversed(months)),
+            "people": people,
+            "reasons": reasons,
+            "compliance_chart": charts.monthly_chart(
+                compliance_rows, title="Both sides of the agreement", y_title="%"
+            )
+            if compliance_rows
+            else "",
+            "reasons_chart": charts.stacked_chart(reason_rows, title="Why sales rejected MQLs")
+            if reason_rows
+            else "",
+            "breaches": Paginator(selectors.breaches(membership), 50).get_page(
+                request.GET.get("page")
+            ),
+        },
+    )
+
+
+# -- imports ----------------------------------------------------------------------------
+
+
+def _store_upload(membership: Membership, upload: UploadedFile) -> str:
+    """Copy an upload to the instance's var directory; the worker reads it there."""
+    folder = Path(settings.VAR_DIR) / "imports" / str(membership.organization_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex}.csv"
+    with open(path, "wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    return str(path)
+
+
+@org_view()
+def imports(request: HttpRequest, membership: Membership) -> HttpResponse:
+    mappings = scoped(membership, ColumnMapping.objects.all())
+    form = ImportForm(request.POST or None, request.FILES or None, mappings=mappings)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        mapping = None
+        if form.cleaned_data["mapping"]:
+            mapping = get_scoped(
+                membership, ColumnMapping.objects.all(), pk=form.cleaned_data["mapping"]
+            )
+        if upload.size > MAX_IMPORT_BYTES:
+            form.add_error(
+                "file",
+                f"The file is {upload.size / 2**30:.1f} GB; at most "
+                f"{MAX_IMPORT_BYTES // 2**20} MB can be imported at once. Split it.",
+            )
+        else:
+            path = _store_upload(membership, upload)
+            try:
+                run = services.import_run_create(
+                    membership=membership,
+                    kind=form.cleaned_data["kind"],
+                    format=form.cleaned_data["format"],
+                    filename=upload.name or "upload.csv",
+                    stored_path=path,
+                    file_size=upload.size or 0,
+                    mapping=mapping,
+                    dry_run=form.cleaned_data["dry_run"],
+                )
+            except ValidationError as error:
+                os.unlink(path)
+                add_service_errors(form, error)
+            else:
+                messages.success(request, f"Import of {run.filename} queued.")
+                return redirect("pipeline_import", org_slug=_slug(membership), pk=run.pk)
+    runs = Paginator(selectors.import_runs(membership), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "pipeline/imports.html",
+        {"form": form, "runs": runs, "mappings": mappings},
+        status=400 if form.errors else 200,
+    )
+
+
+@org_view()
+def import_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    run = get_scoped(membership, ImportRun.objects.all(), pk=pk)
+    errors = Paginator(run.row_errors.all(), 50).get_page(request.GET.get("page"))
+    running = run.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+    template = (
+        "pipeline/import_progress.html"
+        if request.headers.get("HX-Request")
+        else ("pipeline/import_detail.html")
+    )
+    return render(request, template, {"run": run, "errors": errors, "running": running})
+
+
+@org_view()
+def import_errors(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    run = get_scoped(membership, ImportRun.objects.all(), pk=pk)
+
+    class Echo:
+        def write(self, value: str) -> str:
+            return value
+
+    writer = csv.writer(Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in error_rows(run)), content_type="text/csv"
+    )
+    response["Content-Disposition"] = f'attachment; filename="import-{run.pk}-refused-rows.csv"'
+    return response  # type: ignore[return-value]  # streamed: the file may be long
+
+
+@org_view(Action.PIPELINE_IMPORT)
+def mapping_new(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """Two steps: upload a sample to read its header, then map and save."""
+    headers: list[str] = []
+    kind = request.POST.get("kind", "leads")
+    mapping_form: MappingForm | None = None
+    upload_form = MappingUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and "headers" in request.POST:
+        headers = request.POST.getlist("headers")
+        if kind not in ("leads", "contacts", "accounts", "opportunities"):
+            kind = "leads"
+        mapping_form = MappingForm(request.POST, kind=kind, headers=headers)
+        if mapping_form.is_valid():
+            try:
+                mapping = services.column_mapping_save(
+                    membership=membership,
+                    name=mapping_form.cleaned_data["name"],
+                    kind=kind,
+                    columns=mapping_form.columns(),
+                )
+            except ValidationError as error:
+                add_service_errors(mapping_form, error)
+            else:
+                messages.success(
+                    request, f"Mapping '{mapping.name}' saved. Choose it when importing."
+                )
+                return redirect("pipeline_imports", org_slug=_slug(membership))
+    elif request.method == "POST" and upload_form.is_valid():
+        kind = upload_form.cleaned_data["kind"]
+        try:
+            headers = preview_header(upload_form.cleaned_data["file"].file)
+        except ImportFileError as error:
+            upload_form.add_error("file", str(error))
+        else:
+            mapping_form = MappingForm(kind=kind, headers=headers)
+    errors = upload_form.errors if mapping_form is None else mapping_form.errors
+    return render(
+        request,
+        "pipeline/mapping.html",
+        {
+            "upload_form": upload_form,
+            "mapping_form": mapping_form,
+            "headers": headers,
+            "kind": kind,
+        },
+        status=400 if request.method == "POST" and errors else 200,
+    )
+
+
+# -- CRM connections ------------------------------------------------------------------
+
+
+@org_view()
+def crm(request: HttpRequest, membership: Membership) -> HttpResponse:
+    form = CrmConnectionForm(request.POST or None)
+    if request.method == "POST":
+        from accord.orgs.permissions import require
+
+        require(membership, Action.CRM_CONNECT)
+        if form.is_valid():
+            try:
+                services.crm_connection_save(membership=membership, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, "Connected. The first sync runs in the background.")
+                return redirect("pipeline_crm", org_slug=_slug(membership))
+    return render(
+        request,
+        "pipeline/crm.html",
+        {
+            "form": form,
+            "connections": scoped(membership, CrmConnection.objects.all()),
+            "now": timezone.now(),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@org_view(Action.CRM_CONNECT)
+def crm_sync(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    connection = get_scoped(membership, CrmConnection.objects.all(), pk=pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    services.crm_sync_now(membership=membership, connection=connection)
+    messages.success(request, f"{connection.get_system_display()} sync queued.")
+    return redirect("pipeline_crm", org_slug=_slug(membership))

@@ -1,0 +1,137 @@
+"""Forms of the Pipeline pages."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from typing import Any
+
+from django import forms
+
+from accord.pipeline.importer import FIELDS
+from accord.pipeline.models import ImportFormat, ImportKind, RejectionReason
+
+
+class FunnelFilterForm(forms.Form):
+    by = forms.ChoiceField(
+        required=False,
+        label="Group by",
+        choices=[
+            ("", "Nothing"),
+            ("source", "Source"),
+            ("campaign", "Campaign"),
+            ("month", "Month"),
+        ],
+    )
+    since = forms.DateField(
+        required=False, label="Cohorts from", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class RejectForm(forms.Form):
+    reason = forms.ChoiceField(choices=RejectionReason.choices)
+    text = forms.CharField(required=False, max_length=500, label="Why (for 'Other')")
+
+
+class AgreementForm(forms.Form):
+    mql_definition = forms.CharField(
+        label="MQL definition",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        help_text="What a lead must meet before marketing hands it to sales.",
+    )
+    monthly_mql_commitment = forms.IntegerField(
+        label="MQLs marketing delivers per month", min_value=1, max_value=1_000_000
+    )
+    first_touch_hours = forms.IntegerField(
+        label="First touch within (business hours)", min_value=1, max_value=400
+    )
+    decision_days = forms.IntegerField(
+        label="Accept or reject within (business days)", min_value=1, max_value=60
+    )
+    day_start = forms.TimeField(initial=time(9), widget=forms.TimeInput(attrs={"type": "time"}))
+    day_end = forms.TimeField(initial=time(17), widget=forms.TimeInput(attrs={"type": "time"}))
+    holidays = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Dates without business hours, one per line or comma-separated: 2026-12-25",
+    )
+
+    def clean_holidays(self) -> list[date]:
+        text = self.cleaned_data.get("holidays") or ""
+        days = []
+        for part in text.replace(",", "\n").split():
+            try:
+                days.append(date.fromisoformat(part.strip()))
+            except ValueError:
+                raise forms.ValidationError(
+                    f"'{part[:20]}' is not a date like 2026-12-25."
+                ) from None
+        return days
+
+
+class AgreeForm(forms.Form):
+    side = forms.ChoiceField(
+        required=False,
+        choices=[("", "My team"), ("sales", "Sales"), ("marketing", "Marketing")],
+        help_text="Owners and admins without a sales or marketing team say which side.",
+    )
+    comment = forms.CharField(required=False, max_length=500)
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(choices=ImportKind.choices, label="What the file holds")
+    format = forms.ChoiceField(choices=ImportFormat.choices, label="Exported from")
+    mapping = forms.ChoiceField(required=False, label="Saved column mapping (generic CSV)")
+    file = forms.FileField(label="CSV file")
+    dry_run = forms.BooleanField(required=False, label="Dry run: check every row, import nothing")
+    day_first = forms.BooleanField(required=False, label="Dates are day first (31/03/2026)")
+
+    def __init__(self, *args: Any, mappings: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", "—")] + [(str(m.pk), m.name) for m in mappings]
+        self.fields["mapping"].choices = choices  # type: ignore[attr-defined]
+
+
+class MappingUploadForm(forms.Form):
+    kind = forms.ChoiceField(choices=ImportKind.choices, label="What the file holds")
+    file = forms.FileField(label="A CSV file with the columns to map")
+
+
+class MappingForm(forms.Form):
+    """One select per Accord field, offering the file's column headers."""
+
+    name = forms.CharField(max_length=80, label="Save the mapping as")
+
+    def __init__(self, *args: Any, kind: str, headers: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", "— not in this file —")] + [(h, h) for h in headers]
+        lowered = {h.lower(): h for h in headers}
+        for field_name, label in FIELDS[kind].items():
+            guess = lowered.get(label.lower()) or lowered.get(field_name.replace("_", " "))
+            self.fields[f"col_{field_name}"] = forms.ChoiceField(
+                choices=choices, required=False, label=label, initial=guess or ""
+            )
+
+    def columns(self) -> dict[str, str]:
+        return {
+            name.removeprefix("col_"): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("col_") and value
+        }
+
+
+class CrmConnectionForm(forms.Form):
+    system = forms.ChoiceField(choices=[("hubspot", "HubSpot"), ("salesforce", "Salesforce")])
+    secret = forms.CharField(
+        label="Token",
+        widget=forms.PasswordInput(render_value=False),
+        help_text="HubSpot: a private-app access token. Salesforce: an access token "
+        "(session id). Stored encrypted; never shown again.",
+        max_length=2000,
+    )
+    instance_url = forms.URLField(
+        required=False,
+        label="Salesforce instance URL",
+        help_text="e.g. https://acme.my.salesforce.com",
+        assume_scheme="https",
+    )

@@ -1,0 +1,175 @@
+"""The Pipeline pages, as a member sees them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from accord.jobs.testing import run_queued_jobs
+from accord.pipeline.models import (
+    AgreementStatus,
+    ColumnMapping,
+    CrmConnection,
+    HandoffAgreement,
+    ImportRun,
+    Lead,
+)
+from accord.pipeline.tests.factories import LeadFactory
+from accord.pipeline.tests.test_import import HUBSPOT_CONTACTS
+
+
+def url(name, **kw):
+    return reverse(name, kwargs={"org_slug": "acme", **kw})
+
+
+def test_it_explains_the_empty_pipeline(alice_client):
+    response = alice_client.get(url("pipeline_index"))
+    assert response.status_code == 200
+    assert "No MQLs yet" in response.content.decode()
+    assert "Propose one" in response.content.decode()
+
+
+def test_it_shows_the_funnel_with_a_chart_and_groups(alice_client, acme):
+    LeadFactory(organization=acme, source="Webinar", accepted_at=datetime(2026, 3, 3, tzinfo=UTC))
+    LeadFactory(organization=acme, source="Ads")
+    response = alice_client.get(url("pipeline_index") + "?by=source")
+    body = response.content.decode()
+    assert response.status_code == 200
+    svg = body[body.index("<svg") : body.index("</svg>")]
+    assert "<script" not in svg
+    assert "Webinar" in body and "50.0%" in body
+
+
+def test_it_rejects_a_bad_filter_with_400(alice_client):
+    response = alice_client.get(url("pipeline_index") + "?by=colour")
+    assert response.status_code == 400
+
+
+def test_it_lets_sales_triage_mqls(bob_client, acme):
+    first = LeadFactory(organization=acme, name="Acme first lead")
+    second = LeadFactory(organization=acme, name="Acme second lead")
+    page = bob_client.get(url("pipeline_triage")).content.decode()
+    assert "Acme first lead" in page and "Acme second lead" in page
+    response = bob_client.post(url("pipeline_lead_accept", pk=first.pk))
+    assert response.status_code == 302
+    response = bob_client.post(
+        url("pipeline_lead_reject", pk=second.pk), {"reason": "other", "text": ""}
+    )
+    assert response.status_code == 400
+    assert "Say why" in response.content.decode()
+    bob_client.post(url("pipeline_lead_reject", pk=second.pk), {"reason": "not_icp"})
+    bob_client.post(url("pipeline_lead_touch", pk=first.pk))
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.accepted_at and first.first_touch_at
+    assert second.rejection_reason == "not_icp"
+    assert "Nothing to decide" in bob_client.get(url("pipeline_triage")).content.decode()
+
+
+def test_it_refuses_get_on_decisions(bob_client, acme):
+    lead = LeadFactory(organization=acme)
+    assert bob_client.get(url("pipeline_lead_accept", pk=lead.pk)).status_code == 405
+
+
+def test_it_proposes_and_agrees_from_the_page(client, acme, carol, sam):
+    client.force_login(carol)
+    response = client.post(
+        url("pipeline_agreement"),
+        {
+            "mql_definition": "Fits the ICP",
+            "monthly_mql_commitment": "30",
+            "first_touch_hours": "4",
+            "decision_days": "2",
+            "day_start": "09:00",
+            "day_end": "17:00",
+            "holidays": "2026-12-25, 2026-12-26",
+        },
+    )
+    assert response.status_code == 302
+    proposal = HandoffAgreement.objects.get(organization=acme)
+    assert proposal.holidays == ["2026-12-25", "2026-12-26"]
+    client.post(url("pipeline_agreement_agree", pk=proposal.pk), {"comment": "Yes"})
+    client.force_login(sam.user)
+    client.post(url("pipeline_agreement_agree", pk=proposal.pk), {})
+    proposal.refresh_from_db()
+    assert proposal.status == AgreementStatus.ACTIVE
+    page = client.get(url("pipeline_agreement")).content.decode()
+    assert "In effect: v1" in page
+    response = client.post(url("pipeline_agreement"), {"holidays": "someday"})
+    assert response.status_code == 400
+    assert "is not a date like 2026-12-25" in response.content.decode()
+
+
+def test_it_shows_compliance_with_charts(alice_client, acme, agreement):
+    LeadFactory(
+        organization=acme,
+        rejected_at=datetime(2026, 3, 3, tzinfo=UTC),
+        rejection_reason="duplicate",
+    )
+    body = alice_client.get(url("pipeline_compliance")).content.decode()
+    assert "2026-03" in body and "Duplicate" in body and "<svg" in body
+
+
+def test_it_imports_an_upload_in_the_background_and_lists_refused_rows(alice_client, acme):
+    upload = SimpleUploadedFile("contacts.csv", HUBSPOT_CONTACTS.encode(), "text/csv")
+    response = alice_client.post(
+        url("pipeline_imports"), {"kind": "leads", "format": "hubspot", "file": upload}
+    )
+    run = ImportRun.objects.get(organization=acme)
+    assert response.status_code == 302 and response["Location"] == url("pipeline_import", pk=run.pk)
+    assert "Queued" in alice_client.get(url("pipeline_import", pk=run.pk)).content.decode()
+    run_queued_jobs()
+    page = alice_client.get(url("pipeline_import", pk=run.pk)).content.decode()
+    assert "3 imported" in page and "unknown lifecycle stage" in page
+    assert Lead.objects.filter(organization=acme).count() == 3
+    csv_text = b"".join(alice_client.get(url("pipeline_import_errors", pk=run.pk))).decode()
+    assert csv_text.splitlines()[0] == "row,column,message"
+    assert "4,Lifecycle Stage" in csv_text
+    fragment = alice_client.get(url("pipeline_import", pk=run.pk), HTTP_HX_REQUEST="true")
+    assert b"<html" not in fragment.content
+
+
+def test_it_refuses_a_generic_import_without_a_mapping(alice_client):
+    upload = SimpleUploadedFile("x.csv", b"a,b\n1,2\n", "text/csv")
+    response = alice_client.post(
+        url("pipeline_imports"), {"kind": "leads", "format": "generic", "file": upload}
+    )
+    assert response.status_code == 400
+    assert "needs a column mapping" in response.content.decode()
+
+
+def test_it_saves_a_column_mapping_from_a_sample(alice_client, acme):
+    upload = SimpleUploadedFile("x.csv", b"Key;Mail;When\n1;a@b.example;2026-01-01\n")
+    page = alice_client.post(url("pipeline_mapping_new"), {"kind": "leads", "file": upload})
+    assert page.status_code == 200 and "Mail" in page.content.decode()
+    response = alice_client.post(
+        url("pipeline_mapping_new"),
+        {
+            "kind": "leads",
+            "headers": ["Key", "Mail", "When"],
+            "name": "Sheet",
+            "col_source_id": "Key",
+            "col_email": "Mail",
+            "col_mql_at": "When",
+        },
+    )
+    assert response.status_code == 302
+    mapping = ColumnMapping.objects.get(organization=acme)
+    assert mapping.columns == {"source_id": "Key", "email": "Mail", "mql_at": "When"}
+
+
+def test_it_connects_a_crm_and_never_shows_the_token(alice_client, acme, bob_client):
+    response = alice_client.post(
+        url("pipeline_crm"), {"system": "hubspot", "secret": "pat-na1-secret-123"}
+    )
+    assert response.status_code == 302
+    connection = CrmConnection.objects.get(organization=acme)
+    assert b"pat-na1-secret-123" not in bytes(connection.secret)
+    page = alice_client.get(url("pipeline_crm")).content.decode()
+    assert "HubSpot" in page and "pat-na1-secret-123" not in page
+    assert (
+        bob_client.post(url("pipeline_crm"), {"system": "hubspot", "secret": "x"}).status_code
+        == 403
+    )
