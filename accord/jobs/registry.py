@@ -7,6 +7,7 @@ dead-letter queue in one place instead of in every job.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -18,8 +19,14 @@ from django.conf import settings
 class JobSpec:
     name: str
     func: Callable[..., Any]
-    max_attempts: int
     queue: str
+    # None: follow ACCORD_JOB_MAX_ATTEMPTS, read when the job runs (not when
+    # the module is imported), so the setting can change without a restart.
+    attempts: int | None = None
+
+    @property
+    def max_attempts(self) -> int:
+        return self.attempts or int(settings.ACCORD_JOB_MAX_ATTEMPTS)
 
 
 _REGISTRY: dict[str, JobSpec] = {}
@@ -37,12 +44,7 @@ def job(
 
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
         name = f"{func.__module__}.{func.__qualname__}"
-        _REGISTRY[name] = JobSpec(
-            name=name,
-            func=func,
-            max_attempts=max_attempts or settings.ACCORD_JOB_MAX_ATTEMPTS,
-            queue=queue,
-        )
+        _REGISTRY[name] = JobSpec(name=name, func=func, queue=queue, attempts=max_attempts)
         func.job_name = name  # type: ignore[attr-defined]
         return func
 
@@ -52,8 +54,8 @@ def job(
 def get_job(name: str) -> JobSpec:
     """The registered job ``name``; importing job modules registers them."""
     if name not in _REGISTRY:
-        module = name.rsplit(".", 1)[0]
-        __import__(module)
+        # The worker is a fresh process: the job's module registers it on import.
+        importlib.import_module(name.rsplit(".", 1)[0])
     return _REGISTRY[name]
 
 

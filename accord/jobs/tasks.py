@@ -15,6 +15,28 @@ from accord.jobs.registry import backoff_seconds, get_job
 logger = logging.getLogger(__name__)
 
 
+def _dead_letter(
+    *,
+    job_name: str,
+    args: list[Any],
+    kwargs: dict[str, Any],
+    attempt: int,
+    organization_id: int | None,
+    exc: BaseException,
+) -> None:
+    from accord.jobs.models import DeadJob
+
+    DeadJob.objects.create(
+        organization_id=organization_id,
+        job_name=job_name,
+        args=args,
+        kwargs=kwargs,
+        attempts=attempt,
+        error=f"{type(exc).__name__}: {exc}"[:2000],
+        traceback=traceback.format_exc()[-8000:],
+    )
+
+
 @task()
 def run_job(
     job_name: str,
@@ -25,11 +47,25 @@ def run_job(
 ) -> Any:
     """Run ``job_name``; on failure schedule the next attempt or dead-letter it.
 
-    The exception is re-raised so the task result records the failure too.
+    Each attempt is its own task result, so the queue shows every try; the
+    next one is written before this one is marked failed, so a worker that
+    dies in between leaves a retry rather than nothing. The exception is
+    re-raised so that this attempt's task result records the failure too.
     """
-    from accord.jobs.models import DeadJob
-
-    spec = get_job(job_name)
+    try:
+        spec = get_job(job_name)
+    except (ImportError, KeyError) as exc:
+        # Code that no longer exists will not appear by waiting: no retries.
+        logger.error("job %s is not known to this worker: %s", job_name, exc)
+        _dead_letter(
+            job_name=job_name,
+            args=args,
+            kwargs=kwargs,
+            attempt=attempt,
+            organization_id=organization_id,
+            exc=exc,
+        )
+        raise
     try:
         return spec.func(*args, **kwargs)
     except Exception as exc:
@@ -48,13 +84,12 @@ def run_job(
             ).enqueue(job_name, args, kwargs, attempt + 1, organization_id)
         else:
             logger.error("job %s failed for good after %d attempts: %s", job_name, attempt, exc)
-            DeadJob.objects.create(
-                organization_id=organization_id,
+            _dead_letter(
                 job_name=job_name,
                 args=args,
                 kwargs=kwargs,
-                attempts=attempt,
-                error=f"{type(exc).__name__}: {exc}"[:2000],
-                traceback=traceback.format_exc()[-8000:],
+                attempt=attempt,
+                organization_id=organization_id,
+                exc=exc,
             )
         raise

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
 
 from accord.jobs import selectors, services
 from accord.orgs.decorators import org_view
@@ -20,10 +19,13 @@ def dead_jobs(request: HttpRequest, membership: Membership) -> HttpResponse:
     return render(request, "jobs/dead_jobs.html", {"page": page})
 
 
-@require_POST
 @org_view(Action.JOBS_MANAGE)
 def dead_job_retry(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     dead_job = selectors.dead_job(membership, pk)
-    services.dead_job_retry(dead_job=dead_job)
-    messages.success(request, "The job was queued again.")
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if services.dead_job_retry(dead_job=dead_job, membership=membership):
+        messages.success(request, f"{dead_job.job_name} was queued again.")
+    else:
+        messages.info(request, f"{dead_job.job_name} had already been queued again.")
     return redirect("org_jobs", org_slug=membership.organization.slug)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 
 from accord.jobs.registry import job
@@ -29,22 +29,39 @@ def send_email(
     The Delivery row and the SMTP hand-over share a transaction: if the
     server refuses, the row rolls back and the retry sends; if the row
     exists, an earlier run already delivered and this one does nothing.
+    Any failure raises, so the job is retried with back-off.
     """
+    if key is not None and Delivery.objects.filter(key=key).exists():
+        return "already delivered"
     extra = dict(headers or {})
     if organization_id is not None and settings.EMAIL_CAPTURED:
         extra[ORG_HEADER] = str(organization_id)
+    connection = get_connection(fail_silently=False)
     message = EmailMultiAlternatives(
-        subject=subject, body=text, to=to, headers=extra, from_email=settings.DEFAULT_FROM_EMAIL
+        subject=subject,
+        body=text,
+        to=to,
+        headers=extra,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        connection=connection,
     )
     if html:
         message.attach_alternative(html, "text/html")
-    if key is None:
-        message.send()
-        return "sent"
+    # Connect (and log in) before taking the database transaction: with
+    # SQLite that transaction holds the write lock, and a server that is down
+    # or slow to answer must not keep the rest of Accord from writing.
+    connection.open()
     try:
-        with transaction.atomic():
-            Delivery.objects.create(key=key)
+        if key is None:
             message.send()
-    except IntegrityError:
-        return "already delivered"
-    return "sent"
+            return "sent"
+        try:
+            with transaction.atomic():
+                Delivery.objects.create(key=key)
+                message.send()
+        except IntegrityError:
+            # Another worker delivered it between our look and our write.
+            return "already delivered"
+        return "sent"
+    finally:
+        connection.close()

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.template.loader import render_to_string
 
 from accord.jobs.services import job_enqueue
 from accord.mail.jobs import send_email
 
 
+@transaction.atomic
 def email_enqueue(
     *,
     to: list[str],
@@ -20,7 +22,14 @@ def email_enqueue(
     organization_id: int | None = None,
     key: str | None = None,
 ) -> None:
-    """Queue one email. Call inside the transaction that causes it."""
+    """Queue one email. Call inside the transaction that causes it.
+
+    It leaves only if that transaction commits. With ``key`` (one per event
+    and recipient, e.g. ``invitation:42``) it is delivered at most once, even
+    if the job runs twice.
+    """
+    if not to:
+        raise ValueError("An email needs at least one recipient.")
     job_enqueue(
         send_email,
         organization_id=organization_id,
@@ -33,6 +42,7 @@ def email_enqueue(
     )
 
 
+@transaction.atomic
 def email_enqueue_template(
     *,
     to: list[str],

@@ -1,0 +1,37 @@
+"""Jobs that exist only for the tests; importable, so a worker process finds them too.
+
+Their effect is a row in ``mail.Delivery`` with a unique key: a job that ran
+twice would fail on the second insert, so "every task result SUCCESSFUL and
+every key present" means "every effect exactly once".
+"""
+
+from __future__ import annotations
+
+import time
+
+from accord.jobs.registry import job
+from accord.mail.models import Delivery
+
+# Keys whose job fails, as if the service it talks to were down. Only this
+# process sees it: tests that use it run their jobs in-process.
+BROKEN: set[str] = set()
+
+
+@job()
+def record(*, key: str, pause: float = 0.0) -> str:
+    """Write ``key`` once; with ``pause``, take that long first (a slow job)."""
+    if pause:
+        time.sleep(pause)
+    if key in BROKEN:
+        raise RuntimeError(f"the downstream service is down ({key})")
+    Delivery.objects.create(key=key)
+    return key
+
+
+@job(max_attempts=2)
+def record_for(*, key: str, organization_id: int | None = None) -> str:
+    """Like ``record``, for an organisation; gives up after two attempts."""
+    if key in BROKEN:
+        raise RuntimeError(f"the downstream service is down ({key})")
+    Delivery.objects.create(key=f"{key}:org{organization_id}")
+    return key
