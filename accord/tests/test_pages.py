@@ -43,21 +43,32 @@ def test_it_loads_htmx_from_this_server(alice_client):
 
 
 @pytest.mark.parametrize(
-    ("name", "heading", "promise"),
+    ("name", "heading"),
     [
-        ("goals_index", "Goals", "both agreed"),
-        ("feedback_index", "Customers", "three questions"),
-        ("meetings_index", "Meetings", "agendas that build themselves"),
-        ("pulse_index", "Pulse", "One Thing"),
-        ("pipeline_index", "Pipeline", "hand-off agreement"),
-        ("insights_index", "Insights", "alignment health"),
+        ("goals_index", "Goals"),
+        ("feedback_index", "Customers"),
+        ("meetings_index", "Meetings"),
+        ("pulse_index", "Pulse"),
+        ("pipeline_index", "Pipeline"),
+        ("insights_index", "Insights"),
     ],
 )
-def test_it_explains_each_empty_section(bob_client, name, heading, promise):
-    page = bob_client.get(reverse(name, args=["acme"])).content.decode()
-    assert f"<h1>{heading}</h1>" in page
-    assert promise in page
+def test_it_opens_each_section_for_a_member(bob_client, name, heading):
+    response = bob_client.get(reverse(name, args=["acme"]))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert heading in page
     assert 'aria-current="page"' in page
+
+
+@pytest.mark.parametrize(
+    ("name", "promise"),
+    [("meetings_index", "agendas that build themselves"), ("pulse_index", "One Thing")],
+)
+def test_it_explains_what_an_empty_section_will_hold(bob_client, name, promise):
+    page = bob_client.get(reverse(name, args=["acme"])).content.decode()
+    assert "Nothing here yet" in page
+    assert promise in page
 
 
 def test_it_shows_field_errors_next_to_the_field(alice_client):
