@@ -29,6 +29,8 @@ class FeedbackSettings(models.Model):
         "orgs.Membership", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     nurture_passives = models.BooleanField(default=False)
+    # When a themes update was last queued: new comments queue at most one per ten minutes.
+    themes_queued_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"Feedback settings of {self.organization}"

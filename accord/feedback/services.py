@@ -618,6 +618,10 @@ def response_record(
             responded_at=now, opened_at=recipient.opened_at or now
         )
     followup_open_for(response)
+    if response.better or response.well:
+        from accord.feedback.themes import themes_queue_soon
+
+        themes_queue_soon(survey.organization_id)
     return response
 
 
@@ -1065,6 +1069,10 @@ def responses_import(
         )
         # History opens no loops: a year-old detractor is not a follow-up due in two days.
     if result.added and not dry_run:
+        from accord.feedback.themes import themes_queue_soon
+
+        feedback_settings(organization)
+        themes_queue_soon(organization.pk)
         audit_record(
             organization=organization,
             actor=membership.user,

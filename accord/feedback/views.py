@@ -1,14 +1,569 @@
-"""Pages of the Customers section."""
+"""Pages of the Customers section: NPS, surveys, campaigns, responses,
+follow-ups, themes, import and settings."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from datetime import date
+from typing import Any
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from accord.feedback import charts, selectors, services
+from accord.feedback.forms import (
+    CampaignForm,
+    CsvUploadForm,
+    FeedbackSettingsForm,
+    FollowUpForm,
+    ImportForm,
+    SegmentForm,
+    SurveyForm,
+    ThemeForm,
+    ThemeMergeForm,
+)
+from accord.feedback.models import Campaign, FollowUp, Recipient, Response, Survey, Theme
+from accord.lib.forms import add_service_errors
 from accord.orgs.decorators import org_view
 from accord.orgs.models import Membership
+from accord.orgs.permissions import Action
+from accord.orgs.selectors import get_scoped, members, scoped
+
+PAGE_SIZE = 50
+
+
+def _status(form: Any) -> int:
+    return 400 if form.errors else 200
+
+
+def _slug(membership: Membership) -> str:
+    return membership.organization.slug
+
+
+# -- NPS ----------------------------------------------------------------------------
 
 
 @org_view()
 def index(request: HttpRequest, membership: Membership) -> HttpResponse:
-    return render(request, "feedback/index.html", {"section": "feedback"})
+    """NPS of the last 90 days against the 90 before, the trend, a breakdown."""
+    organization = membership.organization
+    by = request.GET.get("by", "month")
+    if not selectors.valid_segment(by):
+        by = "month"
+    since = _parse_date(request.GET.get("since", ""))
+    comparison = selectors.nps_compare(organization)
+    trend = selectors.nps_by(
+        organization, by="quarter" if by == "quarter" else "month", since=since
+    )
+    breakdown = None
+    breakdown_svg = ""
+    if by not in {"month", "quarter"}:
+        breakdown = selectors.nps_by(organization, by=by, since=since)
+        if breakdown.groups:
+            breakdown_svg = charts.category_bars_svg(breakdown, f"NPS by {by}")
+    trend_svg = (
+        charts.nps_trend_svg(trend, f"NPS by {'quarter' if by == 'quarter' else 'month'}, 95% CI")
+        if trend.groups
+        else ""
+    )
+    open_followups = selectors.followups(membership).exclude(status__in=FollowUp.CLOSED)
+    return render(
+        request,
+        "feedback/index.html",
+        {
+            "comparison": comparison,
+            "trend": trend,
+            "trend_svg": trend_svg,
+            "breakdown": breakdown,
+            "breakdown_svg": breakdown_svg,
+            "by": by,
+            "since": since,
+            "segments": selectors.segment_names(organization),
+            "open_count": open_followups.count(),
+            "overdue_count": open_followups.filter(due_at__lt=timezone.now()).count(),
+            "has_responses": selectors.responses(membership).exists(),
+        },
+    )
+
+
+def _parse_date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+# -- surveys ---------------------------------------------------------------------------
+
+
+def _logo(form: SurveyForm) -> dict[str, Any]:
+    logo = form.cleaned_data.get("logo")
+    if logo is None:
+        return {}
+    return {"logo": logo.read(), "logo_type": logo.content_type}
+
+
+@org_view()
+def surveys(request: HttpRequest, membership: Membership) -> HttpResponse:
+    form = SurveyForm(request.POST or None, request.FILES or None, initial={"colour": "#2f5d8a"})
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "logo"}
+        try:
+            survey = services.survey_create(membership=membership, **data, **_logo(form))
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Survey “{survey.name}” created.")
+            return redirect("feedback_survey", org_slug=_slug(membership), pk=survey.pk)
+    return render(
+        request,
+        "feedback/surveys.html",
+        {"surveys": selectors.surveys(membership), "form": form},
+        status=_status(form),
+    )
+
+
+@org_view()
+def survey_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    survey = get_scoped(membership, Survey.objects.all(), pk=pk)
+    initial = {
+        k: getattr(survey, k)
+        for k in ("name", "brand_name", "colour", "thank_you", "default_language")
+    }
+    form = SurveyForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "logo"}
+        try:
+            services.survey_update(membership=membership, survey=survey, **data, **_logo(form))
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Survey saved.")
+            return redirect("feedback_survey", org_slug=_slug(membership), pk=survey.pk)
+    return render(
+        request,
+        "feedback/survey.html",
+        {"survey": survey, "form": form, "anonymous_url": request.session.pop("anon_url", "")},
+        status=_status(form),
+    )
+
+
+@org_view(Action.SURVEY_MANAGE)
+def survey_anonymous(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    survey = get_scoped(membership, Survey.objects.all(), pk=pk)
+    if request.method != "POST":
+        return render(
+            request,
+            "feedback/confirm.html",
+            {
+                "title": f"New anonymous link for “{survey.name}”",
+                "text": "Anyone with the link can answer, as often as they like. "
+                "A previous anonymous link stops working.",
+                "button": "Make a new link",
+            },
+        )
+    url = services.survey_anonymous_link(membership=membership, survey=survey)
+    # Shown once, on the next page: the link is stored only as a hash.
+    request.session["anon_url"] = url
+    messages.success(request, "A new anonymous link is ready; copy it now, it is shown once.")
+    return redirect("feedback_survey", org_slug=_slug(membership), pk=survey.pk)
+
+
+# -- campaigns --------------------------------------------------------------------------
+
+
+@org_view()
+def campaigns(request: HttpRequest, membership: Membership) -> HttpResponse:
+    form = CampaignForm(request.POST or None, surveys=selectors.surveys(membership))
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaign = services.campaign_create(
+                membership=membership,
+                survey=form.cleaned_data["survey"],
+                name=form.cleaned_data["name"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Campaign “{campaign.name}” created; add recipients next.")
+            return redirect("feedback_campaign", org_slug=_slug(membership), pk=campaign.pk)
+    page = Paginator(selectors.campaigns(membership), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "feedback/campaigns.html",
+        {"campaigns": page, "form": form, "has_surveys": selectors.surveys(membership).exists()},
+        status=_status(form),
+    )
+
+
+@org_view()
+def campaign_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    campaign = get_scoped(membership, Campaign.objects.select_related("survey"), pk=pk)
+    upload = CsvUploadForm(
+        request.POST if "upload" in request.POST else None,
+        request.FILES if "upload" in request.POST else None,
+    )
+    segment = SegmentForm(request.POST if "pipeline" in request.POST else None)
+    result = None
+    if request.method == "POST" and "upload" in request.POST and upload.is_valid():
+        try:
+            result = services.recipients_add_csv(
+                membership=membership,
+                campaign=campaign,
+                text=upload.text(),
+                dry_run=upload.cleaned_data["dry_run"],
+            )
+        except ValidationError as error:
+            add_service_errors(upload, error)
+        else:
+            if not result.errors and not upload.cleaned_data["dry_run"]:
+                messages.success(request, _added_message(result))
+                return redirect("feedback_campaign", org_slug=_slug(membership), pk=campaign.pk)
+            if result.errors:
+                upload.add_error(
+                    "file", f"{len(result.errors)} rows need fixing; nothing was added."
+                )
+    if request.method == "POST" and "pipeline" in request.POST and segment.is_valid():
+        attribute, value = segment.cleaned_data["attribute"], segment.cleaned_data["value"]
+        try:
+            added = services.recipients_add_contacts(
+                membership=membership,
+                campaign=campaign,
+                segment={attribute: value} if attribute else None,
+            )
+        except ValidationError as error:
+            add_service_errors(segment, error)
+        else:
+            messages.success(request, _added_message(added))
+            return redirect("feedback_campaign", org_slug=_slug(membership), pk=campaign.pk)
+    recipients = Paginator(
+        campaign.recipients.select_related("contact").order_by("id"), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    failed = upload.errors or segment.errors
+    return render(
+        request,
+        "feedback/campaign.html",
+        {
+            "campaign": campaign,
+            "progress": selectors.campaign_progress(campaign),
+            "recipients": recipients,
+            "upload": upload,
+            "segment": segment,
+            "result": result,
+            "pipeline_available": services.pipeline_contacts_available(),
+        },
+        status=400 if failed else 200,
+    )
+
+
+def _added_message(result: services.RecipientsAdded) -> str:
+    return (
+        f"{result.added} recipients added; {result.skipped_recent} skipped (surveyed recently), "
+        f"{result.skipped_opted_out} skipped (opted out), {result.duplicates} duplicates."
+    )
+
+
+@org_view(Action.SURVEY_MANAGE)
+def campaign_send(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    campaign = get_scoped(membership, Campaign.objects.all(), pk=pk)
+    if request.method != "POST":
+        queued = campaign.recipients.filter(status=Recipient.Status.QUEUED).count()
+        return render(
+            request,
+            "feedback/confirm.html",
+            {
+                "title": f"Send “{campaign.name}”?",
+                "text": f"{queued} people get the survey by email now, and one reminder later "
+                "if they have not answered.",
+                "button": "Send now",
+            },
+        )
+    try:
+        services.campaign_send(membership=membership, campaign=campaign)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Sending has started; progress shows here.")
+    return redirect("feedback_campaign", org_slug=_slug(membership), pk=campaign.pk)
+
+
+# -- responses --------------------------------------------------------------------------
+
+
+@org_view()
+def responses(request: HttpRequest, membership: Membership) -> HttpResponse:
+    queryset = selectors.responses(membership)
+    kind = request.GET.get("category", "")
+    if kind in Response.Category.values:
+        queryset = queryset.filter(category=kind)
+    query = request.GET.get("q", "").strip()[:100]
+    if query:
+        queryset = queryset.filter(
+            Q(better__icontains=query) | Q(well__icontains=query) | Q(email__icontains=query)
+        )
+    page = Paginator(queryset.order_by("-created_at", "-id"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    params = "&".join(f"{k}={v}" for k, v in (("category", kind), ("q", query)) if v)
+    return render(
+        request,
+        "feedback/responses.html",
+        {"responses": page, "category": kind, "q": query, "query": params},
+    )
+
+
+@org_view(Action.THEME_MANAGE)
+def testimonial(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    response = get_scoped(membership, Response.objects.all(), pk=pk)
+    if request.method != "POST":
+        return render(
+            request,
+            "feedback/confirm.html",
+            {
+                "title": "Save this quote as a testimonial?",
+                "text": f"“{response.well}” — {response.name or response.email or 'a customer'}",
+                "button": "Save to the content library",
+            },
+        )
+    try:
+        services.testimonial_save(membership=membership, response=response)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Saved to the content library as a testimonial.")
+    return redirect("feedback_responses", org_slug=_slug(membership))
+
+
+# -- follow-ups -------------------------------------------------------------------------
+
+
+@org_view()
+def followups(request: HttpRequest, membership: Membership) -> HttpResponse:
+    queryset = selectors.followups(membership)
+    status = request.GET.get("status", "active")
+    if status == "active":
+        queryset = queryset.exclude(status__in=FollowUp.CLOSED)
+    elif status == "overdue":
+        queryset = queryset.exclude(status__in=FollowUp.CLOSED).filter(due_at__lt=timezone.now())
+    elif status in FollowUp.Status.values:
+        queryset = queryset.filter(status=status)
+    kind = request.GET.get("kind", "")
+    if kind in FollowUp.Kind.values:
+        queryset = queryset.filter(kind=kind)
+    if request.GET.get("mine"):
+        queryset = queryset.filter(Q(sales_owner=membership) | Q(marketing_owner=membership))
+    page = Paginator(queryset.order_by("due_at", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    on_time, due = selectors.loops_closed_on_time(
+        membership.organization, start=today.replace(day=1), end=today
+    )
+    params = "&".join(
+        f"{k}={v}"
+        for k, v in (("status", status), ("kind", kind), ("mine", request.GET.get("mine", "")))
+        if v
+    )
+    return render(
+        request,
+        "feedback/followups.html",
+        {
+            "followups": page,
+            "status": status,
+            "kind": kind,
+            "mine": bool(request.GET.get("mine")),
+            "query": params,
+            "on_time": on_time,
+            "due": due,
+            "on_time_rate": round(100 * on_time / due) if due else None,
+            "now": timezone.now(),
+        },
+    )
+
+
+@org_view()
+def followup_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    followup = get_scoped(
+        membership,
+        FollowUp.objects.select_related("response", "sales_owner__user", "marketing_owner__user"),
+        pk=pk,
+    )
+    form = FollowUpForm(
+        request.POST or None,
+        members=members(membership),
+        initial={
+            "status": followup.status,
+            "play": followup.play,
+            "outcome": followup.outcome,
+            "notes": followup.notes,
+            "sales_owner": followup.sales_owner,
+            "marketing_owner": followup.marketing_owner,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.followup_update(
+                membership=membership,
+                followup=followup,
+                status=data["status"],
+                play=data["play"] or "",
+                outcome=data["outcome"],
+                notes=data["notes"],
+                sales_owner_id=data["sales_owner"].pk if data["sales_owner"] else None,
+                marketing_owner_id=data["marketing_owner"].pk if data["marketing_owner"] else None,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Follow-up saved.")
+            return redirect("feedback_followup", org_slug=_slug(membership), pk=followup.pk)
+    return render(
+        request,
+        "feedback/followup.html",
+        {"followup": followup, "form": form, "now": timezone.now()},
+        status=_status(form),
+    )
+
+
+# -- themes ---------------------------------------------------------------------------
+
+
+@org_view()
+def themes(request: HttpRequest, membership: Membership) -> HttpResponse:
+    if request.method == "POST":
+        from accord.feedback.themes import themes_refresh_request
+
+        themes_refresh_request(membership=membership)
+        messages.success(request, "Themes are being updated by the worker.")
+        return redirect("feedback_themes", org_slug=_slug(membership))
+    return render(
+        request,
+        "feedback/themes.html",
+        {"summaries": selectors.theme_summaries(membership)},
+    )
+
+
+@org_view()
+def theme_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    theme = get_scoped(membership, Theme.objects.all(), pk=pk)
+    if theme.merged_into_id:
+        return redirect("feedback_theme", org_slug=_slug(membership), pk=theme.merged_into_id)
+    others = scoped(membership, Theme.objects.filter(merged_into__isnull=True)).exclude(pk=theme.pk)
+    form = ThemeForm(
+        request.POST if "save" in request.POST else None,
+        initial={"name": theme.name, "backlog": theme.backlog},
+    )
+    merge = ThemeMergeForm(request.POST if "merge" in request.POST else None, themes=others)
+    if request.method == "POST" and "save" in request.POST and form.is_valid():
+        try:
+            services.theme_update(
+                membership=membership,
+                theme=theme,
+                name=form.cleaned_data["name"],
+                backlog=form.cleaned_data["backlog"] or "",
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Theme saved.")
+            return redirect("feedback_theme", org_slug=_slug(membership), pk=theme.pk)
+    if request.method == "POST" and "merge" in request.POST and merge.is_valid():
+        try:
+            into = services.theme_merge(
+                membership=membership, theme=theme, into=merge.cleaned_data["into"]
+            )
+        except ValidationError as error:
+            add_service_errors(merge, error)
+        else:
+            messages.success(request, f"Merged into “{into.name}”.")
+            return redirect("feedback_theme", org_slug=_slug(membership), pk=into.pk)
+    summary = next(
+        (s for s in selectors.theme_summaries(membership) if s.theme.pk == theme.pk), None
+    )
+    return render(
+        request,
+        "feedback/theme.html",
+        {
+            "theme": theme,
+            "summary": summary,
+            "quotes": selectors.theme_quotes(theme, limit=8),
+            "trend": selectors.theme_trend(theme),
+            "form": form,
+            "merge": merge,
+        },
+        status=400 if form.errors or merge.errors else 200,
+    )
+
+
+# -- import and settings ------------------------------------------------------------------
+
+
+@org_view(Action.SURVEY_MANAGE)
+def import_responses(request: HttpRequest, membership: Membership) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.responses_import(
+                membership=membership,
+                text=form.text(),
+                fmt=form.cleaned_data["format"],
+                dry_run=form.cleaned_data["dry_run"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            if result.errors:
+                form.add_error(
+                    "file", f"{len(result.errors)} rows need fixing; nothing was imported."
+                )
+            elif not form.cleaned_data["dry_run"]:
+                messages.success(
+                    request,
+                    f"Imported {result.added} responses; {result.already} were already here.",
+                )
+                return redirect("feedback_responses", org_slug=_slug(membership))
+    return render(
+        request,
+        "feedback/import.html",
+        {"form": form, "result": result},
+        status=_status(form),
+    )
+
+
+@org_view(Action.SURVEY_MANAGE)
+def feedback_settings(request: HttpRequest, membership: Membership) -> HttpResponse:
+    current = services.feedback_settings(membership.organization)
+    form = FeedbackSettingsForm(
+        request.POST or None,
+        members=members(membership),
+        initial={
+            "contact_interval_days": current.contact_interval_days,
+            "link_lifetime_days": current.link_lifetime_days,
+            "reminder_after_days": current.reminder_after_days,
+            "marketing_partner": current.marketing_partner,
+            "nurture_passives": current.nurture_passives,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.feedback_settings_update(
+                membership=membership,
+                contact_interval_days=data["contact_interval_days"],
+                link_lifetime_days=data["link_lifetime_days"],
+                reminder_after_days=data["reminder_after_days"],
+                marketing_partner_id=data["marketing_partner"].pk
+                if data["marketing_partner"]
+                else None,
+                nurture_passives=data["nurture_passives"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Feedback settings saved.")
+            return redirect("feedback_settings", org_slug=_slug(membership))
+    return render(request, "feedback/settings.html", {"form": form}, status=_status(form))

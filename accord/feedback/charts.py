@@ -1,0 +1,80 @@
+"""Charts of the Customers section: Altair specs rendered to SVG on the server."""
+
+from __future__ import annotations
+
+import altair as alt
+import vl_convert as vlc
+
+from accord.lib.nps import Nps
+
+
+def _svg(chart: alt.TopLevelMixin) -> str:
+    svg: str = vlc.vegalite_to_svg(chart.to_json())
+    # The SVG is embedded in the page: it is markup and must stay script-free.
+    assert "<script" not in svg.lower()
+    return svg
+
+
+def nps_trend_svg(result: Nps, title: str) -> str:
+    """NPS per period as a line, its 95% interval as a band, n in the tooltip-free labels."""
+    points = [
+        {
+            "period": group.key,
+            "nps": group.nps,
+            "low": group.ci95[0] if group.ci95 else None,
+            "high": group.ci95[1] if group.ci95 else None,
+            "n": group.n,
+        }
+        for group in result.groups
+        if group.nps is not None
+    ]
+    data = alt.Data(values=points)  # type: ignore[no-untyped-call]
+    x = alt.X("period:O", title=None, sort=None)
+    y_scale = alt.Scale(domain=[-100, 100])
+    band = (
+        alt.Chart(data)
+        .mark_area(opacity=0.2, color="#3b5bdb")
+        .encode(x=x, y=alt.Y("low:Q", title="NPS", scale=y_scale), y2="high:Q")
+    )
+    line = alt.Chart(data).encode(x=x, y=alt.Y("nps:Q", scale=y_scale))
+    labels = (
+        alt.Chart(data)
+        .mark_text(dy=-10, fontSize=10, color="#5a6573")
+        .encode(x=x, y=alt.Y("nps:Q", scale=y_scale), text=alt.Text("n:Q", format="d"))
+    )
+    chart = alt.layer(
+        band, line.mark_line(color="#3b5bdb"), line.mark_point(filled=True, color="#3b5bdb"), labels
+    ).properties(width=560, height=220, title=title)
+    return _svg(chart)
+
+
+def category_bars_svg(result: Nps, title: str) -> str:
+    """Promoters, passives and detractors per group, stacked, as shares."""
+    rows = []
+    for group in result.groups[:15]:
+        for name, count in (
+            ("Promoters", group.promoters),
+            ("Passives", group.passives),
+            ("Detractors", group.detractors),
+        ):
+            rows.append({"group": group.key, "category": name, "count": count})
+    data = alt.Data(values=rows)  # type: ignore[no-untyped-call]
+    chart = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=alt.Y("group:N", title=None, sort=None),
+            x=alt.X("count:Q", stack="normalize", title="Share of responses"),
+            color=alt.Color(
+                "category:N",
+                title=None,
+                scale=alt.Scale(
+                    domain=["Promoters", "Passives", "Detractors"],
+                    range=["#0b7a75", "#9aa3b5", "#c92a2a"],
+                ),
+                legend=alt.Legend(orient="bottom"),
+            ),
+        )
+        .properties(width=520, height=max(60, 22 * len(result.groups[:15])), title=title)
+    )
+    return _svg(chart)

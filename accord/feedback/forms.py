@@ -1,0 +1,153 @@
+"""Forms of the Customers section. Services validate again; forms shape input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from accord.feedback.models import LANGUAGE_CHOICES, FollowUp, Survey, Theme
+from accord.feedback.services import LOGO_MAX_BYTES, LOGO_TYPES
+from accord.orgs.models import Membership
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+class SurveyForm(forms.Form):
+    name = forms.CharField(max_length=120, help_text="For you; customers do not see it.")
+    brand_name = forms.CharField(
+        max_length=120,
+        required=False,
+        help_text="Shown to customers; the organisation's name when empty.",
+    )
+    logo = forms.FileField(required=False, help_text="PNG, JPEG, GIF or WebP, at most 200 kB.")
+    colour = forms.CharField(
+        max_length=7, initial="#2f5d8a", widget=forms.TextInput(attrs={"type": "color"})
+    )
+    thank_you = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Shown after the customer answers.",
+    )
+    default_language = forms.ChoiceField(
+        choices=LANGUAGE_CHOICES, help_text="When neither the recipient nor the browser says."
+    )
+
+    def clean_logo(self) -> Any:
+        logo = self.cleaned_data.get("logo")
+        if logo is None:
+            return None
+        if logo.size > LOGO_MAX_BYTES:
+            raise forms.ValidationError(f"At most {LOGO_MAX_BYTES // 1000} kB.")
+        if logo.content_type not in LOGO_TYPES:
+            raise forms.ValidationError("A PNG, JPEG, GIF or WebP image.")
+        return logo
+
+
+class CampaignForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    survey: forms.ModelChoiceField[Survey] = forms.ModelChoiceField(
+        queryset=Survey.objects.none(), empty_label=None
+    )
+
+    def __init__(self, *args: Any, surveys: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["survey"].queryset = surveys  # type: ignore[attr-defined]
+
+
+class CsvUploadForm(forms.Form):
+    file = forms.FileField(help_text="CSV with a header row; at most 20 MB.")
+    dry_run = forms.BooleanField(required=False, label="Dry run: check every row, change nothing")
+
+    def text(self) -> str:
+        """The file as text, or a form error naming the file."""
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError({"file": "At most 20 MB."})
+        raw = upload.read()
+        try:
+            return str(raw.decode("utf-8-sig"))
+        except UnicodeDecodeError:
+            raise forms.ValidationError(
+                {"file": "The file is not UTF-8 text; export the CSV as UTF-8."}
+            ) from None
+
+
+class ImportForm(CsvUploadForm):
+    format = forms.ChoiceField(
+        choices=[
+            ("generic", "Generic (email, score, better, well, date)"),
+            ("delighted", "Delighted export"),
+        ]
+    )
+
+
+class SegmentForm(forms.Form):
+    attribute = forms.CharField(max_length=60, required=False, help_text="e.g. plan")
+    value = forms.CharField(max_length=200, required=False, help_text="e.g. enterprise")
+
+
+class FollowUpForm(forms.Form):
+    status = forms.ChoiceField(choices=FollowUp.Status.choices)
+    play = forms.ChoiceField(choices=FollowUp.Play.choices, required=False)
+    outcome = forms.CharField(max_length=200, required=False, help_text="Needed to close it.")
+    notes = forms.CharField(
+        required=False, max_length=20_000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    sales_owner: forms.ModelChoiceField[Membership] = forms.ModelChoiceField(
+        queryset=Membership.objects.none(), required=False
+    )
+    marketing_owner: forms.ModelChoiceField[Membership] = forms.ModelChoiceField(
+        queryset=Membership.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, members: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("sales_owner", "marketing_owner"):
+            field = self.fields[name]
+            field.queryset = members  # type: ignore[attr-defined]
+            field.label_from_instance = _member_label  # type: ignore[attr-defined]
+
+
+def _member_label(member: Membership) -> str:
+    return f"{member.user.display_name} ({member.get_role_display()})"
+
+
+class ThemeForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    backlog = forms.ChoiceField(choices=Theme.Backlog.choices, required=False)
+
+
+class ThemeMergeForm(forms.Form):
+    into: forms.ModelChoiceField[Theme] = forms.ModelChoiceField(
+        queryset=Theme.objects.none(), label="Merge into"
+    )
+
+    def __init__(self, *args: Any, themes: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["into"].queryset = themes  # type: ignore[attr-defined]
+
+
+class FeedbackSettingsForm(forms.Form):
+    contact_interval_days = forms.IntegerField(
+        min_value=0, max_value=3650, help_text="No contact is surveyed more often (default 90)."
+    )
+    link_lifetime_days = forms.IntegerField(min_value=1, max_value=365, help_text="Default 60.")
+    reminder_after_days = forms.IntegerField(
+        min_value=1, max_value=60, help_text="One reminder to non-respondents (default 3)."
+    )
+    marketing_partner: forms.ModelChoiceField[Membership] = forms.ModelChoiceField(
+        queryset=Membership.objects.none(),
+        required=False,
+        help_text="Partners on every recovery; the marketing lead when empty.",
+    )
+    nurture_passives = forms.BooleanField(
+        required=False, label="Open a nurture task for every passive"
+    )
+
+    def __init__(self, *args: Any, members: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["marketing_partner"]
+        field.queryset = members  # type: ignore[attr-defined]
+        field.label_from_instance = _member_label  # type: ignore[attr-defined]
