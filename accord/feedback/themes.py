@@ -98,6 +98,7 @@ def _with_text(organization: Organization) -> Any:
 
 def _fit(organization: Organization) -> tuple[Any, Any, list[int]] | None:
     """Fit TF-IDF + NMF on the most recent comments (at most SAMPLE of them)."""
+    import numpy
     from sklearn.decomposition import MiniBatchNMF  # type: ignore[import-untyped]
     from sklearn.feature_extraction.text import (  # type: ignore[import-untyped]
         ENGLISH_STOP_WORDS,
@@ -119,7 +120,7 @@ def _fit(organization: Organization) -> tuple[Any, Any, list[int]] | None:
         max_df=0.5,
         ngram_range=(1, 2),
         sublinear_tf=True,
-        dtype="float32",
+        dtype=numpy.float32,
     )
     try:
         matrix = vectorizer.fit_transform(texts)

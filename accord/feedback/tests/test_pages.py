@@ -1,0 +1,163 @@
+"""The Customers pages, as leads, members and viewers see them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from accord.feedback.models import Campaign, FollowUp, Recipient, Survey
+from accord.feedback.services import campaign_create, link_for_token, response_record, survey_create
+from accord.feedback.tests.factories import ResponseFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_explains_the_empty_section(alice_client):
+    response = alice_client.get("/o/acme/customers/")
+    assert response.status_code == 200
+    assert "No answers yet" in response.content.decode()
+
+
+def test_it_shows_nps_with_interval_n_and_a_chart(alice_client, acme):
+    now = timezone.now()
+    for i, score in enumerate([10, 9, 9, 3, 7, 10, 0, 8, 9, 10]):
+        ResponseFactory(organization=acme, score=score, created_at=now - timedelta(days=i * 20))
+    text = alice_client.get("/o/acme/customers/").content.decode()
+    assert "95% CI" in text and "n = " in text
+    assert "small sample" in text
+    assert "<svg" in text and "<script" not in text.split("<main", 1)[1]
+    assert "significant" in text
+    by_quarter = alice_client.get("/o/acme/customers/?by=quarter").content.decode()
+    assert "-Q" in by_quarter
+
+
+def test_it_creates_a_survey_and_shows_field_errors(alice_client, acme):
+    bad = alice_client.post(
+        "/o/acme/customers/surveys/", {"name": "", "colour": "red", "default_language": "en"}
+    )
+    assert bad.status_code == 400
+    response = alice_client.post(
+        "/o/acme/customers/surveys/",
+        {
+            "name": "Main NPS",
+            "brand_name": "Acme",
+            "colour": "#112233",
+            "default_language": "fr",
+            "logo": SimpleUploadedFile("logo.png", b"\x89PNG fake", content_type="image/png"),
+        },
+    )
+    assert response.status_code == 302
+    survey = Survey.objects.get(name="Main NPS")
+    assert survey.logo_type == "image/png" and survey.default_language == "fr"
+
+
+def test_it_refuses_an_svg_logo(alice_client):
+    response = alice_client.post(
+        "/o/acme/customers/surveys/",
+        {
+            "name": "X",
+            "colour": "#112233",
+            "default_language": "en",
+            "logo": SimpleUploadedFile("logo.svg", b"<svg/>", content_type="image/svg+xml"),
+        },
+    )
+    assert response.status_code == 400
+    assert "PNG, JPEG, GIF or WebP" in response.content.decode()
+
+
+def test_it_shows_bad_csv_rows_by_number(alice_client, acme, owner):
+    survey = survey_create(membership=owner, name="S")
+    campaign = campaign_create(membership=owner, survey=survey, name="C")
+    upload = SimpleUploadedFile("list.csv", b"email,language\n,en\nx@y.example,zz\n", "text/csv")
+    response = alice_client.post(
+        f"/o/acme/customers/campaigns/{campaign.pk}/", {"upload": "1", "file": upload}
+    )
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "email: missing." in text and "language: unknown &#x27;zz&#x27;" in text
+    assert Recipient.objects.count() == 0
+
+
+def test_it_uploads_a_list_and_sends_after_confirming(alice_client, acme, owner):
+    survey = survey_create(membership=owner, name="S")
+    campaign = campaign_create(membership=owner, survey=survey, name="C")
+    upload = SimpleUploadedFile("list.csv", b"email,name\nana@c.example,Ana\n", "text/csv")
+    response = alice_client.post(
+        f"/o/acme/customers/campaigns/{campaign.pk}/", {"upload": "1", "file": upload}, follow=True
+    )
+    assert "1 recipients added" in response.content.decode()
+    confirm = alice_client.get(f"/o/acme/customers/campaigns/{campaign.pk}/send/")
+    assert "1 people get the survey" in confirm.content.decode()
+    alice_client.post(f"/o/acme/customers/campaigns/{campaign.pk}/send/")
+    assert Campaign.objects.get(pk=campaign.pk).status == "sending"
+
+
+def test_it_keeps_members_from_managing_surveys(bob_client, acme):
+    response = bob_client.post(
+        "/o/acme/customers/surveys/", {"name": "X", "colour": "#112233", "default_language": "en"}
+    )
+    assert response.status_code == 403
+    assert bob_client.get("/o/acme/customers/import/").status_code == 403
+
+
+def test_it_lets_a_member_work_a_follow_up(bob_client, acme, recipient, bob_member):
+    followup = response_record(link=link_for_token(recipient.token), score=1).followup
+    page = bob_client.get(f"/o/acme/customers/followups/{followup.pk}/")
+    assert page.status_code == 200 and "Recovery follow-up" in page.content.decode()
+    bad = bob_client.post(f"/o/acme/customers/followups/{followup.pk}/", {"status": "resolved"})
+    assert bad.status_code == 400
+    assert "Say what came of it" in bad.content.decode()
+    ok = bob_client.post(
+        f"/o/acme/customers/followups/{followup.pk}/",
+        {"status": "resolved", "outcome": "Called, fixed billing", "play": ""},
+    )
+    assert ok.status_code == 302
+    assert FollowUp.objects.get(pk=followup.pk).status == "resolved"
+    listing = bob_client.get("/o/acme/customers/followups/?status=resolved").content.decode()
+    assert "Resolved" in listing
+
+
+def test_it_lists_and_filters_responses(alice_client, acme):
+    ResponseFactory(organization=acme, score=2, better="Slow invoices")
+    ResponseFactory(organization=acme, score=10, well="Lovely team")
+    text = alice_client.get("/o/acme/customers/responses/?category=detractor").content.decode()
+    assert "Slow invoices" in text and "Lovely team" not in text
+
+
+def test_it_dry_runs_an_import_on_the_page(alice_client, acme):
+    upload = SimpleUploadedFile(
+        "r.csv", b"email,score,date\na@b.example,12,2025-01-01\n", "text/csv"
+    )
+    response = alice_client.post(
+        "/o/acme/customers/import/", {"file": upload, "format": "generic", "dry_run": "on"}
+    )
+    assert response.status_code == 400
+    assert "score: &#x27;12&#x27; is not a whole number" in response.content.decode()
+
+
+def test_it_saves_feedback_settings(alice_client, acme, carol_member):
+    response = alice_client.post(
+        "/o/acme/customers/settings/",
+        {
+            "contact_interval_days": "30",
+            "link_lifetime_days": "14",
+            "reminder_after_days": "5",
+            "marketing_partner": str(carol_member.pk),
+        },
+    )
+    assert response.status_code == 302
+    acme.feedback_settings.refresh_from_db()
+    assert acme.feedback_settings.contact_interval_days == 30
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["", "surveys/", "campaigns/", "responses/", "followups/", "themes/", "import/", "settings/"],
+)
+def test_every_page_renders_with_a_heading(alice_client, path):
+    response = alice_client.get(f"/o/acme/customers/{path}")
+    assert response.status_code == 200
+    assert "<h1>" in response.content.decode()
