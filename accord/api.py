@@ -14,6 +14,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from accord.goals.api import router as goals_router
 from accord.lib.api import TokenAuth
 from accord.orgs.api import router as orgs_router
 
@@ -32,6 +33,7 @@ api = NinjaAPI(
 )
 
 api.add_router("/", orgs_router)
+api.add_router("/goals", goals_router)
 
 
 @api.exception_handler(ValidationError)

@@ -96,6 +96,15 @@ def quarter_of(day: dt.date) -> tuple[dt.date, dt.date]:
     return start, end
 
 
+# Dates outside these years are typing mistakes (and would overflow date arithmetic).
+FIRST_YEAR, LAST_YEAR = 1970, 2200
+
+
+def _check_date(value: Any, field: str) -> None:
+    if isinstance(value, dt.date) and not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValidationError({field: f"Enter a date between {FIRST_YEAR} and {LAST_YEAR}."})
+
+
 def _label(membership: Membership) -> str:
     return membership.user.email
 
@@ -282,6 +291,11 @@ def _clean_goal(organization: Organization, data: dict[str, Any]) -> dict[str, A
         fail("period_end", "Enter the last day of the period.")
     if isinstance(start, dt.date) and isinstance(end, dt.date) and end < start:
         fail("period_end", "The period must end on or after its start.")
+    for name, value in (("period_start", start), ("period_end", end)):
+        try:
+            _check_date(value, name)
+        except ValidationError as error:
+            fail(name, error.message_dict[name][0])
     data["period_start"], data["period_end"] = start, end
     for field, kind, label in (
         ("sales_owner", TeamKind.SALES, "Sales"),
@@ -641,6 +655,7 @@ def goal_check_in(
         )
     number = _decimal(value, "value")
     day = date or today()
+    _check_date(day, "date")
     if day > today():
         raise ValidationError({"date": "A check-in cannot be in the future."})
     if day < goal.period_start:
@@ -850,6 +865,7 @@ def _plan_log(
             {"activity_type": f"{member.team.name} has no custom activity goal to count toward."}
         )
     day = occurred_on or today()
+    _check_date(day, "occurred_on")
     if day > today():
         raise ValidationError({"occurred_on": "An activity cannot be in the future."})
     if len(note) > 300:
@@ -925,6 +941,8 @@ def activity_log_delete(*, membership: Membership, log: ActivityLog) -> None:
 
 
 CSV_MAX_ROWS = 10_000
+# A service's field name → the CSV column the value came from.
+CSV_COLUMNS = {"occurred_on": "date", "used_on": "date", "member": "email"}
 
 
 def _csv_rows(text: str, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
@@ -978,7 +996,9 @@ def _csv_date(value: str, row: int, column: str = "date") -> dt.date:
 def _row_error(row: int, error: ValidationError) -> str:
     if hasattr(error, "error_dict"):
         parts = [
-            f"column '{field}': {msg}" for field, msgs in error.message_dict.items() for msg in msgs
+            f"column '{CSV_COLUMNS.get(field, field)}': {msg}"
+            for field, msgs in error.message_dict.items()
+            for msg in msgs
         ]
     else:
         parts = list(error.messages)
@@ -1163,6 +1183,7 @@ def _plan_usage(
             {"member": f"{member.user.email} is not in Sales: the library counts use by sales."}
         )
     day = used_on or today()
+    _check_date(day, "used_on")
     if day > today():
         raise ValidationError({"used_on": "A use cannot be in the future."})
     if len(note) > 300:
@@ -1313,6 +1334,8 @@ def event_create(
     if kind not in EventKind.values:
         raise ValidationError({"kind": f"Choose one of: {', '.join(EventKind.values)}."})
     ends_on = ends_on or starts_on
+    _check_date(starts_on, "starts_on")
+    _check_date(ends_on, "ends_on")
     if ends_on < starts_on:
         raise ValidationError({"ends_on": "The event must end on or after its first day."})
     url = url.strip()
@@ -1355,6 +1378,7 @@ def event_create(
 def _slot_add(event: Event, role: str, day: dt.date, capacity: int) -> EventSlot:
     if role not in SlotRole.values:
         raise ValidationError({"role": "Choose set-up, booth or tear-down."})
+    _check_date(day, "date")
     if not event.starts_on - dt.timedelta(days=7) <= day <= event.ends_on + dt.timedelta(days=7):
         raise ValidationError({"date": "A slot is within a week of the event's dates."})
     if not isinstance(capacity, int) or not 1 <= capacity <= 100:
