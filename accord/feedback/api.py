@@ -1,0 +1,531 @@
+"""API operations for customer feedback under /api/v1/feedback: surveys,
+campaigns, recipients, responses, statistics, follow-ups and themes.
+
+No ``from __future__ import annotations`` here: ninja reads these signatures at
+import time, and ``@paginate`` hides the module's names from string annotations.
+"""
+
+import datetime as dt
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.pagination import paginate
+
+from accord.feedback import selectors, services
+from accord.feedback.models import Campaign, FollowUp, Recipient, Response, Survey, Theme
+from accord.lib.api import (
+    FieldErrors,
+    InputSchema,
+    Pagination,
+    acting_member,
+    fields_named,
+    with_errors,
+)
+from accord.orgs.selectors import get_scoped
+
+router = Router(tags=["feedback"])
+
+SEGMENT_PATTERN = r"^[A-Za-z0-9_\- ]{1,60}$"
+
+
+class SurveyOut(Schema):
+    id: int
+    name: str
+    brand_name: str
+    colour: str
+    thank_you: str
+    default_language: str
+    has_logo: bool
+    has_anonymous_link: bool
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_has_logo(obj: Survey) -> bool:
+        return bool(obj.logo_type)
+
+    @staticmethod
+    def resolve_has_anonymous_link(obj: Survey) -> bool:
+        return bool(obj.anonymous_token_hash)
+
+
+class SurveyIn(InputSchema):
+    name: str = Field(..., min_length=1, max_length=120)
+    brand_name: str = Field("", max_length=120)
+    colour: str = Field("#2f5d8a", pattern=r"^#[0-9a-fA-F]{6}$")
+    thank_you: str = Field("", max_length=2000)
+    default_language: Literal["en", "es", "fr", "de"] = "en"
+
+
+class SurveyPatch(InputSchema):
+    name: str | None = Field(None, min_length=1, max_length=120)
+    brand_name: str | None = Field(None, max_length=120)
+    colour: str | None = Field(None, pattern=r"^#[0-9a-fA-F]{6}$")
+    thank_you: str | None = Field(None, max_length=2000)
+    default_language: Literal["en", "es", "fr", "de"] | None = None
+
+
+class AnonymousLinkOut(Schema):
+    url: str = Field(..., description="Shown only now; a previous anonymous link stops working.")
+
+
+class CampaignOut(Schema):
+    id: int
+    name: str
+    survey_id: int
+    status: str
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+    reminder_sent_at: dt.datetime | None
+
+
+class ProgressOut(Schema):
+    recipients: int
+    queued: int
+    sent: int
+    skipped: int
+    bounced: int
+    unconfirmed: int
+    opened: int
+    responded: int
+    response_rate: float | None
+
+
+class CampaignDetailOut(CampaignOut):
+    progress: ProgressOut
+
+
+class CampaignIn(InputSchema):
+    name: str = Field(..., min_length=1, max_length=120)
+    survey_id: int = Field(..., ge=1, le=2**53)
+
+
+class RecipientOut(Schema):
+    id: int
+    email: str
+    name: str
+    company: str
+    language: str
+    attributes: dict[str, Any]
+    status: str
+    skip_reason: str
+    sent_at: dt.datetime | None
+    opened_at: dt.datetime | None
+    responded_at: dt.datetime | None
+
+
+class RecipientsIn(InputSchema):
+    csv: str = Field(
+        ...,
+        max_length=20_000_000,
+        description="CSV text with a header row: email, name, company, language, any other column",
+    )
+    dry_run: bool = False
+
+
+class RowError(Schema):
+    row: int
+    reason: str
+
+
+class RecipientsAddedOut(Schema):
+    added: int
+    skipped_recent: int
+    skipped_opted_out: int
+    duplicates: int
+    errors: list[RowError]
+
+
+class ResponseOut(Schema):
+    id: int
+    score: int
+    category: str
+    better: str
+    well: str
+    may_quote: bool
+    language: str
+    email: str
+    name: str
+    company: str
+    attributes: dict[str, Any]
+    source: str
+    campaign_id: int | None
+    account_owner_id: int | None
+    created_at: dt.datetime
+
+
+class ResponseFilter(InputSchema):
+    category: Literal["promoter", "passive", "detractor"] | None = None
+    since: dt.date | None = Field(None, description="From this date (inclusive)")
+    until: dt.date | None = Field(None, description="Up to this date (exclusive)")
+
+
+class ImportIn(InputSchema):
+    csv: str = Field(..., max_length=20_000_000)
+    format: Literal["generic", "delighted"] = "generic"
+    dry_run: bool = False
+
+
+class ImportOut(Schema):
+    added: int
+    already: int
+    errors: list[RowError]
+    dry_run: bool
+
+
+class NpsGroupOut(Schema):
+    key: str
+    n: int
+    promoters: int
+    passives: int
+    detractors: int
+    nps: float | None = Field(..., description="-100..100; null without responses")
+    ci95: list[float] | None = Field(..., description="95% adjusted-Wald interval [low, high]")
+    small_sample: bool
+
+
+class NpsOut(Schema):
+    n: int
+    promoters: int
+    passives: int
+    detractors: int
+    nps: float | None
+    ci95: list[float] | None
+    small_sample: bool
+    groups: list[NpsGroupOut]
+
+
+class NpsQuery(InputSchema):
+    by: str = Field(
+        "month",
+        pattern=SEGMENT_PATTERN,
+        description="month, quarter, owner, campaign, language, or a segment attribute",
+    )
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+
+class FollowUpOut(Schema):
+    id: int
+    response_id: int
+    kind: str
+    play: str
+    status: str
+    sales_owner_id: int | None
+    marketing_owner_id: int | None
+    due_at: dt.datetime
+    outcome: str
+    notes: str
+    created_at: dt.datetime
+    closed_at: dt.datetime | None
+    escalated_at: dt.datetime | None
+    overdue: bool
+
+    @staticmethod
+    def resolve_overdue(obj: FollowUp) -> bool:
+        return obj.is_overdue
+
+
+class FollowUpFilter(InputSchema):
+    status: Literal["open", "contacted", "resolved", "lost"] | None = None
+    kind: Literal["recovery", "advocacy", "nurture"] | None = None
+
+
+class FollowUpPatch(InputSchema):
+    status: Literal["open", "contacted", "resolved", "lost"] | None = None
+    play: Literal["", "referral", "case_study", "review"] | None = None
+    outcome: str | None = Field(None, max_length=200)
+    notes: str | None = Field(None, max_length=20_000)
+    sales_owner_id: int | None = Field(None, ge=1, le=2**53)
+    marketing_owner_id: int | None = Field(None, ge=1, le=2**53)
+
+
+class ThemeOut(Schema):
+    id: int
+    name: str
+    top_terms: list[str]
+    backlog: str
+    merged_into_id: int | None
+    total: int = 0
+    promoters: int = 0
+    passives: int = 0
+    detractors: int = 0
+
+
+class ThemeDetailOut(ThemeOut):
+    quotes: list[str]
+    trend: list[dict[str, Any]]
+
+
+class ThemePatch(InputSchema):
+    name: str | None = Field(None, min_length=1, max_length=120)
+    backlog: Literal["", "sales", "marketing"] | None = None
+
+
+class ThemeMergeIn(InputSchema):
+    into_id: int = Field(..., ge=1, le=2**53)
+
+
+# -- surveys --------------------------------------------------------------------------
+
+
+@router.get("/surveys", response=with_errors({200: list[SurveyOut]}))
+@paginate(Pagination)
+def surveys_list(request: HttpRequest) -> Any:
+    return selectors.surveys(acting_member(request))
+
+
+@router.post("/surveys", response=with_errors({201: SurveyOut}))
+def survey_create(request: HttpRequest, payload: SurveyIn) -> Any:
+    """A branded survey of the three questions (leads, admins, owners)."""
+    return Status(201, services.survey_create(membership=acting_member(request), **payload.dict()))
+
+
+@router.get("/surveys/{survey_id}", response=with_errors({200: SurveyOut}))
+def survey_get(request: HttpRequest, survey_id: int) -> Any:
+    return get_scoped(acting_member(request), Survey.objects.all(), pk=survey_id)
+
+
+@router.patch("/surveys/{survey_id}", response=with_errors({200: SurveyOut}))
+def survey_patch(request: HttpRequest, survey_id: int, payload: SurveyPatch) -> Any:
+    membership = acting_member(request)
+    survey = get_scoped(membership, Survey.objects.all(), pk=survey_id)
+    changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
+    return services.survey_update(membership=membership, survey=survey, **changes)
+
+
+@router.post("/surveys/{survey_id}/anonymous-link", response=with_errors({201: AnonymousLinkOut}))
+def survey_anonymous_link(request: HttpRequest, survey_id: int) -> Any:
+    """A new shareable link anyone can answer; the previous one stops working."""
+    membership = acting_member(request)
+    survey = get_scoped(membership, Survey.objects.all(), pk=survey_id)
+    return Status(
+        201, {"url": services.survey_anonymous_link(membership=membership, survey=survey)}
+    )
+
+
+# -- campaigns and recipients ----------------------------------------------------------------
+
+
+@router.get("/campaigns", response=with_errors({200: list[CampaignOut]}))
+@paginate(Pagination)
+def campaigns_list(request: HttpRequest) -> Any:
+    return selectors.campaigns(acting_member(request))
+
+
+@router.post("/campaigns", response=with_errors({201: CampaignOut}))
+def campaign_create(request: HttpRequest, payload: CampaignIn) -> Any:
+    membership = acting_member(request)
+    survey = Survey.objects.filter(
+        organization=membership.organization, pk=payload.survey_id
+    ).first()
+    if survey is None:
+        raise FieldErrors(
+            [{"loc": ["body", "survey_id"], "msg": "No such survey.", "type": "invalid"}]
+        )
+    return Status(
+        201, services.campaign_create(membership=membership, survey=survey, name=payload.name)
+    )
+
+
+def _campaign_detail(campaign: Campaign) -> dict[str, Any]:
+    progress = selectors.campaign_progress(campaign)
+    data = CampaignOut.model_validate(campaign).model_dump()
+    data["progress"] = {**progress.__dict__, "response_rate": progress.response_rate}
+    return data
+
+
+@router.get("/campaigns/{campaign_id}", response=with_errors({200: CampaignDetailOut}))
+def campaign_get(request: HttpRequest, campaign_id: int) -> Any:
+    """A campaign with its progress: sent, skipped, bounced, opened, responded."""
+    campaign = get_scoped(acting_member(request), Campaign.objects.all(), pk=campaign_id)
+    return _campaign_detail(campaign)
+
+
+@router.post("/campaigns/{campaign_id}/send", response=with_errors({202: CampaignDetailOut}))
+def campaign_send(request: HttpRequest, campaign_id: int) -> Any:
+    """Start sending; the worker sends in batches and reminds non-respondents once."""
+    membership = acting_member(request)
+    campaign = get_scoped(membership, Campaign.objects.all(), pk=campaign_id)
+    with fields_named(campaign=("path", "campaign_id")):
+        campaign = services.campaign_send(membership=membership, campaign=campaign)
+    return Status(202, _campaign_detail(campaign))
+
+
+@router.get("/campaigns/{campaign_id}/recipients", response=with_errors({200: list[RecipientOut]}))
+@paginate(Pagination)
+def recipients_list(request: HttpRequest, campaign_id: int) -> Any:
+    membership = acting_member(request)
+    campaign = get_scoped(membership, Campaign.objects.all(), pk=campaign_id)
+    return Recipient.objects.filter(campaign=campaign).order_by("id")
+
+
+@router.post("/campaigns/{campaign_id}/recipients", response=with_errors({200: RecipientsAddedOut}))
+def recipients_add(request: HttpRequest, campaign_id: int, payload: RecipientsIn) -> Any:
+    """Add a CSV list to a draft campaign. Any bad row: nothing is added, every
+    bad row is listed (``errors``) with its row number and reason."""
+    membership = acting_member(request)
+    campaign = get_scoped(membership, Campaign.objects.all(), pk=campaign_id)
+    with fields_named(file=("body", "csv")):
+        result = services.recipients_add_csv(
+            membership=membership, campaign=campaign, text=payload.csv, dry_run=payload.dry_run
+        )
+    return {
+        **{k: v for k, v in result.__dict__.items() if k != "errors"},
+        "errors": [{"row": r, "reason": m} for r, m in result.errors],
+    }
+
+
+# -- responses and statistics ------------------------------------------------------------------
+
+
+@router.get("/responses", response=with_errors({200: list[ResponseOut]}))
+@paginate(Pagination)
+def responses_list(request: HttpRequest, filters: Query[ResponseFilter]) -> Any:
+    """Responses, newest first."""
+    membership = acting_member(request)
+    queryset = selectors.responses_in(
+        membership.organization, since=filters.since, until=filters.until
+    ).order_by("-created_at", "-id")
+    if filters.category:
+        queryset = queryset.filter(category=filters.category)
+    return queryset
+
+
+@router.get("/responses/{response_id}", response=with_errors({200: ResponseOut}))
+def response_get(request: HttpRequest, response_id: int) -> Any:
+    return get_scoped(acting_member(request), Response.objects.all(), pk=response_id)
+
+
+@router.post("/imports/responses", response=with_errors({200: ImportOut}))
+def responses_import(request: HttpRequest, payload: ImportIn) -> Any:
+    """Import past responses (generic or Delighted CSV). With bad rows nothing is
+    imported and each is listed; importing the same rows again adds nothing."""
+    result = services.responses_import(
+        membership=acting_member(request),
+        text=payload.csv,
+        fmt=payload.format,
+        dry_run=payload.dry_run,
+    )
+    return {
+        "added": result.added,
+        "already": result.already,
+        "errors": [{"row": r, "reason": m} for r, m in result.errors],
+        "dry_run": payload.dry_run,
+    }
+
+
+@router.get("/nps", response=with_errors({200: NpsOut}))
+def nps(request: HttpRequest, query: Query[NpsQuery]) -> Any:
+    """NPS with n and its 95% confidence interval (adjusted Wald), overall and per
+    group; percentages are numbers from -100 to 100. Same shape as ``accord nps --json``."""
+    if not selectors.valid_segment(query.by):
+        raise HttpError(422, "by: not a group name.")
+    return selectors.nps_by(
+        acting_member(request).organization, by=query.by, since=query.since, until=query.until
+    ).as_dict()
+
+
+# -- follow-ups -----------------------------------------------------------------------------------
+
+
+@router.get("/followups", response=with_errors({200: list[FollowUpOut]}))
+@paginate(Pagination)
+def followups_list(request: HttpRequest, filters: Query[FollowUpFilter]) -> Any:
+    """Follow-ups by due time."""
+    queryset = selectors.followups(acting_member(request)).order_by("due_at", "id")
+    if filters.status:
+        queryset = queryset.filter(status=filters.status)
+    if filters.kind:
+        queryset = queryset.filter(kind=filters.kind)
+    return queryset
+
+
+@router.get("/followups/{followup_id}", response=with_errors({200: FollowUpOut}))
+def followup_get(request: HttpRequest, followup_id: int) -> Any:
+    return get_scoped(acting_member(request), FollowUp.objects.all(), pk=followup_id)
+
+
+@router.patch("/followups/{followup_id}", response=with_errors({200: FollowUpOut}))
+def followup_patch(request: HttpRequest, followup_id: int, payload: FollowUpPatch) -> Any:
+    """Move a follow-up open → contacted → resolved or lost (closing needs an outcome)."""
+    membership = acting_member(request)
+    followup = get_scoped(membership, FollowUp.objects.all(), pk=followup_id)
+    with fields_named(
+        sales_owner=("body", "sales_owner_id"), marketing_owner=("body", "marketing_owner_id")
+    ):
+        return services.followup_update(
+            membership=membership, followup=followup, **payload.dict(exclude_unset=True)
+        )
+
+
+# -- themes ----------------------------------------------------------------------------------------
+
+
+@router.get("/themes", response=with_errors({200: list[ThemeOut]}))
+def themes_list(request: HttpRequest) -> Any:
+    """Active themes with counts split by promoters, passives and detractors."""
+    return [
+        {
+            **ThemeOut.model_validate(s.theme).model_dump(),
+            "total": s.total,
+            "promoters": s.promoters,
+            "passives": s.passives,
+            "detractors": s.detractors,
+        }
+        for s in selectors.theme_summaries(acting_member(request))
+    ]
+
+
+def _theme_detail(membership: Any, theme: Theme) -> dict[str, Any]:
+    summary = next(
+        (s for s in selectors.theme_summaries(membership) if s.theme.pk == theme.pk), None
+    )
+    data = ThemeOut.model_validate(theme).model_dump()
+    if summary is not None:
+        data.update(
+            total=summary.total,
+            promoters=summary.promoters,
+            passives=summary.passives,
+            detractors=summary.detractors,
+        )
+    data["quotes"] = [
+        (m.response.better if m.field == "better" else m.response.well)[:1000]
+        for m in selectors.theme_quotes(theme)
+    ]
+    data["trend"] = [{"month": m, "n": n} for m, n in selectors.theme_trend(theme)]
+    return data
+
+
+@router.get("/themes/{theme_id}", response=with_errors({200: ThemeDetailOut}))
+def theme_get(request: HttpRequest, theme_id: int) -> Any:
+    """A theme with representative quotes and its trend by month."""
+    membership = acting_member(request)
+    return _theme_detail(membership, get_scoped(membership, Theme.objects.all(), pk=theme_id))
+
+
+@router.patch("/themes/{theme_id}", response=with_errors({200: ThemeDetailOut}))
+def theme_patch(request: HttpRequest, theme_id: int, payload: ThemePatch) -> Any:
+    """Rename a theme or route it to the sales or marketing backlog."""
+    membership = acting_member(request)
+    theme = get_scoped(membership, Theme.objects.all(), pk=theme_id)
+    theme = services.theme_update(
+        membership=membership, theme=theme, **payload.dict(exclude_unset=True)
+    )
+    return _theme_detail(membership, theme)
+
+
+@router.post("/themes/{theme_id}/merge", response=with_errors({200: ThemeDetailOut}))
+def theme_merge(request: HttpRequest, theme_id: int, payload: ThemeMergeIn) -> Any:
+    """Move this theme's comments into another theme."""
+    membership = acting_member(request)
+    theme = get_scoped(membership, Theme.objects.all(), pk=theme_id)
+    into = Theme.objects.filter(organization=membership.organization, pk=payload.into_id).first()
+    if into is None:
+        raise FieldErrors(
+            [{"loc": ["body", "into_id"], "msg": "No such theme.", "type": "invalid"}]
+        )
+    with fields_named(into=("body", "into_id")):
+        merged = services.theme_merge(membership=membership, theme=theme, into=into)
+    return _theme_detail(membership, merged)
