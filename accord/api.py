@@ -14,6 +14,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from accord.feedback.api import router as feedback_router
 from accord.goals.api import router as goals_router
 from accord.lib.api import TokenAuth
 from accord.orgs.api import router as orgs_router
@@ -34,6 +35,7 @@ api = NinjaAPI(
 
 api.add_router("/", orgs_router)
 api.add_router("/goals", goals_router)
+api.add_router("/feedback", feedback_router)
 
 
 @api.exception_handler(ValidationError)
