@@ -1,0 +1,158 @@
+"""Activity goals: one per team, the other team's work, progress per person and month."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from accord.goals import selectors, services
+from accord.goals.models import ActivityLog
+from accord.goals.tests.factories import member
+from accord.orgs.models import Role, TeamKind
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def marketing_goal(owner, acme):
+    return services.activity_goal_create(
+        membership=owner,
+        team=acme.teams.get(kind=TeamKind.MARKETING),
+        activity_type="pipeline_review",
+        target_count=2,
+    )
+
+
+def test_each_team_commits_to_the_other_teams_work(owner, acme):
+    marketing = acme.teams.get(kind=TeamKind.MARKETING)
+    with pytest.raises(ValidationError) as caught:
+        services.activity_goal_create(
+            membership=owner, team=marketing, activity_type="event_staffing", target_count=1
+        )
+    assert "activity_type" in caught.value.message_dict
+    sales = acme.teams.get(kind=TeamKind.SALES)
+    goal = services.activity_goal_create(
+        membership=owner, team=sales, activity_type="content_use", target_count=3, per="team"
+    )
+    assert goal.label == "Use content or a tool sales has not used before"
+
+
+def test_a_team_has_one_activity_goal_at_a_time(owner, marketing_goal, acme):
+    with pytest.raises(ValidationError) as caught:
+        services.activity_goal_create(
+            membership=owner,
+            team=acme.teams.get(kind=TeamKind.MARKETING),
+            activity_type="prospect_call",
+            target_count=1,
+        )
+    assert "already has an activity goal" in caught.value.message_dict["team"][0]
+    services.activity_goal_end(membership=owner, activity_goal=marketing_goal)
+    services.activity_goal_create(
+        membership=owner,
+        team=acme.teams.get(kind=TeamKind.MARKETING),
+        activity_type="prospect_call",
+        target_count=1,
+    )
+
+
+def test_a_custom_activity_needs_a_name(owner, acme):
+    with pytest.raises(ValidationError) as caught:
+        services.activity_goal_create(
+            membership=owner,
+            team=acme.teams.get(kind=TeamKind.SALES),
+            activity_type="custom",
+            target_count=1,
+        )
+    assert "custom_name" in caught.value.message_dict
+
+
+def test_progress_counts_per_person_and_names_who_is_behind(
+    owner, marketer, marketing_lead, marketing_goal, acme
+):
+    leo = member(acme, "leo@acme.example", Role.MEMBER, TeamKind.MARKETING)
+    last_month = (services.today().replace(day=1) - dt.timedelta(days=1)).replace(day=10)
+    services.activity_log(membership=marketer, occurred_on=last_month)
+    services.activity_log(membership=marketer, occurred_on=last_month + dt.timedelta(days=1))
+    services.activity_log(membership=leo, occurred_on=last_month)
+
+    progress = selectors.activity_progress(marketing_goal, last_month)
+
+    counts = {p.member.user.email: (p.count, p.behind) for p in progress.people}
+    assert counts["mia@acme.example"] == (2, False)
+    assert counts["leo@acme.example"] == (1, True)
+    assert counts["carol@acme.example"] == (0, True)
+    assert progress.team_count == 3
+    assert progress.team_target == 2 * 3
+    assert progress.history[-1][1] == 3
+
+
+def test_members_log_their_own_and_leads_log_for_others(owner, marketer, seller, marketing_goal):
+    with pytest.raises(PermissionDenied):
+        services.activity_log(membership=seller, member=marketer)
+    log = services.activity_log(membership=owner, member=marketer, note="Joined Acme review")
+    assert (log.member, log.activity_type, log.activity_goal) == (
+        marketer,
+        "pipeline_review",
+        marketing_goal,
+    )
+
+
+def test_it_refuses_future_and_wrong_team_activities(marketer, marketing_goal, seller):
+    with pytest.raises(ValidationError) as caught:
+        services.activity_log(
+            membership=marketer, occurred_on=services.today() + dt.timedelta(days=1)
+        )
+    assert "occurred_on" in caught.value.message_dict
+    with pytest.raises(ValidationError) as caught:
+        services.activity_log(membership=seller, activity_type="pipeline_review")
+    assert "activity_type" in caught.value.message_dict
+
+
+def test_csv_import_is_all_or_nothing_and_names_each_bad_row(owner, marketer, marketing_goal):
+    text = (
+        "email,date,activity_type,note\n"
+        "mia@acme.example,2026-01-05,,fine\n"
+        "ghost@acme.example,2026-01-05,,who\n"
+        "mia@acme.example,05/01/2026,,bad date\n"
+        "mia@acme.example,2026-01-05,event_staffing,wrong type\n"
+    )
+    with pytest.raises(ValidationError) as caught:
+        services.activity_import_csv(membership=owner, text=text)
+    messages = caught.value.message_dict["file"]
+    assert messages[0].startswith("Row 3, column 'email'")
+    assert messages[1].startswith("Row 4, column 'date'")
+    assert messages[2].startswith("Row 5, column 'activity_type'")
+    assert not ActivityLog.objects.exists()
+
+
+def test_csv_import_reports_a_missing_column(owner):
+    with pytest.raises(ValidationError) as caught:
+        services.activity_import_csv(membership=owner, text="who,when\nx,y\n")
+    assert "missing column(s) email" in caught.value.message_dict["file"][0]
+
+
+def test_the_activity_page_logs_and_shows_progress(marketer, marketing_goal):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(marketer.user)
+    response = client.post("/o/acme/goals/activity/", {"note": "Acme Monday review"})
+    assert response.status_code == 302
+    html = client.get("/o/acme/goals/activity/").content.decode()
+    assert "Attend a sales pipeline review" in html
+    assert "Acme Monday review" in html
+    assert "Behind:" in html
+
+
+def test_the_activity_page_reports_a_bad_csv_row(owner, marketing_goal):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    client = Client()
+    client.force_login(owner.user)
+    upload = SimpleUploadedFile("a.csv", b"email,date\nnobody@acme.example,2026-01-01\n")
+    response = client.post("/o/acme/goals/activity/import/", {"file": upload})
+    assert response.status_code == 400
+    assert "Row 2, column &#x27;email&#x27;" in response.content.decode()
