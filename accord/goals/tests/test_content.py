@@ -84,9 +84,7 @@ def test_csv_import_of_content_use_names_an_unknown_asset_row(owner, seller):
         services.content_usage_import_csv(
             membership=owner,
             text=(
-                "email,asset,date\n"
-                "bob@acme.example,acme deck,2026-01-02\n"
-                "bob@acme.example,Ghost,\n"
+                "email,asset,date\nbob@acme.example,acme deck,2026-01-02\nbob@acme.example,Ghost,\n"
             ),
         )
     assert caught.value.message_dict["file"] == [
