@@ -108,6 +108,11 @@ def _rate_limited(request: HttpRequest, token: str) -> bool:
     return over
 
 
+# No CSRF token check: with ``Referrer-Policy: no-referrer`` browsers send
+# ``Origin: null`` on the POST, which Django's check refuses. A forged POST
+# cannot reach a survey anyway: the address carries a random nonce that only
+# this browser's session maps to a link, so no other site can know it.
+@csrf_exempt
 @no_referrer
 @require_http_methods(["GET", "HEAD", "POST"])
 def survey_form(request: HttpRequest, nonce: str) -> HttpResponse:
@@ -193,9 +198,23 @@ def survey_style(request: HttpRequest, pk: int) -> HttpResponse:
     """The survey's colour as CSS from Accord's own origin (the CSP forbids inline styles)."""
     survey = Survey.objects.filter(pk=pk).only("colour").first()
     colour = survey.colour if survey else "#2f5d8a"
-    response = HttpResponse(f":root {{ --survey-brand: {colour}; }}\n", content_type="text/css")
+    css = f":root {{ --survey-brand: {colour}; --survey-brand-ink: {_ink_on(colour)}; }}\n"
+    response = HttpResponse(css, content_type="text/css")
     response["Cache-Control"] = "public, max-age=300"
     return response
+
+
+def _ink_on(colour: str) -> str:
+    """White or near-black, whichever reads better on ``colour`` (WCAG contrast)."""
+
+    def channel(hex_pair: str) -> float:
+        value = int(hex_pair, 16) / 255
+        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (channel(colour[i : i + 2]) for i in (1, 3, 5))
+    luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
+    # Contrast with white is 1.05 / (L + 0.05); with #1d2433 about (L + 0.05) / 0.067.
+    return "#ffffff" if 1.05 / (luminance + 0.05) >= (luminance + 0.05) / 0.067 else "#1d2433"
 
 
 @require_http_methods(["GET", "HEAD"])
