@@ -18,6 +18,7 @@ from accord.feedback.api import router as feedback_router
 from accord.goals.api import router as goals_router
 from accord.lib.api import TokenAuth
 from accord.orgs.api import router as orgs_router
+from accord.pipeline.api import router as pipeline_router
 
 api = NinjaAPI(
     title="Accord API",
@@ -34,6 +35,7 @@ api = NinjaAPI(
 )
 
 api.add_router("/", orgs_router)
+api.add_router("/pipeline", pipeline_router)
 api.add_router("/goals", goals_router)
 api.add_router("/feedback", feedback_router)
 
