@@ -993,12 +993,7 @@ class Importer:
         except csv.Error as error:
             raise ImportFileError(f"This is not a CSV file: {error}.") from None
         self.index = self.header_map(header)
-        build = {
-            ImportKind.LEADS: self.lead_row,
-            ImportKind.CONTACTS: self.contact_row,
-            ImportKind.ACCOUNTS: self.account_row,
-            ImportKind.OPPORTUNITIES: self.opportunity_row,
-        }[ImportKind(self.kind)]
+        build = self._builder()
         positions = list(self.index.items())
         # A resumed run skips the batches already committed.
         skip = run.rows_seen
@@ -1046,6 +1041,51 @@ class Importer:
         if on_progress:
             on_progress(run)
         return run
+
+    def execute_records(
+        self, records: Iterable[dict[str, str]], *, labels: dict[str, str]
+    ) -> ImportRun:
+        """Check and write records that a CRM's API returned, in batches.
+
+        ``records`` map Accord's field names to text as the CRM wrote it;
+        ``labels`` map each field to the CRM's property name, used in messages.
+        A refused record's "row" is its position in this sync.
+        """
+        run = self.run
+        self.headers = list(labels.values())
+        self.index = {name: i for i, name in enumerate(labels)}
+        self._raw = []
+        build = self._builder()
+        batch: dict[str, tuple[Any, ...]] = {}
+        errors: list[tuple[int, str, str]] = []
+        self._touches = []
+        seen = 0
+        for values in records:
+            seen += 1
+            try:
+                record = build(lambda name, v=values: v.get(name) or "")  # type: ignore[misc]
+            except RowError as error:
+                errors.append(
+                    (seen, error.column, f"{values.get('source_id', '')}: {error.message}")
+                )
+            else:
+                batch[record[2]] = record
+            if len(batch) + len(errors) >= BATCH:
+                self._commit(batch, errors, seen, 0)
+                batch, errors, self._touches = {}, [], []
+        self._commit(batch, errors, seen, 0)
+        run.status = ImportStatus.DONE
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "finished_at"])
+        return run
+
+    def _builder(self) -> Callable[[Callable[[str], str]], tuple[Any, ...]]:
+        return {
+            ImportKind.LEADS: self.lead_row,
+            ImportKind.CONTACTS: self.contact_row,
+            ImportKind.ACCOUNTS: self.account_row,
+            ImportKind.OPPORTUNITIES: self.opportunity_row,
+        }[ImportKind(self.kind)]
 
     def _commit(
         self,

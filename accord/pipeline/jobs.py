@@ -93,13 +93,13 @@ def crm_sync_job(
             )
     try:
         if connection.system == SourceSystem.HUBSPOT:
-            from accord.integrations.hubspot.sync import sync
+            from accord.integrations.hubspot import sync as hubspot
 
-            sync(connection)
+            hubspot.sync(connection)
         else:
-            from accord.integrations.salesforce.sync import sync
+            from accord.integrations.salesforce import sync as salesforce
 
-            sync(connection)
+            salesforce.sync(connection)
     except Exception as error:
         # The next scheduled run is the retry; the error shows on the connection.
         logger.warning("CRM sync %s failed: %s", connection_id, error)

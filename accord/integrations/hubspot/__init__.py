@@ -1,0 +1,1 @@
+"""HubSpot: contacts, companies and deals through the official hubspot-api-client."""
