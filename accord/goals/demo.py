@@ -81,7 +81,7 @@ def _goals(people: dict[str, Membership], today: dt.date) -> None:
     services.goal_agree(
         membership=sam, goal=conversion, comment="Yes, with the new MQL definition."
     )
-    _checkins(conversion, alex, ["19", "22", "25"], today)
+    _checkins(conversion, alex, ["20", "24", "27"], today)
 
     touch = services.goal_create(
         membership=sam,
