@@ -1,0 +1,1 @@
+"""Salesforce: leads, accounts, opportunities and campaigns through simple-salesforce."""
