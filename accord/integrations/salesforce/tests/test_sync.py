@@ -203,5 +203,5 @@ def test_it_fails_clearly_on_an_expired_session(acme, connection, salesforce):
     from accord.pipeline import crypto
 
     connection.secret = crypto.encrypt("expired")
-    with pytest.raises(Exception, match="INVALID_SESSION_ID|Session expired"):
+    with pytest.raises(Exception, match=r"INVALID_SESSION_ID|Session expired"):
         sf_sync.sync(connection, http=http(salesforce))
