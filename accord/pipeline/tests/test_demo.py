@@ -1,0 +1,32 @@
+"""Northwind's pipeline demo: a realistic funnel, breaches, reasons; idempotent."""
+
+from __future__ import annotations
+
+from accord.orgs.demo import seed_demo
+from accord.pipeline.models import Lead, Opportunity, SlaBreach
+from accord.pipeline.selectors import compliance, funnel, rejection_reasons
+
+
+def test_it_seeds_18_months_of_pipeline_once(db):
+    northwind = seed_demo()
+    counts = (
+        Lead.objects.filter(organization=northwind).count(),
+        Opportunity.objects.filter(organization=northwind).count(),
+        SlaBreach.objects.filter(organization=northwind).count(),
+    )
+    result = funnel(northwind, by="month")
+    stages = {s["stage"]: s["count"] for s in result["stages"]}
+    assert stages["mql"] > 700
+    order = [stages[s] for s in ("mql", "accepted", "sql", "opportunity", "won")]
+    assert order == sorted(order, reverse=True) and order[-1] > 0
+    assert len(result["groups"]) >= 17
+    assert counts[2] > 50
+    assert len(rejection_reasons(northwind)["totals"]) == 7
+    months = compliance(northwind)
+    assert any(m.touch_compliance and m.touch_compliance < 100 for m in months)
+    seed_demo()
+    assert counts == (
+        Lead.objects.filter(organization=northwind).count(),
+        Opportunity.objects.filter(organization=northwind).count(),
+        SlaBreach.objects.filter(organization=northwind).count(),
+    )
