@@ -123,8 +123,8 @@ class GoalOut(Schema):
     direction: Direction
     period_start: dt.date
     period_end: dt.date
-    sales_owner_id: int
-    marketing_owner_id: int
+    sales_owner_id: int | None = Field(..., description="None if the owner left")
+    marketing_owner_id: int | None
     status: GoalStatus
     version: int
     closed_note: str
@@ -286,7 +286,9 @@ class GoalsActivityProgressOut(Schema):
 
 
 class GoalsMonthQuery(InputSchema):
-    month: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")
+    month: str | None = Field(
+        None, pattern=r"^(19[7-9][0-9]|2[01][0-9][0-9])-(0[1-9]|1[0-2])$", description="YYYY-MM"
+    )
 
 
 class GoalsActivityLogOut(Schema):

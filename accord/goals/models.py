@@ -65,8 +65,14 @@ class Goal(models.Model):
     direction = models.CharField(max_length=4, choices=Direction.choices, default=Direction.UP)
     period_start = models.DateField()
     period_end = models.DateField()
-    sales_owner = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+")
-    marketing_owner = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+")
+    # Null only when the owner left the organisation: editing the goal then
+    # asks for a new owner.
+    sales_owner = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    marketing_owner = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     status = models.CharField(max_length=10, choices=GoalStatus.choices, default=GoalStatus.DRAFT)
     version = models.PositiveIntegerField(default=0)
     closed_note = models.TextField(blank=True)

@@ -334,9 +334,11 @@ def goal_check_in(request: HttpRequest, membership: Membership, pk: int) -> Http
 
 def _month(value: str | None) -> dt.date:
     try:
-        return dt.date.fromisoformat(f"{value}-01") if value else services.today()
+        month = dt.date.fromisoformat(f"{value}-01") if value else services.today()
     except ValueError:
         return services.today()
+    # Far-off months are typing mistakes (and would overflow the month arithmetic).
+    return month if services.FIRST_YEAR <= month.year <= services.LAST_YEAR else services.today()
 
 
 @org_view()

@@ -256,3 +256,15 @@ def test_it_refuses_achieved_before_the_period_ends_but_drops_any_time(
     services.goal_close(membership=owner, goal=goal, outcome="dropped", note="Priorities moved")
     goal.refresh_from_db()
     assert goal.status == GoalStatus.DROPPED
+
+
+def test_removing_an_owner_from_the_organisation_keeps_the_goal(owner, seller, marketer):
+    from accord.orgs.services import member_remove
+
+    goal = create(owner, seller, marketer)
+    member_remove(membership=owner, target=seller)
+    goal.refresh_from_db()
+    assert goal.sales_owner is None
+    with pytest.raises(ValidationError) as caught:
+        services.goal_update(membership=owner, goal=goal, title="Acme renamed")
+    assert "sales_owner" in caught.value.message_dict
