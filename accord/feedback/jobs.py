@@ -230,6 +230,20 @@ def followup_alert(*, followup_id: int, organization_id: int | None = None) -> s
     )
     if followup is None:
         return "gone"
+    from accord.feedback.services import _enqueue_at
+
+    with transaction.atomic():
+        # Escalation at the due time, queued once (a retried alert finds it queued).
+        claimed = FollowUp.objects.filter(pk=followup.pk, escalation_queued=False).update(
+            escalation_queued=True
+        )
+        if claimed:
+            _enqueue_at(
+                followup_escalate,
+                followup.due_at,
+                followup.organization_id,
+                followup_id=followup.pk,
+            )
     for member in _members(followup.sales_owner, followup.marketing_owner):
         email_enqueue_template(
             to=[member.user.email],

@@ -283,6 +283,7 @@ class FollowUp(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
+    escalation_queued = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["due_at", "id"]
@@ -370,3 +371,19 @@ class ThemeModel(models.Model):
 
     def __str__(self) -> str:
         return f"Theme model of {self.organization_id}"
+
+
+class SurveyRateCounter(models.Model):
+    """Public survey submissions per address or per link in the current minute.
+
+    Not organisation data: the key is an IP address or a hash of a link, and a
+    row lives a minute or two. One upsert counts both keys, so the public POST
+    pays one statement for its rate limits (a cache would pay several).
+    """
+
+    key = models.CharField(max_length=80, primary_key=True)
+    window = models.BigIntegerField()
+    count = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

@@ -10,12 +10,14 @@ history and any Referer. Only a POST records. Every page here is sent with
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.core.cache import cache
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, ValidationError
+from django.db import connection, transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -24,7 +26,7 @@ from django.views.decorators.http import require_http_methods
 
 from accord.feedback import services
 from accord.feedback.i18n import LANGUAGES, browser_language, words
-from accord.feedback.models import LANGUAGE_CHOICES, Survey
+from accord.feedback.models import LANGUAGE_CHOICES, Survey, SurveyRateCounter
 from accord.feedback.services import AlreadyRecorded, Link, LinkExpired
 from accord.lib.tokens import hash_token
 
@@ -32,6 +34,11 @@ SESSION_PREFIX = "survey:"
 # Per minute: submissions from one address, and to one link.
 RATE_PER_ADDRESS = 30
 RATE_PER_LINK = 5
+
+
+def _rate_per_address() -> int:
+    # A setting, because a company behind one NAT address may need more.
+    return int(getattr(settings, "ACCORD_SURVEY_RATE_PER_ADDRESS", RATE_PER_ADDRESS))
 
 
 def no_referrer(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -95,17 +102,37 @@ def survey_link(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _rate_limited(request: HttpRequest, token: str) -> bool:
-    """True when this address or this link has posted too often this minute."""
-    address = request.META.get("REMOTE_ADDR", "")
-    keys = {
-        f"fb:rl:a:{address}": RATE_PER_ADDRESS,
-        f"fb:rl:l:{hash_token(token)[:32]}": RATE_PER_LINK,
+    """Count this POST; True when its address or its link is over this minute's limit."""
+    address = request.META.get("REMOTE_ADDR", "")[:45]
+    limits = {
+        f"a:{address}": _rate_per_address(),
+        f"l:{hash_token(token)[:40]}": RATE_PER_LINK,
     }
-    counts = cache.get_many(list(keys))
-    over = any(counts.get(key, 0) >= limit for key, limit in keys.items())
-    if not over:
-        cache.set_many({key: counts.get(key, 0) + 1 for key in keys}, timeout=60)
-    return over
+    counts = rate_count(list(limits))
+    return any(counts.get(key, 0) > limit for key, limit in limits.items())
+
+
+def rate_count(keys: list[str]) -> dict[str, int]:
+    """Add one to each key's count for the current minute and return the counts,
+    in one upsert (SQLite 3.35+ and PostgreSQL both speak ON CONFLICT ... RETURNING)."""
+    window = int(time.time() // 60)
+    table = SurveyRateCounter._meta.db_table
+    values = ", ".join(["(%s, %s, 1)"] * len(keys))
+    params: list[Any] = [part for key in keys for part in (key, window)]
+    sql = (
+        f'INSERT INTO "{table}" ("key", "window", "count") VALUES {values} '  # noqa: S608
+        'ON CONFLICT ("key") DO UPDATE SET '
+        f'"count" = CASE WHEN "{table}"."window" = excluded."window" '
+        f'THEN "{table}"."count" + 1 ELSE 1 END, "window" = excluded."window" '
+        'RETURNING "key", "count"'
+    )
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        counts = {str(key): int(count) for key, count in cursor.fetchall()}
+        if secrets.randbelow(200) == 0:
+            # Now and then, forget counters of past minutes.
+            SurveyRateCounter.objects.filter(window__lt=window - 1).delete()
+    return counts
 
 
 # No CSRF token check: with ``Referrer-Policy: no-referrer`` browsers send
@@ -157,8 +184,6 @@ def survey_form(request: HttpRequest, nonce: str) -> HttpResponse:
         }
         return render(request, "feedback/public/form.html", context, status=413)
     data = request.POST
-    if _rate_limited(request, token):
-        return _problem(request, "too_many", 429, link)
     score = data.get("score", "")
     better, well = data.get("better", ""), data.get("well", "")
     context["values"] = {
@@ -167,19 +192,33 @@ def survey_form(request: HttpRequest, nonce: str) -> HttpResponse:
         "well": well,
         "may_quote": data.get("may_quote") == "on",
     }
-    try:
-        services.response_record(
-            link=link,
-            score=score,  # type: ignore[arg-type]
-            better=better,
-            well=well,
-            may_quote=data.get("may_quote") == "on",
-            language=language,
-        )
-    except AlreadyRecorded:
+    limited = already = False
+    failure: ValidationError | None = None
+    # One transaction, one commit: the attempt is counted (even when it is
+    # refused) and the answer recorded if it is within the limits and valid.
+    with transaction.atomic():
+        if _rate_limited(request, token):
+            limited = True
+        else:
+            try:
+                services.response_record(
+                    link=link,
+                    score=score,  # type: ignore[arg-type]
+                    better=better,
+                    well=well,
+                    may_quote=data.get("may_quote") == "on",
+                    language=language,
+                )
+            except AlreadyRecorded:
+                already = True
+            except ValidationError as error:
+                failure = error
+    if limited:
+        return _problem(request, "too_many", 429, link)
+    if already:
         return render(request, "feedback/public/thanks.html", {**context, "already": True})
-    except ValidationError as error:
-        codes = error.message_dict
+    if failure is not None:
+        codes = failure.message_dict
         context["errors"] = {
             name: text[messages[0]].format(
                 limit=services.COMMENT_MAX_LENGTH, length=len(data.get(name, ""))

@@ -23,7 +23,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -63,7 +62,19 @@ class LinkExpired(Exception):
 
 def feedback_settings(organization: Organization) -> FeedbackSettings:
     """The organisation's feedback rules, with defaults until someone changes them."""
-    found, _ = FeedbackSettings.objects.get_or_create(organization=organization)
+    try:
+        # Loaded with the link (select_related) on the public form's path.
+        cached: FeedbackSettings = organization.feedback_settings  # type: ignore[attr-defined]
+        return cached
+    except FeedbackSettings.DoesNotExist:
+        pass
+    found = (
+        FeedbackSettings.objects.select_related("marketing_partner")
+        .filter(organization=organization)
+        .first()
+    )
+    if found is None:
+        found, _ = FeedbackSettings.objects.get_or_create(organization=organization)
     return found
 
 
@@ -530,17 +541,22 @@ def link_for_token(token: str, *, allow_expired: bool = False) -> Link | None:
     if not token or len(token) > 100:
         return None
     digest = hash_token(token)
-    recipient = (
-        Recipient.objects.select_related("campaign__survey__organization", "contact")
-        .filter(Q(token_hash=digest) | Q(reminder_token_hash=digest))
-        .first()
+    recipients = Recipient.objects.select_related(
+        "campaign__survey__organization__feedback_settings__marketing_partner"
+    ).order_by()
+    # Two indexed equality lookups: an OR, or an ORDER BY, would let the
+    # planner walk the whole table.
+    recipient = next(iter(recipients.filter(token_hash=digest)[:1]), None) or next(
+        iter(recipients.filter(reminder_token_hash=digest)[:1]), None
     )
     if recipient is not None:
         if not allow_expired and recipient.expires_at and recipient.expires_at <= timezone.now():
             raise LinkExpired
         return Link(recipient.campaign.survey, recipient)
-    survey = Survey.objects.select_related("organization").filter(anonymous_token_hash=digest)
-    found = survey.first()
+    surveys = Survey.objects.select_related(
+        "organization__feedback_settings__marketing_partner"
+    ).order_by()
+    found = next(iter(surveys.filter(anonymous_token_hash=digest)[:1]), None)
     return Link(found, None) if found else None
 
 
@@ -563,7 +579,6 @@ def month_of(moment: datetime) -> date:
     return moment.date().replace(day=1)
 
 
-@transaction.atomic
 def response_record(
     *,
     link: Link,
@@ -584,7 +599,7 @@ def response_record(
     now = timezone.now()
     recipient = link.recipient
     values: dict[str, Any] = {
-        "organization_id": survey.organization_id,
+        "organization": survey.organization,
         "survey": survey,
         "score": score,
         "category": category(score),
@@ -608,20 +623,28 @@ def response_record(
         )
     else:
         values["source"] = Response.Source.ANONYMOUS
-    try:
-        with transaction.atomic():
-            response = Response.objects.create(**values)
-    except IntegrityError:
-        raise AlreadyRecorded from None
-    if recipient is not None:
-        Recipient.objects.filter(pk=recipient.pk).update(
-            responded_at=now, opened_at=recipient.opened_at or now
-        )
-    followup_open_for(response)
-    if response.better or response.well:
-        from accord.feedback.themes import themes_queue_soon
+    # Joins the caller's transaction when there is one (the public form
+    # counts the attempt in the same commit); only the insert gets a
+    # savepoint, so a duplicate undoes just itself.
+    with transaction.atomic(savepoint=False):
+        try:
+            with transaction.atomic():
+                response: Response | None = Response.objects.create(**values)
+        except IntegrityError:
+            response = None
+        if response is not None:
+            if recipient is not None:
+                Recipient.objects.filter(pk=recipient.pk).update(
+                    responded_at=now, opened_at=recipient.opened_at or now
+                )
+            followup_open_for(response)
+            if response.better or response.well:
+                from accord.feedback.themes import themes_queue_soon
 
-        themes_queue_soon(survey.organization_id)
+                known = feedback_settings(survey.organization).themes_queued_at
+                themes_queue_soon(survey.organization_id, known)
+    if response is None:
+        raise AlreadyRecorded
     return response
 
 
@@ -664,30 +687,33 @@ def add_business_days(start: datetime, days: int, time_zone: str) -> datetime:
     return local.replace(tzinfo=None).replace(tzinfo=zone).astimezone(ZoneInfo("UTC"))
 
 
-def _lead(organization: Organization, role: Role) -> Membership | None:
-    return (
-        Membership.objects.filter(organization=organization, role=role)
-        .select_related("user")
-        .order_by("created_at", "pk")
-        .first()
-    )
+def _leads(organization: Organization) -> dict[str, Membership]:
+    """The first sales lead and the first marketing lead, by role, in one query."""
+    found: dict[str, Membership] = {}
+    for member in Membership.objects.filter(
+        organization=organization, role__in=[Role.SALES_LEAD, Role.MARKETING_LEAD]
+    ).order_by("created_at", "pk"):
+        found.setdefault(member.role, member)
+    return found
 
 
 def followup_open_for(response: Response) -> FollowUp | None:
     """Open the response's loop: recovery for a detractor, advocacy for a promoter,
     nurture for a passive when the organisation wants it. Owners are alerted."""
-    from accord.feedback.jobs import followup_alert, followup_escalate
+    from accord.feedback.jobs import followup_alert
 
     organization = response.organization
     rules = feedback_settings(organization)
     owner = response.account_owner
-    sales_lead = _lead(organization, Role.SALES_LEAD)
-    marketing = rules.marketing_partner or _lead(organization, Role.MARKETING_LEAD)
+    leads = _leads(organization)
+    sales_lead = leads.get(Role.SALES_LEAD)
+    marketing_lead = leads.get(Role.MARKETING_LEAD)
+    marketing = rules.marketing_partner or marketing_lead
     if response.category == Response.Category.DETRACTOR:
         kind, sales, market = FollowUp.Kind.RECOVERY, owner or sales_lead, marketing
     elif response.category == Response.Category.PROMOTER:
         kind = FollowUp.Kind.ADVOCACY
-        sales, market = owner or sales_lead, _lead(organization, Role.MARKETING_LEAD) or marketing
+        sales, market = owner or sales_lead, marketing_lead or marketing
     elif rules.nurture_passives:
         kind, sales, market = FollowUp.Kind.NURTURE, owner or sales_lead, marketing
     else:
@@ -708,8 +734,9 @@ def followup_open_for(response: Response) -> FollowUp | None:
     if response.source != Response.Source.IMPORT:
         from accord.jobs.services import job_enqueue
 
+        # The alert job also schedules the escalation at the due time: one
+        # queue row on the customer's request instead of two.
         job_enqueue(followup_alert, organization_id=organization.pk, followup_id=followup.pk)
-        _enqueue_at(followup_escalate, due, organization.pk, followup_id=followup.pk)
     return followup
 
 

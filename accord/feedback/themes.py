@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -63,11 +63,13 @@ def themes_refresh_request(*, membership: Membership) -> None:
         )
 
 
-def themes_queue_soon(organization_id: int) -> None:
+def themes_queue_soon(organization_id: int, queued_at: datetime | None = None) -> None:
     """After a new comment: queue one themes update within ten minutes (not one per comment)."""
     from accord.feedback.services import _enqueue_at
 
     now = timezone.now()
+    if queued_at is not None and queued_at >= now - QUEUE_DELAY:
+        return  # one is queued already
     claimed = FeedbackSettings.objects.filter(
         Q(themes_queued_at__isnull=True) | Q(themes_queued_at__lt=now - QUEUE_DELAY),
         organization_id=organization_id,

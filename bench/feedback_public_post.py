@@ -1,0 +1,216 @@
+"""The public survey POST under gunicorn (2 workers) on PostgreSQL, against a bare
+Django view that writes one row, in the same run.
+
+The limit (issue 4): the survey POST reaches at least half the requests per
+second of the bare view. Printed ratio = (bare rps / 2) / survey rps: below
+1.0 is within the limit.
+
+Each POST is a real customer answering a personal link (a random 0-10 score
+and a comment): the link is looked up, both rate limits are counted, the
+response is stored under its unique constraint, the follow-up (for promoters
+and detractors) is opened with its alert and escalation jobs queued. The
+GET that puts each link in a session is done before the clock starts.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/accord_feedback_bench \\
+        .venv/bin/python bench/feedback_public_post.py --requests 4000
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ["DJANGO_SETTINGS_MODULE"] = "bench.feedback_settings"
+
+COMMENTS = ["Support was slow this month", "Great onboarding", "Pricing is confusing", ""]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def request(
+    port: int, method: str, path: str, body: str = "", cookie: str = ""
+) -> tuple[int, dict[str, str]]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if cookie:
+        headers["Cookie"] = cookie
+    connection.request(method, path, body=body, headers=headers)
+    response = connection.getresponse()
+    response.read()
+    found = {k.lower(): v for k, v in response.getheaders()}
+    connection.close()
+    return response.status, found
+
+
+def prepare(args: tuple[int, str]) -> tuple[str, str]:
+    """GET the emailed link; return (session cookie, token-free form path)."""
+    port, token = args
+    status, headers = request(port, "GET", f"/s/{token}")
+    assert status == 302, status
+    cookie = headers["set-cookie"].split(";", 1)[0]
+    return cookie, headers["location"]
+
+
+def hammer(args: tuple[int, list[tuple[str, str]], int]) -> list[int]:
+    """POST every job with ``threads`` threads; return the status codes."""
+    port, jobs, threads = args
+    rng = random.Random(len(jobs))
+
+    def one(job: tuple[str, str]) -> int:
+        cookie, path = job
+        body = urllib.parse.urlencode(
+            {"score": rng.randint(0, 10), "better": rng.choice(COMMENTS), "well": ""}
+        )
+        return request(port, "POST", path, body, cookie)[0]
+
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(one, jobs))
+
+
+def timed(
+    port: int, jobs: list[tuple[str, str]], processes: int, threads: int
+) -> tuple[float, list[int]]:
+    slices = [jobs[i::processes] for i in range(processes)]
+    started = time.perf_counter()
+    with ProcessPoolExecutor(processes) as pool:
+        statuses = [
+            s for part in pool.map(hammer, [(port, part, threads) for part in slices]) for s in part
+        ]
+    return time.perf_counter() - started, statuses
+
+
+def setup(count: int) -> list[str]:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from accord.accounts.services import user_ensure
+    from accord.feedback.models import Campaign, Contact, Recipient, Survey
+    from accord.lib.tokens import hash_token, new_token
+    from accord.orgs.models import Organization
+    from accord.orgs.services import organization_create
+
+    if connection.vendor != "postgresql":
+        sys.exit("Set DATABASE_URL to a PostgreSQL database (see the docstring).")
+    call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE IF NOT EXISTS bench_row (id bigserial PRIMARY KEY, "
+            "created timestamptz NOT NULL, value integer NOT NULL)"
+        )
+    organization = Organization.objects.filter(slug="bench").first()
+    if organization is None:
+        owner = user_ensure(email="bench@bench.example", name="Bench", password="x" * 20).user
+        organization = organization_create(name="Bench", slug="bench", owner=owner)
+    survey, _ = Survey.objects.get_or_create(organization=organization, name="Bench survey")
+    campaign = Campaign.objects.create(organization=organization, survey=survey, name="Bench run")
+    tokens = [new_token() for _ in range(count)]
+    run = int(time.time())
+    contacts = Contact.objects.bulk_create(
+        Contact(organization=organization, email=f"c{run}-{i}@bench.example") for i in range(count)
+    )
+    expires = timezone.now() + timezone.timedelta(days=60)
+    Recipient.objects.bulk_create(
+        Recipient(
+            organization=organization,
+            campaign=campaign,
+            contact=contact,
+            email=contact.email,
+            token_hash=hash_token(token),
+            status=Recipient.Status.SENT,
+            sent_at=timezone.now(),
+            expires_at=expires,
+        )
+        for contact, token in zip(contacts, tokens, strict=True)
+    )
+    connection.close()
+    return tokens
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=4000)
+    parser.add_argument("--processes", type=int, default=2, help="load generator processes")
+    parser.add_argument("--threads", type=int, default=8, help="threads per process")
+    options = parser.parse_args()
+
+    tokens = setup(options.requests)
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "bench.feedback_urls_wsgi:application",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={**os.environ},
+    )
+    try:
+        for _ in range(100):
+            try:
+                request(port, "GET", "/s/warm-up")
+                break
+            except OSError:
+                time.sleep(0.1)
+        with ThreadPoolExecutor(8) as pool:
+            jobs = list(pool.map(prepare, [(port, t) for t in tokens]))
+        warm = [(c, p) for c, p in jobs[:50]]
+        timed(port, [("", "/bench/bare/")] * 200, options.processes, options.threads)
+        timed(port, warm, options.processes, options.threads)
+
+        # Rounds alternate between the two, so a busy moment of the machine
+        # falls on both alike.
+        rest = jobs[50:]
+        rounds = 5
+        survey_seconds = bare_seconds = 0.0
+        statuses: list[int] = []
+        bare_statuses: list[int] = []
+        for index in range(rounds):
+            chunk = rest[index::rounds]
+            seconds, done = timed(port, chunk, options.processes, options.threads)
+            survey_seconds += seconds
+            statuses += done
+            bare_jobs = [("", "/bench/bare/")] * len(chunk)
+            seconds, done = timed(port, bare_jobs, options.processes, options.threads)
+            bare_seconds += seconds
+            bare_statuses += done
+        bad = [s for s in statuses if s != 200]
+        assert all(s == 200 for s in bare_statuses), set(bare_statuses)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    survey_rps = len(statuses) / survey_seconds
+    bare_rps = len(bare_statuses) / bare_seconds
+    print(f"requests per run        {len(statuses)} (gunicorn, 2 sync workers, PostgreSQL)")
+    print(f"survey POST             {survey_rps:8.0f} req/s  (non-200 answers: {len(bad)})")
+    print(f"bare one-row view       {bare_rps:8.0f} req/s")
+    print(f"survey / bare           {survey_rps / bare_rps:8.2f}  (must be >= 0.50)")
+    print(f"ratio against limit     {(bare_rps / 2) / survey_rps:8.2f}  (<= 1.0 passes)")
+
+
+if __name__ == "__main__":
+    main()
