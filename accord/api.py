@@ -8,6 +8,8 @@ Errors: 400 malformed request, 401 no or bad token, 403 role may not act,
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
@@ -16,7 +18,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from accord.feedback.api import router as feedback_router
 from accord.goals.api import router as goals_router
-from accord.lib.api import TokenAuth
+from accord.lib.api import FieldErrors, TokenAuth
 from accord.orgs.api import router as orgs_router
 from accord.pipeline.api import router as pipeline_router
 
@@ -53,17 +55,35 @@ def on_django_validation_error(request: HttpRequest, exc: ValidationError) -> Ht
     return api.create_response(request, {"detail": detail}, status=422)
 
 
+# The name of every operation's body parameter; clients never see it.
+BODY_PARAMETER = "payload"
+
+
+def _client_location(loc: list[Any]) -> list[str]:
+    """``["body", "payload", "team_id"]`` → ``["body", "team_id"]``: what the client sent."""
+    parts = [str(part) for part in loc]
+    if parts[:2] == ["body", BODY_PARAMETER]:
+        parts = ["body", *parts[2:]]
+    return parts
+
+
 @api.exception_handler(NinjaValidationError)
 def on_schema_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-    detail = [
-        {
-            "loc": [str(part) for part in error.get("loc", [])],
-            "msg": str(error.get("msg", "Invalid value")),
-            "type": str(error.get("type", "invalid")),
-        }
-        for error in exc.errors
-    ]
+    detail = []
+    for error in exc.errors:
+        loc = _client_location(list(error.get("loc", [])))
+        msg = str(error.get("msg", "Invalid value"))
+        if loc == ["body"] and error.get("type") == "missing":
+            msg = "A JSON object is required."
+        elif msg.startswith("Value error, "):
+            msg = msg.removeprefix("Value error, ")
+        detail.append({"loc": loc, "msg": msg, "type": str(error.get("type", "invalid"))})
     return api.create_response(request, {"detail": detail}, status=422)
+
+
+@api.exception_handler(FieldErrors)
+def on_field_errors(request: HttpRequest, exc: FieldErrors) -> HttpResponse:
+    return api.create_response(request, {"detail": exc.detail}, status=422)
 
 
 @api.exception_handler(PermissionDenied)
@@ -91,4 +111,7 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+    message = str(exc)
+    if exc.status_code == 400 and message.startswith("Cannot parse request body"):
+        message = "The request body is not valid JSON."
+    return api.create_response(request, {"detail": message}, status=exc.status_code)

@@ -1,14 +1,26 @@
-"""Shared pieces of the REST API: authentication, errors, pagination."""
+"""Shared pieces of the REST API: authentication, input rules, errors, pagination."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Schema
+from ninja import Field, Schema
+from ninja.conf import settings as ninja_settings
+from ninja.pagination import LimitOffsetPagination
+from ninja.schema import DjangoGetter
 from ninja.security import HttpBearer
+from pydantic import BaseModel, field_validator, model_validator
 
 from accord.orgs.models import Membership
+
+# Largest page a client may ask for, and the furthest it may skip: both bounded,
+# so that no number a client sends reaches the database as an out-of-range integer.
+MAX_PAGE_SIZE = 200
+MAX_OFFSET = 1_000_000_000
 
 
 class ErrorOut(Schema):
@@ -18,7 +30,7 @@ class ErrorOut(Schema):
 
 
 class FieldError(Schema):
-    loc: list[str]
+    loc: list[str] = Field(..., description='Where: e.g. ["body", "team_id"] or ["query", "limit"]')
     msg: str
     type: str
 
@@ -39,6 +51,91 @@ ERRORS: dict[int, Any] = {
 def with_errors(ok: dict[int, Any]) -> dict[int, Any]:
     """Response map of an operation: its own successes plus every documented error."""
     return {**ok, **ERRORS}
+
+
+class InputSchema(Schema):
+    """Base of every request body and query schema.
+
+    Strings must be storable in any supported database: PostgreSQL refuses NUL
+    characters (Django's form fields reject them the same way), and text that
+    is not valid Unicode cannot be encoded for either database. And the body
+    must be a JSON object: ninja's schemas also read attributes of other
+    objects, so without this check ``[]`` or ``"x"`` would pass as an empty
+    PATCH.
+    """
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        # ninja hands the input over wrapped in its DjangoGetter.
+        given = data._obj if isinstance(data, DjangoGetter) else data
+        if not isinstance(given, dict | BaseModel):
+            raise ValueError("A JSON object is required.")
+        return data
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise ValueError("Null characters are not allowed.")
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("Text must be valid Unicode.") from None
+        return value
+
+
+class PageParams(InputSchema):
+    limit: int = Field(
+        ninja_settings.PAGINATION_PER_PAGE,  # NINJA_PAGINATION_PER_PAGE
+        ge=1,
+        le=MAX_PAGE_SIZE,
+        description="How many items, at most",
+    )
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="How many items to skip")
+
+
+class Pagination(LimitOffsetPagination):
+    """``?limit=&offset=`` with bounds; the answer is ``{"items": [...], "count": n}``."""
+
+    Input = PageParams  # type: ignore[assignment]
+
+
+class FieldErrors(Exception):
+    """A 422 whose ``detail`` names each field where the client sent it."""
+
+    def __init__(self, detail: list[dict[str, Any]]) -> None:
+        self.detail = detail
+        super().__init__(detail)
+
+
+@contextmanager
+def fields_named(**locations: tuple[str, ...]) -> Iterator[None]:
+    """Report a service's field errors under the names the client used.
+
+    Services name model fields (``team``); the API's client sent ``team_id`` in
+    the body, or ``member_id`` in the path::
+
+        with fields_named(team=("body", "team_id")):
+            services.invitation_create(...)
+    """
+    try:
+        yield
+    except ValidationError as exc:
+        if not hasattr(exc, "error_dict"):
+            raise
+        raise FieldErrors(
+            [
+                {
+                    "loc": list(locations.get(field, ("body", field))),
+                    "msg": message,
+                    "type": "invalid",
+                }
+                for field, messages in exc.message_dict.items()
+                for message in messages
+            ]
+        ) from None
 
 
 class TokenAuth(HttpBearer):

@@ -1,20 +1,25 @@
-"""API operations for the organisation, teams, members, invitations and audit log."""
+"""API operations for the organisation, teams, members, invitations and audit log.
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: ninja reads these signatures at
+import time, and ``@paginate`` hides the module's names from string annotations.
+"""
 
 from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
-from pydantic import EmailStr
+from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import paginate
+from pydantic import EmailStr, field_validator
 
-from accord.lib.api import acting_member, with_errors
+from accord.lib.api import InputSchema, Pagination, acting_member, fields_named, with_errors
 from accord.orgs import selectors, services
 from accord.orgs.models import AuditEvent, Invitation, Membership, Role, Team
 
 router = Router(tags=["organisation"])
+
+# The longest address the database keeps (Django's EmailField).
+EMAIL_MAX_LENGTH = 254
 
 
 class OrganizationOut(Schema):
@@ -24,9 +29,11 @@ class OrganizationOut(Schema):
     created_at: datetime
 
 
-class OrganizationPatch(Schema):
+class OrganizationPatch(InputSchema):
     name: str | None = Field(None, min_length=1, max_length=120)
-    time_zone: str | None = Field(None, min_length=1, max_length=64)
+    time_zone: str | None = Field(
+        None, min_length=1, max_length=64, description="An IANA time zone, e.g. Europe/Berlin"
+    )
 
 
 class TeamOut(Schema):
@@ -35,7 +42,7 @@ class TeamOut(Schema):
     kind: str
 
 
-class TeamIn(Schema):
+class TeamIn(InputSchema):
     name: str = Field(..., min_length=1, max_length=80)
 
 
@@ -60,9 +67,9 @@ class MemberOut(Schema):
         return obj.created_at
 
 
-class MemberPatch(Schema):
-    role: Role
-    team_id: int | None = None
+class MemberPatch(InputSchema):
+    role: Role | None = Field(None, description="The new role; unchanged when left out")
+    team_id: int | None = Field(None, description="A team of this organisation")
 
 
 class InvitationOut(Schema):
@@ -75,10 +82,20 @@ class InvitationOut(Schema):
     expires_at: datetime
 
 
-class InvitationIn(Schema):
+class InvitationIn(InputSchema):
     email: EmailStr
     role: Role = Role.MEMBER
-    team_id: int | None = None
+    team_id: int | None = Field(
+        None, description="A team of this organisation; by default the role's own team"
+    )
+
+    @field_validator("email", mode="after")
+    @classmethod
+    def _fits(cls, value: str) -> str:
+        # Lower-casing can lengthen an address ("İ" becomes two characters).
+        if len(value.lower()) > EMAIL_MAX_LENGTH:
+            raise ValueError(f"At most {EMAIL_MAX_LENGTH} characters.")
+        return value
 
 
 class InvitationCreated(InvitationOut):
@@ -100,7 +117,7 @@ class AuditEventOut(Schema):
         return obj.actor_label
 
 
-class AuditFilter(Schema):
+class AuditFilter(InputSchema):
     action: str | None = Field(None, max_length=64, description="Actions starting with this")
 
 
@@ -120,13 +137,14 @@ def organization_patch(request: HttpRequest, payload: OrganizationPatch) -> Any:
 
 @router.get("/teams", response=with_errors({200: list[TeamOut]}))
 def teams_list(request: HttpRequest) -> Any:
+    """Every team of the organisation, by name."""
     return selectors.teams(acting_member(request))
 
 
 @router.post("/teams", response=with_errors({201: TeamOut}))
 def team_create(request: HttpRequest, payload: TeamIn) -> Any:
     """Add a team (admins and owners). Sales and Marketing always exist."""
-    return 201, services.team_create(membership=acting_member(request), name=payload.name)
+    return Status(201, services.team_create(membership=acting_member(request), name=payload.name))
 
 
 @router.get("/teams/{team_id}", response=with_errors({200: TeamOut}))
@@ -135,8 +153,9 @@ def team_get(request: HttpRequest, team_id: int) -> Team:
 
 
 @router.get("/members", response=with_errors({200: list[MemberOut]}))
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def members_list(request: HttpRequest) -> Any:
+    """Members of the organisation, by email."""
     return selectors.members(acting_member(request))
 
 
@@ -154,9 +173,13 @@ def member_patch(request: HttpRequest, member_id: int, payload: MemberPatch) -> 
     target = selectors.get_scoped(
         membership, Membership.objects.select_related("user"), pk=member_id
     )
-    return services.member_change_role(
-        membership=membership, target=target, role=payload.role, team_id=payload.team_id
-    )
+    with fields_named(team=("body", "team_id")):
+        return services.member_change_role(
+            membership=membership,
+            target=target,
+            role=payload.role or target.role,
+            team_id=payload.team_id,
+        )
 
 
 @router.delete("/members/{member_id}", response=with_errors({204: None}))
@@ -166,31 +189,30 @@ def member_delete(request: HttpRequest, member_id: int) -> Any:
     target = selectors.get_scoped(
         membership, Membership.objects.select_related("user"), pk=member_id
     )
-    services.member_remove(membership=membership, target=target)
-    return 204, None
+    with fields_named(member=("path", "member_id")):
+        services.member_remove(membership=membership, target=target)
+    return Status(204, None)
 
 
 @router.get("/invitations", response=with_errors({200: list[InvitationOut]}))
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def invitations_list(request: HttpRequest) -> Any:
-    """Pending invitations."""
+    """Invitations neither accepted nor revoked (expired ones say so in ``status``)."""
     return selectors.invitations_pending(acting_member(request))
 
 
 @router.post("/invitations", response=with_errors({201: InvitationCreated}))
 def invitation_create(request: HttpRequest, payload: InvitationIn) -> Any:
     """Invite someone by email (leads, admins, owners); the email is queued."""
-    issued = services.invitation_create(
-        membership=acting_member(request),
-        email=str(payload.email),
-        role=payload.role,
-        team_id=payload.team_id,
-    )
-    invitation = issued.invitation
-    return 201, {
-        **InvitationOut.from_orm(invitation).dict(),
-        "url": issued.url,
-    }
+    with fields_named(team=("body", "team_id")):
+        issued = services.invitation_create(
+            membership=acting_member(request),
+            email=str(payload.email),
+            role=payload.role,
+            team_id=payload.team_id,
+        )
+    invitation = InvitationOut.model_validate(issued.invitation).model_dump()
+    return Status(201, {**invitation, "url": issued.url})
 
 
 @router.get("/invitations/{invitation_id}", response=with_errors({200: InvitationOut}))
@@ -200,15 +222,16 @@ def invitation_get(request: HttpRequest, invitation_id: int) -> Invitation:
 
 @router.delete("/invitations/{invitation_id}", response=with_errors({204: None}))
 def invitation_delete(request: HttpRequest, invitation_id: int) -> Any:
-    """Revoke a pending invitation."""
+    """Revoke a pending invitation (leads, admins, owners): its link stops working."""
     membership = acting_member(request)
     invitation = selectors.get_scoped(membership, Invitation.objects.all(), pk=invitation_id)
-    services.invitation_revoke(membership=membership, invitation=invitation)
-    return 204, None
+    with fields_named(invitation=("path", "invitation_id")):
+        services.invitation_revoke(membership=membership, invitation=invitation)
+    return Status(204, None)
 
 
 @router.get("/audit", response=with_errors({200: list[AuditEventOut]}), tags=["audit"])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def audit_list(request: HttpRequest, filters: Query[AuditFilter]) -> Any:
     """The audit log, newest first (admins and owners)."""
     events = selectors.audit_events(acting_member(request))
