@@ -470,10 +470,24 @@ def open_csv(raw: IO[bytes]) -> tuple[CountingReader, Iterator[list[str]]]:
 CONFLICT = ("organization_id", "source_system", "source_id")
 
 
-def _db_value(value: Any) -> Any:
-    if isinstance(value, datetime) and connection.vendor == "sqlite":
-        return connection.ops.adapt_datetimefield_value(value)
-    return value
+def _sqlite_rows(columns: list[str], rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Datetimes as Django stores them in SQLite: naive UTC text (cached: they repeat)."""
+    positions = [i for i, c in enumerate(columns) if c.endswith("_at")]
+    if not positions:
+        return rows
+    cache: dict[datetime, str] = {}
+    out = []
+    for row in rows:
+        values = list(row)
+        for i in positions:
+            value = values[i]
+            if value is not None:
+                text = cache.get(value)
+                if text is None:
+                    text = cache[value] = str(value.astimezone(UTC).replace(tzinfo=None))
+                values[i] = text
+        out.append(tuple(values))
+    return out
 
 
 def upsert(
@@ -518,7 +532,7 @@ def upsert(
             cursor.executemany(
                 f"INSERT INTO {table} AS t ({names}) "  # noqa: S608
                 f"VALUES ({placeholders}) {conflict}",
-                [tuple(_db_value(v) for v in row) for row in rows],
+                _sqlite_rows(columns, rows),
             )
 
 
@@ -604,7 +618,7 @@ class Importer:
         self.kind = run.kind
         self.source_system = SOURCE_OF_FORMAT[ImportFormat(run.format)]
         self.zone = ZoneInfo(self.organization.time_zone)
-        self.dates = DateParser(self.zone, day_first=day_first)
+        self.dates = DateParser(self.zone, day_first=day_first or run.day_first)
         self._owners: dict[str, int] | None = None
         self._campaigns: dict[str, int] = {}
         self._accounts: dict[str, int] = {}
@@ -715,39 +729,40 @@ class Importer:
     def _email(self, get: Callable[[str], str]) -> str:
         email = get("email").strip().lower()
         if email and ("@" not in email or len(email) > 254):
-            raise RowError(self.column("email"), f"'{email[:40]}' is not an email address.")
+            raise RowError("email", f"'{email[:40]}' is not an email address.")
         return email
 
     def column(self, field_name: str) -> str:
+        """The file's header for a field (errors name the column the user sees)."""
         index = self.index.get(field_name)
         return self.headers[index] if index is not None else field_name
 
     def lead_row(self, get: Callable[[str], str]) -> tuple[Any, ...]:
-        column, dates = self.column, self.dates
+        dates = self.dates
         source_id = get("source_id").strip()[:120]
         if not source_id:
-            raise RowError(column("source_id"), "is empty; every record needs its id.")
+            raise RowError("source_id", "is empty; every record needs its id.")
         stage_text = get("stage").strip()
         stage = Stage.LEAD
         if stage_text:
             found = STAGES.get(stage_text.lower())
             if found is None:
                 raise RowError(
-                    column("stage"),
+                    "stage",
                     f"unknown lifecycle stage '{stage_text[:40]}' (expected lead, MQL, SQL, "
                     "opportunity, customer or HubSpot's names for them).",
                 )
             stage = found
-        created = dates(column("created_at"), get("created_at"))
-        lead_at = dates(column("lead_at"), get("lead_at")) or created
-        mql_at = dates(column("mql_at"), get("mql_at"))
-        sql_at = dates(column("sql_at"), get("sql_at"))
-        opportunity_at = dates(column("opportunity_at"), get("opportunity_at"))
-        customer_at = dates(column("customer_at"), get("customer_at"))
-        accepted_at = dates(column("accepted_at"), get("accepted_at"))
-        rejected_at = dates(column("rejected_at"), get("rejected_at"))
-        first_touch_at = dates(column("first_touch_at"), get("first_touch_at"))
-        updated_at = dates(column("updated_at"), get("updated_at"))
+        created = dates("created_at", get("created_at"))
+        lead_at = dates("lead_at", get("lead_at")) or created
+        mql_at = dates("mql_at", get("mql_at"))
+        sql_at = dates("sql_at", get("sql_at"))
+        opportunity_at = dates("opportunity_at", get("opportunity_at"))
+        customer_at = dates("customer_at", get("customer_at"))
+        accepted_at = dates("accepted_at", get("accepted_at"))
+        rejected_at = dates("rejected_at", get("rejected_at"))
+        first_touch_at = dates("first_touch_at", get("first_touch_at"))
+        updated_at = dates("updated_at", get("updated_at"))
         # A stage reached without its date: the best earlier date we know.
         if mql_at is None and stage not in (Stage.LEAD,):
             mql_at = lead_at
@@ -779,8 +794,11 @@ class Importer:
             first_touch_at = updated_at
         if mql_at is not None and stage == Stage.LEAD:
             stage = Stage.MQL
-        if (accepted_at or rejected_at) and mql_at is None:
-            raise RowError(column("mql_at"), "has no date, but the lead was accepted or rejected.")
+        if mql_at is None:
+            # A status on a lead that never became an MQL is no hand-off decision.
+            accepted_at = rejected_at = None
+            reason = rejection_text = ""
+            stage = Stage.LEAD
         mql_month = mql_at.astimezone(self.zone).strftime("%Y-%m") if mql_at else ""
         return (
             self.organization.pk,
@@ -809,7 +827,7 @@ class Importer:
     def contact_row(self, get: Callable[[str], str]) -> tuple[Any, ...]:
         source_id = get("source_id").strip()[:120]
         if not source_id:
-            raise RowError(self.column("source_id"), "is empty; every record needs its id.")
+            raise RowError("source_id", "is empty; every record needs its id.")
         known = set(self.index.values())
         attributes = {
             self.headers[i]: value
@@ -833,9 +851,9 @@ class Importer:
         source_id = get("source_id").strip()[:120]
         name = get("name").strip()[:200]
         if not source_id:
-            raise RowError(self.column("source_id"), "is empty; every record needs its id.")
+            raise RowError("source_id", "is empty; every record needs its id.")
         if not name:
-            raise RowError(self.column("name"), "is empty; an account needs a name.")
+            raise RowError("name", "is empty; an account needs a name.")
         return (
             self.organization.pk,
             self.source_system,
@@ -848,23 +866,22 @@ class Importer:
         )
 
     def opportunity_row(self, get: Callable[[str], str]) -> tuple[Any, ...]:
-        column = self.column
         source_id = get("source_id").strip()[:120]
         name = get("name").strip()[:200]
         if not source_id:
-            raise RowError(column("source_id"), "is empty; every record needs its id.")
+            raise RowError("source_id", "is empty; every record needs its id.")
         if not name:
-            raise RowError(column("name"), "is empty; a deal needs a name.")
-        amount = parse_amount(column("amount"), get("amount"))
+            raise RowError("name", "is empty; a deal needs a name.")
+        amount = parse_amount("amount", get("amount"))
         currency = (get("currency").strip().upper() or "USD")[:3]
         if not re.fullmatch(r"[A-Z]{3}", currency):
-            raise RowError(column("currency"), f"'{currency}' is not a currency code like EUR.")
-        created = self.dates(column("created_on"), get("created_on"))
-        closing = self.dates(column("close_date"), get("close_date"))
+            raise RowError("currency", f"'{currency}' is not a currency code like EUR.")
+        created = self.dates("created_on", get("created_on"))
+        closing = self.dates("close_date", get("close_date"))
         stage = get("stage").strip()[:80]
         won_text, closed_text = get("won"), get("closed")
-        won = parse_bool(column("won"), won_text) if won_text.strip() else None
-        closed = parse_bool(column("closed"), closed_text) if closed_text.strip() else None
+        won = parse_bool("won", won_text) if won_text.strip() else None
+        closed = parse_bool("closed", closed_text) if closed_text.strip() else None
         lowered = stage.lower()
         if won is None:
             won = "closed won" in lowered or lowered == "closedwon" or lowered == "won"
@@ -995,6 +1012,9 @@ class Importer:
         self.index = self.header_map(header)
         build = self._builder()
         positions = list(self.index.items())
+        # Every field the row builder may ask for, empty unless the file has it.
+        blank = dict.fromkeys(FIELDS[self.kind], "")
+        needed = max(self.index.values(), default=-1) + 1
         # A resumed run skips the batches already committed.
         skip = run.rows_seen
         row_number = 1
@@ -1021,11 +1041,17 @@ class Importer:
                 continue
             self._raw = raw_row
             width = len(raw_row)
-            values = {f: (raw_row[i] if i < width else "") for f, i in positions}
+            values = dict(blank)
+            if width >= needed:
+                for f, i in positions:
+                    values[f] = raw_row[i]
+            else:
+                for f, i in positions:
+                    values[f] = raw_row[i] if i < width else ""
             try:
-                record = build(lambda name, v=values: v.get(name, ""))  # type: ignore[misc]
+                record = build(values.__getitem__)
             except RowError as error:
-                errors.append((row_number, error.column, error.message))
+                errors.append((row_number, self.column(error.column), error.message))
             else:
                 batch[record[2]] = record
             if seen - skip and (len(batch) + len(errors)) >= BATCH:
@@ -1056,6 +1082,7 @@ class Importer:
         self.index = {name: i for i, name in enumerate(labels)}
         self._raw = []
         build = self._builder()
+        blank = dict.fromkeys(FIELDS[self.kind], "")
         batch: dict[str, tuple[Any, ...]] = {}
         errors: list[tuple[int, str, str]] = []
         self._touches = []
@@ -1063,10 +1090,16 @@ class Importer:
         for values in records:
             seen += 1
             try:
-                record = build(lambda name, v=values: v.get(name) or "")  # type: ignore[misc]
+                filled = dict(blank)
+                filled.update({k: v or "" for k, v in values.items() if k in blank})
+                record = build(filled.__getitem__)
             except RowError as error:
                 errors.append(
-                    (seen, error.column, f"{values.get('source_id', '')}: {error.message}")
+                    (
+                        seen,
+                        self.column(error.column),
+                        f"{values.get('source_id', '')}: {error.message}",
+                    )
                 )
             else:
                 batch[record[2]] = record
@@ -1139,9 +1172,13 @@ def run_import(
         run.finished_at = timezone.now()
         run.save(update_fields=["status", "message", "finished_at"])
     if run.status == ImportStatus.DONE and run.kind == ImportKind.LEADS and not run.dry_run:
-        from accord.pipeline.services import lead_sla_refresh
+        # Business hours to first touch and decision are measured by the worker,
+        # off the import's hot path.
+        from accord.jobs.services import job_enqueue
+        from accord.pipeline.jobs import lead_sla_refresh_job
 
-        lead_sla_refresh(organization=run.organization)
+        with transaction.atomic():
+            job_enqueue(lead_sla_refresh_job, organization_id=run.organization_id)
     return run
 
 

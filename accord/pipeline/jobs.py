@@ -50,6 +50,15 @@ def import_run_job(*, run_id: int, organization_id: int | None = None) -> None:
 
 
 @job()
+def lead_sla_refresh_job(*, organization_id: int) -> None:
+    """Measure business hours to first touch and to decision where still missing."""
+    from accord.orgs.models import Organization
+    from accord.pipeline.services import lead_sla_refresh
+
+    lead_sla_refresh(organization=Organization.objects.get(pk=organization_id))
+
+
+@job()
 def sla_check(*, agreement_id: int, organization_id: int) -> None:
     """Record and alert new SLA breaches, then check again in 15 minutes."""
     from accord.orgs.models import Organization

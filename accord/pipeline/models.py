@@ -385,6 +385,7 @@ class ImportRun(models.Model):
     stored_path = models.CharField(max_length=500, blank=True)
     file_size = models.BigIntegerField(default=0)
     dry_run = models.BooleanField(default=False)
+    day_first = models.BooleanField(default=False, help_text="Read 05/03/2026 as 5 March")
     status = models.CharField(
         max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED
     )

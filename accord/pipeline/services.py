@@ -445,6 +445,7 @@ def import_run_create(
     file_size: int,
     mapping: ColumnMapping | None = None,
     dry_run: bool = False,
+    day_first: bool = False,
     enqueue: bool = True,
 ) -> ImportRun:
     """Record an import and, unless ``enqueue`` is False (the CLI runs it itself),
@@ -474,6 +475,7 @@ def import_run_create(
         stored_path=stored_path,
         file_size=file_size,
         dry_run=dry_run,
+        day_first=day_first,
         started_by=membership,
     )
     audit_record(

@@ -69,7 +69,6 @@ def index(request: HttpRequest, membership: Membership) -> HttpResponse:
         since = form.cleaned_data["since"]
     result = selectors.funnel(organization, by=by, since=since)
     has_data = result["stages"][0]["count"] > 0
-    months = selectors.compliance(organization, by="month", since=since)[-6:]
     attribution = selectors.attribution(organization, start=since)
     return render(
         request,
@@ -80,7 +79,6 @@ def index(request: HttpRequest, membership: Membership) -> HttpResponse:
             "has_data": has_data,
             "chart": charts.funnel_chart(result["stages"]) if has_data else "",
             "agreement": selectors.agreement_active(organization),
-            "months": months,
             "attribution": attribution,
             "triage_count": selectors.triage_queue(membership).count(),
         },
@@ -316,6 +314,7 @@ def imports(request: HttpRequest, membership: Membership) -> HttpResponse:
                     file_size=upload.size or 0,
                     mapping=mapping,
                     dry_run=form.cleaned_data["dry_run"],
+                    day_first=form.cleaned_data["day_first"],
                 )
             except ValidationError as error:
                 os.unlink(path)

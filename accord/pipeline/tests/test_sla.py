@@ -145,3 +145,38 @@ def test_it_keeps_a_decision_made_in_accord_when_the_crm_file_is_imported_again(
     load()
     lead.refresh_from_db()
     assert lead.stage == Stage.REJECTED and lead.rejection_reason == "duplicate"
+
+
+def test_it_checks_for_breaches_in_the_worker_and_measures_imported_leads(
+    acme, alice, bob, agreement
+):
+    import io
+
+    from django_tasks_db.models import DBTaskResult
+
+    from accord.pipeline.importer import run_import
+    from accord.pipeline.services import import_run_create
+
+    # Activating the agreement queued the SLA check, which queues itself again.
+    assert DBTaskResult.objects.filter(args_kwargs__icontains="sla_check").exists()
+    text = (
+        "Record ID,Email,Lifecycle Stage,Became a Marketing Qualified Lead Date,"
+        "Date of first engagement\n"
+        "1,a@p.example,marketingqualifiedlead,2026-03-02 10:00,2026-03-02 12:30\n"
+        "2,b@p.example,marketingqualifiedlead,2026-03-02 10:00,\n"
+    )
+    run = import_run_create(
+        membership=acme.memberships.get(user=alice),
+        kind="leads",
+        format="hubspot",
+        filename="x.csv",
+        stored_path="",
+        file_size=len(text),
+        enqueue=False,
+    )
+    run_import(run, io.BytesIO(text.encode()))
+    run_queued_jobs()
+    touched = Lead.objects.get(organization=acme, source_id="1")
+    assert touched.first_touch_hours == 2.5
+    assert SlaBreach.objects.filter(lead__source_id="2", kind=BreachKind.FIRST_TOUCH).exists()
+    assert CapturedMessage.objects.filter(subject__contains="Lead SLA breach").exists()

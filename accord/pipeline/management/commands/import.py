@@ -75,6 +75,7 @@ class Command(BaseCommand):
                 file_size=os.path.getsize(path),
                 mapping=mapping,
                 dry_run=options["dry_run"],
+                day_first=options["day_first"],
                 enqueue=False,
             )
         except ValidationError as error:
@@ -98,7 +99,7 @@ class Command(BaseCommand):
             sys.stderr.flush()
 
         with open(path, "rb") as raw:
-            run = run_import(run, raw, on_progress=progress, day_first=options["day_first"])
+            run = run_import(run, raw, on_progress=progress)
         sys.stderr.write("\n")
         if run.status == "failed":
             raise CommandError(f"file: {run.message}")
