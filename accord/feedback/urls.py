@@ -4,6 +4,7 @@ from accord.feedback import views
 
 urlpatterns = [
     path("", views.index, name="feedback_index"),
+    path("nps.csv", views.nps_export, name="feedback_nps_export"),
     path("surveys/", views.surveys, name="feedback_surveys"),
     path("surveys/<int:pk>/", views.survey_detail, name="feedback_survey"),
     path(

@@ -3,6 +3,8 @@ follow-ups, themes, import and settings."""
 
 from __future__ import annotations
 
+import csv
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -95,6 +97,53 @@ def _parse_date(value: str) -> date | None:
         return date.fromisoformat(value) if value else None
     except ValueError:
         return None
+
+
+@org_view()
+def nps_export(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """The NPS table as CSV: every group with n and its 95% interval."""
+    by = request.GET.get("by", "month")
+    if not selectors.valid_segment(by):
+        by = "month"
+    since = _parse_date(request.GET.get("since", ""))
+    result = selectors.nps_by(membership.organization, by=by, since=since)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="nps-by-{by}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            by,
+            "n",
+            "promoters",
+            "passives",
+            "detractors",
+            "nps",
+            "ci95_low",
+            "ci95_high",
+            "small_sample",
+        ]
+    )
+    for group in [*result.groups, replace(result, key="all")]:
+        low, high = group.ci95 if group.ci95 else ("", "")
+        writer.writerow(
+            [
+                _safe_cell(group.key),
+                group.n,
+                group.promoters,
+                group.passives,
+                group.detractors,
+                "" if group.nps is None else group.nps,
+                low,
+                high,
+                group.small_sample,
+            ]
+        )
+    return response
+
+
+def _safe_cell(value: str) -> str:
+    # A segment value typed by a customer must not run as a spreadsheet formula.
+    return "'" + value if value[:1] in {"=", "+", "-", "@", "\t", "\r"} else value
 
 
 # -- surveys ---------------------------------------------------------------------------

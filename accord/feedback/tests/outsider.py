@@ -42,6 +42,7 @@ def page_objects(acme: Organization, owner: Membership) -> dict[str, dict[str, A
     made = _objects(acme)
     return {
         "feedback_index": {},
+        "feedback_nps_export": {},
         "feedback_surveys": {},
         "feedback_survey": {"pk": made["survey"].pk},
         "feedback_survey_anonymous": {"pk": made["survey"].pk},

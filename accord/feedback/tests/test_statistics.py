@@ -106,3 +106,12 @@ def test_it_prints_a_readable_table(acme, responses, capsys):
 def test_it_names_the_bad_argument(acme, args, message):
     with pytest.raises(CommandError, match=message.replace("(", r"\(").replace(")", r"\)")):
         call_command("nps", *args)
+
+
+def test_it_exports_the_nps_table_with_n_and_interval(alice_client, acme, responses):
+    response = alice_client.get("/o/acme/customers/nps.csv?by=plan")
+    assert response["Content-Type"].startswith("text/csv")
+    lines = response.content.decode().splitlines()
+    assert lines[0] == "plan,n,promoters,passives,detractors,nps,ci95_low,ci95_high,small_sample"
+    assert any(line.startswith("enterprise,3,3,0,0,100.0,") for line in lines)
+    assert lines[-1].startswith("all,6,")
