@@ -83,7 +83,7 @@ class Command(BaseCommand):
                 "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
             ) from None
         started = time.monotonic()
-        quiet = options["quiet"] or (not sys.stderr.isatty() and options["verbosity"] < 2)
+        quiet = options["quiet"]
 
         def progress(current: ImportRun) -> None:
             if quiet and current.status != "done":
