@@ -71,4 +71,7 @@ def api_objects(acme: Organization, owner: Membership) -> dict[str, Any]:
     }
 
 
-API_BODIES: dict[tuple[str, str], dict[str, Any]] = {}
+API_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("post", "/feedback/campaigns/{campaign_id}/recipients"): {"csv": "email\nx@example.com\n"},
+    ("post", "/feedback/themes/{theme_id}/merge"): {"into_id": 1},
+}

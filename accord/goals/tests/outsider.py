@@ -103,4 +103,9 @@ def api_objects(acme: Organization, owner: Membership) -> dict[str, Any]:
     }
 
 
-API_BODIES: dict[tuple[str, str], dict[str, Any]] = {}
+API_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("post", "/goals/{goal_id}/decline"): {"reason": "Acme probe"},
+    ("post", "/goals/{goal_id}/close"): {"outcome": "dropped", "note": "Acme probe"},
+    ("post", "/goals/{goal_id}/check-ins"): {"value": 1},
+    ("post", "/goals/events/{event_id}/slots"): {"role": "booth", "date": "2026-12-01"},
+}
