@@ -63,7 +63,7 @@ def nps_total(
     rows = (
         responses_in(organization, since=since, until=until)
         .values("category")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
         .order_by()
     )
     counts = {"promoter": 0, "passive": 0, "detractor": 0}
@@ -74,7 +74,7 @@ def nps_total(
 
 def _month_counts(queryset: QuerySet[Response]) -> dict[Any, dict[str, int]]:
     # The stored month column: one indexed GROUP BY, no per-row date function.
-    return _counts(queryset.values("month", "category").annotate(n=Count("id")).order_by(), "month")
+    return _counts(queryset.values("month", "category").annotate(n=Count("*")).order_by(), "month")
 
 
 def valid_segment(by: str) -> bool:
@@ -117,7 +117,7 @@ def nps_by(
             queryset = queryset.annotate(segment=KT(f"attributes__{by}"))
             field = "segment"
         groups = _counts(
-            queryset.values(field, "category").annotate(n=Count("id")).order_by(), field
+            queryset.values(field, "category").annotate(n=Count("*")).order_by(), field
         )
         groups = {(str(k) if k not in (None, "") else "(none)"): v for k, v in groups.items()}
     total = {"promoter": 0, "passive": 0, "detractor": 0}

@@ -1,0 +1,182 @@
+"""Themes over 100,000 comments: time and peak memory, and that memory stays
+bounded as the number of comments grows (issue 4).
+
+Each size runs in a fresh process (so its peak resident memory is its own):
+it loads that many responses with generated comments, then runs the themes
+job (fit on a bounded sample, assign every comment in chunks). Printed: time,
+peak memory, and the peak at the largest size over the peak at the smallest
+(bounded memory means it stays near 1, not near the size ratio).
+
+    .venv/bin/python bench/feedback_themes.py --sizes 20000 100000
+
+Uses SQLite at var/bench-feedback-themes-<size>.sqlite3 unless DATABASE_URL is set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SUBJECTS = [
+    "support",
+    "pricing",
+    "onboarding",
+    "reporting",
+    "invoices",
+    "integrations",
+    "account manager",
+    "mobile app",
+    "exports",
+    "performance",
+    "training",
+    "roadmap",
+]
+GOOD = [
+    "is great",
+    "was fast and helpful",
+    "saves us hours",
+    "is reliable",
+    "works well",
+    "is friendly",
+    "is clear",
+]
+BAD = [
+    "is too slow",
+    "is confusing",
+    "is too expensive",
+    "keeps failing",
+    "needs work",
+    "took too long",
+    "is hard to find",
+]
+TAILS = [
+    "for our team",
+    "this quarter",
+    "since the last release",
+    "in our region",
+    "",
+    "",
+    "compared to competitors",
+    "for new hires",
+]
+
+
+def comment(rng: random.Random, good: bool) -> str:
+    words = rng.choice(GOOD if good else BAD)
+    return f"The {rng.choice(SUBJECTS)} {words} {rng.choice(TAILS)}".strip()
+
+
+def child(size: int) -> None:
+    """Load ``size`` responses (if missing) and time the themes job; print JSON."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from accord.accounts.services import user_ensure
+    from accord.feedback.models import Response, Theme
+    from accord.feedback.services import month_of
+    from accord.feedback.themes import themes_update
+    from accord.lib.nps import category
+    from accord.orgs.models import Organization
+    from accord.orgs.services import organization_create
+
+    call_command("migrate", verbosity=0)
+    slug = f"themes-{size}"
+    organization = Organization.objects.filter(slug=slug).first()
+    if organization is None:
+        owner = user_ensure(email=f"{slug}@bench.example", name="Bench", password="x" * 20).user
+        organization = organization_create(name=slug, slug=slug, owner=owner)
+    have = Response.objects.filter(organization=organization).count()
+    rng = random.Random(size)
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    batch: list[Response] = []
+    for _ in range(size - have):
+        moment = start + timedelta(minutes=rng.randrange(0, 525_600))
+        score = rng.randint(0, 10)
+        batch.append(
+            Response(
+                organization=organization,
+                source="import",
+                score=score,
+                category=category(score),
+                better=comment(rng, False) if score < 9 else "",
+                well=comment(rng, True) if score >= 7 else "",
+                created_at=moment,
+                month=month_of(moment),
+            )
+        )
+        if len(batch) == 5_000:
+            Response.objects.bulk_create(batch)
+            batch = []
+    if batch:
+        Response.objects.bulk_create(batch)
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    outcome = themes_update(organization_id=organization.pk, refit=True)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    comments = Response.objects.filter(organization=organization).exclude(better="", well="")
+    print(
+        json.dumps(
+            {
+                "size": size,
+                "comments": comments.count(),
+                "themes": Theme.objects.filter(organization=organization).count(),
+                "outcome": outcome,
+                "seconds": seconds,
+                "peak_mb": peak / 1024,
+                "before_mb": baseline / 1024,
+            }
+        )
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[20_000, 100_000])
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.child:
+        child(options.child)
+        return
+    results = []
+    for size in options.sizes:
+        env = dict(os.environ)
+        env.setdefault(
+            "DATABASE_URL", f"sqlite:///{ROOT / 'var' / f'bench-feedback-themes-{size}.sqlite3'}"
+        )
+        output = subprocess.run(
+            [sys.executable, __file__, "--child", str(size)],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        results.append(json.loads(output.strip().splitlines()[-1]))
+    for r in results:
+        print(
+            f"{r['size']:>8,} responses, {r['comments']:>7,} with comments: themes in "
+            f"{r['seconds']:6.1f} s, peak {r['peak_mb']:6.0f} MB "
+            f"(before the job {r['before_mb']:.0f} MB), {r['themes']} themes, {r['outcome']}"
+        )
+    if len(results) > 1:
+        growth = results[-1]["peak_mb"] / results[0]["peak_mb"]
+        size_ratio = results[-1]["size"] / results[0]["size"]
+        print(f"peak memory grew {growth:.2f}x while the comments grew {size_ratio:.0f}x")
+
+
+if __name__ == "__main__":
+    main()
