@@ -23,6 +23,9 @@ def captured_email(settings):
     """
     settings.EMAIL_BACKEND = "accord.mail.backends.CapturingBackend"
     settings.EMAIL_CAPTURED = True
+    # A deliberately weak, fast hasher: tests create many users, and the real
+    # one costs a quarter of a second each.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -287,8 +287,6 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
-# The public survey must tolerate mail scanners and many customers at once;
-# the API has its own per-token throttle.
 NINJA_PAGINATION_PER_PAGE = 50
 
 LOGGING = {

@@ -202,12 +202,15 @@ def api_tokens(request: HttpRequest, membership: Membership) -> HttpResponse:
             # Shown once, in this response only; never stored in the clear.
             new_secret = issued.secret
             form = ApiTokenForm()
-    return render(
+    response = render(
         request,
         "orgs/tokens.html",
         {"tokens": selectors.api_tokens_of(membership), "form": form, "new_secret": new_secret},
         status=400 if form.errors else 200,
     )
+    # The page may hold a secret shown once: no cache may keep it.
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @org_view()

@@ -159,7 +159,7 @@ def test_it_revokes_a_token_by_its_prefix(alice, acme):
 
 
 def test_it_names_an_unknown_prefix(alice, acme):
-    with pytest.raises(CommandError, match=r"prefix: no token starting with 'acc_zzzz'"):
+    with pytest.raises(CommandError, match=r"prefix: no active token starting with 'acc_zzzz'"):
         run("token", "revoke", "--org", "acme", "--user", "alice@acme.example", "acc_zzzz")
 
 
@@ -170,3 +170,20 @@ def test_it_revokes_only_ones_own_tokens_by_prefix(alice, bob, acme):
         run("token", "revoke", "--org", "acme", "--user", "bob@acme.example", alice_secret[:8])
 
     assert ApiClient(alice_secret).get(f"{API}/organization").status_code == 200
+
+
+def test_it_refuses_an_ambiguous_prefix(alice, acme):
+    from accord.orgs.models import ApiToken
+
+    run("token", "create", "--org", "acme", "--user", "alice@acme.example")
+    run("token", "create", "--org", "acme", "--user", "alice@acme.example")
+    ApiToken.objects.update(prefix="acc_same")
+
+    with pytest.raises(CommandError, match="several tokens start with 'acc_same'"):
+        run("token", "revoke", "--org", "acme", "--user", "alice@acme.example", "acc_same")
+    assert ApiToken.objects.filter(revoked_at__isnull=True).count() == 2
+
+
+def test_it_keeps_a_new_secret_out_of_every_cache(alice_client):
+    response = alice_client.post("/o/acme/tokens/", {"name": "BI export"})
+    assert response["Cache-Control"] == "no-store"

@@ -41,13 +41,22 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         membership = self._membership(options["org"], options["user"])
         if options["action"] == "revoke":
-            token = ApiToken.objects.filter(
-                organization=membership.organization,
-                user=membership.user,
-                prefix=options["prefix"],
-            ).first()
-            if token is None:
-                raise CommandError(f"prefix: no token starting with '{options['prefix']}'.")
+            matches = list(
+                ApiToken.objects.filter(
+                    organization=membership.organization,
+                    user=membership.user,
+                    prefix=options["prefix"],
+                    revoked_at__isnull=True,
+                )[:2]
+            )
+            if not matches:
+                raise CommandError(f"prefix: no active token starting with '{options['prefix']}'.")
+            if len(matches) > 1:
+                raise CommandError(
+                    f"prefix: several tokens start with '{options['prefix']}'; "
+                    "revoke it on the API tokens page instead."
+                )
+            token = matches[0]
             api_token_revoke(membership=membership, token=token)
             self.stdout.write(f"Revoked {token.name} ({token.prefix}…).")
             return
