@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from accord.goals import metrics
 from accord.goals.models import (
@@ -427,8 +428,13 @@ def content_assets(
 ) -> QuerySet[ContentAsset]:
     """Assets with their use counts and last use; ``untouched``: no one in
     sales used them in the organisation's untouched period (N days)."""
+    # Correlated subqueries rather than a join + GROUP BY: the database
+    # computes them only for the page of assets it returns, each from the
+    # (asset, used_on) index, however many uses the library has.
+    usages = ContentUsage.objects.filter(asset=OuterRef("pk")).order_by().values("asset")
     found = scoped(membership, ContentAsset.objects.select_related("owner__user")).annotate(
-        uses=Count("usages"), last_used=Max("usages__used_on")
+        uses=Coalesce(Subquery(usages.annotate(n=Count("pk")).values("n")), 0),
+        last_used=Subquery(usages.annotate(last=Max("used_on")).values("last")),
     )
     if untouched:
         cutoff = today() - dt.timedelta(
