@@ -101,7 +101,7 @@ class TouchIn(InputSchema):
 
 
 class ComplianceOut(Schema):
-    key: str = Field(..., description="Cohort month (YYYY-MM) or the lead owner's email")
+    key: str = Field(..., description="Cohort month (YYYY-MM), or the owner's email")
     mqls: int
     commitment: int | None
     commitment_percent: float | None
@@ -117,7 +117,9 @@ class ComplianceOut(Schema):
 
 
 class ComplianceQuery(InputSchema):
-    by: Literal["month", "owner"] = "month"
+    by: Literal["month", "owner", "marketer"] = Field(
+        "month", description="Cohort month, lead owner (sales) or campaign owner (marketing)"
+    )
     since: dt.date | None = None
 
 

@@ -75,6 +75,11 @@ def seed(organization: Organization, people: dict[str, Membership]) -> None:
     sales += [people[e] for e in ("jordan@northwind.example",) if e in people]
     sam = people.get("sam@northwind.example")
     maya = people.get("maya@northwind.example")
+    marketers = [
+        people[e]
+        for e in ("maya@northwind.example", "priya@northwind.example", "leo@northwind.example")
+        if e in people
+    ]
 
     agreement = HandoffAgreement.objects.create(
         organization=organization,
@@ -117,8 +122,9 @@ def seed(organization: Organization, people: dict[str, Membership]) -> None:
                 channel=channel,
                 started_on=start,
                 cost=Decimal(rng.randint(5, 40) * 1000),
+                owner=marketers[n % len(marketers)] if marketers else None,
             )
-            for source_id, name, channel in CAMPAIGNS
+            for n, (source_id, name, channel) in enumerate(CAMPAIGNS)
         ]
     )
     now = timezone.now()

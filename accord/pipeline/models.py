@@ -64,6 +64,10 @@ class Campaign(models.Model):
     channel = models.CharField(max_length=80, blank=True)
     started_on = models.DateField(null=True, blank=True)
     cost = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    # The marketer answerable for the campaign's MQLs (marketing's side, per person).
+    owner = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["name"]

@@ -402,7 +402,8 @@ def _compliance_aggregates(
 def compliance(
     organization: Organization, *, by: str = "month", since: dt.date | None = None
 ) -> list[Compliance]:
-    """SLA compliance per cohort month (``by="month"``) or per lead owner (``by="owner"``).
+    """SLA compliance per cohort month (``by="month"``), per lead owner (``by="owner"``,
+    sales' side) or per campaign owner (``by="marketer"``, marketing's side).
 
     Touch and decision compliance count the MQLs whose outcome is known: measured
     (touched or decided) or breached. Empty without an active agreement.
@@ -412,7 +413,11 @@ def compliance(
         return []
     calendar = calendar_for(organization)
     cohort = funnel_cohort(organization, since=since)
-    column = "mql_month" if by == "month" else "owner__user__email"
+    column = {
+        "month": "mql_month",
+        "owner": "owner__user__email",
+        "marketer": "campaign__owner__user__email",
+    }[by]
     rows = (
         cohort.order_by()
         .values(column)

@@ -233,6 +233,7 @@ def compliance(request: HttpRequest, membership: Membership) -> HttpResponse:
     organization = membership.organization
     months = selectors.compliance(organization, by="month")
     people = selectors.compliance(organization, by="owner")
+    marketers = selectors.compliance(organization, by="marketer")
     reasons = selectors.rejection_reasons(organization)
     compliance_rows: list[dict[str, Any]] = []
     for month in months[-18:]:
@@ -255,6 +256,7 @@ def compliance(request: HttpRequest, membership: Membership) -> HttpResponse:
             "agreement": selectors.agreement_active(organization),
             "months": list(reversed(months)),
             "people": people,
+            "marketers": marketers,
             "reasons": reasons,
             "compliance_chart": charts.monthly_chart(
                 compliance_rows, title="Both sides of the agreement", y_title="%"

@@ -109,6 +109,8 @@ def test_it_reports_compliance_per_month_and_per_owner(acme, bob, agreement):
     assert month.median_first_touch_hours == pytest.approx((2 + 14) / 2)
     [person] = compliance(acme, by="owner")
     assert person.key == "bob@acme.example" and person.mqls == 2
+    [marketer] = compliance(acme, by="marketer")
+    assert marketer.key == "(no owner)" and marketer.rejected == 1
     reasons = rejection_reasons(acme)
     assert reasons["totals"] == {"Bad contact data": 1}
     assert reasons["by_month"] == {"2026-03": {"Bad contact data": 1}}
