@@ -9,27 +9,38 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from accord.goals import services
 from accord.goals.models import Agreement, Goal, GoalStatus
 
 ACTORS = ("owner", "sales_lead", "marketing_lead", "seller")
-ACTIONS = st.one_of(
-    st.tuples(st.just("propose"), st.sampled_from(ACTORS)),
-    st.tuples(
-        st.just("agree"), st.sampled_from(ACTORS), st.sampled_from([None, "sales", "marketing"])
-    ),
-    st.tuples(
-        st.just("decline"), st.sampled_from(ACTORS), st.sampled_from([None, "sales", "marketing"])
-    ),
-    st.tuples(st.just("target"), st.integers(min_value=11, max_value=40)),
-    st.tuples(st.just("baseline"), st.integers(min_value=0, max_value=9)),
-    st.tuples(st.just("metric"), st.sampled_from(["win_rate", "mql_to_sql_conversion", "nps"])),
-    st.tuples(st.just("period"), st.integers(min_value=1, max_value=90)),
-    st.tuples(st.just("title"), st.text(min_size=1, max_size=10)),
-    st.tuples(st.just("drop"), st.sampled_from(ACTORS)),
+SIDES = (None, "sales", "marketing")
+CHANGES = [
+    ("target", 15),
+    ("target", 35),
+    ("baseline", 0),
+    ("baseline", 5),
+    ("metric", "nps"),
+    ("metric", "mql_to_sql_conversion"),
+    ("period", 10),
+    ("period", 60),
+    ("title", "Renamed"),
+]
+# Drawn evenly from this list: proposing and agreeing appear more often, so
+# that many sequences reach an active goal and then go on changing it;
+# dropping (after which nothing happens) appears once.
+ACTIONS = st.sampled_from(
+    # First the shortest way to an active goal: hypothesis favours the first
+    # entries when it simplifies.
+    [("propose", "sales_lead"), ("agree", "marketing_lead", None)]
+    + [("propose", a) for a in ACTORS] * 2
+    + [("agree", a, side) for a in ACTORS for side in SIDES] * 2
+    + [("decline", a, None) for a in ACTORS]
+    + [("decline", "owner", side) for side in ("sales", "marketing")]
+    + CHANGES
+    + [("drop", "owner")]
 )
 
 
@@ -71,12 +82,12 @@ def apply(action: tuple, goal: Goal, people: dict) -> None:
 
 @pytest.mark.django_db
 @settings(
-    max_examples=60,
+    max_examples=300,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(actions=st.lists(ACTIONS, max_size=14))
+@given(actions=st.lists(ACTIONS, min_size=4, max_size=20))
 def test_no_sequence_of_actions_activates_a_goal_without_both_agreements_of_its_version(
     actions, owner, sales_lead, marketing_lead, seller, marketer
 ):
@@ -102,6 +113,7 @@ def test_no_sequence_of_actions_activates_a_goal_without_both_agreements_of_its_
                 apply(action, goal, people)
             goal.refresh_from_db()
             sides = agreed_sides(goal)
+            event(f"reached {goal.status}")
             if goal.status == GoalStatus.ACTIVE:
                 assert sides >= {"sales", "marketing"}, (action, goal.version, sides)
             if goal.status == GoalStatus.PROPOSED:
