@@ -219,6 +219,28 @@ def _members(*memberships: Membership | None) -> list[Membership]:
 
 
 @job()
+def response_received(*, response_id: int, organization_id: int | None = None) -> str:
+    """Open the new response's follow-up (recovery, advocacy or nurture) and alert
+    its owners. Runs again harmlessly: a response has at most one follow-up."""
+    from accord.feedback.models import Response
+    from accord.feedback.services import followup_open_for
+
+    with transaction.atomic():
+        response = (
+            Response.objects.select_for_update()
+            .select_related("organization", "account_owner")
+            .filter(pk=response_id)
+            .first()
+        )
+        if response is None:
+            return "gone"
+        if FollowUp.objects.filter(response=response).exists():
+            return "already open"
+        followup = followup_open_for(response)
+    return f"opened {followup.kind}" if followup else "no follow-up"
+
+
+@job()
 def followup_alert(*, followup_id: int, organization_id: int | None = None) -> str:
     """Tell both owners that a follow-up opened (email; chat when it exists)."""
     followup = (

@@ -1,10 +1,12 @@
 """The public survey at /s/<token>: no account, mobile first, works without JavaScript.
 
 A GET never records or consumes anything (mail scanners open links): it puts
-the token in the visitor's session and redirects to a token-free address, as
-Django's password-reset view does, so the token leaves the address bar, the
-history and any Referer. Only a POST records. Every page here is sent with
-``Referrer-Policy: no-referrer``.
+the token in a cookie for this browser only (signed, HttpOnly, limited to the
+form's own path) and redirects to a token-free address, as Django's
+password-reset view does with its session, so the token leaves the address
+bar, the history and any Referer. A cookie rather than the session: customers
+have no account, and the form's POST then needs no session row. Only a POST
+records. Every page here is sent with ``Referrer-Policy: no-referrer``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.db import connection, transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
@@ -30,7 +33,9 @@ from accord.feedback.models import LANGUAGE_CHOICES, Survey, SurveyRateCounter
 from accord.feedback.services import AlreadyRecorded, Link, LinkExpired
 from accord.lib.tokens import hash_token
 
-SESSION_PREFIX = "survey:"
+COOKIE_PREFIX = "accord_survey_"
+COOKIE_SALT = "accord.feedback.survey"
+COOKIE_AGE = 2 * 24 * 3600
 # Per minute: submissions from one address, and to one link.
 RATE_PER_ADDRESS = 30
 RATE_PER_LINK = 5
@@ -88,17 +93,36 @@ def _resolve(request: HttpRequest, token: str) -> Link | HttpResponse:
 @no_referrer
 @require_http_methods(["GET", "HEAD"])
 def survey_link(request: HttpRequest, token: str) -> HttpResponse:
-    """The emailed link: remember the token in the session, show the form without it."""
+    """The emailed link: remember the token in a cookie, show the form without it."""
     found = _resolve(request, token)
     if isinstance(found, HttpResponse):
         return found
     nonce = secrets.token_urlsafe(12)
-    request.session[SESSION_PREFIX + nonce] = token
-    url = reverse("survey_form", kwargs={"nonce": nonce})
+    path = reverse("survey_form", kwargs={"nonce": nonce})
+    url = path
     score = request.GET.get("score", "")
     if score.isdigit() and 0 <= int(score) <= 10:
         url += f"?score={int(score)}"
-    return HttpResponseRedirect(url)
+    response = HttpResponseRedirect(url)
+    response.set_cookie(
+        COOKIE_PREFIX + nonce,
+        signing.dumps(token, salt=COOKIE_SALT),
+        max_age=COOKIE_AGE,
+        path=path,
+        secure=request.is_secure(),
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
+def _token_of(request: HttpRequest, nonce: str) -> str:
+    """The link token this browser was given for ``nonce``, or ""."""
+    value = request.COOKIES.get(COOKIE_PREFIX + nonce, "")
+    try:
+        return str(signing.loads(value, salt=COOKIE_SALT, max_age=COOKIE_AGE)) if value else ""
+    except signing.BadSignature:
+        return ""
 
 
 def _rate_limited(request: HttpRequest, token: str) -> bool:
@@ -138,13 +162,13 @@ def rate_count(keys: list[str]) -> dict[str, int]:
 # No CSRF token check: with ``Referrer-Policy: no-referrer`` browsers send
 # ``Origin: null`` on the POST, which Django's check refuses. A forged POST
 # cannot reach a survey anyway: the address carries a random nonce that only
-# this browser's session maps to a link, so no other site can know it.
+# this browser's cookie maps to a link, so no other site can know it.
 @csrf_exempt
 @no_referrer
 @require_http_methods(["GET", "HEAD", "POST"])
 def survey_form(request: HttpRequest, nonce: str) -> HttpResponse:
     """GET shows the three questions (a score from the email pre-selected); POST records."""
-    token = request.session.get(SESSION_PREFIX + nonce)
+    token = _token_of(request, nonce)
     if not token:
         return _problem(request, "session_lost", 404)
     found = _resolve(request, token)
@@ -194,25 +218,29 @@ def survey_form(request: HttpRequest, nonce: str) -> HttpResponse:
     }
     limited = already = False
     failure: ValidationError | None = None
-    # One transaction, one commit: the attempt is counted (even when it is
-    # refused) and the answer recorded if it is within the limits and valid.
-    with transaction.atomic():
-        if _rate_limited(request, token):
-            limited = True
-        else:
-            try:
-                services.response_record(
-                    link=link,
-                    score=score,  # type: ignore[arg-type]
-                    better=better,
-                    well=well,
-                    may_quote=data.get("may_quote") == "on",
-                    language=language,
-                )
-            except AlreadyRecorded:
-                already = True
-            except ValidationError as error:
-                failure = error
+    invalid = services.response_errors(score, better, well)
+    if invalid:
+        # Refused attempts count towards the limits too.
+        with transaction.atomic():
+            limited = _rate_limited(request, token)
+        failure = ValidationError(invalid)
+    else:
+        try:
+            # One transaction, one commit: the attempt is counted and, within
+            # the limits, the answer recorded.
+            with transaction.atomic():
+                limited = _rate_limited(request, token)
+                if not limited:
+                    services.response_record(
+                        link=link,
+                        score=score,  # type: ignore[arg-type]
+                        better=better,
+                        well=well,
+                        may_quote=data.get("may_quote") == "on",
+                        language=language,
+                    )
+        except AlreadyRecorded:
+            already = True
     if limited:
         return _problem(request, "too_many", 429, link)
     if already:
@@ -226,10 +254,11 @@ def survey_form(request: HttpRequest, nonce: str) -> HttpResponse:
             for name, messages in codes.items()
         }
         return render(request, "feedback/public/form.html", context, status=400)
+    response = render(request, "feedback/public/thanks.html", {**context, "already": False})
     if link.recipient is None:
         # An anonymous link takes many answers, but this page's one is given.
-        request.session.pop(SESSION_PREFIX + nonce, None)
-    return render(request, "feedback/public/thanks.html", {**context, "already": False})
+        response.delete_cookie(COOKIE_PREFIX + nonce, path=request.path)
+    return response
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -273,7 +302,7 @@ def survey_logo(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["POST"])
 def survey_opened(request: HttpRequest, nonce: str) -> HttpResponse:
     """The form's script reports that a person (not a scanner) opened it."""
-    token = request.session.get(SESSION_PREFIX + nonce)
+    token = _token_of(request, nonce)
     if token:
         try:
             link = services.link_for_token(token)

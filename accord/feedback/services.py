@@ -589,8 +589,10 @@ def response_record(
     language: str = "",
 ) -> Response:
     """Store the one response of a personal link (or one more of an anonymous link)
-    and open its follow-up. Raises AlreadyRecorded for a second answer to a
-    personal link: the database's unique constraint decides, even concurrently."""
+    and queue the opening of its follow-up. Raises AlreadyRecorded for a second
+    answer to a personal link: the database's unique constraint decides, even
+    concurrently. Call it outside a transaction, or inside one that may roll back
+    as a whole on AlreadyRecorded."""
     errors = response_errors(score, better, well)
     if errors:
         raise ValidationError(errors)
@@ -623,28 +625,33 @@ def response_record(
         )
     else:
         values["source"] = Response.Source.ANONYMOUS
-    # Joins the caller's transaction when there is one (the public form
-    # counts the attempt in the same commit); only the insert gets a
-    # savepoint, so a duplicate undoes just itself.
-    with transaction.atomic(savepoint=False):
-        try:
-            with transaction.atomic():
-                response: Response | None = Response.objects.create(**values)
-        except IntegrityError:
-            response = None
-        if response is not None:
+    from accord.feedback.jobs import response_received
+    from accord.jobs.services import job_enqueue
+
+    # One transaction, no savepoint: it joins the caller's (the public form
+    # counts the attempt in the same commit). A second answer to the link
+    # breaks the unique constraint, the whole transaction rolls back, and the
+    # caller hears AlreadyRecorded. The follow-up is opened by the worker.
+    try:
+        with transaction.atomic(savepoint=False):
+            response = Response.objects.create(**values)
             if recipient is not None:
                 Recipient.objects.filter(pk=recipient.pk).update(
                     responded_at=now, opened_at=recipient.opened_at or now
                 )
-            followup_open_for(response)
+            rules = feedback_settings(survey.organization)
+            if response.category != Response.Category.PASSIVE or rules.nurture_passives:
+                job_enqueue(
+                    response_received,
+                    organization_id=survey.organization_id,
+                    response_id=response.pk,
+                )
             if response.better or response.well:
                 from accord.feedback.themes import themes_queue_soon
 
-                known = feedback_settings(survey.organization).themes_queued_at
-                themes_queue_soon(survey.organization_id, known)
-    if response is None:
-        raise AlreadyRecorded
+                themes_queue_soon(survey.organization_id, rules.themes_queued_at)
+    except IntegrityError:
+        raise AlreadyRecorded from None
     return response
 
 

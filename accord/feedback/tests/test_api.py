@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from accord.feedback.models import FollowUp
 from accord.feedback.services import link_for_token, response_record
 from accord.feedback.tests.factories import ResponseFactory
+from accord.jobs.testing import run_queued_jobs
 from accord.orgs.services import api_token_create
 
 pytestmark = pytest.mark.django_db
@@ -72,9 +74,9 @@ def test_it_returns_nps_in_the_documented_shape(owner, acme):
 
 
 def test_it_lists_responses_and_works_follow_ups(owner, recipient, bob_member):
-    followup = response_record(
-        link=link_for_token(recipient.token), score=2, better="Slow"
-    ).followup
+    response_record(link=link_for_token(recipient.token), score=2, better="Slow")
+    run_queued_jobs()
+    followup = FollowUp.objects.get()
     api = Api(bob_member)
     listed = api.get("/responses", category="detractor").json()
     assert listed["count"] == 1 and listed["items"][0]["better"] == "Slow"

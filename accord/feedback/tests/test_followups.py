@@ -24,7 +24,11 @@ pytestmark = pytest.mark.django_db
 
 
 def answer(recipient, score: int):
-    return response_record(link=link_for_token(recipient.token), score=score, better="Slow")
+    """The customer answers; the worker opens the follow-up (and sends its alerts)."""
+    response = response_record(link=link_for_token(recipient.token), score=score, better="Slow")
+    run_queued_jobs()
+    response.refresh_from_db()
+    return response
 
 
 def test_it_gives_a_detractor_a_recovery_with_the_account_owner_and_marketing(
@@ -62,7 +66,9 @@ def test_it_opens_a_nurture_task_for_passives_only_when_asked(acme, recipient):
     from accord.feedback.tests.factories import RecipientFactory
 
     other = RecipientFactory(organization=acme, token="n" * 43)
-    assert response_record(link=link_for_token("n" * 43), score=8).followup.kind == "nurture"
+    nurtured = response_record(link=link_for_token("n" * 43), score=8)
+    run_queued_jobs()
+    assert FollowUp.objects.get(response=nurtured).kind == "nurture"
     assert other
 
 
@@ -77,9 +83,10 @@ def test_it_counts_two_business_days_in_the_organisations_time_zone():
 def test_it_alerts_both_owners_through_the_job_queue(recipient, bob_member, carol_member):
     Recipient.objects.filter(pk=recipient.pk).update(account_owner=bob_member)
     recipient.refresh_from_db()
-    answer(recipient, 2)
-    assert CapturedMessage.objects.count() == 0
+    response = response_record(link=link_for_token(recipient.token), score=2)
+    assert CapturedMessage.objects.count() == 0  # nothing leaves before the worker runs
     run_queued_jobs()
+    assert FollowUp.objects.get(response=response).kind == "recovery"
     to = sorted(address for m in CapturedMessage.objects.all() for address in m.to)
     assert to == ["bob@acme.example", "carol@acme.example"]
     assert "Recovery follow-up: 2/10" in CapturedMessage.objects.first().subject
@@ -137,7 +144,9 @@ def test_it_measures_loops_closed_on_time(acme, recipient, owner):
     from accord.feedback.tests.factories import RecipientFactory
 
     late = RecipientFactory(organization=acme, token="l" * 43)
-    late_followup = response_record(link=link_for_token("l" * 43), score=2).followup
+    late_response = response_record(link=link_for_token("l" * 43), score=2)
+    run_queued_jobs()
+    late_followup = FollowUp.objects.get(response=late_response)
     FollowUp.objects.filter(pk=late_followup.pk).update(due_at=timezone.now() - timedelta(hours=1))
     FollowUp.objects.filter(pk=followup.pk).update(
         due_at=timezone.now() - timedelta(minutes=1),

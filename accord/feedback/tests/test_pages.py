@@ -11,6 +11,7 @@ from django.utils import timezone
 from accord.feedback.models import Campaign, FollowUp, Recipient, Survey
 from accord.feedback.services import campaign_create, link_for_token, response_record, survey_create
 from accord.feedback.tests.factories import ResponseFactory
+from accord.jobs.testing import run_queued_jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -104,7 +105,9 @@ def test_it_keeps_members_from_managing_surveys(bob_client, acme):
 
 
 def test_it_lets_a_member_work_a_follow_up(bob_client, acme, recipient, bob_member):
-    followup = response_record(link=link_for_token(recipient.token), score=1).followup
+    response_record(link=link_for_token(recipient.token), score=1)
+    run_queued_jobs()
+    followup = FollowUp.objects.get()
     page = bob_client.get(f"/o/acme/customers/followups/{followup.pk}/")
     assert page.status_code == 200 and "Recovery follow-up" in page.content.decode()
     bad = bob_client.post(f"/o/acme/customers/followups/{followup.pk}/", {"status": "resolved"})

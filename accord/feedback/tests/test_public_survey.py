@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accord.feedback.models import FollowUp, Recipient, Response
 from accord.feedback.services import survey_anonymous_link
+from accord.jobs.testing import run_queued_jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -142,6 +143,7 @@ def test_it_takes_many_answers_on_the_anonymous_link(client, acme, owner, recipi
 
 def test_it_opens_a_recovery_loop_for_a_detractor(client, recipient, carol, dave_member):
     client.post(open_link(client, recipient.token), {"score": "2"})
+    run_queued_jobs()
     followup = FollowUp.objects.get()
     assert followup.kind == "recovery"
     assert followup.sales_owner == dave_member
