@@ -227,7 +227,7 @@ def response_received(*, response_id: int, organization_id: int | None = None) -
 
     with transaction.atomic():
         response = (
-            Response.objects.select_for_update()
+            Response.objects.select_for_update(of=("self",))
             .select_related("organization", "account_owner")
             .filter(pk=response_id)
             .first()
