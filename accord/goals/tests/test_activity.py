@@ -25,7 +25,7 @@ def marketing_goal(owner, acme):
     )
 
 
-def test_each_team_commits_to_the_other_teams_work(owner, acme):
+def test_it_commits_each_team_to_the_other_teams_work(owner, acme):
     marketing = acme.teams.get(kind=TeamKind.MARKETING)
     with pytest.raises(ValidationError) as caught:
         services.activity_goal_create(
@@ -39,7 +39,7 @@ def test_each_team_commits_to_the_other_teams_work(owner, acme):
     assert goal.label == "Use content or a tool sales has not used before"
 
 
-def test_a_team_has_one_activity_goal_at_a_time(owner, marketing_goal, acme):
+def test_it_keeps_one_activity_goal_per_team_at_a_time(owner, marketing_goal, acme):
     with pytest.raises(ValidationError) as caught:
         services.activity_goal_create(
             membership=owner,
@@ -57,7 +57,7 @@ def test_a_team_has_one_activity_goal_at_a_time(owner, marketing_goal, acme):
     )
 
 
-def test_a_custom_activity_needs_a_name(owner, acme):
+def test_it_needs_a_name_for_a_custom_activity(owner, acme):
     with pytest.raises(ValidationError) as caught:
         services.activity_goal_create(
             membership=owner,
@@ -68,7 +68,7 @@ def test_a_custom_activity_needs_a_name(owner, acme):
     assert "custom_name" in caught.value.message_dict
 
 
-def test_progress_counts_per_person_and_names_who_is_behind(
+def test_it_counts_progress_per_person_and_names_who_is_behind(
     owner, marketer, marketing_lead, marketing_goal, acme
 ):
     leo = member(acme, "leo@acme.example", Role.MEMBER, TeamKind.MARKETING)
@@ -88,7 +88,9 @@ def test_progress_counts_per_person_and_names_who_is_behind(
     assert progress.history[-1][1] == 3
 
 
-def test_members_log_their_own_and_leads_log_for_others(owner, marketer, seller, marketing_goal):
+def test_it_lets_members_log_their_own_and_leads_for_others(
+    owner, marketer, seller, marketing_goal
+):
     with pytest.raises(PermissionDenied):
         services.activity_log(membership=seller, member=marketer)
     log = services.activity_log(membership=owner, member=marketer, note="Joined Acme review")
@@ -110,7 +112,7 @@ def test_it_refuses_future_and_wrong_team_activities(marketer, marketing_goal, s
     assert "activity_type" in caught.value.message_dict
 
 
-def test_csv_import_is_all_or_nothing_and_names_each_bad_row(owner, marketer, marketing_goal):
+def test_it_imports_csv_all_or_nothing_naming_each_bad_row(owner, marketer, marketing_goal):
     text = (
         "email,date,activity_type,note\n"
         "mia@acme.example,2026-01-05,,fine\n"
@@ -127,13 +129,13 @@ def test_csv_import_is_all_or_nothing_and_names_each_bad_row(owner, marketer, ma
     assert not ActivityLog.objects.exists()
 
 
-def test_csv_import_reports_a_missing_column(owner):
+def test_it_reports_a_missing_csv_column(owner):
     with pytest.raises(ValidationError) as caught:
         services.activity_import_csv(membership=owner, text="who,when\nx,y\n")
     assert "missing column(s) email" in caught.value.message_dict["file"][0]
 
 
-def test_the_activity_page_logs_and_shows_progress(marketer, marketing_goal):
+def test_it_logs_and_shows_progress_on_the_activity_page(marketer, marketing_goal):
     from django.test import Client
 
     client = Client()
@@ -146,7 +148,7 @@ def test_the_activity_page_logs_and_shows_progress(marketer, marketing_goal):
     assert "Behind:" in html
 
 
-def test_the_activity_page_reports_a_bad_csv_row(owner, marketing_goal):
+def test_it_reports_a_bad_csv_row_on_the_import_page(owner, marketing_goal):
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.test import Client
 

@@ -101,7 +101,7 @@ def test_it_reports_bad_goals_naming_the_field(owner, seller, marketer):
         assert words in fields(response)[where], fields(response)
 
 
-def test_decline_needs_a_reason_and_patch_reopens_agreement(
+def test_it_needs_a_reason_to_decline_and_reopens_agreement_on_patch(
     owner, sales_lead, marketing_lead, seller, marketer
 ):
     goal_id = Api(owner).post("", goal_body(seller, marketer)).json()["id"]
@@ -117,7 +117,7 @@ def test_decline_needs_a_reason_and_patch_reopens_agreement(
     assert patched.json()["agreements"] == []
 
 
-def test_members_and_viewers_cannot_manage_goals(owner, seller, marketer, viewer):
+def test_it_refuses_goal_management_to_members_and_viewers(owner, seller, marketer, viewer):
     goal_id = Api(owner).post("", goal_body(seller, marketer)).json()["id"]
     assert Api(seller).post("", goal_body(seller, marketer)).status_code == 403
     assert Api(seller).post(f"/{goal_id}/propose").status_code == 403
@@ -125,7 +125,7 @@ def test_members_and_viewers_cannot_manage_goals(owner, seller, marketer, viewer
     assert Api(viewer).post("/activity-logs", {}).status_code == 403
 
 
-def test_activity_goal_logs_and_progress(owner, marketer, acme):
+def test_it_logs_activity_and_reports_progress(owner, marketer, acme):
     marketing = acme.teams.get(kind="marketing")
     created = Api(owner).post(
         "/activity-goals",
@@ -167,7 +167,7 @@ def test_it_imports_activities_from_csv_naming_bad_rows(owner, marketer, acme):
     assert good.json() == {"imported": 1}
 
 
-def test_content_library_uses_and_untouched(owner, seller):
+def test_it_lists_content_with_uses_and_untouched(owner, seller):
     api = Api(owner)
     used = api.post("/content", {"title": "Acme deck", "kind": "deck", "tags": ["Enterprise"]})
     unused = api.post("/content", {"title": "Acme whitepaper", "kind": "whitepaper"})
@@ -184,7 +184,7 @@ def test_content_library_uses_and_untouched(owner, seller):
     ]
 
 
-def test_content_use_csv_names_an_unknown_asset_row(owner, seller):
+def test_it_names_an_unknown_asset_row_in_content_use_csv(owner, seller):
     Api(owner).post("/content", {"title": "Acme deck", "kind": "deck"})
     response = Api(owner).post(
         "/content/uses/import",
@@ -194,7 +194,7 @@ def test_content_use_csv_names_an_unknown_asset_row(owner, seller):
     assert "Row 3, column 'asset': no asset 'Nope'" in fields(response)["body/csv"]
 
 
-def test_events_slots_and_signups(owner, seller):
+def test_it_creates_events_and_signs_up_for_slots(owner, seller):
     starts = (dt.date.today() + dt.timedelta(days=20)).isoformat()
     event = Api(owner).post("/events", {"name": "Acme Expo", "starts_on": starts})
     assert event.status_code == 201

@@ -35,7 +35,7 @@ def test_it_refuses_a_bad_url_naming_the_field(marketer):
     assert "url" in caught.value.message_dict
 
 
-def test_first_use_by_a_seller_counts_toward_sales_content_goal(owner, seller, acme):
+def test_it_counts_a_sellers_first_use_toward_sales_content_goal(owner, seller, acme):
     goal = services.activity_goal_create(
         membership=owner,
         team=acme.teams.get(kind=TeamKind.SALES),
@@ -53,14 +53,14 @@ def test_first_use_by_a_seller_counts_toward_sales_content_goal(owner, seller, a
     assert selectors.activity_progress(goal, services.today()).team_count == 1
 
 
-def test_only_sales_members_use_content(marketer):
+def test_it_counts_content_use_by_sales_members_only(marketer):
     asset = services.content_asset_create(membership=marketer, title="Acme deck", kind="deck")
     with pytest.raises(ValidationError) as caught:
         services.content_usage_log(membership=marketer, asset=asset)
     assert "not in Sales" in caught.value.message_dict["member"][0]
 
 
-def test_untouched_lists_assets_no_one_in_sales_used_in_n_days(owner, seller):
+def test_it_lists_assets_no_one_in_sales_used_in_n_days_as_untouched(owner, seller):
     services.goals_settings_update(membership=owner, untouched_days=30)
     fresh = services.content_asset_create(membership=owner, title="Acme fresh", kind="deck")
     stale = services.content_asset_create(membership=owner, title="Acme stale", kind="deck")
@@ -78,7 +78,7 @@ def test_untouched_lists_assets_no_one_in_sales_used_in_n_days(owner, seller):
     assert never.pk in {a.pk for a in untouched}
 
 
-def test_csv_import_of_content_use_names_an_unknown_asset_row(owner, seller):
+def test_it_names_an_unknown_asset_row_and_imports_nothing(owner, seller):
     services.content_asset_create(membership=owner, title="Acme deck", kind="deck")
     with pytest.raises(ValidationError) as caught:
         services.content_usage_import_csv(
@@ -97,7 +97,7 @@ def test_csv_import_of_content_use_names_an_unknown_asset_row(owner, seller):
     assert count == 1
 
 
-def test_the_library_page_filters_untouched_assets(owner, seller):
+def test_it_filters_untouched_assets_on_the_library_page(owner, seller):
     used = services.content_asset_create(membership=owner, title="Acme used deck", kind="deck")
     services.content_asset_create(membership=owner, title="Acme forgotten paper", kind="whitepaper")
     services.content_usage_log(membership=seller, asset=used)
@@ -110,7 +110,7 @@ def test_the_library_page_filters_untouched_assets(owner, seller):
     assert "Acme used deck" not in html
 
 
-def test_a_seller_logs_a_use_on_the_asset_page(seller, owner):
+def test_it_lets_a_seller_log_a_use_on_the_asset_page(seller, owner):
     asset = services.content_asset_create(membership=owner, title="Acme deck", kind="deck")
     client = Client()
     client.force_login(seller.user)
@@ -119,6 +119,6 @@ def test_a_seller_logs_a_use_on_the_asset_page(seller, owner):
     assert "Acme renewal call" in client.get(f"/o/acme/goals/content/{asset.pk}/").content.decode()
 
 
-def test_the_empty_library_says_what_will_appear(alice_client):
+def test_it_says_what_will_appear_in_an_empty_library(alice_client):
     html = alice_client.get("/o/acme/goals/content/").content.decode()
     assert "The library is empty" in html

@@ -39,7 +39,7 @@ def counts() -> dict[str, int]:
     return {m.__name__: m.objects.count() for m in MODELS}
 
 
-def test_the_demo_has_goals_in_every_state_and_a_second_run_changes_nothing():
+def test_it_seeds_goals_in_every_state_and_a_second_run_changes_nothing():
     organization = seed_demo()
     first = counts()
     seed_demo()
@@ -49,7 +49,7 @@ def test_the_demo_has_goals_in_every_state_and_a_second_run_changes_nothing():
     assert statuses == set(GoalStatus.values)
 
 
-def test_the_demo_has_activity_content_and_events():
+def test_it_seeds_activity_content_and_events():
     organization = seed_demo()
     nadia = Membership.objects.get(organization=organization, user__email="nadia@northwind.example")
 

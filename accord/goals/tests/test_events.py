@@ -29,7 +29,7 @@ def expo(owner):
     )
 
 
-def test_an_event_gets_set_up_booth_and_tear_down_slots(expo):
+def test_it_gives_an_event_set_up_booth_and_tear_down_slots(expo):
     roles = [(s.role, s.date) for s in selectors.event_slots(expo)]
     assert (SlotRole.TEARDOWN, expo.ends_on) in roles
     assert {r for r, _ in roles} == {"setup", "booth", "teardown"}
@@ -46,7 +46,7 @@ def test_it_refuses_an_event_ending_before_it_starts(owner):
     assert "ends_on" in caught.value.message_dict
 
 
-def test_a_seller_staffing_a_slot_counts_toward_sales_activity_goal(owner, seller, expo, acme):
+def test_it_counts_a_seller_staffing_a_slot_toward_sales_activity_goal(owner, seller, expo, acme):
     goal = services.activity_goal_create(
         membership=owner,
         team=acme.teams.get(kind=TeamKind.SALES),
@@ -62,7 +62,7 @@ def test_a_seller_staffing_a_slot_counts_toward_sales_activity_goal(owner, selle
     assert not ActivityLog.objects.exists()
 
 
-def test_a_full_slot_refuses_more_people(owner, seller, marketer, expo):
+def test_it_refuses_more_people_for_a_full_slot(owner, seller, marketer, expo):
     slot = services.event_slot_add(
         membership=owner, event=expo, role="booth", date=expo.starts_on, capacity=1
     )
@@ -71,7 +71,7 @@ def test_a_full_slot_refuses_more_people(owner, seller, marketer, expo):
         services.event_signup(membership=marketer, slot=slot)
 
 
-def test_staff_are_reminded_before_the_event_once(owner, seller, expo):
+def test_it_reminds_staff_once_before_the_event(owner, seller, expo):
     slot = selectors.event_slots(expo)[0]
     services.event_signup(membership=seller, slot=slot)
     assert run_queued_jobs() == 0  # not due yet
@@ -84,7 +84,7 @@ def test_staff_are_reminded_before_the_event_once(owner, seller, expo):
     assert "Acme Expo" in mail.subject
 
 
-def test_a_withdrawn_signup_gets_no_reminder(owner, seller, expo):
+def test_it_sends_no_reminder_for_a_withdrawn_signup(owner, seller, expo):
     slot = selectors.event_slots(expo)[0]
     signup = services.event_signup(membership=seller, slot=slot)
     services.event_signup_cancel(membership=seller, signup=signup)
@@ -92,7 +92,7 @@ def test_a_withdrawn_signup_gets_no_reminder(owner, seller, expo):
     assert not CapturedMessage.objects.exists()
 
 
-def test_the_event_pages_list_upcoming_and_past_events_and_sign_up(seller, owner, expo):
+def test_it_lists_upcoming_and_past_events_and_signs_up(seller, owner, expo):
     services.event_create(membership=owner, name="Acme Summit 2025", starts_on=dt.date(2025, 3, 3))
     client = Client()
     client.force_login(seller.user)

@@ -127,7 +127,7 @@ def test_it_becomes_active_when_both_leads_agree(
     assert actions == ["create", "propose", "agree", "agree", "activate"]
 
 
-def test_a_proposing_lead_agrees_for_their_side_and_the_other_lead_is_emailed(
+def test_it_records_a_proposing_leads_agreement_and_emails_the_other_lead(
     sales_lead, marketing_lead, seller, marketer
 ):
     goal = create(sales_lead, seller, marketer)
@@ -141,7 +141,7 @@ def test_a_proposing_lead_agrees_for_their_side_and_the_other_lead_is_emailed(
     assert f"/o/acme/goals/{goal.pk}/" in mail.text_body
 
 
-def test_a_lead_cannot_agree_twice_or_for_the_other_side(
+def test_it_refuses_a_lead_agreeing_twice_or_for_the_other_side(
     sales_lead, marketing_lead, seller, marketer
 ):
     goal = create(sales_lead, seller, marketer)
@@ -152,7 +152,7 @@ def test_a_lead_cannot_agree_twice_or_for_the_other_side(
         services.goal_agree(membership=sales_lead, goal=goal, side="marketing")
 
 
-def test_an_owner_without_a_team_must_say_which_side(owner, seller, marketer):
+def test_it_asks_an_owner_without_a_team_which_side(owner, seller, marketer):
     goal = create(owner, seller, marketer)
     services.goal_propose(membership=owner, goal=goal)
     with pytest.raises(ValidationError) as caught:
@@ -160,7 +160,7 @@ def test_an_owner_without_a_team_must_say_which_side(owner, seller, marketer):
     assert "side" in caught.value.message_dict
 
 
-def test_decline_needs_a_reason_and_sends_the_goal_back_to_draft(
+def test_it_needs_a_reason_to_decline_and_sends_the_goal_back_to_draft(
     owner, sales_lead, marketing_lead, seller, marketer
 ):
     goal = create(owner, seller, marketer)
@@ -182,7 +182,7 @@ def test_decline_needs_a_reason_and_sends_the_goal_back_to_draft(
     assert goal.status == GoalStatus.PROPOSED
 
 
-def test_changing_the_target_of_an_active_goal_reopens_agreement_and_tells_both_leads(
+def test_it_reopens_agreement_when_the_target_changes_and_tells_both_leads(
     owner, sales_lead, marketing_lead, seller, marketer
 ):
     goal = create(owner, seller, marketer)
@@ -207,7 +207,7 @@ def test_changing_the_target_of_an_active_goal_reopens_agreement_and_tells_both_
     assert "target" in reopen.detail
 
 
-def test_changing_the_title_of_an_active_goal_keeps_it_active(
+def test_it_keeps_a_goal_active_when_only_its_title_changes(
     owner, sales_lead, marketing_lead, seller, marketer
 ):
     goal = create(owner, seller, marketer)
@@ -258,7 +258,7 @@ def test_it_refuses_achieved_before_the_period_ends_but_drops_any_time(
     assert goal.status == GoalStatus.DROPPED
 
 
-def test_removing_an_owner_from_the_organisation_keeps_the_goal(owner, seller, marketer):
+def test_it_keeps_the_goal_when_an_owner_leaves_the_organisation(owner, seller, marketer):
     from accord.orgs.services import member_remove
 
     goal = create(owner, seller, marketer)

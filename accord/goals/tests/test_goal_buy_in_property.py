@@ -88,7 +88,7 @@ def apply(action: tuple, goal: Goal, people: dict) -> None:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(actions=st.lists(ACTIONS, min_size=4, max_size=20))
-def test_no_sequence_of_actions_activates_a_goal_without_both_agreements_of_its_version(
+def test_it_never_activates_a_goal_without_both_agreements_of_its_version(
     actions, owner, sales_lead, marketing_lead, seller, marketer
 ):
     people = {

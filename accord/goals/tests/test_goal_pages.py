@@ -69,7 +69,7 @@ def test_it_filters_the_board_by_status_team_and_period(alice_client, active_goa
     )
 
 
-def test_the_goal_page_shows_agreements_history_checkins_and_an_inline_svg_chart(
+def test_it_shows_agreements_history_checkins_and_an_inline_svg_chart(
     alice_client, active_goal, seller
 ):
     services.goal_check_in(membership=seller, goal=active_goal, value="26", note="Good month")
@@ -126,7 +126,7 @@ def test_it_names_the_field_for_target_equal_to_baseline(alice_client, seller, m
     assert "must differ from the baseline" in response.content.decode()
 
 
-def test_propose_agree_and_decline_through_the_pages(
+def test_it_proposes_agrees_and_declines_through_the_pages(
     owner, sales_lead, marketing_lead, seller, marketer
 ):
     goal = services.goal_create(
@@ -153,7 +153,7 @@ def test_propose_agree_and_decline_through_the_pages(
     assert goal.status == GoalStatus.ACTIVE
 
 
-def test_members_check_in_only_on_goals_they_own_and_viewers_only_read(
+def test_it_lets_members_check_in_only_on_goals_they_own_and_viewers_only_read(
     active_goal, seller, viewer, acme
 ):
     from accord.goals.tests.factories import member
@@ -169,7 +169,7 @@ def test_members_check_in_only_on_goals_they_own_and_viewers_only_read(
     assert client_for(seller).get("/o/acme/goals/new/").status_code == 403
 
 
-def test_the_pages_have_no_inline_script_or_style(alice_client, active_goal):
+def test_it_has_no_inline_script_or_style(alice_client, active_goal):
     for url in ("/o/acme/goals/", f"/o/acme/goals/{active_goal.pk}/", "/o/acme/goals/new/"):
         html = alice_client.get(url).content.decode()
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), url

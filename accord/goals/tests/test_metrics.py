@@ -42,7 +42,7 @@ REQUIRED_VANITY = {
 }
 
 
-def test_the_catalogue_has_the_outcome_and_vanity_metrics_with_definitions():
+def test_it_has_the_outcome_and_vanity_metrics_with_definitions():
     assert {m.key for m in metrics.METRICS} >= REQUIRED_OUTCOMES
     assert {v.key for v in metrics.VANITY} >= REQUIRED_VANITY
     for m in metrics.METRICS:
@@ -73,7 +73,7 @@ def goal(owner, seller, marketer):
     )
 
 
-def test_a_built_in_metric_is_computed_from_the_pipeline_when_it_has_data(goal, monkeypatch):
+def test_it_computes_a_built_in_metric_from_the_pipeline_when_it_has_data(goal, monkeypatch):
     calls = []
 
     def metric_values(organization, start, end):
@@ -102,7 +102,7 @@ def test_it_falls_back_to_check_ins_while_the_other_app_has_no_data(
     assert (progress.computed, progress.actual, progress.on_track) == (False, 12.0, False)
 
 
-def test_a_failing_provider_does_not_break_the_goal(goal, monkeypatch):
+def test_it_survives_a_failing_provider(goal, monkeypatch):
     def broken(organization, start, end):
         raise RuntimeError("boom")
 
@@ -110,11 +110,11 @@ def test_a_failing_provider_does_not_break_the_goal(goal, monkeypatch):
     assert selectors.goal_progress(goal).computed is False
 
 
-def test_a_missing_app_is_tolerated():
+def test_it_tolerates_a_missing_app():
     assert selectors._provider("no_such_app") is None
 
 
-def test_content_utilisation_is_computed_from_the_library(owner, seller, marketer):
+def test_it_computes_content_utilisation_from_the_library(owner, seller, marketer):
     used = services.content_asset_create(membership=owner, title="Acme A", kind="deck")
     services.content_asset_create(membership=owner, title="Acme B", kind="deck")
     services.content_usage_log(membership=seller, asset=used)
@@ -130,7 +130,7 @@ def test_content_utilisation_is_computed_from_the_library(owner, seller, markete
     assert selectors.computed_value(goal) == 50.0
 
 
-def test_on_track_follows_the_straight_line_for_a_down_metric(owner, seller, marketer):
+def test_it_follows_the_straight_line_for_a_down_metric(owner, seller, marketer):
     goal = services.goal_create(
         membership=owner,
         title="Acme faster touch",

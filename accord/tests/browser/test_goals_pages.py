@@ -81,7 +81,9 @@ def paths(goal, asset, event) -> list[str]:
     ]
 
 
-def test_the_goals_pages_load_without_errors(page: Page, site, acme_goals, log_in, console_errors):
+def test_it_loads_the_goals_pages_without_errors(
+    page: Page, site, acme_goals, log_in, console_errors
+):
     alice, goal, asset, event = acme_goals
     log_in(alice)
     for path in paths(goal, asset, event):
@@ -92,7 +94,7 @@ def test_the_goals_pages_load_without_errors(page: Page, site, acme_goals, log_i
     assert console_errors == []
 
 
-def test_the_goals_pages_have_no_serious_accessibility_violations(
+def test_it_has_no_serious_accessibility_violations_on_the_goals_pages(
     browser: Browser, site, acme_goals
 ):
     from django.conf import settings as django_settings
