@@ -206,12 +206,16 @@ def campaign_progress(campaign: Campaign) -> CampaignProgress:
 
 
 def campaigns(membership: Membership) -> QuerySet[Campaign]:
-    return scoped(membership, Campaign.objects.select_related("survey")).annotate(
-        recipient_count=Count("recipients", distinct=True),
-        sent_count=Count("recipients", filter=Q(recipients__status="sent"), distinct=True),
-        responded_count=Count(
-            "recipients", filter=Q(recipients__responded_at__isnull=False), distinct=True
-        ),
+    return (
+        scoped(membership, Campaign.objects.select_related("survey"))
+        .annotate(
+            recipient_count=Count("recipients", distinct=True),
+            sent_count=Count("recipients", filter=Q(recipients__status="sent"), distinct=True),
+            responded_count=Count(
+                "recipients", filter=Q(recipients__responded_at__isnull=False), distinct=True
+            ),
+        )
+        .order_by("-created_at", "-id")
     )
 
 

@@ -31,6 +31,7 @@ MAX_FEATURES = 4_000
 MIN_WORDS = 2
 MIN_WEIGHT = 0.01
 TOP_TERMS = 8
+MAX_THEMES = 16
 REFIT_SHARE = 0.25
 QUEUE_DELAY = timedelta(minutes=10)
 
@@ -128,7 +129,7 @@ def _fit(organization: Organization) -> tuple[Any, Any, list[int]] | None:
         matrix = vectorizer.fit_transform(texts)
     except ValueError:  # nothing left after stop words
         return None
-    components = max(2, min(12, len(texts) // 40, matrix.shape[1] - 1))
+    components = max(2, min(MAX_THEMES, len(texts) // 40, matrix.shape[1] - 1))
     if matrix.shape[1] < 3:
         return None
     nmf = MiniBatchNMF(
