@@ -476,7 +476,9 @@ def recipients_add_contacts(
                 "company": str(get("company", "") or ""),
                 "language": str(get("language", "") or ""),
             }
-            values.update({str(k): str(v) for k, v in (get("attributes", None) or {}).items()})
+            # The agreed interface names it "extra attributes": accept either key.
+            extra = get("attributes", None) or get("extra", None) or {}
+            values.update({str(k): str(v) for k, v in extra.items() if v not in (None, "")})
             parsed = _recipient_row(values)
             if isinstance(parsed, RecipientRow):
                 parsed.account_owner_id = get("account_owner_id", None)

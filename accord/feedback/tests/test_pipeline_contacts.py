@@ -1,0 +1,50 @@
+"""Survey recipients from pipeline contacts, and the account owner on the loop."""
+
+from __future__ import annotations
+
+import pytest
+
+pipeline = pytest.importorskip("accord.pipeline.tests.factories")
+
+from accord.feedback.models import FollowUp, Recipient  # noqa: E402
+from accord.feedback.services import (  # noqa: E402
+    campaign_create,
+    link_for_token,
+    recipients_add_contacts,
+    response_record,
+    survey_create,
+)
+from accord.jobs.testing import run_queued_jobs  # noqa: E402
+from accord.lib.tokens import hash_token  # noqa: E402
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_adds_a_segment_of_pipeline_contacts_with_their_account_owner(
+    acme, owner, bob_member, carol_member
+):
+    emea = pipeline.AccountFactory(organization=acme, region="EMEA", owner=bob_member)
+    apac = pipeline.AccountFactory(organization=acme, region="APAC")
+    pipeline.ContactFactory(
+        organization=acme, account=emea, email="ana@customer.example", language="es"
+    )
+    pipeline.ContactFactory(organization=acme, account=apac, email="hiro@customer.example")
+    survey = survey_create(membership=owner, name="S")
+    campaign = campaign_create(membership=owner, survey=survey, name="EMEA")
+
+    added = recipients_add_contacts(membership=owner, campaign=campaign, segment={"region": "EMEA"})
+
+    assert added.added == 1
+    ana = Recipient.objects.get()
+    assert (ana.email, ana.language, ana.account_owner) == (
+        "ana@customer.example",
+        "es",
+        bob_member,
+    )
+    assert ana.attributes.get("region") == "EMEA"
+    # Her answer's recovery loop goes to her account owner, with marketing.
+    Recipient.objects.filter(pk=ana.pk).update(token_hash=hash_token("z" * 43), status="sent")
+    response_record(link=link_for_token("z" * 43), score=3)
+    run_queued_jobs()
+    followup = FollowUp.objects.get()
+    assert (followup.sales_owner, followup.marketing_owner) == (bob_member, carol_member)
