@@ -526,6 +526,52 @@ def campaign_send(*, membership: Membership, campaign: Campaign) -> Campaign:
 # -- the public side: links, responses, opt-out ---------------------------------
 
 
+# What the public form reads of a personal link, in one narrow query: the
+# public POST is the hottest path (see bench/feedback_public_post.py).
+LINK_FIELDS = (
+    *(
+        f"{field}"
+        for field in (
+            "id",
+            "organization_id",
+            "campaign_id",
+            "contact_id",
+            "email",
+            "name",
+            "company",
+            "language",
+            "attributes",
+            "account_owner_id",
+            "status",
+            "expires_at",
+            "opened_at",
+            "responded_at",
+        )
+    ),
+    "campaign__id",
+    "campaign__survey_id",
+    "campaign__organization_id",
+    *(
+        f"campaign__survey__{field}"
+        for field in (
+            "id",
+            "organization_id",
+            "name",
+            "brand_name",
+            "colour",
+            "thank_you",
+            "default_language",
+            "logo_type",
+        )
+    ),
+    *(f"campaign__survey__organization__{f}" for f in ("id", "name", "slug", "time_zone")),
+    *(
+        f"campaign__survey__organization__feedback_settings__{field}"
+        for field in ("id", "organization_id", "nurture_passives", "themes_queued_at")
+    ),
+)
+
+
 @dataclass(frozen=True)
 class Link:
     """What a token opens: a personal recipient link or a survey's anonymous link."""
@@ -543,9 +589,11 @@ def link_for_token(token: str, *, allow_expired: bool = False) -> Link | None:
     if not token or len(token) > 100:
         return None
     digest = hash_token(token)
-    recipients = Recipient.objects.select_related(
-        "campaign__survey__organization__feedback_settings__marketing_partner"
-    ).order_by()
+    recipients = (
+        Recipient.objects.select_related("campaign__survey__organization__feedback_settings")
+        .only(*LINK_FIELDS)
+        .order_by()
+    )
     # Two indexed equality lookups: an OR, or an ORDER BY, would let the
     # planner walk the whole table.
     recipient = next(iter(recipients.filter(token_hash=digest)[:1]), None) or next(
