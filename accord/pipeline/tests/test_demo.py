@@ -30,3 +30,25 @@ def test_it_seeds_18_months_of_pipeline_once(db):
         Opportunity.objects.filter(organization=northwind).count(),
         SlaBreach.objects.filter(organization=northwind).count(),
     )
+
+
+def test_it_shows_every_pipeline_page_with_the_demo_data(client, db):
+    from django.urls import reverse
+
+    from accord.accounts.models import User
+
+    northwind = seed_demo()
+    client.force_login(User.objects.get(email="nadia@northwind.example"))
+    for name, needle in [
+        ("pipeline_index", "Marketing-sourced"),
+        ("pipeline_triage", "Reject"),
+        ("pipeline_compliance", "Not our customer profile"),
+        ("pipeline_agreement", "In effect: v1"),
+        ("pipeline_imports", "Import a CSV export"),
+        ("pipeline_crm", "No CRM connected"),
+    ]:
+        response = client.get(reverse(name, kwargs={"org_slug": northwind.slug}))
+        assert response.status_code == 200, name
+        assert needle in response.content.decode(), name
+    by_month = client.get(reverse("pipeline_index", kwargs={"org_slug": "northwind"}) + "?by=month")
+    assert by_month.status_code == 200 and "<svg" in by_month.content.decode()
