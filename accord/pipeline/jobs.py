@@ -63,7 +63,11 @@ def sla_check(*, agreement_id: int, organization_id: int) -> None:
     """Record and alert new SLA breaches, then check again in 15 minutes."""
     from accord.orgs.models import Organization
     from accord.pipeline.models import AgreementStatus, HandoffAgreement
-    from accord.pipeline.services import lead_sla_refresh, sla_breaches_detect
+    from accord.pipeline.services import (
+        lead_sla_refresh,
+        monthly_digest_send,
+        sla_breaches_detect,
+    )
 
     agreement = HandoffAgreement.objects.filter(pk=agreement_id).first()
     if agreement is None or agreement.status != AgreementStatus.ACTIVE:
@@ -71,6 +75,7 @@ def sla_check(*, agreement_id: int, organization_id: int) -> None:
     organization = Organization.objects.get(pk=organization_id)
     sla_breaches_detect(organization=organization)
     lead_sla_refresh(organization=organization)
+    monthly_digest_send(organization=organization)
     with transaction.atomic():
         schedule(
             sla_check,

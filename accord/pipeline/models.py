@@ -295,6 +295,8 @@ class HandoffAgreement(models.Model):
     marketing_agreed_at = models.DateTimeField(null=True, blank=True)
     marketing_comment = models.CharField(max_length=500, blank=True)
     activated_at = models.DateTimeField(null=True, blank=True)
+    # The last cohort month whose results were emailed to marketing ("YYYY-MM").
+    digest_month = models.CharField(max_length=7, blank=True)
 
     class Meta:
         ordering = ["-version"]

@@ -572,3 +572,56 @@ def crm_sync_now(*, membership: Membership, connection: CrmConnection) -> None:
         action="crm.sync",
         obj=connection,
     )
+
+
+@transaction.atomic
+def monthly_digest_send(*, organization: Organization, today: date | None = None) -> str | None:
+    """Email marketing (and the sales lead) last month's hand-off results once:
+    MQLs vs the commitment, how fast sales followed up, why MQLs were rejected.
+
+    Returns the month sent, or None when it was already sent (or no agreement).
+    """
+    from accord.pipeline.selectors import compliance, rejection_reasons
+
+    agreement = agreement_active(organization)
+    if agreement is None:
+        return None
+    agreement = HandoffAgreement.objects.select_for_update().get(pk=agreement.pk)
+    today = today or timezone.localdate()
+    month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    if agreement.digest_month >= month:
+        return None
+    first_day = date.fromisoformat(f"{month}-01")
+    rows = [c for c in compliance(organization, by="month", since=first_day) if c.key == month]
+    reasons = rejection_reasons(organization, since=first_day)["by_month"].get(month, {})
+    lines = [f"Lead hand-off results for {month} (agreement v{agreement.version})", ""]
+    if rows:
+        row = rows[0]
+        lines += [
+            f"MQLs delivered: {row.mqls} of {agreement.monthly_mql_commitment} committed "
+            f"({row.commitment_percent}%).",
+            f"Touched within {agreement.first_touch_hours} business hours: "
+            f"{row.touch_compliance if row.touch_compliance is not None else '—'}%.",
+            f"Accepted or rejected within {agreement.decision_days} business days: "
+            f"{row.decision_compliance if row.decision_compliance is not None else '—'}%.",
+            f"Accepted {row.accepted}, rejected {row.rejected}.",
+        ]
+    else:
+        lines.append("No MQLs this month.")
+    if reasons:
+        lines += ["", "Why sales rejected MQLs:"]
+        lines += [f"- {reason}: {n}" for reason, n in sorted(reasons.items(), key=lambda r: -r[1])]
+    recipients = Membership.objects.filter(
+        organization=organization, role__in=[Role.MARKETING_LEAD, Role.SALES_LEAD]
+    ).select_related("user")
+    for member in recipients:
+        email_enqueue(
+            to=[member.user.email],
+            subject=f"Lead hand-off results for {month}",
+            text="\n".join(lines) + "\n",
+            organization_id=organization.pk,
+            key=f"pipeline-digest:{organization.pk}:{month}:{member.pk}",
+        )
+    agreement.digest_month = month
+    agreement.save(update_fields=["digest_month"])
+    return month

@@ -182,3 +182,25 @@ def test_it_checks_for_breaches_in_the_worker_and_measures_imported_leads(
     assert touched.first_touch_hours == 2.5
     assert SlaBreach.objects.filter(lead__source_id="2", kind=BreachKind.FIRST_TOUCH).exists()
     assert CapturedMessage.objects.filter(subject__contains="Lead SLA breach").exists()
+
+
+def test_it_emails_last_months_results_and_rejection_reasons_to_marketing_once(
+    acme, bob, carol, agreement
+):
+    from datetime import date
+
+    from accord.pipeline.services import monthly_digest_send
+
+    bob_m = acme.memberships.get(user=bob)
+    lead = LeadFactory(organization=acme, mql_at=MONDAY_10)
+    lead_reject(membership=bob_m, lead=lead, reason="not_icp")
+    assert monthly_digest_send(organization=acme, today=date(2026, 4, 2)) == "2026-03"
+    assert monthly_digest_send(organization=acme, today=date(2026, 4, 20)) is None
+    run_queued_jobs()
+    [message] = [
+        m
+        for m in CapturedMessage.objects.filter(subject="Lead hand-off results for 2026-03")
+        if "carol@acme.example" in m.to
+    ]
+    assert "MQLs delivered: 1 of 10 committed" in message.text_body
+    assert "- Not our customer profile: 1" in message.text_body
