@@ -64,7 +64,7 @@ def feedback_settings(organization: Organization) -> FeedbackSettings:
     """The organisation's feedback rules, with defaults until someone changes them."""
     try:
         # Loaded with the link (select_related) on the public form's path.
-        cached: FeedbackSettings = organization.feedback_settings  # type: ignore[attr-defined]
+        cached: FeedbackSettings = organization.feedback_settings
         return cached
     except FeedbackSettings.DoesNotExist:
         pass
