@@ -223,3 +223,58 @@ def test_it_runs_from_the_command_line(acme, alice, tmp_path, capsys):
     assert "row 4 column 'Lifecycle Stage': unknown lifecycle stage" in out.err
     with pytest.raises(CommandError, match=r"file: .* does not exist"):
         call_command("import", "leads", "/nonexistent.csv", "--org", "acme", "--format", "hubspot")
+
+
+def test_it_runs_a_generic_dry_run_with_a_saved_mapping_from_the_command_line(
+    acme, alice, tmp_path, capsys
+):
+    column_mapping_save(
+        membership=_membership(acme, alice),
+        name="sheet",
+        kind="opportunities",
+        columns={"source_id": "Deal", "name": "Title", "amount": "Value", "close_date": "Closes"},
+    )
+    path = tmp_path / "deals.csv"
+    path.write_text("Deal;Title;Value;Closes\nD1;Acme deal;1.500,00;31.03.2026\nD2;Bad;12,5k;x\n")
+    call_command(
+        "import",
+        "opportunities",
+        str(path),
+        "--org",
+        "acme",
+        "--format",
+        "generic",
+        "--mapping",
+        "sheet",
+        "--dry-run",
+    )
+    out = capsys.readouterr()
+    assert "would import 1, refused 1" in out.out
+    assert "row 3 column 'Value': '12,5k' is not an amount" in out.err
+    assert not Opportunity.objects.filter(organization=acme).exists()
+    with pytest.raises(CommandError, match="mapping: no saved mapping 'nope'"):
+        call_command(
+            "import",
+            "leads",
+            str(path),
+            "--org",
+            "acme",
+            "--format",
+            "generic",
+            "--mapping",
+            "nope",
+        )
+    with pytest.raises(CommandError, match="mapping: 'sheet' maps opportunities, not leads"):
+        call_command(
+            "import",
+            "leads",
+            str(path),
+            "--org",
+            "acme",
+            "--format",
+            "generic",
+            "--mapping",
+            "sheet",
+        )
+    with pytest.raises(CommandError, match="mapping: A generic CSV needs a column mapping"):
+        call_command("import", "leads", str(path), "--org", "acme", "--format", "generic")
