@@ -8,6 +8,7 @@ is gone (the agreement superseded, the connection replaced or disabled).
 from __future__ import annotations
 
 import logging
+import os
 from datetime import timedelta
 from typing import Any
 
@@ -47,6 +48,9 @@ def import_run_job(*, run_id: int, organization_id: int | None = None) -> None:
         return
     with open(run.stored_path, "rb") as raw:
         run_import(run, raw)
+    # The upload is kept until the run ends (a retried job resumes from it).
+    if run.status in (ImportStatus.DONE, ImportStatus.FAILED):
+        os.unlink(run.stored_path)
 
 
 @job()

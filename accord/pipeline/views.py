@@ -108,30 +108,46 @@ def _decide(request: HttpRequest, membership: Membership, pk: int, action: str) 
     lead = get_scoped(membership, Lead.objects.all(), pk=pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
+    in_place = bool(request.headers.get("HX-Request"))
     try:
         if action == "accept":
             services.lead_accept(membership=membership, lead=lead)
-            messages.success(request, f"Accepted {lead}.")
+            done = f"Accepted {lead}."
         elif action == "touch":
-            services.lead_touch(membership=membership, lead=lead)
-            messages.success(request, f"First touch of {lead} logged.")
+            lead = services.lead_touch(membership=membership, lead=lead)
+            done = f"First touch of {lead} logged."
         else:
             form = RejectForm(request.POST)
             if not form.is_valid():
                 errors = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in form.errors.items())
-                messages.error(request, f"Not rejected: {errors}")
-                return _back_to_triage(request, membership, status=400)
-            services.lead_reject(
+                raise ValidationError(f"Not rejected: {errors}")
+            lead = services.lead_reject(
                 membership=membership,
                 lead=lead,
                 reason=form.cleaned_data["reason"],
                 text=form.cleaned_data["text"],
             )
-            messages.success(request, f"Rejected {lead}: {lead.get_rejection_reason_display()}.")
+            done = f"Rejected {lead}: {lead.get_rejection_reason_display()}."
     except ValidationError as error:
+        if in_place:
+            # htmx swaps 2xx answers only: the row comes back with the reason.
+            return _triage_row(request, lead, row_error=" ".join(error.messages))
         messages.error(request, " ".join(error.messages))
         return _back_to_triage(request, membership, status=400)
+    if in_place:
+        if action == "touch":
+            return _triage_row(request, lead)
+        return HttpResponse("")  # decided: the row leaves the queue
+    messages.success(request, done)
     return _back_to_triage(request, membership)
+
+
+def _triage_row(request: HttpRequest, lead: Lead, row_error: str = "") -> HttpResponse:
+    return render(
+        request,
+        "pipeline/_triage_row.html",
+        {"lead": lead, "reasons": RejectionReason.choices, "row_error": row_error},
+    )
 
 
 def _back_to_triage(

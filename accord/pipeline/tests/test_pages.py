@@ -120,7 +120,11 @@ def test_it_imports_an_upload_in_the_background_and_lists_refused_rows(alice_cli
     run = ImportRun.objects.get(organization=acme)
     assert response.status_code == 302 and response["Location"] == url("pipeline_import", pk=run.pk)
     assert "Queued" in alice_client.get(url("pipeline_import", pk=run.pk)).content.decode()
+    import os
+
+    assert os.path.exists(run.stored_path)
     run_queued_jobs()
+    assert not os.path.exists(run.stored_path)  # the upload is removed once imported
     page = alice_client.get(url("pipeline_import", pk=run.pk)).content.decode()
     assert "3 imported" in page and "unknown lifecycle stage" in page
     assert Lead.objects.filter(organization=acme).count() == 3
@@ -173,3 +177,17 @@ def test_it_connects_a_crm_and_never_shows_the_token(alice_client, acme, bob_cli
         bob_client.post(url("pipeline_crm"), {"system": "hubspot", "secret": "x"}).status_code
         == 403
     )
+
+
+def test_it_decides_in_place_with_htmx(bob_client, acme):
+    lead = LeadFactory(organization=acme, name="Acme htmx lead")
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    touched = bob_client.post(url("pipeline_lead_touch", pk=lead.pk), **htmx)
+    assert touched.status_code == 200
+    assert (
+        f'id="lead-{lead.pk}"' in touched.content.decode() and "touched" in touched.content.decode()
+    )
+    refused = bob_client.post(url("pipeline_lead_reject", pk=lead.pk), {"reason": "other"}, **htmx)
+    assert refused.status_code == 200 and "Say why" in refused.content.decode()
+    gone = bob_client.post(url("pipeline_lead_accept", pk=lead.pk), **htmx)
+    assert gone.status_code == 200 and gone.content == b""
