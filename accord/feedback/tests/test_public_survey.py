@@ -172,3 +172,30 @@ def test_it_unsubscribes_in_one_click(client, recipient):
     assert response.status_code == 200
     recipient.contact.refresh_from_db()
     assert recipient.contact.opted_out_at is not None
+
+
+def test_it_rate_limits_posts_from_one_address(client, acme, settings):
+    from accord.feedback.tests.factories import RecipientFactory
+
+    settings.ACCORD_SURVEY_RATE_PER_ADDRESS = 3
+    statuses = []
+    for i in range(4):
+        token = f"addr{i}" + "q" * 40
+        RecipientFactory(organization=acme, token=token)
+        statuses.append(client.post(open_link(client, token), {"score": "x"}).status_code)
+    assert statuses == [400, 400, 400, 429]
+
+
+def test_it_shows_the_organisations_logo_and_colour(client, recipient):
+    survey = recipient.campaign.survey
+    survey.colour = "#ffd700"
+    survey.logo = b"\x89PNG logo"
+    survey.logo_type = "image/png"
+    survey.save()
+    text = client.get(open_link(client, recipient.token)).content.decode()
+    assert f"/s/brand/{survey.pk}/style.css" in text and f"/s/brand/{survey.pk}/logo" in text
+    css = client.get(f"/s/brand/{survey.pk}/style.css").content.decode()
+    # A light brand colour gets dark text on its buttons, for contrast.
+    assert "--survey-brand: #ffd700" in css and "--survey-brand-ink: #1d2433" in css
+    logo = client.get(f"/s/brand/{survey.pk}/logo")
+    assert logo["Content-Type"] == "image/png" and logo.content == b"\x89PNG logo"
