@@ -622,7 +622,6 @@ class Importer:
         self._owners: dict[str, int] | None = None
         self._campaigns: dict[str, int] = {}
         self._accounts: dict[str, int] = {}
-        self.now = timezone.now()
 
     # columns -----------------------------------------------------------------
 
@@ -778,7 +777,10 @@ class Importer:
         status = get("status").strip().lower()
         reason_text = get("rejection_reason").strip()
         reason, rejection_text = "", ""
-        decided_at = updated_at or self.now
+        # A decision read from a status has no date of its own: the record's last
+        # change, else its latest date. Never "now": a re-run must write the same.
+        known = [d for d in (mql_at, first_touch_at, sql_at, opportunity_at, customer_at) if d]
+        decided_at = updated_at or (max(known) if known else lead_at)
         if status in REJECT_STATUSES or stage == Stage.REJECTED or rejected_at:
             rejected_at = rejected_at or decided_at
             reason = REASONS.get(reason_text.lower(), RejectionReason.OTHER if reason_text else "")
