@@ -26,7 +26,7 @@ from django.utils import timezone
 from accord.lib.forms import add_service_errors
 from accord.orgs.decorators import org_view
 from accord.orgs.models import Membership
-from accord.orgs.permissions import Action
+from accord.orgs.permissions import Action, require
 from accord.orgs.selectors import get_scoped, scoped
 from accord.pipeline import charts, selectors, services
 from accord.pipeline.forms import (
@@ -307,6 +307,9 @@ def _store_upload(membership: Membership, upload: UploadedFile) -> str:
 def imports(request: HttpRequest, membership: Membership) -> HttpResponse:
     mappings = scoped(membership, ColumnMapping.objects.all())
     form = ImportForm(request.POST or None, request.FILES or None, mappings=mappings)
+    if request.method == "POST":
+        # Checked before the upload is stored anywhere.
+        require(membership, Action.PIPELINE_IMPORT)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         mapping = None
@@ -434,8 +437,6 @@ def mapping_new(request: HttpRequest, membership: Membership) -> HttpResponse:
 def crm(request: HttpRequest, membership: Membership) -> HttpResponse:
     form = CrmConnectionForm(request.POST or None)
     if request.method == "POST":
-        from accord.orgs.permissions import require
-
         require(membership, Action.CRM_CONNECT)
         if form.is_valid():
             try:

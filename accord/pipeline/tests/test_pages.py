@@ -191,3 +191,14 @@ def test_it_decides_in_place_with_htmx(bob_client, acme):
     assert refused.status_code == 200 and "Say why" in refused.content.decode()
     gone = bob_client.post(url("pipeline_lead_accept", pk=lead.pk), **htmx)
     assert gone.status_code == 200 and gone.content == b""
+
+
+def test_it_refuses_uploads_from_members_who_may_not_import(bob_client, acme):
+    upload = SimpleUploadedFile("contacts.csv", HUBSPOT_CONTACTS.encode(), "text/csv")
+    response = bob_client.post(
+        url("pipeline_imports"), {"kind": "leads", "format": "hubspot", "file": upload}
+    )
+    assert response.status_code == 403
+    assert not ImportRun.objects.filter(organization=acme).exists()
+    page = bob_client.get(url("pipeline_imports")).content.decode()
+    assert "Import a CSV export" not in page and "No imports yet" in page
