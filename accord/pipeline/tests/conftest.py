@@ -39,3 +39,9 @@ def agreement(acme, carol, sam):
     active.activated_at = datetime(2025, 1, 1, tzinfo=UTC)
     active.save()
     return active
+
+
+@pytest.fixture(autouse=True)
+def uploads_in_tmp(settings, tmp_path):
+    """Uploaded import files land in the test's own directory, not var/."""
+    settings.VAR_DIR = tmp_path
