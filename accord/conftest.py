@@ -151,3 +151,22 @@ def pytest_unconfigure(config):
 
     for leftover in settings.VAR_DIR.glob(f"test-{os.getpid()}.sqlite3*"):
         leftover.unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Let the test database be dropped at the end on PostgreSQL.
+
+    The live server's thread keeps its own connection open; end every other
+    session on the test database before pytest-django drops it.
+    """
+    yield
+    with django_db_blocker.unblock():
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
