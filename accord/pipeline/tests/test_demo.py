@@ -52,3 +52,12 @@ def test_it_shows_every_pipeline_page_with_the_demo_data(client, db):
         assert needle in response.content.decode(), name
     by_month = client.get(reverse("pipeline_index", kwargs={"org_slug": "northwind"}) + "?by=month")
     assert by_month.status_code == 200 and "<svg" in by_month.content.decode()
+
+
+def test_it_has_the_worker_watch_the_demo_agreement(db):
+    from django_tasks_db.models import DBTaskResult
+
+    seed_demo()
+    assert DBTaskResult.objects.filter(args_kwargs__icontains="sla_check").count() == 1
+    seed_demo()
+    assert DBTaskResult.objects.filter(args_kwargs__icontains="sla_check").count() == 1
