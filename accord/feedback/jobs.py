@@ -219,24 +219,48 @@ def _members(*memberships: Membership | None) -> list[Membership]:
 
 
 @job()
-def response_received(*, response_id: int, organization_id: int | None = None) -> str:
-    """Open the new response's follow-up (recovery, advocacy or nurture) and alert
-    its owners. Runs again harmlessly: a response has at most one follow-up."""
-    from accord.feedback.models import Response
-    from accord.feedback.services import followup_open_for
+def responses_process(*, organization_id: int | None = None) -> str:
+    """Open the follow-ups (recovery, advocacy or nurture) of the organisation's
+    pending responses and alert their owners, each in its own transaction.
 
+    Queued by services.followups_queue, at most one pending per organisation.
+    The claim is released first, in its own commit: on PostgreSQL that waits
+    for every transaction that counted on this job (they hold a share lock on
+    the settings row), so the read below sees their responses; any later
+    response queues the next job. A failure leaves the rest pending for the
+    retry. Runs again harmlessly.
+    """
+    from accord.feedback.models import FeedbackSettings, Response
+    from accord.feedback.services import response_process
+
+    if organization_id is None:
+        return "no organisation"
     with transaction.atomic():
-        response = (
-            Response.objects.select_for_update(of=("self",))
-            .select_related("organization", "account_owner")
-            .filter(pk=response_id)
-            .first()
+        FeedbackSettings.objects.filter(organization_id=organization_id).update(
+            followups_queued_at=None
         )
-        if response is None:
-            return "gone"
-        if FollowUp.objects.filter(response=response).exists():
-            return "already open"
-        followup = followup_open_for(response)
+    done = opened = 0
+    while True:
+        ids = list(
+            Response.objects.filter(organization_id=organization_id, followup_pending=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:BATCH_SIZE]
+        )
+        if not ids:
+            break
+        for pk in ids:
+            done += 1
+            opened += response_process(pk) is not None
+    return f"{done} responses, {opened} follow-ups opened"
+
+
+@job()
+def response_received(*, response_id: int, organization_id: int | None = None) -> str:
+    """Open one response's follow-up: the job each response queued before
+    responses_process, kept for the queue rows written then."""
+    from accord.feedback.services import response_process
+
+    followup = response_process(response_id)
     return f"opened {followup.kind}" if followup else "no follow-up"
 
 

@@ -12,7 +12,6 @@ records. Every page here is sent with ``Referrer-Policy: no-referrer``.
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -29,7 +28,7 @@ from django.views.decorators.http import require_http_methods
 
 from accord.feedback import services
 from accord.feedback.i18n import LANGUAGES, browser_language, words
-from accord.feedback.models import LANGUAGE_CHOICES, Survey, SurveyRateCounter
+from accord.feedback.models import LANGUAGE_CHOICES, Survey
 from accord.feedback.services import AlreadyRecorded, Link, LinkExpired
 from accord.lib.tokens import hash_token
 
@@ -125,37 +124,30 @@ def _token_of(request: HttpRequest, nonce: str) -> str:
         return ""
 
 
-def _rate_limited(request: HttpRequest, token: str) -> bool:
-    """Count this POST; True when its address or its link is over this minute's limit."""
+def _rate_limits(request: HttpRequest, token: str) -> dict[str, int]:
+    """The counters this POST adds to, each with its limit for the minute."""
     address = request.META.get("REMOTE_ADDR", "")[:45]
-    limits = {
+    return {
         f"a:{address}": _rate_per_address(),
         f"l:{hash_token(token)[:40]}": RATE_PER_LINK,
     }
+
+
+def _rate_limited(request: HttpRequest, token: str) -> bool:
+    """Count this POST; True when its address or its link is over this minute's limit."""
+    limits = _rate_limits(request, token)
     counts = rate_count(list(limits))
     return any(counts.get(key, 0) > limit for key, limit in limits.items())
 
 
 def rate_count(keys: list[str]) -> dict[str, int]:
     """Add one to each key's count for the current minute and return the counts,
-    in one upsert (SQLite 3.35+ and PostgreSQL both speak ON CONFLICT ... RETURNING)."""
-    window = int(time.time() // 60)
-    table = SurveyRateCounter._meta.db_table
-    values = ", ".join(["(%s, %s, 1)"] * len(keys))
-    params: list[Any] = [part for key in keys for part in (key, window)]
-    sql = (
-        f'INSERT INTO "{table}" ("key", "window", "count") VALUES {values} '  # noqa: S608
-        'ON CONFLICT ("key") DO UPDATE SET '
-        f'"count" = CASE WHEN "{table}"."window" = excluded."window" '
-        f'THEN "{table}"."count" + 1 ELSE 1 END, "window" = excluded."window" '
-        'RETURNING "key", "count"'
-    )
+    in one upsert."""
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(*services.rate_count_sql(keys))
         counts = {str(key): int(count) for key, count in cursor.fetchall()}
-        if secrets.randbelow(200) == 0:
-            # Now and then, forget counters of past minutes.
-            SurveyRateCounter.objects.filter(window__lt=window - 1).delete()
+    if secrets.randbelow(200) == 0:
+        services.rate_counters_forget()
     return counts
 
 
@@ -226,19 +218,18 @@ def survey_form(request: HttpRequest, nonce: str) -> HttpResponse:
         failure = ValidationError(invalid)
     else:
         try:
-            # One transaction, one commit: the attempt is counted and, within
-            # the limits, the answer recorded.
-            with transaction.atomic():
-                limited = _rate_limited(request, token)
-                if not limited:
-                    services.response_record(
-                        link=link,
-                        score=score,  # type: ignore[arg-type]
-                        better=better,
-                        well=well,
-                        may_quote=data.get("may_quote") == "on",
-                        language=language,
-                    )
+            # One commit: the attempt is counted and, within the limits, the
+            # answer recorded (on PostgreSQL usually in a single statement).
+            recorded = services.response_record_counted(
+                link=link,
+                limits=_rate_limits(request, token),
+                score=score,  # type: ignore[arg-type]
+                better=better,
+                well=well,
+                may_quote=data.get("may_quote") == "on",
+                language=language,
+            )
+            limited = recorded.limited
         except AlreadyRecorded:
             already = True
     if limited:

@@ -9,10 +9,13 @@ link's token alone.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import importlib
 import io
 import re
+import secrets
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -22,7 +25,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, transaction
+from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
 from django.urls import reverse
 from django.utils import timezone
 
@@ -35,6 +39,7 @@ from accord.feedback.models import (
     Recipient,
     Response,
     Survey,
+    SurveyRateCounter,
     Theme,
 )
 from accord.lib.nps import category
@@ -567,7 +572,13 @@ LINK_FIELDS = (
     *(f"campaign__survey__organization__{f}" for f in ("id", "name", "slug", "time_zone")),
     *(
         f"campaign__survey__organization__feedback_settings__{field}"
-        for field in ("id", "organization_id", "nurture_passives", "themes_queued_at")
+        for field in (
+            "id",
+            "organization_id",
+            "nurture_passives",
+            "themes_queued_at",
+            "followups_queued_at",
+        )
     ),
 )
 
@@ -580,6 +591,53 @@ class Link:
     recipient: Recipient | None
 
 
+_DIGEST = "0" * 64
+
+
+@functools.cache
+def _recipient_query(field: str, vendor: str) -> tuple[str, list[Any], int, Any]:
+    """The link's one-row query, compiled once per process: (sql, params, the
+    digest's position in params, a function making the Recipient from a row).
+
+    The ORM compiles it (the select_related join and the columns of LINK_FIELDS)
+    and builds the objects the way its ModelIterable does; only the compiling,
+    about a millisecond of Python on every public POST, is done once.
+    """
+    queryset = (
+        Recipient.objects.select_related("campaign__survey__organization__feedback_settings")
+        .only(*LINK_FIELDS)
+        .order_by()
+        .filter(**{field: _DIGEST})[:1]
+    )
+    compiler = queryset.query.get_compiler(connection=connection)
+    sql, params = compiler.as_sql()
+    select, klass_info = compiler.select, compiler.klass_info
+    assert klass_info is not None
+    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+    names = [column[0].target.attname for column in select[start:end]]
+    populators = get_related_populators(klass_info, select, DEFAULT_DB_ALIAS)
+    converters = compiler.get_converters([column[0] for column in select])
+
+    def build(row: tuple[Any, ...]) -> Recipient:
+        if converters:
+            row = next(iter(compiler.apply_converters([list(row)], converters)))
+        found = Recipient.from_db(DEFAULT_DB_ALIAS, names, row[start:end])
+        for populator in populators:
+            populator.populate(row, found)
+        return found
+
+    return sql, list(params), list(params).index(_DIGEST), build
+
+
+def _recipient_by(field: str, digest: str) -> Recipient | None:
+    sql, params, position, build = _recipient_query(field, connection.vendor)
+    params = [*params[:position], digest, *params[position + 1 :]]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return build(row) if row is not None else None
+
+
 def link_for_token(token: str, *, allow_expired: bool = False) -> Link | None:
     """The link behind ``token``, or None. Raises LinkExpired for an expired one
     (unless ``allow_expired``: leaving the list works as long as the email exists).
@@ -589,16 +647,9 @@ def link_for_token(token: str, *, allow_expired: bool = False) -> Link | None:
     if not token or len(token) > 100:
         return None
     digest = hash_token(token)
-    recipients = (
-        Recipient.objects.select_related("campaign__survey__organization__feedback_settings")
-        .only(*LINK_FIELDS)
-        .order_by()
-    )
     # Two indexed equality lookups: an OR, or an ORDER BY, would let the
     # planner walk the whole table.
-    recipient = next(iter(recipients.filter(token_hash=digest)[:1]), None) or next(
-        iter(recipients.filter(reminder_token_hash=digest)[:1]), None
-    )
+    recipient = _recipient_by("token_hash", digest) or _recipient_by("reminder_token_hash", digest)
     if recipient is not None:
         if not allow_expired and recipient.expires_at and recipient.expires_at <= timezone.now():
             raise LinkExpired
@@ -629,26 +680,21 @@ def month_of(moment: datetime) -> date:
     return moment.date().replace(day=1)
 
 
-def response_record(
-    *,
+def _response_values(
     link: Link,
-    score: int,
-    better: str = "",
-    well: str = "",
-    may_quote: bool = False,
-    language: str = "",
-) -> Response:
-    """Store the one response of a personal link (or one more of an anonymous link)
-    and queue the opening of its follow-up. Raises AlreadyRecorded for a second
-    answer to a personal link: the database's unique constraint decides, even
-    concurrently. Call it outside a transaction, or inside one that may roll back
-    as a whole on AlreadyRecorded."""
+    score: Any,
+    better: str,
+    well: str,
+    may_quote: bool,
+    language: str,
+    now: datetime,
+) -> tuple[dict[str, Any], FeedbackSettings]:
+    """The new response's field values (validated) and its organisation's rules."""
     errors = response_errors(score, better, well)
     if errors:
         raise ValidationError(errors)
     score = int(score)
     survey = link.survey
-    now = timezone.now()
     recipient = link.recipient
     values: dict[str, Any] = {
         "organization": survey.organization,
@@ -675,13 +721,38 @@ def response_record(
         )
     else:
         values["source"] = Response.Source.ANONYMOUS
-    from accord.feedback.jobs import response_received
-    from accord.jobs.services import job_enqueue
+    rules = feedback_settings(survey.organization)
+    # The response row is the outbox: a detractor, a promoter (and a passive
+    # when the organisation nurtures them) is marked pending, and the worker's
+    # responses_process opens its follow-up, a few at a time per organisation.
+    values["followup_pending"] = (
+        values["category"] != Response.Category.PASSIVE or rules.nurture_passives
+    )
+    return values, rules
+
+
+def response_record(
+    *,
+    link: Link,
+    score: int,
+    better: str = "",
+    well: str = "",
+    may_quote: bool = False,
+    language: str = "",
+) -> Response:
+    """Store the one response of a personal link (or one more of an anonymous link)
+    and queue the opening of its follow-up. Raises AlreadyRecorded for a second
+    answer to a personal link: the database's unique constraint decides, even
+    concurrently. Call it outside a transaction, or inside one that may roll back
+    as a whole on AlreadyRecorded."""
+    now = timezone.now()
+    values, rules = _response_values(link, score, better, well, may_quote, language, now)
+    survey, recipient = link.survey, link.recipient
 
     # One transaction, no savepoint: it joins the caller's (the public form
     # counts the attempt in the same commit). A second answer to the link
     # breaks the unique constraint, the whole transaction rolls back, and the
-    # caller hears AlreadyRecorded. The follow-up is opened by the worker.
+    # caller hears AlreadyRecorded.
     try:
         with transaction.atomic(savepoint=False):
             response = Response.objects.create(**values)
@@ -689,13 +760,8 @@ def response_record(
                 Recipient.objects.filter(pk=recipient.pk).update(
                     responded_at=now, opened_at=recipient.opened_at or now
                 )
-            rules = feedback_settings(survey.organization)
-            if response.category != Response.Category.PASSIVE or rules.nurture_passives:
-                job_enqueue(
-                    response_received,
-                    organization_id=survey.organization_id,
-                    response_id=response.pk,
-                )
+            if response.followup_pending:
+                followups_queue(survey.organization_id, rules.followups_queued_at)
             if response.better or response.well:
                 from accord.feedback.themes import themes_queue_soon
 
@@ -703,6 +769,216 @@ def response_record(
     except IntegrityError:
         raise AlreadyRecorded from None
     return response
+
+
+def rate_count_sql(keys: list[str]) -> tuple[str, list[Any]]:
+    """The upsert that adds one to each key's count for the current minute and
+    returns (key, count) rows (SQLite 3.35+ and PostgreSQL both speak it)."""
+    window = int(time.time() // 60)
+    table = SurveyRateCounter._meta.db_table
+    values = ", ".join(["(%s, %s, 1)"] * len(keys))
+    params: list[Any] = [part for key in keys for part in (key, window)]
+    sql = (
+        f'INSERT INTO "{table}" ("key", "window", "count") VALUES {values} '  # noqa: S608
+        'ON CONFLICT ("key") DO UPDATE SET '
+        f'"count" = CASE WHEN "{table}"."window" = excluded."window" '
+        f'THEN "{table}"."count" + 1 ELSE 1 END, "window" = excluded."window" '
+        'RETURNING "key", "count"'
+    )
+    return sql, params
+
+
+def rate_counters_forget() -> None:
+    """Forget counters of past minutes (called now and then)."""
+    SurveyRateCounter.objects.filter(window__lt=int(time.time() // 60) - 1).delete()
+
+
+@dataclass(frozen=True)
+class Recorded:
+    limited: bool  # over a rate limit: counted, nothing stored
+    stored: bool  # the response is stored (and committed)
+
+
+def response_record_counted(
+    *,
+    link: Link,
+    limits: dict[str, int],
+    score: int,
+    better: str = "",
+    well: str = "",
+    may_quote: bool = False,
+    language: str = "",
+) -> Recorded:
+    """The public form's POST: count the attempt against each rate limit and,
+    within them all, record the response, all committed together.
+
+    On PostgreSQL, when the organisation's follow-up job and themes update are
+    already queued (the usual case, known from the link's read), this is one
+    statement in autocommit: the counters' upsert, the response's insert, the
+    recipient's stamp and the share lock of followups_queue, chained as data-
+    modifying CTEs. The insert only happens when the lock finds a job still
+    queued; otherwise the statement stores nothing but the count and the
+    response goes the ordinary way (response_record) in a transaction. Raises
+    AlreadyRecorded (nothing counted) for a second answer to a personal link.
+    """
+    from accord.feedback.themes import QUEUE_DELAY as THEMES_QUEUE_DELAY
+
+    now = timezone.now()
+    values, rules = _response_values(link, score, better, well, may_quote, language, now)
+    themes_due = bool(values["better"] or values["well"]) and (
+        rules.themes_queued_at is None or rules.themes_queued_at < now - THEMES_QUEUE_DELAY
+    )
+    quick = (
+        connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+        and rules.pk is not None
+        and not themes_due
+        and (rules.followups_queued_at is not None or not values["followup_pending"])
+    )
+    if secrets.randbelow(200) == 0:
+        rate_counters_forget()
+    if not quick:
+        with transaction.atomic():
+            limited = _over(limits, rate_count_sql(list(limits)))
+            if not limited:
+                response_record(
+                    link=link,
+                    score=score,
+                    better=better,
+                    well=well,
+                    may_quote=may_quote,
+                    language=language,
+                )
+        return Recorded(limited=limited, stored=not limited)
+    limited, stored = _record_in_one_statement(link, limits, values, now)
+    if not limited and not stored:
+        # The follow-up job was cleared since the link was read: the ordinary
+        # way queues the next one (the attempt is counted already).
+        response_record(
+            link=link,
+            score=score,
+            better=better,
+            well=well,
+            may_quote=may_quote,
+            language=language,
+        )
+        stored = True
+    return Recorded(limited=limited, stored=stored)
+
+
+def _over(limits: dict[str, int], upsert: tuple[str, list[Any]]) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(*upsert)
+        counts = {str(key): int(count) for key, count in cursor.fetchall()}
+    return any(counts.get(key, 0) > limit for key, limit in limits.items())
+
+
+def _record_in_one_statement(
+    link: Link, limits: dict[str, int], values: dict[str, Any], now: datetime
+) -> tuple[bool, bool]:
+    """PostgreSQL: (over a limit, stored), in one autocommitted statement."""
+    upsert, params = rate_count_sql(list(limits))
+    over = " OR ".join(['("key" = %s AND "count" > %s)'] * len(limits))
+    params += [part for item in limits.items() for part in item]
+    response = Response(**values)
+    fields = [f for f in Response._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(f'"{f.column}"' for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    inserted = [f.get_db_prep_save(getattr(response, f.attname), connection) for f in fields]
+    settings_table = FeedbackSettings._meta.db_table
+    pending = bool(values["followup_pending"])
+    # A pending response needs the job still queued, under the share lock.
+    gate = (
+        f'SELECT 1 FROM "{settings_table}" WHERE "organization_id" = %s '  # noqa: S608
+        '   AND "followups_queued_at" IS NOT NULL FOR SHARE'
+        if pending
+        else "SELECT 1"
+    )
+    gate_params: list[Any] = [response.organization_id] if pending else []
+    recipient = link.recipient
+    stamp = ""
+    stamp_params: list[Any] = []
+    if recipient is not None:
+        stamp = (
+            f', stamp AS (UPDATE "{Recipient._meta.db_table}" SET "responded_at" = %s, '  # noqa: S608
+            '"opened_at" = COALESCE("opened_at", %s) '
+            'WHERE "id" = %s AND EXISTS (SELECT 1 FROM stored) RETURNING 1)'
+        )
+        stamp_params = [now, now, recipient.pk]
+    sql = (
+        f"WITH counted AS ({upsert}), "  # noqa: S608
+        f"allowed AS (SELECT NOT EXISTS (SELECT 1 FROM counted WHERE {over}) AS ok), "
+        f"gate AS ({gate}), "
+        f'stored AS (INSERT INTO "{Response._meta.db_table}" ({columns}) '
+        f"SELECT {placeholders} FROM allowed WHERE ok AND EXISTS (SELECT 1 FROM gate) "
+        f'RETURNING "id"){stamp} '
+        "SELECT (SELECT ok FROM allowed), EXISTS (SELECT 1 FROM stored)"
+        + (", (SELECT count(*) FROM stamp)" if stamp else "")
+    )
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, *gate_params, *inserted, *stamp_params])
+            row = cursor.fetchone()
+    except IntegrityError:
+        raise AlreadyRecorded from None
+    return not row[0], bool(row[1])
+
+
+def followups_queue(organization_id: int, queued_at: datetime | None = None) -> None:
+    """Make sure a responses_process job will see the pending response written in
+    the current transaction: queue one if none is pending for the organisation.
+
+    At most one such job waits per organisation, instead of one queue row per
+    response. The job first clears ``followups_queued_at`` and then reads the
+    pending responses. On PostgreSQL a transaction that finds a job pending
+    holds a share lock on the settings row until it commits, so that clearing
+    waits for it and the job's read sees its response; a transaction that
+    comes after the clearing finds none pending and queues the next job. On
+    SQLite writers run one at a time (BEGIN IMMEDIATE), which orders them alike.
+    ``queued_at`` is the value read with the link: a hint, never trusted alone.
+    """
+    from accord.feedback.jobs import responses_process
+
+    now = timezone.now()
+    if queued_at is None:
+        claimed = FeedbackSettings.objects.filter(
+            organization_id=organization_id, followups_queued_at__isnull=True
+        ).update(followups_queued_at=now)
+        if claimed:
+            _enqueue_at(responses_process, now, organization_id)
+            return
+    table = FeedbackSettings._meta.db_table
+    lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT "followups_queued_at" FROM "{table}" WHERE "organization_id" = %s{lock}',  # noqa: S608
+            [organization_id],
+        )
+        row = cursor.fetchone()
+    if row is None or row[0] is None:
+        # The pending job was cleared in between (or the settings row is
+        # missing): queue one more without claiming; an extra run is harmless.
+        _enqueue_at(responses_process, now, organization_id)
+
+
+def response_process(response_id: int) -> FollowUp | None:
+    """Open a pending response's follow-up (if it has none) and mark it done, in
+    one transaction. Runs again harmlessly: a response has at most one follow-up."""
+    with transaction.atomic():
+        response = (
+            Response.objects.select_for_update(of=("self",))
+            .select_related("organization", "account_owner")
+            .filter(pk=response_id)
+            .first()
+        )
+        if response is None:
+            return None
+        followup = None
+        if not FollowUp.objects.filter(response=response).exists():
+            followup = followup_open_for(response)
+        if response.followup_pending:
+            Response.objects.filter(pk=response.pk).update(followup_pending=False)
+    return followup
 
 
 def recipient_opened(link: Link) -> None:

@@ -13,8 +13,14 @@ import pytest
 from django.db import connection, connections
 
 from accord.feedback.models import FollowUp, Response
-from accord.feedback.services import AlreadyRecorded, link_for_token, response_record
+from accord.feedback.services import (
+    AlreadyRecorded,
+    link_for_token,
+    response_record,
+    response_record_counted,
+)
 from accord.feedback.tests.factories import RecipientFactory
+from accord.jobs.testing import run_queued_jobs
 from accord.orgs.tests.factories import OrganizationFactory
 
 SUBMISSIONS = 32
@@ -57,3 +63,48 @@ def test_it_stores_exactly_one_response_for_32_concurrent_submissions():
     assert Response.objects.count() == 1
     assert FollowUp.objects.count() <= 1
     assert connection.vendor in {"sqlite", "postgresql"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_public_forms_path_stores_exactly_one_of_32_concurrent_submissions():
+    """The same through response_record_counted, which on PostgreSQL counts and
+    stores in one statement once the organisation's follow-up job is queued."""
+    organization = OrganizationFactory(name="Acme", slug="acme")
+    RecipientFactory(organization=organization, token="q" * 43)
+    RecipientFactory(organization=organization, token="d" * 43)
+    # Queues the follow-up and themes jobs, so what follows takes the quick path.
+    response_record(link=link_for_token("q" * 43), score=0, better="Late")
+    token = "d" * 43
+    barrier = threading.Barrier(SUBMISSIONS)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def submit(score: int) -> None:
+        try:
+            link = link_for_token(token)
+            barrier.wait()
+            try:
+                recorded = response_record_counted(
+                    link=link, limits={f"x:{score}": 10**6}, score=score, better=f"b {score}"
+                )
+                outcome = "recorded" if recorded.stored else "limited"
+            except AlreadyRecorded:
+                outcome = "already"
+            except Exception as error:  # the test reports anything else
+                outcome = f"error: {type(error).__name__}: {error}"
+            with lock:
+                outcomes.append(outcome)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=submit, args=(i % 11,)) for i in range(SUBMISSIONS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert outcomes.count("recorded") == 1, outcomes
+    assert outcomes.count("already") == SUBMISSIONS - 1, outcomes
+    assert Response.objects.filter(recipient__isnull=False).count() == 2
+    run_queued_jobs()
+    assert FollowUp.objects.count() == 2
