@@ -16,6 +16,7 @@ import io
 import re
 import secrets
 import time
+import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -25,7 +26,13 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    IntegrityError,
+    ProgrammingError,
+    connection,
+    transaction,
+)
 from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
 from django.urls import reverse
 from django.utils import timezone
@@ -633,9 +640,44 @@ def _recipient_by(field: str, digest: str) -> Recipient | None:
     sql, params, position, build = _recipient_query(field, connection.vendor)
     params = [*params[:position], digest, *params[position + 1 :]]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        _execute_prepared(cursor, f"accord_link_{field}", sql, params)
         row = cursor.fetchone()
     return build(row) if row is not None else None
+
+
+def _execute_prepared(cursor: Any, name: str, sql: str, params: list[Any]) -> None:
+    """Run ``sql``; on PostgreSQL outside a transaction, as a statement prepared
+    once per connection: planning the public POST's two statements costs the
+    server more than running them. Only outside a transaction, so that a
+    missing statement (after a pooler's reset) can be prepared again."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        cursor.execute(sql, params)
+        return
+    arguments = ", ".join(["%s"] * len(params))
+    try:
+        _prepare(cursor, name, sql)
+        cursor.execute(f"EXECUTE {name} ({arguments})", params)
+    except ProgrammingError:
+        _prepared.pop(connection.connection, None)
+        _prepare(cursor, name, sql)
+        cursor.execute(f"EXECUTE {name} ({arguments})", params)
+
+
+def _cast_type(field: Any) -> str:
+    db_type = str(field.db_type(connection))
+    return "text" if db_type.startswith("varchar") else db_type
+
+
+# The statements prepared on each open PostgreSQL connection.
+_prepared: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+
+def _prepare(cursor: Any, name: str, sql: str) -> None:
+    done = _prepared.setdefault(connection.connection, set())
+    if name not in done:
+        numbered = iter(range(1, sql.count("%s") + 1))
+        cursor.execute(f"PREPARE {name} AS " + re.sub("%s", lambda _: f"${next(numbered)}", sql))
+        done.add(name)
 
 
 def link_for_token(token: str, *, allow_expired: bool = False) -> Link | None:
@@ -877,34 +919,56 @@ def _record_in_one_statement(
     link: Link, limits: dict[str, int], values: dict[str, Any], now: datetime
 ) -> tuple[bool, bool]:
     """PostgreSQL: (over a limit, stored), in one autocommitted statement."""
-    upsert, params = rate_count_sql(list(limits))
-    over = " OR ".join(['("key" = %s AND "count" > %s)'] * len(limits))
+    _, params = rate_count_sql(list(limits))
     params += [part for item in limits.items() for part in item]
-    response = Response(**values)
-    fields = [f for f in Response._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(f'"{f.column}"' for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    inserted = [f.get_db_prep_save(getattr(response, f.attname), connection) for f in fields]
-    settings_table = FeedbackSettings._meta.db_table
     pending = bool(values["followup_pending"])
+    if pending:
+        params.append(values["organization"].pk)
+    response = Response(**values)
+    for column in _response_fields():
+        params.append(column.get_db_prep_save(getattr(response, column.attname), connection))
+    recipient = link.recipient
+    if recipient is not None:
+        params += [now, now, recipient.pk]
+    name, sql = _answer_sql(len(limits), pending, recipient is not None)
+    try:
+        with connection.cursor() as cursor:
+            _execute_prepared(cursor, name, sql, params)
+            row = cursor.fetchone()
+    except IntegrityError:
+        raise AlreadyRecorded from None
+    return not row[0], bool(row[1])
+
+
+@functools.cache
+def _response_fields() -> list[Any]:
+    return [f for f in Response._meta.concrete_fields if not f.primary_key]
+
+
+@functools.cache
+def _answer_sql(keys: int, pending: bool, stamped: bool) -> tuple[str, str]:
+    """The public POST's statement for its shape: (prepared name, SQL)."""
+    upsert, _ = rate_count_sql(["-"] * keys)
+    over = " OR ".join(['("key" = %s AND "count" > %s)'] * keys)
+    fields = _response_fields()
+    columns = ", ".join(f'"{f.column}"' for f in fields)
+    # Typed, so that the statement can be prepared (text, not varchar(n): a cast
+    # to varchar(n) would cut a long value where an insert refuses it).
+    placeholders = ", ".join(f"%s::{_cast_type(f)}" for f in fields)
     # A pending response needs the job still queued, under the share lock.
     gate = (
-        f'SELECT 1 FROM "{settings_table}" WHERE "organization_id" = %s '  # noqa: S608
+        f'SELECT 1 FROM "{FeedbackSettings._meta.db_table}" WHERE "organization_id" = %s '  # noqa: S608
         '   AND "followups_queued_at" IS NOT NULL FOR SHARE'
         if pending
         else "SELECT 1"
     )
-    gate_params: list[Any] = [response.organization_id] if pending else []
-    recipient = link.recipient
-    stamp = ""
-    stamp_params: list[Any] = []
-    if recipient is not None:
-        stamp = (
-            f', stamp AS (UPDATE "{Recipient._meta.db_table}" SET "responded_at" = %s, '  # noqa: S608
-            '"opened_at" = COALESCE("opened_at", %s) '
-            'WHERE "id" = %s AND EXISTS (SELECT 1 FROM stored) RETURNING 1)'
-        )
-        stamp_params = [now, now, recipient.pk]
+    stamp = (
+        f', stamp AS (UPDATE "{Recipient._meta.db_table}" SET "responded_at" = %s, '  # noqa: S608
+        '"opened_at" = COALESCE("opened_at", %s) '
+        'WHERE "id" = %s AND EXISTS (SELECT 1 FROM stored) RETURNING 1)'
+        if stamped
+        else ""
+    )
     sql = (
         f"WITH counted AS ({upsert}), "  # noqa: S608
         f"allowed AS (SELECT NOT EXISTS (SELECT 1 FROM counted WHERE {over}) AS ok), "
@@ -915,13 +979,7 @@ def _record_in_one_statement(
         "SELECT (SELECT ok FROM allowed), EXISTS (SELECT 1 FROM stored)"
         + (", (SELECT count(*) FROM stamp)" if stamp else "")
     )
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, *gate_params, *inserted, *stamp_params])
-            row = cursor.fetchone()
-    except IntegrityError:
-        raise AlreadyRecorded from None
-    return not row[0], bool(row[1])
+    return f"accord_answer_{keys}_{int(pending)}_{int(stamped)}", sql
 
 
 def followups_queue(organization_id: int, queued_at: datetime | None = None) -> None:
