@@ -6,11 +6,13 @@ second of the bare view. Printed ratio = (bare rps / 2) / survey rps: below
 1.0 is within the limit.
 
 Each POST is a real customer answering a personal link (a random 0-10 score
-and a comment) from its own address: the session is read, the link looked
-up, both rate limits counted, the response stored under its unique
-constraint and the job that opens its follow-up queued, in one commit. The
-GET that puts each link in a session is done before the clock starts. Both
-views are requested from the same spread of loopback addresses.
+and a comment) from its own address: the link's cookie is read, the link
+looked up, both rate limits counted, the response stored under its unique
+constraint (marked pending for the worker's follow-up job, which no worker
+runs here, so it stays queued as it does between two worker polls) and the
+recipient stamped, in one commit. The GET that puts each link in a cookie is
+done before the clock starts. Both views are requested from the same spread
+of loopback addresses.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/accord_feedback_bench \\
         .venv/bin/python bench/feedback_public_post.py --requests 4000
