@@ -472,21 +472,28 @@ def _agreed_sides(goal: Goal) -> set[str]:
     )
 
 
+def _answer(
+    goal: Goal, membership: Membership, side: Side, decision: str, comment: str
+) -> Agreement:
+    """Record one lead's answer (agreed or declined) to the goal's current version."""
+    return Agreement.objects.create(
+        organization=goal.organization,
+        goal=goal,
+        version=goal.version,
+        side=side,
+        decision=decision,
+        member=membership,
+        member_label=_label(membership),
+        comment=comment,
+    )
+
+
 def _record_agreement(goal: Goal, membership: Membership, side: Side, comment: str) -> None:
     if side in _agreed_sides(goal):
         raise ValidationError(
             {"side": f"{side.label} has already agreed to version {goal.version}."}
         )
-    Agreement.objects.create(
-        organization=goal.organization,
-        goal=goal,
-        version=goal.version,
-        side=side,
-        decision=Agreement.Decision.AGREED,
-        member=membership,
-        member_label=_label(membership),
-        comment=comment,
-    )
+    _answer(goal, membership, side, Agreement.Decision.AGREED, comment)
     _history(
         goal,
         membership,
@@ -566,16 +573,7 @@ def goal_decline(
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": "Say why you decline, so the goal can be improved."})
-    Agreement.objects.create(
-        organization=goal.organization,
-        goal=goal,
-        version=goal.version,
-        side=resolved,
-        decision=Agreement.Decision.DECLINED,
-        member=membership,
-        member_label=_label(membership),
-        comment=reason,
-    )
+    _answer(goal, membership, resolved, Agreement.Decision.DECLINED, reason)
     goal.status = GoalStatus.DRAFT
     goal.updated_at = timezone.now()
     goal.save(update_fields=["status", "updated_at"])
