@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ def job_enqueue(
     func: Callable[..., Any],
     *,
     organization_id: int | None = None,
+    run_after: dt.datetime | None = None,
     **kwargs: Any,
 ) -> str:
     """Queue ``func`` (declared with ``@job``) to run in the worker with ``kwargs``.
@@ -28,6 +30,7 @@ def job_enqueue(
     is written in that transaction, so the job exists only if it commits
     (the database queue is the outbox). ``organization_id`` says whose admins
     see the job if it fails for good; it is passed on to jobs that take it.
+    ``run_after`` delays the job: the worker leaves it until then.
     Returns the id of the queued task result.
     """
     from accord.jobs.tasks import run_job
@@ -38,7 +41,10 @@ def job_enqueue(
     spec = get_job(job_name)
     if "organization_id" in inspect.signature(spec.func).parameters:
         kwargs["organization_id"] = organization_id
-    result = run_job.using(queue_name=spec.queue).enqueue(spec.name, [], kwargs, 1, organization_id)
+    task = run_job.using(queue_name=spec.queue)
+    if run_after is not None:
+        task = task.using(run_after=run_after)
+    result = task.enqueue(spec.name, [], kwargs, 1, organization_id)
     return str(result.id)
 
 
