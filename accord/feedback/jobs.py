@@ -189,8 +189,6 @@ def campaign_send_batch(
 
 
 def _finish(campaign: Campaign, *, reminder: bool, reminder_after_days: int) -> None:
-    from accord.feedback.services import _enqueue_at
-
     with transaction.atomic():
         if reminder:
             Campaign.objects.filter(pk=campaign.pk, reminder_sent_at__isnull=True).update(
@@ -201,10 +199,10 @@ def _finish(campaign: Campaign, *, reminder: bool, reminder_after_days: int) -> 
             status=Campaign.Status.SENT, sent_at=timezone.now()
         )
         if finished:
-            _enqueue_at(
+            job_enqueue(
                 campaign_send_batch,
-                timezone.now() + timedelta(days=reminder_after_days),
-                campaign.organization_id,
+                run_after=timezone.now() + timedelta(days=reminder_after_days),
+                organization_id=campaign.organization_id,
                 campaign_id=campaign.pk,
                 reminder=True,
             )
@@ -276,7 +274,6 @@ def followup_alert(*, followup_id: int, organization_id: int | None = None) -> s
     )
     if followup is None:
         return "gone"
-    from accord.feedback.services import _enqueue_at
 
     with transaction.atomic():
         # Escalation at the due time, queued once (a retried alert finds it queued).
@@ -284,10 +281,10 @@ def followup_alert(*, followup_id: int, organization_id: int | None = None) -> s
             escalation_queued=True
         )
         if claimed:
-            _enqueue_at(
+            job_enqueue(
                 followup_escalate,
-                followup.due_at,
-                followup.organization_id,
+                run_after=followup.due_at,
+                organization_id=followup.organization_id,
                 followup_id=followup.pk,
             )
     for member in _members(followup.sales_owner, followup.marketing_owner):

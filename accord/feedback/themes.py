@@ -66,7 +66,7 @@ def themes_refresh_request(*, membership: Membership) -> None:
 
 def themes_queue_soon(organization_id: int, queued_at: datetime | None = None) -> None:
     """After a new comment: queue one themes update within ten minutes (not one per comment)."""
-    from accord.feedback.services import _enqueue_at
+    from accord.jobs.services import job_enqueue
 
     now = timezone.now()
     if queued_at is not None and queued_at >= now - QUEUE_DELAY:
@@ -76,7 +76,7 @@ def themes_queue_soon(organization_id: int, queued_at: datetime | None = None) -
         organization_id=organization_id,
     ).update(themes_queued_at=now)
     if claimed:
-        _enqueue_at(themes_update, now + QUEUE_DELAY, organization_id)
+        job_enqueue(themes_update, run_after=now + QUEUE_DELAY, organization_id=organization_id)
 
 
 def _comments(queryset: Any) -> Iterator[tuple[int, str, str]]:

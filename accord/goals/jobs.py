@@ -2,30 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import inspect
-from collections.abc import Callable
-from typing import Any
-
-from accord.jobs.registry import get_job, job
-
-
-def job_enqueue_at(
-    func: Callable[..., Any], *, run_after: dt.datetime, organization_id: int | None, **kwargs: Any
-) -> str:
-    """Like ``accord.jobs.services.job_enqueue``, but not before ``run_after``.
-
-    Call it inside the transaction that causes the job, as with job_enqueue.
-    """
-    from accord.jobs.tasks import run_job
-
-    spec = get_job(func.job_name)  # type: ignore[attr-defined]
-    if "organization_id" in inspect.signature(spec.func).parameters:
-        kwargs["organization_id"] = organization_id
-    result = run_job.using(queue_name=spec.queue, run_after=run_after).enqueue(
-        spec.name, [], kwargs, 1, organization_id
-    )
-    return str(result.id)
+from accord.jobs.registry import job
 
 
 @job()

@@ -15,7 +15,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from accord.jobs.registry import get_job, job
+from accord.jobs.registry import job
+from accord.jobs.services import job_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -27,14 +28,8 @@ def schedule(
     func: Any, *, delay: timedelta | None = None, organization_id: int, **kwargs: Any
 ) -> None:
     """Queue ``func`` (a @job) to run after ``delay`` (now when None)."""
-    from accord.jobs.tasks import run_job
-
-    spec = get_job(func.job_name)
-    kwargs["organization_id"] = organization_id
-    task = run_job.using(queue_name=spec.queue)
-    if delay is not None:
-        task = run_job.using(queue_name=spec.queue, run_after=timezone.now() + delay)
-    task.enqueue(spec.name, [], kwargs, 1, organization_id)
+    run_after = timezone.now() + delay if delay is not None else None
+    job_enqueue(func, organization_id=organization_id, run_after=run_after, **kwargs)
 
 
 @job()

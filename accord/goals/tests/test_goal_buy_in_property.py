@@ -4,6 +4,7 @@ of its current version (and a proposed goal with both agreements is active)."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -72,7 +73,7 @@ def apply(action: tuple, goal: Goal, people: dict) -> None:
         services.goal_update(
             membership=people["owner"],
             goal=goal,
-            period_end=goal.period_start + services.dt.timedelta(days=action[1]),
+            period_end=goal.period_start + dt.timedelta(days=action[1]),
         )
     elif name == "title":
         services.goal_update(membership=people["owner"], goal=goal, title=action[1])
