@@ -1,37 +1,27 @@
-"""Encrypting stored CRM credentials with Fernet, keyed from SECRET_KEY.
+"""Encrypting stored CRM credentials (see accord.lib.crypto for the keys).
 
-The key is derived from SECRET_KEY with HKDF, so changing SECRET_KEY makes
-stored credentials unreadable: reconnect the CRM after rotating it (key
-rotation with MultiFernet is not implemented; see docs).
+SECRET_KEY encrypts; values written under a key now listed in
+SECRET_KEY_FALLBACKS still read, so rotating SECRET_KEY needs no reconnect.
 """
 
 from __future__ import annotations
 
-import base64
+from accord.lib import crypto
 
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from django.conf import settings
-
-
-def _fernet() -> Fernet:
-    key = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=b"accord-crm-credentials", info=b"fernet-v1"
-    ).derive(settings.SECRET_KEY.encode())
-    return Fernet(base64.urlsafe_b64encode(key))
+# The HKDF salt of CRM credentials: keys for other secrets differ from these.
+PURPOSE = b"accord-crm-credentials"
 
 
 def encrypt(secret: str) -> bytes:
-    return _fernet().encrypt(secret.encode())
+    return crypto.encrypt(secret, purpose=PURPOSE)
 
 
 def decrypt(token: bytes | memoryview) -> str:
-    """The secret; ValueError if it was encrypted under another SECRET_KEY."""
+    """The secret; ValueError if no configured key (SECRET_KEY or a fallback) encrypted it."""
     try:
-        return _fernet().decrypt(bytes(token)).decode()
-    except InvalidToken:
+        return crypto.decrypt(token, purpose=PURPOSE)
+    except crypto.UnreadableSecret:
         raise ValueError(
-            "The stored CRM credentials cannot be read (was SECRET_KEY changed?). "
-            "Connect the CRM again."
+            "The stored CRM credentials cannot be read: neither SECRET_KEY nor any of "
+            "SECRET_KEY_FALLBACKS encrypted them. Connect the CRM again."
         ) from None

@@ -20,7 +20,7 @@ from accord.goals.models import (
 from accord.orgs.demo import seed_demo
 from accord.orgs.models import Membership
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 MODELS = [
     Goal,

@@ -8,7 +8,7 @@ import pytest
 
 from accord.goals import metrics, selectors, services
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 REQUIRED_OUTCOMES = {
     "nps",

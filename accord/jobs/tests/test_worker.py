@@ -26,6 +26,9 @@ from accord.jobs.services import job_enqueue
 from accord.jobs.tests.jobs_for_tests import record
 from accord.mail.models import Delivery
 
+# Another process reads timestamps this test writes, on the real clock.
+pytestmark = pytest.mark.real_clock
+
 STARTED = "Starting worker"
 
 
@@ -152,8 +155,10 @@ def test_it_exits_cleanly_and_promptly_when_idle(workers, signum):
     worker.wait_started()
 
     began = time.monotonic()
-    assert worker.stop(signum, timeout=10) == 0
-    assert time.monotonic() - began < 5
+    assert worker.stop(signum, timeout=25) == 0
+    # Well under the 30 s poll interval, with room for a machine busy with
+    # other suites (5 s was exceeded there).
+    assert time.monotonic() - began < 20
     assert "Traceback" not in worker.output()
     assert "stopped" in worker.output()
 
