@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "accord.pulse",
     "accord.pipeline",
     "accord.insights",
+    "accord.cli",
 ]
 
 MIDDLEWARE = [

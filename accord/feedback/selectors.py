@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet
@@ -287,6 +288,12 @@ def metric_values(organization: Organization, start: date, end: date) -> dict[st
         "survey_response_rate": rate,
         "detractor_loops_closed_on_time": loops,
     }
+
+
+def goal_metric_values(organization: Organization, start: date, end: date) -> dict[str, Decimal]:
+    """``metric_values`` as the goals app reads it: Decimals, metrics without data left out."""
+    values = metric_values(organization, start, end)
+    return {key: Decimal(str(value)) for key, value in values.items() if value is not None}
 
 
 # -- themes ---------------------------------------------------------------------------

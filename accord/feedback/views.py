@@ -303,7 +303,6 @@ def campaign_detail(request: HttpRequest, membership: Membership, pk: int) -> Ht
             "upload": upload,
             "segment": segment,
             "result": result,
-            "pipeline_available": services.pipeline_contacts_available(),
         },
         status=400 if failed else 200,
     )

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import importlib
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -110,18 +108,6 @@ def is_fully_agreed(goal: Goal) -> bool:
 
 # -- metric values from other apps ---------------------------------------------
 
-MetricValues = Callable[[Organization, dt.date, dt.date], dict[str, float | None]]
-
-
-def _provider(source: str) -> MetricValues | None:
-    """``accord.<source>.selectors.metric_values``, or None while it does not exist."""
-    try:
-        module = importlib.import_module(f"accord.{source}.selectors")
-        provider: MetricValues = module.metric_values
-    except (ImportError, AttributeError):
-        return None
-    return provider
-
 
 def content_utilisation(organization: Organization, start: dt.date, end: dt.date) -> float | None:
     """Percentage of library assets used by sales between ``start`` and ``end``."""
@@ -150,7 +136,7 @@ def computed_value(goal: Goal, *, cache: dict[Any, Any] | None = None) -> float 
     if cache is not None and key in cache:
         values = cache[key]
     else:
-        provider = _provider(found.source)
+        provider = metrics.metric_source(found.source)
         values = {}
         if provider is not None:
             try:

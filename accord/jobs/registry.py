@@ -3,11 +3,14 @@
 Every job goes through one django-tasks task (``accord.jobs.tasks.run_job``)
 that looks the function up here by name. That keeps retry, back-off and the
 dead-letter queue in one place instead of in every job.
+
+Each app's AppConfig.ready() imports its own job modules, so by the time a
+web or worker process serves anything every job is registered and the
+lookup is a plain dictionary read.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -52,10 +55,7 @@ def job(
 
 
 def get_job(name: str) -> JobSpec:
-    """The registered job ``name``; importing job modules registers them."""
-    if name not in _REGISTRY:
-        # The worker is a fresh process: the job's module registers it on import.
-        importlib.import_module(name.rsplit(".", 1)[0])
+    """The registered job ``name``; KeyError when no installed app declares it."""
     return _REGISTRY[name]
 
 

@@ -69,7 +69,7 @@ def dead_job_retry(*, dead_job: DeadJob, membership: Membership | None = None) -
         return False
     try:
         queue = get_job(locked.job_name).queue
-    except (ImportError, KeyError):
+    except KeyError:
         # Gone from the code: queue it anyway, the worker dead-letters it
         # again with the reason, rather than failing the admin's click.
         queue = "default"

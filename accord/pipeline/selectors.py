@@ -530,6 +530,14 @@ def metric_values(
     }
 
 
+def goal_metric_values(
+    organization: Organization, start: dt.date, end: dt.date
+) -> dict[str, Decimal]:
+    """``metric_values`` as the goals app reads it: Decimals, metrics without data left out."""
+    values = metric_values(organization, start, end)
+    return {key: Decimal(str(value)) for key, value in values.items() if value is not None}
+
+
 def median_days_dates(queryset: QuerySet[Opportunity], start: str, end: str) -> float | None:
     """Median days between two date columns."""
     return median_days(queryset, start, end, dates=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from accord.orgs.demo import seed_demo
+from accord.cli.demo import seed_demo
 from accord.pipeline.models import Lead, Opportunity, SlaBreach
 from accord.pipeline.selectors import compliance, funnel, rejection_reasons
 
