@@ -19,10 +19,10 @@ from accord.lib.api import (
     FieldErrors,
     InputSchema,
     Pagination,
-    acting_member,
     fields_named,
     with_errors,
 )
+from accord.orgs.api_auth import acting_member
 from accord.orgs.selectors import get_scoped
 
 router = Router(tags=["feedback"])

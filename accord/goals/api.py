@@ -37,7 +37,8 @@ from accord.goals.models import (
     SlotRole,
     TargetPer,
 )
-from accord.lib.api import InputSchema, Pagination, acting_member, fields_named, with_errors
+from accord.lib.api import InputSchema, Pagination, fields_named, with_errors
+from accord.orgs.api_auth import acting_member
 from accord.orgs.selectors import get_scoped
 
 router = Router(tags=["goals"])

@@ -36,18 +36,24 @@ _REGISTRY: dict[str, JobSpec] = {}
 
 
 def job(
-    *, max_attempts: int | None = None, queue: str = "default"
+    *,
+    max_attempts: int | None = None,
+    queue: str = "default",
+    former_names: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``func`` as a job. Its arguments must be JSON-serialisable.
 
     A job must be idempotent or guard its own side effect (see
     ``accord.mail``): after a crash between the effect and the bookkeeping,
-    it may run again.
+    it may run again. ``former_names``: names the job had before it moved,
+    so runs queued under them still find it.
     """
 
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
         name = f"{func.__module__}.{func.__qualname__}"
-        _REGISTRY[name] = JobSpec(name=name, func=func, queue=queue, attempts=max_attempts)
+        spec = JobSpec(name=name, func=func, queue=queue, attempts=max_attempts)
+        for registered in (name, *former_names):
+            _REGISTRY[registered] = spec
         func.job_name = name  # type: ignore[attr-defined]
         return func
 

@@ -12,8 +12,9 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import EmailStr, field_validator
 
-from accord.lib.api import InputSchema, Pagination, acting_member, fields_named, with_errors
+from accord.lib.api import InputSchema, Pagination, fields_named, with_errors
 from accord.orgs import selectors, services
+from accord.orgs.api_auth import acting_member
 from accord.orgs.models import AuditEvent, Invitation, Membership, Role, Team
 
 router = Router(tags=["organisation"])

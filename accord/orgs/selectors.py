@@ -12,6 +12,8 @@ from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from accord.accounts.models import User
+from accord.jobs.models import DeadJob
+from accord.mail.models import CapturedMessage
 from accord.orgs.models import (
     ApiToken,
     AuditEvent,
@@ -90,3 +92,24 @@ def api_tokens_of(membership: Membership) -> QuerySet[ApiToken]:
 def audit_events(membership: Membership) -> QuerySet[AuditEvent]:
     require(membership, Action.AUDIT_READ)
     return scoped(membership, AuditEvent.objects.select_related("actor"))
+
+
+# -- outbox and failed jobs ------------------------------------------------------
+
+
+def captured_messages(membership: Membership) -> QuerySet[CapturedMessage]:
+    """Mail captured for the member's organisation, newest first."""
+    return scoped(membership, CapturedMessage.objects.all())
+
+
+def captured_message(membership: Membership, pk: int) -> CapturedMessage:
+    return get_scoped(membership, CapturedMessage.objects.all(), pk=pk)
+
+
+def dead_jobs(membership: Membership) -> QuerySet[DeadJob]:
+    """The organisation's failed jobs, newest first."""
+    return scoped(membership, DeadJob.objects.all())
+
+
+def dead_job(membership: Membership, pk: int) -> DeadJob:
+    return get_scoped(membership, DeadJob.objects.all(), pk=pk)

@@ -1,5 +1,5 @@
 """Pages for organisations: create, switch, settings, members, invitations,
-teams, API tokens and the audit log."""
+teams, API tokens, the audit log, the Outbox and failed jobs."""
 
 from __future__ import annotations
 
@@ -257,3 +257,35 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             "login_url": reverse("account_login") + f"?next={request.path}",
         },
     )
+
+
+@org_view(Action.OUTBOX_READ)
+def outbox(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """The Outbox: captured email, for instances without EMAIL_URL."""
+    page = Paginator(selectors.captured_messages(membership), 50).get_page(request.GET.get("page"))
+    return render(request, "orgs/outbox.html", {"page": page})
+
+
+@org_view(Action.OUTBOX_READ)
+def outbox_message(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    message = selectors.captured_message(membership, pk)
+    return render(request, "orgs/outbox_message.html", {"message": message})
+
+
+@org_view(Action.JOBS_MANAGE)
+def dead_jobs(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """The dead-letter page: jobs that failed every attempt, with a retry button."""
+    page = Paginator(selectors.dead_jobs(membership), 50).get_page(request.GET.get("page"))
+    return render(request, "orgs/dead_jobs.html", {"page": page})
+
+
+@org_view(Action.JOBS_MANAGE)
+def dead_job_retry(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    dead_job = selectors.dead_job(membership, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if services.dead_job_retry(membership=membership, dead_job=dead_job):
+        messages.success(request, f"{dead_job.job_name} was queued again.")
+    else:
+        messages.info(request, f"{dead_job.job_name} had already been queued again.")
+    return redirect("org_jobs", org_slug=membership.organization.slug)

@@ -12,7 +12,8 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from accord.lib.api import InputSchema, Pagination, acting_member, fields_named, with_errors
+from accord.lib.api import InputSchema, Pagination, fields_named, with_errors
+from accord.orgs.api_auth import acting_member
 from accord.orgs.selectors import get_scoped
 from accord.pipeline import selectors, services
 from accord.pipeline.models import (

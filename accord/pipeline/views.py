@@ -1,5 +1,6 @@
 """Pages of the Pipeline section: funnel, triage queue, agreement, compliance,
-imports (with the column-mapping screen) and CRM connections."""
+imports (with the column-mapping screen). The CRM sync page is
+``accord.integrations``'."""
 
 from __future__ import annotations
 
@@ -21,7 +22,6 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import redirect, render
-from django.utils import timezone
 
 from accord.lib.forms import add_service_errors
 from accord.orgs.decorators import org_view
@@ -32,7 +32,6 @@ from accord.pipeline import charts, selectors, services
 from accord.pipeline.forms import (
     AgreeForm,
     AgreementForm,
-    CrmConnectionForm,
     FunnelFilterForm,
     ImportForm,
     MappingForm,
@@ -43,7 +42,6 @@ from accord.pipeline.importer import MAX_IMPORT_BYTES, ImportFileError, error_ro
 from accord.pipeline.models import (
     AgreementStatus,
     ColumnMapping,
-    CrmConnection,
     HandoffAgreement,
     ImportRun,
     ImportStatus,
@@ -428,41 +426,3 @@ def mapping_new(request: HttpRequest, membership: Membership) -> HttpResponse:
         },
         status=400 if request.method == "POST" and errors else 200,
     )
-
-
-# -- CRM connections ------------------------------------------------------------------
-
-
-@org_view()
-def crm(request: HttpRequest, membership: Membership) -> HttpResponse:
-    form = CrmConnectionForm(request.POST or None)
-    if request.method == "POST":
-        require(membership, Action.CRM_CONNECT)
-        if form.is_valid():
-            try:
-                services.crm_connection_save(membership=membership, **form.cleaned_data)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, "Connected. The first sync runs in the background.")
-                return redirect("pipeline_crm", org_slug=_slug(membership))
-    return render(
-        request,
-        "pipeline/crm.html",
-        {
-            "form": form,
-            "connections": scoped(membership, CrmConnection.objects.all()),
-            "now": timezone.now(),
-        },
-        status=400 if form.errors else 200,
-    )
-
-
-@org_view(Action.CRM_CONNECT)
-def crm_sync(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
-    connection = get_scoped(membership, CrmConnection.objects.all(), pk=pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    services.crm_sync_now(membership=membership, connection=connection)
-    messages.success(request, f"{connection.get_system_display()} sync queued.")
-    return redirect("pipeline_crm", org_slug=_slug(membership))
