@@ -24,7 +24,7 @@ from accord.feedback.models import (
 )
 from accord.lib.nps import Change, Nps, change, nps
 from accord.orgs.models import Membership, Organization
-from accord.orgs.selectors import scoped
+from accord.orgs.selectors import get_scoped, scoped
 
 SEGMENT_NAME = re.compile(r"^[A-Za-z0-9_\- ]{1,60}$")
 
@@ -233,6 +233,40 @@ def followups(membership: Membership) -> QuerySet[FollowUp]:
         membership,
         FollowUp.objects.select_related("response", "sales_owner__user", "marketing_owner__user"),
     )
+
+
+def survey(membership: Membership, pk: int) -> Survey:
+    return get_scoped(membership, Survey.objects.all(), pk=pk)
+
+
+def campaign(membership: Membership, pk: int) -> Campaign:
+    return get_scoped(membership, Campaign.objects.select_related("survey"), pk=pk)
+
+
+def campaign_recipients(campaign: Campaign) -> QuerySet[Recipient]:
+    """The recipients of a campaign the caller has already looked up in scope."""
+    return Recipient.objects.filter(campaign=campaign).order_by("id")
+
+
+def response(membership: Membership, pk: int) -> Response:
+    return get_scoped(membership, Response.objects.all(), pk=pk)
+
+
+def followup(membership: Membership, pk: int) -> FollowUp:
+    return get_scoped(
+        membership,
+        FollowUp.objects.select_related("response", "sales_owner__user", "marketing_owner__user"),
+        pk=pk,
+    )
+
+
+def theme(membership: Membership, pk: int) -> Theme:
+    return get_scoped(membership, Theme.objects.all(), pk=pk)
+
+
+def themes_to_merge_into(membership: Membership, theme: Theme) -> QuerySet[Theme]:
+    """The organisation's other themes that are not merged away themselves."""
+    return scoped(membership, Theme.objects.filter(merged_into__isnull=True)).exclude(pk=theme.pk)
 
 
 # -- loops closed on time ---------------------------------------------------------------

@@ -89,6 +89,24 @@ def api_tokens_of(membership: Membership) -> QuerySet[ApiToken]:
     return scoped(membership, ApiToken.objects.filter(user=membership.user))
 
 
+def team(membership: Membership, pk: int) -> Team:
+    return get_scoped(membership, Team.objects.all(), pk=pk)
+
+
+def member(membership: Membership, pk: int) -> Membership:
+    """A member of the acting member's organisation, by membership id."""
+    return get_scoped(membership, Membership.objects.select_related("user"), pk=pk)
+
+
+def invitation(membership: Membership, pk: int) -> Invitation:
+    return get_scoped(membership, Invitation.objects.all(), pk=pk)
+
+
+def own_api_token(membership: Membership, pk: int) -> ApiToken:
+    """One of the acting member's own tokens in this organisation (not another user's)."""
+    return get_scoped(membership, ApiToken.objects.filter(user=membership.user), pk=pk)
+
+
 def audit_events(membership: Membership) -> QuerySet[AuditEvent]:
     require(membership, Action.AUDIT_READ)
     return scoped(membership, AuditEvent.objects.select_related("actor"))

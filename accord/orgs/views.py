@@ -22,7 +22,7 @@ from accord.orgs.forms import (
     OrganizationSettingsForm,
     TeamForm,
 )
-from accord.orgs.models import ApiToken, Invitation, Membership
+from accord.orgs.models import Membership
 from accord.orgs.permissions import Action
 
 
@@ -119,7 +119,7 @@ def members(request: HttpRequest, membership: Membership) -> HttpResponse:
 
 @org_view(Action.MEMBER_CHANGE_ROLE)
 def member_change_role(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
-    target = selectors.get_scoped(membership, Membership.objects.select_related("user"), pk=pk)
+    target = selectors.member(membership, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     form = MemberRoleForm(request.POST, teams=selectors.teams(membership))
@@ -143,7 +143,7 @@ def member_change_role(request: HttpRequest, membership: Membership, pk: int) ->
 @org_view(Action.MEMBER_REMOVE)
 def member_remove(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST removes."""
-    target = selectors.get_scoped(membership, Membership.objects.select_related("user"), pk=pk)
+    target = selectors.member(membership, pk)
     if request.method == "POST":
         try:
             services.member_remove(membership=membership, target=target)
@@ -159,7 +159,7 @@ def member_remove(request: HttpRequest, membership: Membership, pk: int) -> Http
 
 @org_view(Action.INVITATION_REVOKE)
 def invitation_revoke(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
-    invitation = selectors.get_scoped(membership, Invitation.objects.all(), pk=pk)
+    invitation = selectors.invitation(membership, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     try:
@@ -215,7 +215,7 @@ def api_tokens(request: HttpRequest, membership: Membership) -> HttpResponse:
 
 @org_view()
 def api_token_revoke(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
-    token = selectors.get_scoped(membership, ApiToken.objects.filter(user=membership.user), pk=pk)
+    token = selectors.own_api_token(membership, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     services.api_token_revoke(membership=membership, token=token)
