@@ -92,6 +92,8 @@ INSTALLED_APPS = [
     "accord.pulse",
     "accord.pipeline",
     "accord.insights",
+    "accord.integrations",
+    "accord.cli",
 ]
 
 MIDDLEWARE = [
@@ -184,7 +186,7 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Accord] "
-ACCOUNT_ADAPTER = "accord.accounts.adapter.AccountAdapter"
+ACCOUNT_ADAPTER = "accord.mail.account_adapter.AccountAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = True

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from accord.integrations import crypto as crm_crypto
 from accord.lib import crypto
-from accord.pipeline import crypto as crm_crypto
 
 PURPOSE = b"test-purpose"
 

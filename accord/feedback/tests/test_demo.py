@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from accord.cli.demo import seed_demo
 from accord.feedback.models import FollowUp, Response, Theme
 from accord.feedback.selectors import nps_by
-from accord.orgs.demo import seed_demo
 
 pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 

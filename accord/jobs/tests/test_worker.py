@@ -48,7 +48,7 @@ test_database_url.__test__ = False  # a helper, not a test
 
 
 class Worker:
-    """``python -m accord worker`` in its own process, its output in a file."""
+    """``python -m accord worker``, plus the test jobs, in its own process; output in a file."""
 
     def __init__(self, log: Path, *args: str) -> None:
         self.log = log
@@ -56,7 +56,7 @@ class Worker:
         env.pop("EMAIL_URL", None)
         with log.open("wb") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "accord", "worker", *args],
+                [sys.executable, "-m", "accord.jobs.tests.worker_main", "worker", *args],
                 cwd=settings.PROJECT_DIR,
                 env=env,
                 stdout=out,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from accord.orgs.demo import seed_demo
+from accord.cli.demo import seed_demo
 from accord.pipeline.models import Lead, Opportunity, SlaBreach
 from accord.pipeline.selectors import compliance, funnel, rejection_reasons
 
