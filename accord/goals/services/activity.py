@@ -6,7 +6,6 @@ import csv
 import datetime as dt
 import io
 from dataclasses import dataclass
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -18,6 +17,8 @@ from accord.goals.models import (
     ActivityLog,
     ActivitySource,
     ActivityType,
+    ContentUsage,
+    EventSignup,
     TargetPer,
 )
 from accord.goals.services.common import _check_date, _member, today
@@ -175,18 +176,50 @@ def _plan_log(
     return _LogPlan(member, activity_type, linked, day, note.strip())
 
 
-def _write_log(plan: _LogPlan, source: str, **links: Any) -> ActivityLog:
-    assert plan.member.team is not None
+def activity_log_row(
+    *,
+    member: Membership,
+    activity_type: str,
+    occurred_on: dt.date,
+    note: str,
+    source: str,
+    activity_goal: ActivityGoal | None = None,
+    content_usage: ContentUsage | None = None,
+    event_signup: EventSignup | None = None,
+) -> ActivityLog:
+    """Store one activity-log row for ``member`` (who must be in a team).
+
+    The one place a log row is built, whether typed in, imported, or written
+    by a first content use or an event sign-up. The row counts toward
+    ``activity_goal`` when given, else toward the team's active activity goal
+    if that goal is for this activity type. The note is cut to 300 characters.
+    The caller has checked permissions and values.
+    """
+    if member.team is None:
+        raise ValidationError({"member": f"{member.user.email} is in no team."})
+    goal = activity_goal if activity_goal is not None else _active_activity_goal(member.team)
     return ActivityLog.objects.create(
-        organization=plan.member.organization,
+        organization=member.organization,
+        member=member,
+        team=member.team,
+        activity_type=activity_type,
+        activity_goal=goal if goal is not None and goal.activity_type == activity_type else None,
+        occurred_on=occurred_on,
+        note=note[:300],
+        source=source,
+        content_usage=content_usage,
+        event_signup=event_signup,
+    )
+
+
+def _write_log(plan: _LogPlan, source: str) -> ActivityLog:
+    return activity_log_row(
         member=plan.member,
-        team=plan.member.team,
         activity_type=plan.activity_type,
-        activity_goal=plan.activity_goal,
         occurred_on=plan.occurred_on,
         note=plan.note,
         source=source,
-        **links,
+        activity_goal=plan.activity_goal,
     )
 
 

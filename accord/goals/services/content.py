@@ -10,7 +10,6 @@ from django.core.validators import URLValidator
 from django.db import transaction
 
 from accord.goals.models import (
-    ActivityLog,
     ActivitySource,
     ActivityType,
     AssetKind,
@@ -18,11 +17,11 @@ from accord.goals.models import (
     ContentUsage,
 )
 from accord.goals.services.activity import (
-    _active_activity_goal,
     _csv_date,
     _csv_rows,
     _members_by_email,
     _row_error,
+    activity_log_row,
 )
 from accord.goals.services.common import _check_date, _member, _team_kind, today
 from accord.orgs.models import Membership, TeamKind
@@ -170,15 +169,11 @@ def _write_usage(
     )
     if first and member.team is not None:
         # Using an asset for the first time is the cross-team activity sales commits to.
-        goal = _active_activity_goal(member.team)
-        ActivityLog.objects.create(
-            organization=asset.organization,
+        activity_log_row(
             member=member,
-            team=member.team,
             activity_type=ActivityType.CONTENT_USE,
-            activity_goal=goal if goal and goal.activity_type == ActivityType.CONTENT_USE else None,
             occurred_on=day,
-            note=f"First use of {asset.title}"[:300],
+            note=f"First use of {asset.title}",
             source=ActivitySource.CONTENT,
             content_usage=usage,
         )

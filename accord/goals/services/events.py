@@ -10,7 +10,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from accord.goals.models import (
-    ActivityLog,
     ActivitySource,
     ActivityType,
     Event,
@@ -19,7 +18,7 @@ from accord.goals.models import (
     EventSlot,
     SlotRole,
 )
-from accord.goals.services.activity import _active_activity_goal
+from accord.goals.services.activity import activity_log_row
 from accord.goals.services.common import _check_date, _member, _team_kind, today
 from accord.goals.services.goals import goals_settings_of
 from accord.orgs.models import Membership, Role, TeamKind
@@ -154,17 +153,11 @@ def event_signup(
         organization=locked.organization, slot=locked, member=target
     )
     if _team_kind(target) == TeamKind.SALES and target.team is not None:
-        goal = _active_activity_goal(target.team)
-        ActivityLog.objects.create(
-            organization=locked.organization,
+        activity_log_row(
             member=target,
-            team=target.team,
             activity_type=ActivityType.EVENT_STAFFING,
-            activity_goal=goal
-            if goal and goal.activity_type == ActivityType.EVENT_STAFFING
-            else None,
             occurred_on=locked.date,
-            note=f"{locked.get_role_display()} at {locked.event.name}"[:300],
+            note=f"{locked.get_role_display()} at {locked.event.name}",
             source=ActivitySource.EVENT,
             event_signup=signup,
         )

@@ -170,3 +170,29 @@ def test_it_reports_a_bad_csv_row_on_the_import_page(owner, marketing_goal):
     response = client.post("/o/acme/goals/activity/import/", {"file": upload})
     assert response.status_code == 400
     assert "Row 2, column &#x27;email&#x27;" in response.content.decode()
+
+
+def test_it_builds_every_log_row_in_one_place(marketing_goal, marketer, seller):
+    """Typed-in, imported and automatic logs all go through activity_log_row:
+    a row counts toward the team's active goal only when the type matches."""
+    counted = services.activity_log_row(
+        member=marketer,
+        activity_type="pipeline_review",
+        occurred_on=dt.date(2026, 3, 2),
+        note="x" * 400,
+        source="manual",
+    )
+    other = services.activity_log_row(
+        member=marketer,
+        activity_type="custom",
+        occurred_on=dt.date(2026, 3, 2),
+        note="",
+        source="csv",
+    )
+    stored = ActivityLog.objects.get(pk=counted.pk)
+    assert stored.activity_goal_id == marketing_goal.pk
+    assert stored.team_id == marketer.team_id
+    assert stored.organization_id == marketer.organization_id
+    assert len(stored.note) == 300
+    assert ActivityLog.objects.get(pk=other.pk).activity_goal_id is None
+    assert ActivityLog.objects.get(pk=other.pk).source == "csv"
