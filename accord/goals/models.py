@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from accord.orgs.models import Membership, Organization, Team
+from accord.orgs.models import Membership, Organization, Side, Team
 
 
 class GoalKind(models.TextChoices):
@@ -38,11 +38,6 @@ CLOSED_STATUSES = frozenset({GoalStatus.ACHIEVED, GoalStatus.MISSED, GoalStatus.
 class Direction(models.TextChoices):
     UP = "up", "Up (higher is better)"
     DOWN = "down", "Down (lower is better)"
-
-
-class Side(models.TextChoices):
-    SALES = "sales", "Sales"
-    MARKETING = "marketing", "Marketing"
 
 
 class Goal(models.Model):

@@ -32,11 +32,10 @@ from accord.goals.models import (
     Goal,
     GoalEvent,
     GoalStatus,
-    Side,
     TargetPer,
 )
 from accord.goals.services import goals_settings_of, today
-from accord.orgs.models import Membership, Organization, Role, TeamKind
+from accord.orgs.models import Membership, Organization, Role, Side, TeamKind
 from accord.orgs.selectors import get_scoped, scoped
 
 logger = logging.getLogger(__name__)

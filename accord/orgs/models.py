@@ -28,6 +28,13 @@ class TeamKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class Side(models.TextChoices):
+    """The two sides of every agreement between the teams."""
+
+    SALES = "sales", "Sales"
+    MARKETING = "marketing", "Marketing"
+
+
 class Organization(models.Model):
     """A company using Accord. Its slug is the first part of every URL."""
 

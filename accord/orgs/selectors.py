@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
@@ -20,6 +20,8 @@ from accord.orgs.models import (
     Invitation,
     Membership,
     Organization,
+    Role,
+    Side,
     Team,
     TeamKind,
 )
@@ -64,6 +66,50 @@ def get_scoped(membership: Membership, queryset: QuerySet[M], **lookup: Any) -> 
 
 def teams(membership: Membership) -> QuerySet[Team]:
     return scoped(membership, Team.objects.all()).order_by("name")
+
+
+_LEAD_SIDES = {Role.SALES_LEAD: Side.SALES, Role.MARKETING_LEAD: Side.MARKETING}
+_TEAM_SIDES = {TeamKind.SALES: Side.SALES, TeamKind.MARKETING: Side.MARKETING}
+
+
+def side_of(membership: Membership) -> Side | None:
+    """The side a member acts for by default: a lead's own side, else the side
+    of their team (whatever their role, owners and admins included), else None."""
+    lead_side = _LEAD_SIDES.get(Role(membership.role))
+    if lead_side is not None:
+        return lead_side
+    if membership.team is None:
+        return None
+    return _TEAM_SIDES.get(TeamKind(membership.team.kind))
+
+
+def side_acting(membership: Membership, side: str | None) -> Side:
+    """The side ``membership`` answers for when agreeing to something both sides
+    sign (a shared goal, the hand-off agreement); ``side`` is what they asked for.
+
+    * A sales or marketing lead answers only for their own side; naming the
+      other is refused (PermissionDenied).
+    * An owner or admin answers for the side they name, or, naming none, for
+      the side of their team; with neither, a ValidationError on ``side``.
+    * Anyone else answers for no side (PermissionDenied).
+    """
+    if side not in (None, "", *Side.values):
+        raise ValidationError({"side": "Choose sales or marketing."})
+    lead_side = _LEAD_SIDES.get(Role(membership.role))
+    if lead_side is not None:
+        if side and side != lead_side:
+            raise PermissionDenied(
+                f"As {membership.get_role_display()} you answer for {lead_side}, not {side}."
+            )
+        return lead_side
+    if membership.role not in (Role.OWNER, Role.ADMIN):
+        raise PermissionDenied("Only the leads, owners and admins answer for a side.")
+    if side:
+        return Side(side)
+    found = side_of(membership)
+    if found is None:
+        raise ValidationError({"side": "Say which side you answer for: sales or marketing."})
+    return found
 
 
 def core_team(organization: Organization, kind: TeamKind) -> Team:

@@ -11,15 +11,16 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from accord.lib.business_time import business_hours_between
 from accord.mail.services import email_enqueue
-from accord.orgs.models import Membership, Organization, Role, TeamKind
+from accord.orgs.models import Membership, Organization, Role, Side
 from accord.orgs.permissions import Action, require
+from accord.orgs.selectors import side_acting
 from accord.orgs.services import audit_record
 from accord.pipeline.models import (
     AgreementStatus,
@@ -35,10 +36,6 @@ from accord.pipeline.models import (
     Stage,
 )
 from accord.pipeline.selectors import agreement_active, calendar_for
-
-SALES_SIDE = "sales"
-MARKETING_SIDE = "marketing"
-
 
 # -- the hand-off agreement -------------------------------------------------
 
@@ -107,26 +104,6 @@ def agreement_propose(
     return agreement
 
 
-def _side_of(membership: Membership, side: str | None) -> str:
-    """Which team the member agrees for: leads for their own, owners/admins choose."""
-    if membership.role == Role.SALES_LEAD:
-        own = SALES_SIDE
-    elif membership.role == Role.MARKETING_LEAD:
-        own = MARKETING_SIDE
-    elif membership.role in (Role.OWNER, Role.ADMIN):
-        if membership.team and membership.team.kind in (TeamKind.SALES, TeamKind.MARKETING):
-            own = str(membership.team.kind)
-        elif side in (SALES_SIDE, MARKETING_SIDE):
-            own = side
-        else:
-            raise ValidationError({"side": "Say whether you agree for sales or for marketing."})
-    else:
-        raise PermissionDenied("Only the sales lead and the marketing lead agree to the SLA.")
-    if side and side != own:
-        raise PermissionDenied(f"You agree for {own}, not for {side}.")
-    return own
-
-
 @transaction.atomic
 def agreement_agree(
     *,
@@ -142,9 +119,9 @@ def agreement_agree(
     )
     if agreement.status != AgreementStatus.PROPOSED:
         raise ValidationError({"agreement": "Only a proposed version can be agreed to."})
-    own = _side_of(membership, side)
+    own = side_acting(membership, side)
     now = timezone.now()
-    if own == SALES_SIDE:
+    if own == Side.SALES:
         agreement.sales_agreed_by, agreement.sales_agreed_at = membership, now
         agreement.sales_comment = comment[:500]
     else:

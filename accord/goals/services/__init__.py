@@ -21,7 +21,6 @@ from accord.goals.services.common import (
     MATERIAL_FIELDS,
     MAX_VALUE,
     quarter_of,
-    side_of,
     today,
 )
 from accord.goals.services.content import (
@@ -83,6 +82,5 @@ __all__ = [
     "goals_settings_of",
     "goals_settings_update",
     "quarter_of",
-    "side_of",
     "today",
 ]

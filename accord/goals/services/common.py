@@ -15,9 +15,8 @@ from django.utils import timezone
 from accord.goals.models import (
     Goal,
     GoalEvent,
-    Side,
 )
-from accord.orgs.models import Membership, Organization, Role, TeamKind
+from accord.orgs.models import Membership, Organization, Role, Side
 from accord.orgs.services import audit_record
 
 # Largest absolute value a goal's numbers may take (DecimalField(16, 4)).
@@ -98,20 +97,6 @@ def _member(acting: Membership, member_id: int | None, field: str) -> Membership
 
 def _team_kind(member: Membership) -> str | None:
     return member.team.kind if member.team is not None else None
-
-
-def side_of(membership: Membership) -> Side | None:
-    """The side a member speaks for by default: a lead's own, else their team's."""
-    if membership.role == Role.SALES_LEAD:
-        return Side.SALES
-    if membership.role == Role.MARKETING_LEAD:
-        return Side.MARKETING
-    kind = _team_kind(membership)
-    if kind == TeamKind.SALES:
-        return Side.SALES
-    if kind == TeamKind.MARKETING:
-        return Side.MARKETING
-    return None
 
 
 def _history(

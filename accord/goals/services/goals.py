@@ -26,7 +26,6 @@ from accord.goals.models import (
     GoalKind,
     GoalsSettings,
     GoalStatus,
-    Side,
 )
 from accord.goals.services.common import (
     GOAL_FIELDS,
@@ -39,11 +38,11 @@ from accord.goals.services.common import (
     _notify_leads,
     _team_kind,
     quarter_of,
-    side_of,
     today,
 )
-from accord.orgs.models import Membership, Organization, Role, TeamKind
+from accord.orgs.models import Membership, Organization, Role, Side, TeamKind
 from accord.orgs.permissions import Action, can, require
+from accord.orgs.selectors import side_acting
 from accord.orgs.services import audit_record
 
 
@@ -260,26 +259,6 @@ def goal_update(*, membership: Membership, goal: Goal, **changes: Any) -> Goal:
     return goal
 
 
-def _resolve_side(membership: Membership, side: str | None) -> Side:
-    """The side ``membership`` answers for: a lead only for their own side;
-    owners and admins for the side they name (or their team's)."""
-    if side not in (None, "", *Side.values):
-        raise ValidationError({"side": "Choose sales or marketing."})
-    own = {Role.SALES_LEAD: Side.SALES, Role.MARKETING_LEAD: Side.MARKETING}.get(
-        Role(membership.role)
-    )
-    if own is not None:
-        if side and side != own:
-            raise PermissionDenied(f"As {membership.get_role_display()} you answer for {own}.")
-        return own
-    if side:
-        return Side(side)
-    found = side_of(membership)
-    if found is None:
-        raise ValidationError({"side": "Say which side you answer for: sales or marketing."})
-    return found
-
-
 def _agreed_sides(goal: Goal) -> set[str]:
     return set(
         Agreement.objects.filter(
@@ -370,7 +349,7 @@ def goal_agree(
         raise ValidationError(
             {"status": f"Only a proposed goal can be agreed to; this goal is {goal.status}."}
         )
-    _record_agreement(goal, membership, _resolve_side(membership, side), comment.strip())
+    _record_agreement(goal, membership, side_acting(membership, side), comment.strip())
     return goal
 
 
@@ -385,7 +364,7 @@ def goal_decline(
         raise ValidationError(
             {"status": f"Only a proposed goal can be declined; this goal is {goal.status}."}
         )
-    resolved = _resolve_side(membership, side)
+    resolved = side_acting(membership, side)
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": "Say why you decline, so the goal can be improved."})
