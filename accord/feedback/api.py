@@ -367,7 +367,10 @@ def recipients_add(request: HttpRequest, campaign_id: int, payload: RecipientsIn
     campaign = selectors.campaign(membership, campaign_id)
     with fields_named(file=("body", "csv")):
         result = services.recipients_add_csv(
-            membership=membership, campaign=campaign, text=payload.csv, dry_run=payload.dry_run
+            membership=membership,
+            campaign=campaign,
+            data=payload.csv.encode(),
+            dry_run=payload.dry_run,
         )
     return {
         **{k: v for k, v in result.__dict__.items() if k != "errors"},
@@ -402,7 +405,7 @@ def responses_import(request: HttpRequest, payload: ImportIn) -> Any:
     imported and each is listed; importing the same rows again adds nothing."""
     result = services.responses_import(
         membership=acting_member(request),
-        text=payload.csv,
+        data=payload.csv.encode(),
         fmt=payload.format,
         dry_run=payload.dry_run,
     )

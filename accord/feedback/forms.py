@@ -60,18 +60,14 @@ class CsvUploadForm(forms.Form):
     file = forms.FileField(help_text="CSV with a header row; at most 20 MB.")
     dry_run = forms.BooleanField(required=False, label="Dry run: check every row, change nothing")
 
-    def text(self) -> str:
-        """The file as text, or a form error naming the file."""
+    def data_bytes(self) -> bytes:
+        """The file as uploaded (the importer reads its encoding), or a form
+        error naming the file."""
         upload = self.cleaned_data["file"]
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError({"file": "At most 20 MB."})
-        raw = upload.read()
-        try:
-            return str(raw.decode("utf-8-sig"))
-        except UnicodeDecodeError:
-            raise forms.ValidationError(
-                {"file": "The file is not UTF-8 text; export the CSV as UTF-8."}
-            ) from None
+        data: bytes = upload.read()
+        return data
 
 
 class ImportForm(CsvUploadForm):

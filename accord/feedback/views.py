@@ -263,7 +263,7 @@ def campaign_detail(request: HttpRequest, membership: Membership, pk: int) -> Ht
             result = services.recipients_add_csv(
                 membership=membership,
                 campaign=campaign,
-                text=upload.text(),
+                data=upload.data_bytes(),
                 dry_run=upload.cleaned_data["dry_run"],
             )
         except ValidationError as error:
@@ -553,7 +553,7 @@ def import_responses(request: HttpRequest, membership: Membership) -> HttpRespon
         try:
             result = services.responses_import(
                 membership=membership,
-                text=form.text(),
+                data=form.data_bytes(),
                 fmt=form.cleaned_data["format"],
                 dry_run=form.cleaned_data["dry_run"],
             )

@@ -733,7 +733,9 @@ def activity_log_create(request: HttpRequest, payload: GoalsActivityLogIn) -> An
 def activity_logs_import(request: HttpRequest, payload: GoalsCsvIn) -> Any:
     """Import activities from CSV (email, date, activity_type, note); all rows or none."""
     with fields_named(file=("body", "csv")):
-        count = services.activity_import_csv(membership=acting_member(request), text=payload.csv)
+        count = services.activity_import_csv(
+            membership=acting_member(request), data=payload.csv.encode()
+        )
     return Status(201, {"imported": count})
 
 
@@ -785,7 +787,7 @@ def content_uses_import(request: HttpRequest, payload: GoalsCsvIn) -> Any:
     """Import content use from CSV (email, asset id or title, date, note); all or none."""
     with fields_named(file=("body", "csv")):
         count = services.content_usage_import_csv(
-            membership=acting_member(request), text=payload.csv
+            membership=acting_member(request), data=payload.csv.encode()
         )
     return Status(201, {"imported": count})
 

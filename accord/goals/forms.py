@@ -159,17 +159,10 @@ class ActivityLogForm(forms.Form):
 class CsvForm(forms.Form):
     file = forms.FileField(label="CSV file")
 
-    def text(self) -> str:
-        raw = self.cleaned_data["file"].read()
-        try:
-            text: str = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            self.add_error("file", "The file is not UTF-8 text.")
-            return ""
-        if "\x00" in text:
-            self.add_error("file", "The file contains null characters.")
-            return ""
-        return text
+    def data_bytes(self) -> bytes:
+        """The file as uploaded; the importer reads its encoding and delimiter."""
+        data: bytes = self.cleaned_data["file"].read()
+        return data
 
 
 class AssetForm(forms.Form):

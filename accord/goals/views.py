@@ -443,10 +443,10 @@ def _import(
 ) -> HttpResponse:
     form = CsvForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        text = form.text()
+        data = form.data_bytes()
         if not form.errors:
             try:
-                count = importer(membership=membership, text=text)
+                count = importer(membership=membership, data=data)
             except ValidationError as error:
                 add_service_errors(form, error)
             else:

@@ -18,7 +18,6 @@ Dates without a time zone are read in the organisation's time zone.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import re
@@ -32,6 +31,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accord.lib.csvfile import CsvFileError, normalise_header, open_text
 from accord.orgs.models import Membership, Organization
 from accord.pipeline.models import (
     Account,
@@ -441,27 +441,14 @@ class CountingReader(io.RawIOBase):
 
 
 def open_csv(raw: IO[bytes]) -> tuple[CountingReader, Iterator[list[str]]]:
-    """Detect encoding (UTF-8 with or without BOM, else Latin-1) and delimiter
-    (comma, semicolon or tab); return the counting reader and the row iterator."""
+    """The counting reader and a row iterator over the file, decoded and split by
+    the shared reader's rules (``accord.lib.csvfile``: UTF-8 with or without
+    BOM, UTF-16, else Windows-1252; comma, semicolon or tab), streamed."""
     counting = CountingReader(raw)
-    buffered = io.BufferedReader(counting, buffer_size=1 << 20)
-    sample = buffered.peek(64 * 1024)[: 64 * 1024]
-    if not sample.strip():
-        raise ImportFileError("The file is empty.")
-    if b"\x00" in sample:
-        raise ImportFileError("This is not a CSV file: it contains binary data.")
-    if sample.startswith(codecs.BOM_UTF8):
-        encoding = "utf-8-sig"
-    else:
-        try:
-            # A multi-byte character may be cut at the end of the sample.
-            sample.decode("utf-8") if len(sample) < 64 * 1024 else sample[:-4].decode("utf-8")
-            encoding = "utf-8"
-        except UnicodeDecodeError:
-            encoding = "latin-1"
-    text = io.TextIOWrapper(buffered, encoding=encoding, errors="replace", newline="")
-    first_line = sample.split(b"\n", 1)[0].decode(encoding.replace("-sig", ""), errors="replace")
-    delimiter = max([",", ";", "\t"], key=first_line.count)
+    try:
+        text, delimiter = open_text(counting)
+    except CsvFileError as error:
+        raise ImportFileError(str(error)) from None
     return counting, csv.reader(text, delimiter=delimiter)
 
 
@@ -628,17 +615,17 @@ class Importer:
     def header_map(self, header: list[str]) -> dict[str, int]:
         """Field -> column index, from the export format or the saved mapping."""
         cleaned = [h.strip().lstrip("\ufeff") for h in header]
-        positions = {h.lower(): i for i, h in enumerate(cleaned) if h}
+        positions = {normalise_header(h): i for i, h in enumerate(cleaned) if h}
         found: dict[str, int] = {}
         if self.run.format == ImportFormat.GENERIC:
             mapping: ColumnMapping | None = self.run.mapping
             columns = mapping.columns if mapping else {}
-            missing = [c for c in columns.values() if c.strip().lower() not in positions]
+            missing = [c for c in columns.values() if normalise_header(c) not in positions]
             if missing:
                 raise ImportFileError(
                     f"The mapping names columns this file does not have: {', '.join(missing)}."
                 )
-            found = {f: positions[c.strip().lower()] for f, c in columns.items()}
+            found = {f: positions[normalise_header(c)] for f, c in columns.items()}
         else:
             known = FORMATS[self.run.format][self.kind]
             for header_name, index in positions.items():

@@ -1,6 +1,7 @@
 """Writes for customer feedback, one module per subject: settings and surveys,
 campaigns and recipients, the public side (links, responses, opt-out),
-follow-ups, themes and imports of past responses. Import from here.
+follow-ups, themes and imports of past responses (read by
+``accord.feedback.importer``). Import from here.
 
 Services acting for a member take that ``membership`` and check the matrix.
 """
@@ -27,10 +28,7 @@ from accord.feedback.services.followups import (
     followup_update,
 )
 from accord.feedback.services.imports import (
-    DELIGHTED_COLUMNS,
-    GENERIC_COLUMNS,
     ImportResult,
-    import_rows,
     responses_import,
 )
 from accord.feedback.services.responses import (
@@ -67,8 +65,6 @@ from accord.feedback.services.themes import (
 
 __all__ = [
     "COMMENT_MAX_LENGTH",
-    "DELIGHTED_COLUMNS",
-    "GENERIC_COLUMNS",
     "HEX_COLOUR",
     "LINK_FIELDS",
     "LOGO_MAX_BYTES",
@@ -90,7 +86,6 @@ __all__ = [
     "followup_open_for",
     "followup_update",
     "followups_queue",
-    "import_rows",
     "link_for_token",
     "month_of",
     "rate_count_sql",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -24,6 +22,7 @@ from accord.feedback.models import (
 )
 from accord.feedback.services.surveys import feedback_settings
 from accord.jobs.services import job_enqueue
+from accord.lib.csvfile import CsvFileError, read_csv, require_columns
 from accord.orgs.models import Membership, Organization
 from accord.orgs.permissions import Action, require
 from accord.orgs.services import audit_record
@@ -76,25 +75,16 @@ class RecipientsAdded:
 RECIPIENT_COLUMNS = ("email", "name", "company", "language")
 
 
-def recipient_rows_from_csv(text: str) -> Iterator[tuple[int, RecipientRow | str]]:
-    """Each data row of a recipients CSV (row 2 is the first after the header),
-    as a RecipientRow or an error message naming the column."""
-    reader = csv.reader(io.StringIO(text))
+def recipient_rows_from_csv(data: bytes) -> Iterator[tuple[int, RecipientRow | str]]:
+    """Each data row of an uploaded recipients CSV with its number in the file
+    (the header is row 1), as a RecipientRow or an error message naming the column."""
     try:
-        header = [h.strip().lower() for h in next(reader)]
-    except StopIteration:
-        return
-    except csv.Error as error:
-        yield 1, f"The file is not readable CSV: {error}"
-        return
-    if "email" not in header:
-        yield 1, "The header row needs an 'email' column."
-        return
-    for number, row in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        values = dict(zip(header, (cell.strip() for cell in row), strict=False))
-        yield number, _recipient_row(values)
+        table = read_csv(data)
+        require_columns(table, "email")
+        for row in table.rows:
+            yield row.number, _recipient_row(row.values)
+    except CsvFileError as error:
+        yield error.row, str(error)
 
 
 def _recipient_row(values: dict[str, str]) -> RecipientRow | str:
@@ -196,14 +186,14 @@ def _recipients_add(
 
 @transaction.atomic
 def recipients_add_csv(
-    *, membership: Membership, campaign: Campaign, text: str, dry_run: bool = False
+    *, membership: Membership, campaign: Campaign, data: bytes, dry_run: bool = False
 ) -> RecipientsAdded:
     """Add a CSV list (email, name, company, language, any other column as a segment
     attribute). Any bad row: nothing is added and every bad row is reported."""
     require(membership, Action.SURVEY_MANAGE)
     if not Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.DRAFT).exists():
         raise ValidationError({"file": "This campaign has been sent; start a new one."})
-    result = _recipients_add(membership, campaign, recipient_rows_from_csv(text), dry_run=dry_run)
+    result = _recipients_add(membership, campaign, recipient_rows_from_csv(data), dry_run=dry_run)
     if result.added and not dry_run:
         audit_record(
             organization=membership.organization,

@@ -1,27 +1,21 @@
-"""Importing past responses from a survey tool's export."""
+"""Importing past responses from a survey tool's export: the writing side
+(parsing is ``accord.feedback.importer``)."""
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import (
     transaction,
 )
 
+from accord.feedback.importer import import_rows
 from accord.feedback.models import (
     Response,
 )
 from accord.feedback.services.campaigns import _account_owner
-from accord.feedback.services.common import COMMENT_MAX_LENGTH
 from accord.feedback.services.responses import month_of
 from accord.feedback.services.surveys import feedback_settings
 from accord.lib.nps import category
@@ -39,119 +33,9 @@ class ImportResult:
     errors: list[tuple[int, str]] = field(default_factory=list)
 
 
-DELIGHTED_COLUMNS = {
-    "email": ("email", "person email"),
-    "score": ("score",),
-    "better": ("comment", "what can we do better?"),
-    "well": ("what do we do well?", "additional comment"),
-    "date": ("response timestamp", "created_at", "date", "responded at"),
-    "name": ("name", "person name"),
-    "company": ("company",),
-    "id": ("response id", "id"),
-}
-GENERIC_COLUMNS = {
-    "email": ("email",),
-    "score": ("score",),
-    "better": ("better", "what can we do better?"),
-    "well": ("well", "what do we do well?"),
-    "date": ("date", "created_at"),
-    "name": ("name",),
-    "company": ("company",),
-    "id": ("id",),
-}
-
-
-def _parse_when(text: str) -> datetime | None:
-    text = text.strip()
-    if text.isdigit():
-        try:
-            return datetime.fromtimestamp(int(text), tz=ZoneInfo("UTC"))
-        except (OverflowError, OSError, ValueError):
-            return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo("UTC"))
-    return moment
-
-
-def import_rows(text: str, fmt: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
-    """Parsed rows of a past-responses CSV with their row numbers, or error messages."""
-    columns = DELIGHTED_COLUMNS if fmt == "delighted" else GENERIC_COLUMNS
-    reader = csv.reader(io.StringIO(text))
-    try:
-        header = [h.strip().lower() for h in next(reader)]
-    except StopIteration:
-        return
-    except csv.Error as error:
-        yield 1, f"The file is not readable CSV: {error}"
-        return
-    index: dict[str, int] = {}
-    for key, names in columns.items():
-        for name in names:
-            if name in header:
-                index[key] = header.index(name)
-                break
-    for needed in ("score", "date"):
-        if needed not in index:
-            yield 1, f"The header row needs a '{columns[needed][0]}' column."
-            return
-    known = set(index.values())
-    try:
-        for number, row in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in row):
-                continue
-            cell = {k: (row[i].strip() if i < len(row) else "") for k, i in index.items()}
-            score = cell.get("score", "")
-            if not score.isdigit() or not 0 <= int(score) <= 10:
-                yield number, f"score: '{score[:20]}' is not a whole number from 0 to 10."
-                continue
-            when = _parse_when(cell.get("date", ""))
-            if when is None:
-                yield number, f"date: '{cell.get('date', '')[:40]}' is not a date (2025-03-31)."
-                continue
-            email = cell.get("email", "").lower()
-            if email:
-                try:
-                    validate_email(email)
-                except ValidationError:
-                    yield number, f"email: '{email[:80]}' is not an email address."
-                    continue
-            too_long = [k for k in ("better", "well") if len(cell.get(k, "")) > COMMENT_MAX_LENGTH]
-            if too_long:
-                yield number, f"{too_long[0]}: longer than {COMMENT_MAX_LENGTH} characters."
-                continue
-            attributes = {
-                header[i][:60]: value.strip()[:200]
-                for i, value in enumerate(row)
-                if i < len(header) and i not in known and header[i] and value.strip()
-            }
-            key_source = cell.get("id") or "|".join(
-                [email, when.isoformat(), score, cell.get("better", ""), cell.get("well", "")]
-            )
-            yield (
-                number,
-                {
-                    "email": email,
-                    "score": int(score),
-                    "better": cell.get("better", ""),
-                    "well": cell.get("well", ""),
-                    "when": when,
-                    "name": cell.get("name", "")[:200],
-                    "company": cell.get("company", "")[:200],
-                    "attributes": attributes,
-                    "external_key": hashlib.sha256(f"{fmt}:{key_source}".encode()).hexdigest(),
-                },
-            )
-    except csv.Error as error:
-        yield reader.line_num, f"The file is not readable CSV: {error}"
-
-
 @transaction.atomic
 def responses_import(
-    *, membership: Membership, text: str, fmt: str = "generic", dry_run: bool = False
+    *, membership: Membership, data: bytes, fmt: str = "generic", dry_run: bool = False
 ) -> ImportResult:
     """Import past responses. A dry run lists every bad row and writes nothing;
     a real run with bad rows writes nothing either. Re-importing adds nothing."""
@@ -161,7 +45,7 @@ def responses_import(
     organization = membership.organization
     result = ImportResult()
     good: list[dict[str, Any]] = []
-    for number, row in import_rows(text, fmt):
+    for number, row in import_rows(data, fmt):
         if isinstance(row, str):
             result.errors.append((number, row))
         else:

@@ -37,7 +37,7 @@ def campaign(owner) -> Campaign:
 
 
 def test_it_adds_recipients_from_a_csv_keeping_extra_columns(owner, campaign):
-    result = recipients_add_csv(membership=owner, campaign=campaign, text=CSV)
+    result = recipients_add_csv(membership=owner, campaign=campaign, data=CSV.encode())
     assert (result.added, result.errors) == (3, [])
     ana = Recipient.objects.get(email="ana@customer.example")
     assert ana.language == "es"
@@ -46,7 +46,7 @@ def test_it_adds_recipients_from_a_csv_keeping_extra_columns(owner, campaign):
 
 def test_it_reports_bad_rows_by_number_and_adds_nothing(owner, campaign):
     text = "email,name,language\n,No Email,en\nnot-an-address,X,en\nok@customer.example,Ok,xx\n"
-    result = recipients_add_csv(membership=owner, campaign=campaign, text=text)
+    result = recipients_add_csv(membership=owner, campaign=campaign, data=text.encode())
     assert result.errors == [
         (2, "email: missing."),
         (3, "email: 'not-an-address' is not an email address."),
@@ -56,8 +56,24 @@ def test_it_reports_bad_rows_by_number_and_adds_nothing(owner, campaign):
 
 
 def test_it_needs_an_email_column(owner, campaign):
-    result = recipients_add_csv(membership=owner, campaign=campaign, text="name\nAna\n")
-    assert result.errors == [(1, "The header row needs an 'email' column.")]
+    result = recipients_add_csv(membership=owner, campaign=campaign, data=b"name\nAna\n")
+    assert result.errors == [(1, "Row 1: missing column(s) email; found name.")]
+    assert Recipient.objects.count() == 0
+
+
+def test_it_adds_a_list_saved_by_excel_with_semicolons_in_windows_1252(owner, campaign):
+    """Excel's "CSV" on a French Windows: cp1252, semicolons, a BOM-less header in capitals."""
+    data = "E-mail;Name;Company;Language\r\nchloe@customer.example;Chloé;Café Ŝ SARL;fr\r\n"
+    data = data.replace("Ŝ", "&").replace("E-mail", "Email").encode("cp1252")
+    result = recipients_add_csv(membership=owner, campaign=campaign, data=data)
+    assert (result.added, result.errors) == (1, [])
+    chloe = Recipient.objects.get()
+    assert (chloe.email, chloe.name, chloe.company, chloe.language) == (
+        "chloe@customer.example",
+        "Chloé",
+        "Café & SARL",
+        "fr",
+    )
 
 
 def test_it_skips_recently_surveyed_and_opted_out_contacts(owner, acme, campaign):
@@ -72,19 +88,19 @@ def test_it_skips_recently_surveyed_and_opted_out_contacts(owner, acme, campaign
         email="chloe@customer.example",
         last_surveyed_at=timezone.now() - timedelta(days=91),
     )
-    result = recipients_add_csv(membership=owner, campaign=campaign, text=CSV)
+    result = recipients_add_csv(membership=owner, campaign=campaign, data=CSV.encode())
     assert (result.added, result.skipped_recent, result.skipped_opted_out) == (1, 1, 1)
 
 
 def test_it_lets_only_leads_manage_campaigns(bob_member, campaign):
     with pytest.raises(PermissionDenied):
-        recipients_add_csv(membership=bob_member, campaign=campaign, text=CSV)
+        recipients_add_csv(membership=bob_member, campaign=campaign, data=CSV.encode())
 
 
 def test_it_sends_over_smtp_with_both_parts_a_clickable_scale_and_unsubscribe(
     owner, campaign, smtp
 ):
-    recipients_add_csv(membership=owner, campaign=campaign, text=CSV)
+    recipients_add_csv(membership=owner, campaign=campaign, data=CSV.encode())
     campaign_send(membership=owner, campaign=campaign)
     run_queued_jobs()
     assert len(smtp.messages) == 3
@@ -122,7 +138,7 @@ def test_it_sends_each_batch_over_one_connection(owner, campaign, smtp, monkeypa
         return connection
 
     monkeypatch.setattr(jobs, "get_connection", counting)
-    recipients_add_csv(membership=owner, campaign=campaign, text=CSV)
+    recipients_add_csv(membership=owner, campaign=campaign, data=CSV.encode())
     campaign_send(membership=owner, campaign=campaign)
     run_queued_jobs()
     assert len(smtp.messages) == 3
@@ -130,7 +146,7 @@ def test_it_sends_each_batch_over_one_connection(owner, campaign, smtp, monkeypa
 
 
 def test_it_resumes_after_a_crash_without_sending_anyone_twice(owner, campaign, smtp, monkeypatch):
-    recipients_add_csv(membership=owner, campaign=campaign, text=CSV)
+    recipients_add_csv(membership=owner, campaign=campaign, data=CSV.encode())
     campaign_send(membership=owner, campaign=campaign)
     calls = {"n": 0}
     real_send = jobs.EmailMultiAlternatives.send
@@ -158,7 +174,7 @@ def test_it_resumes_after_a_crash_without_sending_anyone_twice(owner, campaign, 
 def test_it_counts_a_refused_address_as_bounced(owner, campaign, smtp, monkeypatch):
     import smtplib
 
-    recipients_add_csv(membership=owner, campaign=campaign, text=CSV)
+    recipients_add_csv(membership=owner, campaign=campaign, data=CSV.encode())
     campaign_send(membership=owner, campaign=campaign)
     real_send = jobs.EmailMultiAlternatives.send
 
@@ -174,7 +190,7 @@ def test_it_counts_a_refused_address_as_bounced(owner, campaign, smtp, monkeypat
 
 
 def test_it_reminds_non_respondents_once_after_three_days(owner, campaign, acme):
-    recipients_add_csv(membership=owner, campaign=campaign, text=CSV)
+    recipients_add_csv(membership=owner, campaign=campaign, data=CSV.encode())
     campaign_send(membership=owner, campaign=campaign)
     run_queued_jobs()
     assert CapturedMessage.objects.count() == 3
@@ -195,16 +211,16 @@ def test_it_reminds_non_respondents_once_after_three_days(owner, campaign, acme)
 def test_it_refuses_to_send_an_empty_or_sent_campaign(owner, campaign):
     with pytest.raises(ValidationError):
         campaign_send(membership=owner, campaign=campaign)
-    recipients_add_csv(membership=owner, campaign=campaign, text=CSV)
+    recipients_add_csv(membership=owner, campaign=campaign, data=CSV.encode())
     campaign_send(membership=owner, campaign=campaign)
     with pytest.raises(ValidationError):
         campaign_send(membership=owner, campaign=campaign)
     with pytest.raises(ValidationError):
-        recipients_add_csv(membership=owner, campaign=campaign, text=CSV)
+        recipients_add_csv(membership=owner, campaign=campaign, data=CSV.encode())
 
 
 def test_it_puts_the_mail_in_the_organisations_outbox(owner, campaign, acme):
-    recipients_add_csv(membership=owner, campaign=campaign, text=CSV)
+    recipients_add_csv(membership=owner, campaign=campaign, data=CSV.encode())
     campaign_send(membership=owner, campaign=campaign)
     run_queued_jobs()
     assert set(CapturedMessage.objects.values_list("organization_id", flat=True)) == {acme.pk}

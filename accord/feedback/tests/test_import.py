@@ -29,9 +29,9 @@ not-an-email,8,,,2025-10-01
 
 
 def test_it_imports_a_delighted_export_once(owner, acme):
-    first = responses_import(membership=owner, text=DELIGHTED, fmt="delighted")
+    first = responses_import(membership=owner, data=DELIGHTED.encode(), fmt="delighted")
     assert (first.added, first.already, first.errors) == (2, 0, [])
-    again = responses_import(membership=owner, text=DELIGHTED, fmt="delighted")
+    again = responses_import(membership=owner, data=DELIGHTED.encode(), fmt="delighted")
     assert (again.added, again.already) == (0, 2)
     ana = Response.objects.get(email="ana@customer.example")
     assert (ana.score, ana.better, ana.source) == (10, "Great onboarding", "import")
@@ -40,13 +40,13 @@ def test_it_imports_a_delighted_export_once(owner, acme):
 
 
 def test_it_imports_the_generic_format(owner):
-    result = responses_import(membership=owner, text=GENERIC, fmt="generic")
+    result = responses_import(membership=owner, data=GENERIC.encode(), fmt="generic")
     assert result.added == 2
     assert Response.objects.get(score=9).well == "Support"
 
 
 def test_a_dry_run_lists_bad_rows_and_writes_nothing(owner):
-    result = responses_import(membership=owner, text=BAD, fmt="generic", dry_run=True)
+    result = responses_import(membership=owner, data=BAD.encode(), fmt="generic", dry_run=True)
     assert result.errors == [
         (2, "score: '11' is not a whole number from 0 to 10."),
         (3, "score: 'abc' is not a whole number from 0 to 10."),
@@ -54,7 +54,7 @@ def test_a_dry_run_lists_bad_rows_and_writes_nothing(owner):
         (5, "email: 'not-an-email' is not an email address."),
     ]
     assert Response.objects.count() == 0
-    assert responses_import(membership=owner, text=BAD, fmt="generic").added == 0
+    assert responses_import(membership=owner, data=BAD.encode(), fmt="generic").added == 0
     assert Response.objects.count() == 0
 
 
@@ -86,3 +86,21 @@ def test_the_command_dry_run_names_bad_rows(acme, tmp_path, capsys):
 def test_the_command_still_imports_pipeline_kinds(acme, tmp_path):
     with pytest.raises(CommandError, match=r"file: /nonexistent\.csv does not exist"):
         call_command("import", "leads", "/nonexistent.csv", "--org", "acme", "--format", "hubspot")
+
+
+def test_it_imports_an_export_saved_by_excel_as_unicode_text(owner):
+    """Excel's "Unicode text": UTF-16 with a BOM and tabs; a bad row is named by number."""
+    text = DELIGHTED.replace(",", "\t").replace("Great onboarding", "Très bien \u2013 merci")
+    result = responses_import(membership=owner, data=text.encode("utf-16"), fmt="delighted")
+    assert (result.added, result.errors) == (2, [])
+    ana = Response.objects.get(email="ana@customer.example")
+    assert ana.better == "Très bien \u2013 merci"
+    assert ana.attributes == {"plan": "enterprise"}
+    bad = (
+        "email;score;name;date\r\n"
+        "zoe@example.com;9;Zoé;2025-10-01\r\n"
+        "x@example.com;12;X;2025-10-01\r\n"
+    )
+    result = responses_import(membership=owner, data=bad.encode("cp1252"), fmt="generic")
+    assert result.errors == [(3, "score: '12' is not a whole number from 0 to 10.")]
+    assert Response.objects.count() == 2

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,6 +20,7 @@ from accord.goals.models import (
     TargetPer,
 )
 from accord.goals.services.common import _check_date, _member, today
+from accord.lib.csvfile import CsvFileError, read_csv, require_columns
 from accord.orgs.models import Membership, Organization, Team, TeamKind
 from accord.orgs.permissions import Action, can, require
 from accord.orgs.services import audit_record
@@ -279,42 +278,19 @@ CSV_MAX_ROWS = 10_000
 CSV_COLUMNS = {"occurred_on": "date", "used_on": "date", "member": "email"}
 
 
-def _csv_rows(text: str, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
-    """Rows of a CSV with a header line; row numbers count the header as row 1."""
-    reader = csv.reader(io.StringIO(text))
+def _csv_rows(data: bytes, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+    """Rows of an uploaded CSV (read by ``accord.lib.csvfile``) with their row
+    numbers in the file (the header is row 1)."""
     try:
-        header = [h.strip().lower() for h in next(reader)]
-    except StopIteration:
-        raise ValidationError(
-            {"file": "The file is empty; the first row names the columns."}
-        ) from None
-    except csv.Error as error:
-        raise ValidationError({"file": f"Row 1: not valid CSV ({error})."}) from None
-    missing = [c for c in required if c not in header]
-    if missing:
-        raise ValidationError(
-            {"file": f"Row 1: missing column(s) {', '.join(missing)}; found {', '.join(header)}."}
-        )
-    rows: list[tuple[int, dict[str, str]]] = []
-    try:
-        for number, values in enumerate(reader, start=2):
-            if not any(v.strip() for v in values):
-                continue
+        table = read_csv(data)
+        require_columns(table, *required)
+        rows: list[tuple[int, dict[str, str]]] = []
+        for row in table.rows:
             if len(rows) >= CSV_MAX_ROWS:
                 raise ValidationError({"file": f"At most {CSV_MAX_ROWS} rows per file."})
-            rows.append(
-                (
-                    number,
-                    {
-                        h: (values[i].strip() if i < len(values) else "")
-                        for i, h in enumerate(header)
-                    },
-                )
-            )
-    except csv.Error as error:
-        raise ValidationError(
-            {"file": f"Row {reader.line_num}: not valid CSV ({error})."}
-        ) from None
+            rows.append((row.number, row.values))
+    except CsvFileError as error:
+        raise ValidationError({"file": str(error)}) from None
     return rows
 
 
@@ -347,14 +323,14 @@ def _members_by_email(organization: Organization) -> dict[str, Membership]:
 
 
 @transaction.atomic
-def activity_import_csv(*, membership: Membership, text: str) -> int:
+def activity_import_csv(*, membership: Membership, data: bytes) -> int:
     """Import activity logs from CSV (columns: email, date, activity_type, note).
 
     All rows or none: every bad row is reported by number and column.
     Returns how many activities were logged.
     """
     require(membership, Action.ACTIVITY_LOG)
-    rows = _csv_rows(text, ("email",))
+    rows = _csv_rows(data, ("email",))
     people = _members_by_email(membership.organization)
     plans: list[_LogPlan] = []
     errors: list[str] = []

@@ -216,11 +216,11 @@ def content_usage_log(
 
 
 @transaction.atomic
-def content_usage_import_csv(*, membership: Membership, text: str) -> int:
+def content_usage_import_csv(*, membership: Membership, data: bytes) -> int:
     """Import content uses from CSV (columns: email, asset, date, note); ``asset``
     is an asset's id or exact title. All rows or none; errors name row and column."""
     require(membership, Action.CONTENT_USE_LOG)
-    rows = _csv_rows(text, ("email", "asset"))
+    rows = _csv_rows(data, ("email", "asset"))
     people = _members_by_email(membership.organization)
     assets = ContentAsset.objects.filter(organization=membership.organization)
     plans = []

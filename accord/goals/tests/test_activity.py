@@ -121,7 +121,7 @@ def test_it_imports_csv_all_or_nothing_naming_each_bad_row(owner, marketer, mark
         "mia@acme.example,2026-01-05,event_staffing,wrong type\n"
     )
     with pytest.raises(ValidationError) as caught:
-        services.activity_import_csv(membership=owner, text=text)
+        services.activity_import_csv(membership=owner, data=text.encode())
     messages = caught.value.message_dict["file"]
     assert messages[0].startswith("Row 3, column 'email'")
     assert messages[1].startswith("Row 4, column 'date'")
@@ -131,7 +131,7 @@ def test_it_imports_csv_all_or_nothing_naming_each_bad_row(owner, marketer, mark
 
 def test_it_reports_a_missing_csv_column(owner):
     with pytest.raises(ValidationError) as caught:
-        services.activity_import_csv(membership=owner, text="who,when\nx,y\n")
+        services.activity_import_csv(membership=owner, data=b"who,when\nx,y\n")
     assert "missing column(s) email" in caught.value.message_dict["file"][0]
 
 
@@ -196,3 +196,16 @@ def test_it_builds_every_log_row_in_one_place(marketing_goal, marketer, seller):
     assert len(stored.note) == 300
     assert ActivityLog.objects.get(pk=other.pk).activity_goal_id is None
     assert ActivityLog.objects.get(pk=other.pk).source == "csv"
+
+
+def test_it_imports_an_excel_file_with_semicolons_and_windows_1252(owner, marketer, marketing_goal):
+    """Excel on a French or German Windows: 'CSV' means semicolons and cp1252."""
+    data = (
+        "Email;Date;Activity_Type;Note\r\n"
+        "mia@acme.example;2026-01-05;;Revue pipeline \u2013 équipe café\r\n"
+    ).encode("cp1252")
+    assert services.activity_import_csv(membership=owner, data=data) == 1
+    log = ActivityLog.objects.get()
+    assert log.note == "Revue pipeline \u2013 équipe café"
+    assert log.occurred_on == dt.date(2026, 1, 5)
+    assert log.activity_goal_id == marketing_goal.pk

@@ -83,8 +83,10 @@ def test_it_names_an_unknown_asset_row_and_imports_nothing(owner, seller):
     with pytest.raises(ValidationError) as caught:
         services.content_usage_import_csv(
             membership=owner,
-            text=(
-                "email,asset,date\nbob@acme.example,acme deck,2026-01-02\nbob@acme.example,Ghost,\n"
+            data=(
+                b"email,asset,date\n"
+                b"bob@acme.example,acme deck,2026-01-02\n"
+                b"bob@acme.example,Ghost,\n"
             ),
         )
     assert caught.value.message_dict["file"] == [
@@ -92,7 +94,7 @@ def test_it_names_an_unknown_asset_row_and_imports_nothing(owner, seller):
     ]
     assert not ContentUsage.objects.exists()
     count = services.content_usage_import_csv(
-        membership=owner, text="email,asset,date\nbob@acme.example,acme deck,2026-01-02\n"
+        membership=owner, data=b"email,asset,date\nbob@acme.example,acme deck,2026-01-02\n"
     )
     assert count == 1
 

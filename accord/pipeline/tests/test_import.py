@@ -102,6 +102,17 @@ def test_it_reads_latin1_semicolons_and_a_bom(acme, alice):
     assert Lead.objects.get(organization=acme, source_id="101").name == "Zoé Müller"
 
 
+def test_it_reads_excel_unicode_text_and_windows_1252(acme, alice):
+    """Excel's "Unicode text" (UTF-16, tabs) and "CSV" on Windows (cp1252, with
+    characters Latin-1 lacks) read through the shared reader."""
+    text = HUBSPOT_CONTACTS.replace("Ada,Lovelace", "Zoë,Müller").replace(",", "\t")
+    _import(acme, alice, text, encoding="utf-16")
+    assert Lead.objects.get(organization=acme, source_id="101").name == "Zoë Müller"
+    text = HUBSPOT_CONTACTS.replace("Ada,Lovelace", "Zoë,\u0152uvre\u2019s").replace(",", ";")
+    _import(acme, alice, text, encoding="cp1252")
+    assert Lead.objects.get(organization=acme, source_id="101").name == "Zoë \u0152uvre\u2019s"
+
+
 def test_it_reads_tabs(acme, alice):
     _import(acme, alice, HUBSPOT_CONTACTS.replace(",", "\t"))
     assert Lead.objects.filter(organization=acme).count() == 3

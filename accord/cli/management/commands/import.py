@@ -148,14 +148,11 @@ class Command(BaseCommand):
         if not os.path.isfile(path):
             raise CommandError(f"file: {path} does not exist.")
         membership = _owner_of(options["org"])
-        try:
-            with open(path, encoding="utf-8-sig", newline="") as handle:
-                text = handle.read()
-        except UnicodeDecodeError:
-            raise CommandError("file: not UTF-8 text; export the CSV as UTF-8.") from None
+        with open(path, "rb") as handle:
+            data = handle.read()
         try:
             result = responses_import(
-                membership=membership, text=text, fmt=fmt, dry_run=options["dry_run"]
+                membership=membership, data=data, fmt=fmt, dry_run=options["dry_run"]
             )
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from None

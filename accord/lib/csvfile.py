@@ -1,0 +1,163 @@
+"""Reading an uploaded CSV file: the one reader every importer uses.
+
+Bytes go in, exactly as uploaded; what the spreadsheet or CRM wrote is found
+out here, once for every importer:
+
+* Encoding: UTF-8 with or without a byte-order mark, UTF-16 (Excel's
+  "Unicode text", with its BOM, or without one when every other byte is
+  zero), else Windows-1252 (Excel's "CSV" on a western Windows).
+* Delimiter: comma, semicolon (Excel where the decimal point is a comma) or
+  tab, whichever the header line uses most outside quotes.
+* Header names: trimmed, lower-case, inner runs of spaces made one.
+* Rows: numbered as the spreadsheet numbers them (the header is row 1; a
+  quoted cell spanning lines is still one row); blank rows are skipped.
+
+Problems with the file as a whole raise ``CsvFileError`` with a message for
+the user; what a row means is for each importer to check.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+csv.field_size_limit(1024 * 1024)
+
+DELIMITERS = (",", ";", "\t")
+# Enough to see the header line and judge the encoding.
+SAMPLE_BYTES = 64 * 1024
+_QUOTED = re.compile(r'"(?:[^"]|"")*"')
+_SPACES = re.compile(r"\s+")
+
+
+class CsvFileError(ValueError):
+    """The file cannot be read as CSV at all (empty, binary, broken quoting);
+    ``row`` is the file row where reading stopped (1: the header)."""
+
+    def __init__(self, message: str, *, row: int = 1) -> None:
+        super().__init__(message)
+        self.row = row
+
+
+def detect_encoding(sample: bytes) -> str:
+    """The encoding of a file whose first bytes are ``sample``."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    pairs = sample[: len(sample) - len(sample) % 2]
+    if pairs and b"\x00" in pairs:
+        # UTF-16 without a BOM: ASCII text has a zero in every other byte.
+        if pairs[1::2].count(0) * 2 > len(pairs) // 2:
+            return "utf-16-le"
+        if pairs[0::2].count(0) * 2 > len(pairs) // 2:
+            return "utf-16-be"
+        raise CsvFileError("This is not a CSV file: it contains binary data.")
+    try:
+        # A multi-byte character may be cut at the end of a full sample.
+        (sample[:-4] if len(sample) >= SAMPLE_BYTES else sample).decode("utf-8")
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8"
+
+
+def sniff_delimiter(header_line: str) -> str:
+    """Comma, semicolon or tab: whichever the header line uses most outside quotes
+    (a comma when it uses none, for a one-column file)."""
+    bare = _QUOTED.sub("", header_line)
+    return max(DELIMITERS, key=bare.count)
+
+
+def normalise_header(name: str) -> str:
+    """A column name as importers compare it: trimmed, lower-case, one space."""
+    return _SPACES.sub(" ", name.replace("\ufeff", "").strip()).lower()
+
+
+def open_text(raw: io.RawIOBase | io.BytesIO) -> tuple[io.TextIOWrapper, str]:
+    """A binary stream as decoded text ready for ``csv.reader``, and its delimiter.
+
+    Streams: only the first ``SAMPLE_BYTES`` are looked at ahead of reading,
+    so a file of any size is read in flat memory. Bytes that are not valid in
+    the detected encoding become U+FFFD rather than stopping the import.
+    """
+    # BytesIO has the readinto a raw stream needs.
+    buffered = io.BufferedReader(raw, buffer_size=1 << 20)
+    sample = buffered.peek(SAMPLE_BYTES)[:SAMPLE_BYTES]
+    if not sample.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+        raise CsvFileError("The file is empty; the first row names the columns.")
+    encoding = detect_encoding(sample)
+    text = io.TextIOWrapper(buffered, encoding=encoding, errors="replace", newline="")
+    head = sample.decode(encoding, errors="replace")
+    delimiter = sniff_delimiter(head.lstrip("\ufeff").splitlines()[0] if head.strip() else "")
+    return text, delimiter
+
+
+@dataclass(frozen=True)
+class CsvRow:
+    """One data row: its number in the file (header = 1), cells by header name,
+    and the cells as they came (for columns an importer does not name)."""
+
+    number: int
+    values: dict[str, str]
+    cells: tuple[str, ...] = field(default=())
+
+    def get(self, column: str) -> str:
+        return self.values.get(column, "")
+
+
+@dataclass
+class CsvTable:
+    """A file's header (normalised) and an iterator over its data rows."""
+
+    header: list[str]
+    rows: Iterator[CsvRow]
+    delimiter: str
+
+
+def _rows(reader: Iterator[list[str]], header: list[str], line: int) -> Iterator[CsvRow]:
+    number = line
+    try:
+        for cells in reader:
+            number += 1
+            if not any(cell.strip() for cell in cells):
+                continue
+            stripped = tuple(cell.strip() for cell in cells)
+            values = {
+                name: (stripped[i] if i < len(stripped) else "")
+                for i, name in enumerate(header)
+                if name
+            }
+            yield CsvRow(number, values, stripped)
+    except csv.Error as error:
+        raise CsvFileError(f"Row {number + 1}: not valid CSV ({error}).", row=number + 1) from None
+
+
+def read_csv(data: bytes) -> CsvTable:
+    """Read an uploaded CSV file (see the module notes for what is detected).
+
+    Raises ``CsvFileError`` for an empty or binary file or a broken header;
+    iterating the rows raises it for broken quoting, naming the row.
+    """
+    text, delimiter = open_text(io.BytesIO(data))
+    reader = csv.reader(text, delimiter=delimiter)
+    try:
+        header = [normalise_header(h) for h in next(reader)]
+    except StopIteration:
+        raise CsvFileError("The file is empty; the first row names the columns.") from None
+    except csv.Error as error:
+        raise CsvFileError(f"Row 1: not valid CSV ({error}).") from None
+    if not any(header):
+        raise CsvFileError("Row 1: the first row names the columns; it is empty.")
+    return CsvTable(header=header, rows=_rows(reader, header, 1), delimiter=delimiter)
+
+
+def require_columns(table: CsvTable, *columns: str) -> None:
+    """Raise ``CsvFileError`` naming the columns the header lacks."""
+    missing = [c for c in columns if c not in table.header]
+    if missing:
+        found = ", ".join(h for h in table.header if h) or "none"
+        raise CsvFileError(f"Row 1: missing column(s) {', '.join(missing)}; found {found}.")
