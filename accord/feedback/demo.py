@@ -9,9 +9,11 @@ from datetime import timedelta
 from django.utils import timezone
 
 from accord.feedback.models import Campaign, FeedbackSettings, FollowUp, Response, Survey
-from accord.feedback.services import add_business_days, month_of
+from accord.feedback.services import month_of
+from accord.lib.business_time import add_working_days
 from accord.lib.nps import category
 from accord.orgs.models import Membership, Organization
+from accord.orgs.selectors import business_calendar
 
 SURVEY_NAME = "Northwind customer survey"
 
@@ -176,8 +178,9 @@ def seed(organization: Organization, people: dict[str, Membership]) -> None:
     recent = Response.objects.filter(
         organization=organization, created_at__gte=now - timedelta(days=60)
     ).exclude(category=Response.Category.PASSIVE)
+    calendar = business_calendar(organization)
     for response in recent.order_by("created_at"):
-        due = add_business_days(response.created_at, 2, organization.time_zone)
+        due = add_working_days(calendar, response.created_at, 2)
         closed = due < now and rng.random() < 0.75
         status = (
             rng.choice([FollowUp.Status.RESOLVED, FollowUp.Status.RESOLVED, FollowUp.Status.LOST])

@@ -7,7 +7,9 @@ Conventions, stated once:
 
 * Times going in must be time-zone aware; they are read in the calendar's
   zone. Results are aware datetimes in the calendar's zone.
-* A business day is a weekday in ``calendar.weekdays`` that is not a holiday;
+* A business day is a weekday in ``calendar.weekdays`` that is not a holiday
+  (a country's public holidays from the ``holidays`` package, plus dates of
+  the organisation's own; see ``Holidays``);
   its business hours run from ``day_start`` to ``day_end`` local time.
 * A moment outside business hours counts from the next business opening:
   a lead arriving on Saturday at 10:00 has its clock start on Monday at 09:00.
@@ -18,15 +20,57 @@ Conventions, stated once:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+import re
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+import holidays as holiday_sets
 
 WEEKDAYS = frozenset({0, 1, 2, 3, 4})
 # A search for the next business day gives up after this long: a calendar
 # whose every day is a holiday is a configuration error, not an endless loop.
 _MAX_SCAN_DAYS = 3660
+
+
+def countries() -> list[tuple[str, str]]:
+    """(ISO code, English name) of every country the ``holidays`` package knows."""
+    return sorted(_registry().items(), key=lambda item: item[1])
+
+
+@functools.cache
+def _registry() -> dict[str, str]:
+    found: dict[str, str] = {}
+    for entry in holiday_sets.registry.COUNTRIES.values():
+        # (class name, ISO alpha-2, ISO alpha-3, ...): the class is the name in CamelCase.
+        found[entry[1]] = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", entry[0])
+    return found
+
+
+@functools.cache
+def _country_days(country: str) -> Container[date]:
+    # The package's set grows by whole years as dates are looked up.
+    return holiday_sets.country_holidays(country)
+
+
+@dataclass(frozen=True)
+class Holidays:
+    """The days off of a calendar: a country's public holidays (ISO code, from
+    the ``holidays`` package; empty for none) plus dates of one's own."""
+
+    country: str = ""
+    extra: frozenset[date] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        if self.country and self.country not in _registry():
+            raise ValueError(f"No public holidays are known for country '{self.country}'.")
+
+    def __contains__(self, day: object) -> bool:
+        if day in self.extra:
+            return True
+        return bool(self.country) and isinstance(day, date) and day in _country_days(self.country)
 
 
 @dataclass(frozen=True)
@@ -37,7 +81,7 @@ class BusinessCalendar:
     day_start: time = time(9, 0)
     day_end: time = time(17, 0)
     weekdays: frozenset[int] = WEEKDAYS
-    holidays: frozenset[date] = field(default_factory=frozenset)
+    holidays: Container[date] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
         if self.day_end <= self.day_start:
@@ -72,12 +116,35 @@ def calendar_from(
     holidays: Iterable[date | str] = (),
     day_start: time = time(9, 0),
     day_end: time = time(17, 0),
+    country: str = "",
 ) -> BusinessCalendar:
-    """A calendar from settings as stored (holidays may be ISO date strings)."""
+    """A calendar from settings as stored (holidays may be ISO date strings;
+    ``country`` adds that country's public holidays)."""
     days = frozenset(d if isinstance(d, date) else date.fromisoformat(d) for d in holidays)
     return BusinessCalendar(
-        time_zone=time_zone, day_start=day_start, day_end=day_end, holidays=days
+        time_zone=time_zone,
+        day_start=day_start,
+        day_end=day_end,
+        holidays=Holidays(country=country, extra=days),
     )
+
+
+def add_working_days(calendar: BusinessCalendar, start: datetime, days: int) -> datetime:
+    """``start`` plus ``days`` business days at the same local time of day.
+
+    For due dates counted in whole days (a follow-up due in two business
+    days), not in opening hours: a start on a day off counts from the next
+    business day's opening.
+    """
+    _require_aware(start)
+    local = start.astimezone(calendar.zone)
+    if not calendar.is_business_day(local.date()):
+        local = calendar.opening(next_business_day(calendar, local.date()))
+    day = local.date()
+    for _ in range(days):
+        day = next_business_day(calendar, day + timedelta(days=1))
+    # Wall-clock time on the due day, whatever daylight saving did in between.
+    return datetime.combine(day, local.time(), tzinfo=calendar.zone)
 
 
 def _require_aware(moment: datetime) -> None:

@@ -4,7 +4,7 @@ No ``from __future__ import annotations`` here: ninja reads these signatures at
 import time, and ``@paginate`` hides the module's names from string annotations.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -27,6 +27,8 @@ class OrganizationOut(Schema):
     slug: str
     name: str
     time_zone: str
+    country: str
+    holidays: list[date]
     created_at: datetime
 
 
@@ -34,6 +36,14 @@ class OrganizationPatch(InputSchema):
     name: str | None = Field(None, min_length=1, max_length=120)
     time_zone: str | None = Field(
         None, min_length=1, max_length=64, description="An IANA time zone, e.g. Europe/Berlin"
+    )
+    country: str | None = Field(
+        None,
+        max_length=2,
+        description="ISO 3166 code whose public holidays are days off, e.g. DE; empty for none",
+    )
+    holidays: list[date] | None = Field(
+        None, max_length=400, description="The organisation's own days off"
     )
 
 
@@ -130,7 +140,8 @@ def organization_get(request: HttpRequest) -> Any:
 
 @router.patch("/organization", response=with_errors({200: OrganizationOut}))
 def organization_patch(request: HttpRequest, payload: OrganizationPatch) -> Any:
-    """Rename the organisation or change its time zone (admins and owners)."""
+    """Rename the organisation or change its business calendar: time zone,
+    country (public holidays) and its own holidays (admins and owners)."""
     return services.organization_update(
         membership=acting_member(request), **payload.dict(exclude_unset=True)
     )

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import zoneinfo
+from datetime import date
 from typing import Any
 
 from django import forms
 
+from accord.lib.business_time import countries
 from accord.orgs.models import Role
 
 TIME_ZONES = sorted(zoneinfo.available_timezones())
@@ -24,6 +26,29 @@ class OrganizationCreateForm(forms.Form):
 class OrganizationSettingsForm(forms.Form):
     name = forms.CharField(max_length=120)
     time_zone = forms.ChoiceField(choices=[(z, z) for z in TIME_ZONES])
+    country = forms.ChoiceField(
+        choices=[("", "None"), *countries()],
+        required=False,
+        help_text="Its public holidays are not business days (follow-ups, the hand-off SLA).",
+    )
+    holidays = forms.CharField(
+        required=False,
+        label="Own holidays",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Further days off, one per line or comma-separated: 2026-12-24",
+    )
+
+    def clean_holidays(self) -> list[date]:
+        text = self.cleaned_data.get("holidays") or ""
+        days = []
+        for part in text.replace(",", "\n").split():
+            try:
+                days.append(date.fromisoformat(part.strip()))
+            except ValueError:
+                raise forms.ValidationError(
+                    f"'{part[:20]}' is not a date like 2026-12-25."
+                ) from None
+        return days
 
 
 class TeamForm(forms.Form):

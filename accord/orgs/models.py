@@ -36,11 +36,18 @@ class Side(models.TextChoices):
 
 
 class Organization(models.Model):
-    """A company using Accord. Its slug is the first part of every URL."""
+    """A company using Accord. Its slug is the first part of every URL.
+
+    Its time zone, ``country`` (whose public holidays are days off) and own
+    ``holidays`` (ISO dates) make its business calendar, used by every
+    business-day rule (see ``accord.orgs.selectors.business_calendar``).
+    """
 
     slug = models.SlugField(max_length=50, unique=True)
     name = models.CharField(max_length=120)
     time_zone = models.CharField(max_length=64, default="UTC")
+    country = models.CharField(max_length=2, blank=True, default="")
+    holidays = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -13,6 +13,7 @@ from django.http import Http404
 
 from accord.accounts.models import User
 from accord.jobs.models import DeadJob
+from accord.lib.business_time import BusinessCalendar, calendar_from
 from accord.mail.models import CapturedMessage
 from accord.orgs.models import (
     ApiToken,
@@ -110,6 +111,20 @@ def side_acting(membership: Membership, side: str | None) -> Side:
     if found is None:
         raise ValidationError({"side": "Say which side you answer for: sales or marketing."})
     return found
+
+
+def business_calendar(organization: Organization) -> BusinessCalendar:
+    """The organisation's business calendar: its time zone, Monday to Friday
+    from 09:00 to 17:00, its country's public holidays and its own.
+
+    The one calendar of every business-day rule (follow-up due dates, the
+    hand-off agreement, which sets its own opening hours on it).
+    """
+    return calendar_from(
+        time_zone=organization.time_zone,
+        country=organization.country,
+        holidays=organization.holidays,
+    )
 
 
 def core_team(organization: Organization, kind: TeamKind) -> Team:

@@ -6,8 +6,9 @@ checks the permission matrix itself; views and API operations only translate.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from django.utils.text import slugify
 from accord.accounts.models import User
 from accord.jobs import services as job_services
 from accord.jobs.models import DeadJob
+from accord.lib.business_time import countries
 from accord.lib.tokens import hash_token, new_token
 from accord.mail.services import email_enqueue_template
 from accord.orgs.models import (
@@ -111,8 +113,16 @@ def organization_create(
 
 @transaction.atomic
 def organization_update(
-    *, membership: Membership, name: str | None = None, time_zone: str | None = None
+    *,
+    membership: Membership,
+    name: str | None = None,
+    time_zone: str | None = None,
+    country: str | None = None,
+    holidays: Iterable[date] | None = None,
 ) -> Organization:
+    """Change the name and the business calendar: time zone, ``country`` (an ISO
+    code whose public holidays become days off; "" for none) and the
+    organisation's own ``holidays``. ``None`` leaves a field as it is."""
     require(membership, Action.ORG_UPDATE)
     organization = membership.organization
     changes: dict[str, Any] = {}
@@ -128,6 +138,18 @@ def organization_update(
             raise ValidationError({"time_zone": f"Unknown time zone '{time_zone}'."})
         changes["time_zone"] = [organization.time_zone, time_zone]
         organization.time_zone = time_zone
+    if country is not None:
+        code = country.strip().upper()
+        if code and code not in dict(countries()):
+            raise ValidationError({"country": f"No public holidays are known for '{country}'."})
+        changes["country"] = [organization.country, code]
+        organization.country = code
+    if holidays is not None:
+        days = sorted({d.isoformat() for d in holidays})
+        if len(days) > 400:
+            raise ValidationError({"holidays": "At most 400 days of one's own."})
+        changes["holidays"] = [organization.holidays, days]
+        organization.holidays = days
     organization.save()
     audit_record(
         organization=organization,

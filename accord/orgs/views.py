@@ -72,7 +72,12 @@ def org_settings(request: HttpRequest, membership: Membership) -> HttpResponse:
     organization = membership.organization
     form = OrganizationSettingsForm(
         request.POST or None,
-        initial={"name": organization.name, "time_zone": organization.time_zone},
+        initial={
+            "name": organization.name,
+            "time_zone": organization.time_zone,
+            "country": organization.country,
+            "holidays": "\n".join(organization.holidays),
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -133,7 +133,13 @@ class AgreementOut(Schema):
     decision_days: int
     day_start: str = Field(..., description="HH:MM, local time")
     day_end: str = Field(..., description="HH:MM, local time")
-    holidays: list[str]
+    holidays: list[str] = Field(
+        ..., description="The organisation's own days off (its business calendar)"
+    )
+
+    @staticmethod
+    def resolve_holidays(obj: HandoffAgreement) -> list[str]:
+        return list(obj.organization.holidays)
 
     @staticmethod
     def resolve_day_start(obj: HandoffAgreement) -> str:
@@ -156,7 +162,11 @@ class AgreementIn(InputSchema):
     decision_days: int = Field(..., ge=1, le=60)
     day_start: str = Field("09:00", pattern=HHMM, description="HH:MM, local time")
     day_end: str = Field("17:00", pattern=HHMM, description="HH:MM, local time")
-    holidays: list[dt.date] = Field(default_factory=list, max_length=400)
+    holidays: list[dt.date] = Field(
+        default_factory=list,
+        max_length=400,
+        description="Added to the organisation's own days off (set them in its settings)",
+    )
 
 
 class AgreeIn(InputSchema):

@@ -10,13 +10,15 @@ idempotent: if Northwind already has its demo campaigns, nothing is written.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
 
-from accord.lib.business_time import add_business_days, add_business_hours, calendar_from
+from accord.lib.business_time import add_business_days, add_business_hours
 from accord.orgs.models import Membership, Organization
+from accord.orgs.selectors import business_calendar
 from accord.pipeline.models import (
     AgreementStatus,
     BreachKind,
@@ -94,8 +96,6 @@ def seed(organization: Organization, people: dict[str, Membership]) -> None:
         decision_days=2,
         day_start=time(9),
         day_end=time(17),
-        holidays=[f"{y}-12-25" for y in range(start.year, today.year + 1)]
-        + [f"{y}-12-26" for y in range(start.year, today.year + 1)],
         status=AgreementStatus.ACTIVE,
         proposed_by=maya,
         created_at=datetime.combine(start - timedelta(days=7), time(10), UTC),
@@ -106,11 +106,13 @@ def seed(organization: Organization, people: dict[str, Membership]) -> None:
         marketing_comment="60 a month is a stretch, but the webinar series gets us there.",
         activated_at=datetime.combine(start - timedelta(days=5), time(11), UTC),
     )
-    calendar = calendar_from(
-        time_zone=organization.time_zone,
-        holidays=agreement.holidays,
-        day_start=agreement.day_start,
-        day_end=agreement.day_end,
+    organization.holidays = sorted(
+        {*organization.holidays}
+        | {f"{y}-12-{d}" for y in range(start.year, today.year + 1) for d in (25, 26)}
+    )
+    organization.save(update_fields=["holidays"])
+    calendar = replace(
+        business_calendar(organization), day_start=agreement.day_start, day_end=agreement.day_end
     )
     campaigns = Campaign.objects.bulk_create(
         [

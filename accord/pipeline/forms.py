@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import time
 from typing import Any
 
 from django import forms
@@ -50,23 +50,6 @@ class AgreementForm(forms.Form):
     )
     day_start = forms.TimeField(initial=time(9), widget=forms.TimeInput(attrs={"type": "time"}))
     day_end = forms.TimeField(initial=time(17), widget=forms.TimeInput(attrs={"type": "time"}))
-    holidays = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Dates without business hours, one per line or comma-separated: 2026-12-25",
-    )
-
-    def clean_holidays(self) -> list[date]:
-        text = self.cleaned_data.get("holidays") or ""
-        days = []
-        for part in text.replace(",", "\n").split():
-            try:
-                days.append(date.fromisoformat(part.strip()))
-            except ValueError:
-                raise forms.ValidationError(
-                    f"'{part[:20]}' is not a date like 2026-12-25."
-                ) from None
-        return days
 
 
 class AgreeForm(forms.Form):

@@ -276,7 +276,6 @@ class HandoffAgreement(models.Model):
     decision_days = models.PositiveIntegerField()
     day_start = models.TimeField()
     day_end = models.TimeField()
-    holidays = models.JSONField(default=list, blank=True)
     status = models.CharField(
         max_length=12, choices=AgreementStatus.choices, default=AgreementStatus.PROPOSED
     )

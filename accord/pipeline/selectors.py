@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -20,9 +20,9 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Round
 
-from accord.lib.business_time import BusinessCalendar, calendar_from
+from accord.lib.business_time import BusinessCalendar
 from accord.orgs.models import Membership, Organization
-from accord.orgs.selectors import get_scoped, scoped
+from accord.orgs.selectors import business_calendar, get_scoped, scoped
 from accord.pipeline.models import (
     AgreementStatus,
     BreachKind,
@@ -49,21 +49,18 @@ def agreement_active(organization: Organization) -> HandoffAgreement | None:
 
 def agreements(membership: Membership) -> QuerySet[HandoffAgreement]:
     return scoped(membership, HandoffAgreement.objects.all()).select_related(
-        "proposed_by__user", "sales_agreed_by__user", "marketing_agreed_by__user"
+        "organization", "proposed_by__user", "sales_agreed_by__user", "marketing_agreed_by__user"
     )
 
 
 def calendar_for(organization: Organization) -> BusinessCalendar:
-    """The organisation's business calendar: its time zone, the active agreement's hours."""
+    """The organisation's business calendar (``orgs.selectors.business_calendar``:
+    time zone, country and own holidays) with the active agreement's hours."""
+    calendar = business_calendar(organization)
     agreement = agreement_active(organization)
     if agreement is None:
-        return calendar_from(time_zone=organization.time_zone)
-    return calendar_from(
-        time_zone=organization.time_zone,
-        holidays=agreement.holidays,
-        day_start=agreement.day_start,
-        day_end=agreement.day_end,
-    )
+        return calendar
+    return replace(calendar, day_start=agreement.day_start, day_end=agreement.day_end)
 
 
 # -- lists ---------------------------------------------------------------------

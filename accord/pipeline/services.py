@@ -52,7 +52,13 @@ def agreement_propose(
     day_end: time = time(17, 0),
     holidays: Iterable[date] = (),
 ) -> HandoffAgreement:
-    """Propose a new version; it is active only once both sides agree."""
+    """Propose a new version; it is active only once both sides agree.
+
+    Holidays belong to the organisation's business calendar (its country's and
+    its own, see ``orgs.services.organization_update``); ``holidays`` given
+    here are added to the organisation's own days off, for callers of the
+    agreement API from before that move.
+    """
     require(membership, Action.AGREEMENT_PROPOSE)
     errors: dict[str, str] = {}
     if not mql_definition.strip():
@@ -87,9 +93,12 @@ def agreement_propose(
         decision_days=decision_days,
         day_start=day_start,
         day_end=day_end,
-        holidays=sorted({d.isoformat() for d in holidays}),
         proposed_by=membership,
     )
+    extra = {d.isoformat() for d in holidays} - set(organization.holidays)
+    if extra:
+        organization.holidays = sorted({*organization.holidays, *extra})
+        organization.save(update_fields=["holidays"])
     audit_record(
         organization=organization,
         actor=membership.user,

@@ -193,7 +193,6 @@ def agreement(request: HttpRequest, membership: Membership) -> HttpResponse:
                 "decision_days": active.decision_days,
                 "day_start": active.day_start,
                 "day_end": active.day_end,
-                "holidays": "\n".join(active.holidays),
             }
         )
     versions = selectors.agreements(membership)

@@ -23,7 +23,6 @@ from accord.feedback.services.common import (
     LinkExpired,
 )
 from accord.feedback.services.followups import (
-    add_business_days,
     followup_open_for,
     followup_update,
 )
@@ -77,7 +76,6 @@ __all__ = [
     "RecipientRow",
     "RecipientsAdded",
     "Recorded",
-    "add_business_days",
     "campaign_create",
     "campaign_send",
     "contact_opt_out",

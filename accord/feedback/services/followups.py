@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
-
 from django.core.exceptions import ValidationError
 from django.db import (
     transaction,
@@ -17,27 +14,11 @@ from accord.feedback.models import (
 )
 from accord.feedback.services.surveys import feedback_settings
 from accord.jobs.services import job_enqueue
+from accord.lib.business_time import add_working_days
 from accord.orgs.models import Membership, Organization, Role
 from accord.orgs.permissions import Action, require
+from accord.orgs.selectors import business_calendar
 from accord.orgs.services import audit_record
-
-
-def add_business_days(start: datetime, days: int, time_zone: str) -> datetime:
-    """``start`` plus ``days`` working days (Monday-Friday) in ``time_zone``,
-    keeping the local time of day; a weekend start counts from Monday."""
-    try:
-        zone = ZoneInfo(time_zone)
-    except (KeyError, ValueError):
-        zone = ZoneInfo("UTC")
-    local = start.astimezone(zone)
-    while local.weekday() >= 5:
-        local = (local + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
-    added = 0
-    while added < days:
-        local += timedelta(days=1)
-        if local.weekday() < 5:
-            added += 1
-    return local.replace(tzinfo=None).replace(tzinfo=zone).astimezone(ZoneInfo("UTC"))
 
 
 def _leads(organization: Organization) -> dict[str, Membership]:
@@ -71,8 +52,9 @@ def followup_open_for(response: Response) -> FollowUp | None:
         kind, sales, market = FollowUp.Kind.NURTURE, owner or sales_lead, marketing
     else:
         return None
-    due = add_business_days(
-        response.created_at, rules.followup_due_business_days, organization.time_zone
+    # The organisation's one business calendar: its weekends and holidays.
+    due = add_working_days(
+        business_calendar(organization), response.created_at, rules.followup_due_business_days
     )
     followup = FollowUp.objects.create(
         organization=organization,

@@ -6,19 +6,23 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from accord.feedback.models import FeedbackSettings, FollowUp, Recipient
 from accord.feedback.selectors import loops_closed_on_time, metric_values
 from accord.feedback.services import (
-    add_business_days,
     followup_update,
     link_for_token,
     response_record,
 )
+from accord.feedback.tests.factories import RecipientFactory
 from accord.jobs.testing import run_queued_jobs
+from accord.lib.business_time import add_working_days, calendar_from
 from accord.mail.models import CapturedMessage
+from accord.orgs.selectors import business_calendar
+from accord.orgs.services import organization_update
 
 pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
@@ -73,11 +77,32 @@ def test_it_opens_a_nurture_task_for_passives_only_when_asked(acme, recipient):
 
 
 def test_it_counts_two_business_days_in_the_organisations_time_zone():
+    berlin = calendar_from(time_zone="Europe/Berlin")
     friday_evening_berlin = datetime(2026, 11, 27, 17, 30, tzinfo=UTC)  # 18:30 in Berlin
-    due = add_business_days(friday_evening_berlin, 2, "Europe/Berlin")
+    due = add_working_days(berlin, friday_evening_berlin, 2)
     assert due == datetime(2026, 12, 1, 17, 30, tzinfo=UTC)  # Tuesday 18:30 Berlin
     saturday = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
-    assert add_business_days(saturday, 2, "UTC") == datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+    utc = calendar_from(time_zone="UTC")
+    assert add_working_days(utc, saturday, 2) == datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+
+
+def test_it_makes_a_follow_up_due_after_the_organisations_holidays(acme, owner):
+    """Germany's Christmas holidays (25 and 26 December) and Acme's own day off
+    on the 28th: a detractor answering on Thursday 24 December 2026 at 10:00
+    Berlin time is due two business days later, on Wednesday the 30th."""
+    organization_update(
+        membership=owner, time_zone="Europe/Berlin", country="DE", holidays=[date(2026, 12, 28)]
+    )
+    acme.refresh_from_db()
+    calendar = business_calendar(acme)
+    assert not calendar.is_business_day(date(2026, 12, 25))  # from the holidays package
+    assert not calendar.is_business_day(date(2026, 12, 28))  # Acme's own
+    with time_machine.travel(datetime(2026, 12, 24, 9, 0, tzinfo=UTC), tick=False):
+        recipient = RecipientFactory(organization=acme, token="h" * 43)
+        recipient.token = "h" * 43
+        response = answer(recipient, 2)
+    followup = FollowUp.objects.get(response=response)
+    assert followup.due_at == datetime(2026, 12, 30, 9, 0, tzinfo=UTC)  # 10:00 in Berlin
 
 
 def test_it_alerts_both_owners_through_the_job_queue(recipient, bob_member, carol_member):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from accord.orgs.models import AuditEvent, Membership, Organization, Role
+from accord.orgs.selectors import business_calendar
 from accord.tests.api import API, api_as, fields
 
 pytestmark = pytest.mark.django_db
@@ -125,3 +128,43 @@ def test_it_names_the_body_when_it_is_not_an_object(acme, alice):
     for body in ['["Acme"]', '"Acme"', "7", "null"]:
         response = client.patch(f"{API}/organization", body)
         assert fields(response) == {"body": "A JSON object is required."}, body
+
+
+def test_it_sets_the_business_calendar_from_a_country_and_own_holidays(acme, alice):
+    response = api_as(alice, acme).patch(
+        f"{API}/organization",
+        {"country": "fr", "holidays": ["2026-12-24", "2026-12-24", "2026-08-14"]},
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["country"] == "FR"
+    assert response.json()["holidays"] == ["2026-08-14", "2026-12-24"]
+    acme.refresh_from_db()
+    assert (acme.country, acme.holidays) == ("FR", ["2026-08-14", "2026-12-24"])
+    calendar = business_calendar(acme)
+    assert not calendar.is_business_day(date(2026, 7, 14))  # Bastille Day, from the package
+    assert not calendar.is_business_day(date(2026, 8, 14))  # Acme's own
+    assert calendar.is_business_day(date(2026, 7, 15))
+
+
+def test_it_names_a_country_without_known_holidays(acme, alice):
+    response = api_as(alice, acme).patch(f"{API}/organization", {"country": "QQ"})
+
+    assert fields(response) == {"body.country": "No public holidays are known for 'QQ'."}
+    acme.refresh_from_db()
+    assert acme.country == ""
+
+
+def test_it_offers_countries_on_the_settings_page(acme, alice, client):
+    client.force_login(alice)
+    url = f"/o/{acme.slug}/settings/"
+    assert '<option value="DE">Germany</option>' in client.get(url).content.decode()
+    response = client.post(
+        url, {"name": "Acme", "time_zone": "UTC", "country": "DE", "holidays": "2026-12-31"}
+    )
+    assert response.status_code == 302
+    acme.refresh_from_db()
+    assert (acme.country, acme.holidays) == ("DE", ["2026-12-31"])
+    response = client.post(url, {"name": "Acme", "time_zone": "UTC", "holidays": "someday"})
+    assert response.status_code == 400
+    assert "is not a date like 2026-12-25" in response.content.decode()

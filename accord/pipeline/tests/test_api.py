@@ -75,6 +75,10 @@ def test_it_proposes_and_agrees_through_the_api(acme, carol, sam):
         },
     )
     assert response.status_code == 201, response.content
+    # Holidays given with an agreement join the organisation's calendar.
+    assert response.json()["holidays"] == ["2026-12-25"]
+    acme.refresh_from_db()
+    assert acme.holidays == ["2026-12-25"]
     agreement_id = response.json()["id"]
     api_as(carol, acme).post(f"{P}/agreements/{agreement_id}/agree", {})
     response = api_as(sam.user, acme).post(f"{P}/agreements/{agreement_id}/agree", {})
