@@ -287,9 +287,10 @@ def seed(organization: Organization, people: dict[str, Membership]) -> None:
         ],
         batch_size=500,
     )
-    from accord.pipeline.jobs import schedule, sla_check
+    from accord.jobs.services import job_enqueue
+    from accord.pipeline.jobs import sla_check
     from accord.pipeline.services import lead_sla_refresh
 
     lead_sla_refresh(organization=organization)
     # The worker watches the agreement from now on, as after a real agreement.
-    schedule(sla_check, organization_id=organization.pk, agreement_id=agreement.pk)
+    job_enqueue(sla_check, organization_id=organization.pk, agreement_id=agreement.pk)

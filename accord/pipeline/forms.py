@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from accord.pipeline.importer import FIELDS
+from accord.pipeline.import_parsing import FIELDS
 from accord.pipeline.models import ImportFormat, ImportKind, RejectionReason
 
 

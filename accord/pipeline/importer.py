@@ -14,25 +14,48 @@ together with the run's progress, and the upsert makes re-writing a batch
 harmless.
 
 Dates without a time zone are read in the organisation's time zone.
+
+Reading the file and its cells is ``import_parsing``; the batch upsert is
+``import_writing``; this module runs an import over them.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import date, datetime
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from accord.lib.csvfile import CsvFileError, normalise_header, open_text
+from accord.lib.csvfile import normalise_header
 from accord.orgs.models import Membership, Organization
+from accord.pipeline.import_parsing import (
+    ACCEPT_STATUSES,
+    FIELDS,
+    FORMATS,
+    REASONS,
+    REJECT_STATUSES,
+    REQUIRED,
+    SOURCE_OF_FORMAT,
+    STAGES,
+    TOUCH_STATUSES,
+    DateParser,
+    ImportFileError,
+    RowError,
+    open_csv,
+    parse_amount,
+    parse_bool,
+)
+from accord.pipeline.import_writing import (
+    LEAD_COLUMNS,
+    LEAD_EXPRESSIONS,
+    upsert,
+)
 from accord.pipeline.models import (
     Account,
     Campaign,
@@ -48,537 +71,12 @@ from accord.pipeline.models import (
     OpportunityStatus,
     OpportunityTouch,
     RejectionReason,
-    SourceSystem,
     Stage,
 )
 
-MAX_IMPORT_BYTES = 1024 * 2**20
 BATCH = 5000
 # Refused rows beyond this many are counted but not stored one by one.
 MAX_STORED_ERRORS = 10_000
-csv.field_size_limit(1024 * 1024)
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be imported (not a CSV, no known columns, …)."""
-
-
-class RowError(Exception):
-    def __init__(self, column: str, message: str) -> None:
-        self.column = column
-        self.message = message
-        super().__init__(f"{column}: {message}")
-
-
-# -- what each kind of record can hold ------------------------------------------
-
-FIELDS: dict[str, dict[str, str]] = {
-    ImportKind.LEADS: {
-        "source_id": "Id in the source system",
-        "email": "Email",
-        "first_name": "First name",
-        "last_name": "Last name",
-        "name": "Full name",
-        "company": "Company",
-        "source": "Lead source",
-        "campaign": "Campaign",
-        "owner": "Owner (email or name)",
-        "stage": "Lifecycle stage",
-        "status": "Lead status (accepted / rejected)",
-        "rejection_reason": "Rejection reason",
-        "created_at": "Create date",
-        "lead_at": "Became a lead",
-        "mql_at": "Became an MQL",
-        "accepted_at": "Accepted on",
-        "rejected_at": "Rejected on",
-        "sql_at": "Became an SQL",
-        "opportunity_at": "Became an opportunity",
-        "customer_at": "Became a customer",
-        "first_touch_at": "First touch",
-        "updated_at": "Last modified",
-    },
-    ImportKind.CONTACTS: {
-        "source_id": "Id in the source system",
-        "email": "Email",
-        "first_name": "First name",
-        "last_name": "Last name",
-        "name": "Full name",
-        "company": "Company",
-        "account": "Account id or name",
-        "language": "Language",
-        "owner": "Owner (email or name)",
-    },
-    ImportKind.ACCOUNTS: {
-        "source_id": "Id in the source system",
-        "name": "Name",
-        "domain": "Domain",
-        "industry": "Industry",
-        "region": "Region / country",
-        "owner": "Owner (email or name)",
-    },
-    ImportKind.OPPORTUNITIES: {
-        "source_id": "Id in the source system",
-        "name": "Name",
-        "account": "Account id or name",
-        "amount": "Amount",
-        "currency": "Currency",
-        "stage": "Stage",
-        "won": "Won (true/false)",
-        "closed": "Closed (true/false)",
-        "created_on": "Created",
-        "close_date": "Close date",
-        "source": "Source",
-        "primary_campaign": "Primary campaign",
-        "campaigns": "Influencing campaigns (separated by ;)",
-        "owner": "Owner (email or name)",
-    },
-}
-REQUIRED: dict[str, list[str]] = {
-    ImportKind.LEADS: ["source_id"],
-    ImportKind.CONTACTS: ["source_id"],
-    ImportKind.ACCOUNTS: ["source_id", "name"],
-    ImportKind.OPPORTUNITIES: ["source_id", "name"],
-}
-
-# Column headers of the real exports, lower-cased -> field.
-HUBSPOT_CONTACTS = {
-    "record id": "source_id",
-    "contact id": "source_id",
-    "email": "email",
-    "first name": "first_name",
-    "last name": "last_name",
-    "company name": "company",
-    "associated company": "company",
-    "original source": "source",
-    "original source type": "source",
-    "campaign": "campaign",
-    "utm campaign": "campaign",
-    "first conversion": "campaign",
-    "contact owner": "owner",
-    "hubspot owner": "owner",
-    "lifecycle stage": "stage",
-    "lead status": "status",
-    "rejection reason": "rejection_reason",
-    "create date": "created_at",
-    "became a lead date": "lead_at",
-    "became a marketing qualified lead date": "mql_at",
-    "became a sales qualified lead date": "sql_at",
-    "became an opportunity date": "opportunity_at",
-    "became a customer date": "customer_at",
-    "date of first engagement": "first_touch_at",
-    "first engagement date": "first_touch_at",
-    "last modified date": "updated_at",
-    "preferred language": "language",
-    "associated company ids": "account",
-    "associated company id": "account",
-}
-FORMATS: dict[str, dict[str, dict[str, str]]] = {
-    ImportFormat.HUBSPOT: {
-        ImportKind.LEADS: HUBSPOT_CONTACTS,
-        ImportKind.CONTACTS: HUBSPOT_CONTACTS,
-        ImportKind.ACCOUNTS: {
-            "record id": "source_id",
-            "company id": "source_id",
-            "company name": "name",
-            "name": "name",
-            "company domain name": "domain",
-            "website url": "domain",
-            "industry": "industry",
-            "country/region": "region",
-            "country": "region",
-            "company owner": "owner",
-        },
-        ImportKind.OPPORTUNITIES: {
-            "record id": "source_id",
-            "deal id": "source_id",
-            "deal name": "name",
-            "associated company": "account",
-            "associated company ids": "account",
-            "amount": "amount",
-            "currency": "currency",
-            "deal currency code": "currency",
-            "deal stage": "stage",
-            "is closed won": "won",
-            "is deal closed?": "closed",
-            "create date": "created_on",
-            "close date": "close_date",
-            "original source type": "source",
-            "original source": "source",
-            "campaign": "primary_campaign",
-            "primary campaign": "primary_campaign",
-            "influencing campaigns": "campaigns",
-            "deal owner": "owner",
-        },
-    },
-    ImportFormat.SALESFORCE: {
-        ImportKind.LEADS: {
-            "lead id": "source_id",
-            "id": "source_id",
-            "email": "email",
-            "first name": "first_name",
-            "last name": "last_name",
-            "company / account": "company",
-            "company": "company",
-            "lead source": "source",
-            "campaign name": "campaign",
-            "primary campaign source": "campaign",
-            "lead owner": "owner",
-            "lead status": "status",
-            "status": "status",
-            "unqualified reason": "rejection_reason",
-            "rejection reason": "rejection_reason",
-            "create date": "created_at",
-            "created date": "created_at",
-            "mql date": "mql_at",
-            "accepted date": "accepted_at",
-            "rejected date": "rejected_at",
-            "sql date": "sql_at",
-            "converted date": "opportunity_at",
-            "first activity": "first_touch_at",
-            "first touch date": "first_touch_at",
-            "last modified date": "updated_at",
-        },
-        ImportKind.CONTACTS: {
-            "contact id": "source_id",
-            "email": "email",
-            "first name": "first_name",
-            "last name": "last_name",
-            "account name": "company",
-            "account id": "account",
-            "contact owner": "owner",
-            "preferred language": "language",
-        },
-        ImportKind.ACCOUNTS: {
-            "account id": "source_id",
-            "account name": "name",
-            "website": "domain",
-            "industry": "industry",
-            "billing country": "region",
-            "account owner": "owner",
-        },
-        ImportKind.OPPORTUNITIES: {
-            "opportunity id": "source_id",
-            "opportunity name": "name",
-            "account name": "account",
-            "account id": "account",
-            "amount": "amount",
-            "amount currency": "currency",
-            "opportunity currency": "currency",
-            "stage": "stage",
-            "won": "won",
-            "closed": "closed",
-            "created date": "created_on",
-            "close date": "close_date",
-            "lead source": "source",
-            "primary campaign source": "primary_campaign",
-            "influencing campaigns": "campaigns",
-            "opportunity owner": "owner",
-        },
-    },
-}
-SOURCE_OF_FORMAT = {
-    ImportFormat.HUBSPOT: SourceSystem.HUBSPOT,
-    ImportFormat.SALESFORCE: SourceSystem.SALESFORCE,
-    ImportFormat.GENERIC: SourceSystem.CSV,
-}
-
-# Lifecycle stages as HubSpot, Salesforce and people write them.
-STAGES = {
-    "subscriber": Stage.LEAD,
-    "lead": Stage.LEAD,
-    "other": Stage.LEAD,
-    "marketingqualifiedlead": Stage.MQL,
-    "marketing qualified lead": Stage.MQL,
-    "mql": Stage.MQL,
-    "accepted": Stage.ACCEPTED,
-    "sales accepted lead": Stage.ACCEPTED,
-    "sal": Stage.ACCEPTED,
-    "rejected": Stage.REJECTED,
-    "salesqualifiedlead": Stage.SQL,
-    "sales qualified lead": Stage.SQL,
-    "sql": Stage.SQL,
-    "opportunity": Stage.OPPORTUNITY,
-    "customer": Stage.CUSTOMER,
-    "evangelist": Stage.CUSTOMER,
-}
-ACCEPT_STATUSES = {
-    "open_deal",
-    "open deal",
-    "in_progress",
-    "in progress",
-    "connected",
-    "accepted",
-    "working - contacted",
-    "closed - converted",
-    "qualified",
-}
-REJECT_STATUSES = {"unqualified", "closed - not converted", "rejected", "disqualified"}
-TOUCH_STATUSES = {"attempted_to_contact", "attempted to contact", "connected", "in_progress"}
-TOUCH_STATUSES |= {"in progress", "working - contacted"}
-REASONS = {label.lower(): value for value, label in RejectionReason.choices} | {
-    value: value for value in RejectionReason.values
-}
-TRUE = {"true", "yes", "1", "won", "y", "wahr", "oui"}
-FALSE = {"false", "no", "0", "n", "", "lost", "falsch", "non"}
-
-
-# -- parsing values -------------------------------------------------------------
-
-_SLASH = re.compile(
-    r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$"
-)
-_AMOUNT_PLAIN = re.compile(r"^-?\d+(\.\d+)?$")
-_AMOUNT_THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
-_AMOUNT_EURO = re.compile(r"^-?\d{1,3}(\.\d{3})+(,\d+)?$|^-?\d+,\d{1,2}$")
-
-
-class DateParser:
-    """Dates as the exports write them, cached (dates repeat across rows).
-
-    ISO (``2026-03-05``, ``2026-03-05 14:22``, ``…T14:22:00Z``), US
-    (``3/5/2026 2:15 PM``, Salesforce in en_US) or day-first with
-    ``day_first`` (``05/03/2026``, ``05.03.2026`` is always day-first).
-    """
-
-    def __init__(self, zone: ZoneInfo, *, day_first: bool = False) -> None:
-        self.zone = zone
-        self.day_first = day_first
-        self._cache: dict[str, datetime] = {}
-
-    def __call__(self, column: str, text: str) -> datetime | None:
-        text = text.strip()
-        if not text:
-            return None
-        found = self._cache.get(text)
-        if found is None:
-            found = self._parse(column, text)
-            if len(self._cache) > 200_000:
-                self._cache.clear()
-            self._cache[text] = found
-        return found
-
-    def _parse(self, column: str, text: str) -> datetime:
-        try:
-            if len(text) >= 10 and text[4] == "-":
-                value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-            elif text.isdigit() and len(text) >= 12:
-                # Epoch milliseconds, as HubSpot's API and some exports write them.
-                return datetime.fromtimestamp(int(text) / 1000, tz=UTC)
-            else:
-                match = _SLASH.match(text)
-                if match is None:
-                    raise ValueError
-                a, b, year, hour, minute, second, ampm = match.groups()
-                day_first = self.day_first or "." in text[:6]
-                day, month = (int(a), int(b)) if day_first else (int(b), int(a))
-                h = int(hour or 0)
-                if ampm:
-                    if not 1 <= h <= 12:
-                        raise ValueError
-                    h = h % 12 + (12 if ampm.lower() == "pm" else 0)
-                value = datetime(int(year), month, day, h, int(minute or 0), int(second or 0))
-        except ValueError:
-            raise RowError(
-                column, f"'{text[:40]}' is not a date (e.g. 2026-03-31 or 3/31/2026)."
-            ) from None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=self.zone)
-        return value.astimezone(UTC)
-
-
-def parse_amount(column: str, text: str) -> Decimal:
-    """``12500``, ``12,500.00``, ``$12,500``, ``12.500,00``; not ``12,5k``."""
-    cleaned = text.strip().replace(" ", "").replace("\u00a0", "")
-    for symbol in ("$", "€", "£", "USD", "EUR", "GBP"):
-        cleaned = cleaned.replace(symbol, "")
-    if not cleaned:
-        return Decimal(0)
-    if _AMOUNT_PLAIN.match(cleaned):
-        number = cleaned
-    elif _AMOUNT_THOUSANDS.match(cleaned):
-        number = cleaned.replace(",", "")
-    elif _AMOUNT_EURO.match(cleaned):
-        number = cleaned.replace(".", "").replace(",", ".")
-    else:
-        raise RowError(column, f"'{text[:40]}' is not an amount (write 12500 or 12,500.00).")
-    try:
-        value = Decimal(number)
-    except InvalidOperation:
-        raise RowError(column, f"'{text[:40]}' is not an amount.") from None
-    if abs(value) >= Decimal("1e14"):
-        raise RowError(column, f"'{text[:40]}' is too large an amount.")
-    return value.quantize(Decimal("0.01"))
-
-
-def parse_bool(column: str, text: str) -> bool:
-    value = text.strip().lower()
-    if value in TRUE:
-        return True
-    if value in FALSE:
-        return False
-    raise RowError(column, f"'{text[:40]}' is not true or false.")
-
-
-# -- reading the file -------------------------------------------------------------
-
-
-class CountingReader(io.RawIOBase):
-    """A binary file that counts the bytes read, for the progress bar."""
-
-    def __init__(self, raw: IO[bytes]) -> None:
-        self.raw = raw
-        self.count = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = self.raw.read(len(buffer))
-        n = len(data)
-        buffer[:n] = data
-        self.count += n
-        return n
-
-
-def open_csv(raw: IO[bytes]) -> tuple[CountingReader, Iterator[list[str]]]:
-    """The counting reader and a row iterator over the file, decoded and split by
-    the shared reader's rules (``accord.lib.csvfile``: UTF-8 with or without
-    BOM, UTF-16, else Windows-1252; comma, semicolon or tab), streamed."""
-    counting = CountingReader(raw)
-    try:
-        text, delimiter = open_text(counting)
-    except CsvFileError as error:
-        raise ImportFileError(str(error)) from None
-    return counting, csv.reader(text, delimiter=delimiter)
-
-
-# -- writing ------------------------------------------------------------------------
-
-CONFLICT = ("organization_id", "source_system", "source_id")
-
-
-def _sqlite_rows(columns: list[str], rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """Datetimes as Django stores them in SQLite: naive UTC text (cached: they repeat)."""
-    positions = [i for i, c in enumerate(columns) if c.endswith("_at")]
-    if not positions:
-        return rows
-    cache: dict[datetime, str] = {}
-    out = []
-    for row in rows:
-        values = list(row)
-        for i in positions:
-            value = values[i]
-            if value is not None:
-                text = cache.get(value)
-                if text is None:
-                    text = cache[value] = str(value.astimezone(UTC).replace(tzinfo=None))
-                values[i] = text
-        out.append(tuple(values))
-    return out
-
-
-def upsert(
-    *,
-    table: str,
-    columns: list[str],
-    rows: list[tuple[Any, ...]],
-    expressions: dict[str, str] | None = None,
-) -> None:
-    """Insert ``rows``, or update the row with the same source key, in bulk.
-
-    ``expressions`` overrides the update of a column (``t`` is the stored row,
-    ``excluded`` the incoming one); every other column takes the incoming value.
-    """
-    if not rows:
-        return
-    expressions = expressions or {}
-    names = ", ".join(columns)
-    updates = ", ".join(
-        f"{c} = {expressions.get(c, f'excluded.{c}')}" for c in columns if c not in CONFLICT
-    )
-    conflict = f"ON CONFLICT ({', '.join(CONFLICT)}) DO UPDATE SET {updates}"
-    # Table and column names come from this module, never from the file.
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            temp = f"_accord_import_{table}"
-            cursor.execute(
-                f"CREATE TEMP TABLE {temp} ON COMMIT DROP AS "  # noqa: S608
-                f"SELECT {names} FROM {table} WITH NO DATA"
-            )
-            raw = cursor.cursor
-            with raw.copy(f"COPY {temp} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            cursor.execute(
-                f"INSERT INTO {table} AS t ({names}) "  # noqa: S608
-                f"SELECT {names} FROM {temp} {conflict}"
-            )
-            cursor.execute(f"DROP TABLE {temp}")
-        else:
-            placeholders = ", ".join(["%s"] * len(columns))
-            cursor.executemany(
-                f"INSERT INTO {table} AS t ({names}) "  # noqa: S608
-                f"VALUES ({placeholders}) {conflict}",
-                _sqlite_rows(columns, rows),
-            )
-
-
-LEAD_COLUMNS = [
-    "organization_id",
-    "source_system",
-    "source_id",
-    "email",
-    "name",
-    "company",
-    "source",
-    "campaign_id",
-    "owner_id",
-    "stage",
-    "lead_at",
-    "mql_at",
-    "mql_month",
-    "accepted_at",
-    "rejected_at",
-    "rejection_reason",
-    "rejection_text",
-    "sql_at",
-    "opportunity_at",
-    "customer_at",
-    "first_touch_at",
-]
-# What the file says wins, except: a decision or first touch already recorded
-# (perhaps in Accord) is kept; a stage date the file leaves empty is kept.
-LEAD_EXPRESSIONS = {
-    "stage": (
-        "CASE WHEN excluded.stage = 'mql' AND t.stage IN ('accepted', 'rejected') "
-        "THEN t.stage ELSE excluded.stage END"
-    ),
-    "accepted_at": (
-        "CASE WHEN t.rejected_at IS NOT NULL THEN t.accepted_at "
-        "ELSE COALESCE(t.accepted_at, excluded.accepted_at) END"
-    ),
-    "rejected_at": (
-        "CASE WHEN t.accepted_at IS NOT NULL THEN t.rejected_at "
-        "ELSE COALESCE(t.rejected_at, excluded.rejected_at) END"
-    ),
-    "rejection_reason": (
-        "CASE WHEN t.rejection_reason <> '' OR t.accepted_at IS NOT NULL "
-        "THEN t.rejection_reason ELSE excluded.rejection_reason END"
-    ),
-    "rejection_text": (
-        "CASE WHEN t.rejection_reason <> '' OR t.accepted_at IS NOT NULL "
-        "THEN t.rejection_text ELSE excluded.rejection_text END"
-    ),
-    "first_touch_at": "COALESCE(t.first_touch_at, excluded.first_touch_at)",
-    "lead_at": "COALESCE(excluded.lead_at, t.lead_at)",
-    "mql_at": "COALESCE(excluded.mql_at, t.mql_at)",
-    "mql_month": "CASE WHEN excluded.mql_month <> '' THEN excluded.mql_month ELSE t.mql_month END",
-    "sql_at": "COALESCE(excluded.sql_at, t.sql_at)",
-    "opportunity_at": "COALESCE(excluded.opportunity_at, t.opportunity_at)",
-    "customer_at": "COALESCE(excluded.customer_at, t.customer_at)",
-    "campaign_id": "COALESCE(excluded.campaign_id, t.campaign_id)",
-    "owner_id": "COALESCE(excluded.owner_id, t.owner_id)",
-}
 
 
 # -- the import ----------------------------------------------------------------------

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 from datetime import timedelta
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -21,14 +20,6 @@ from accord.jobs.services import job_enqueue
 logger = logging.getLogger(__name__)
 
 SLA_CHECK_EVERY = timedelta(minutes=15)
-
-
-def schedule(
-    func: Any, *, delay: timedelta | None = None, organization_id: int, **kwargs: Any
-) -> None:
-    """Queue ``func`` (a @job) to run after ``delay`` (now when None)."""
-    run_after = timezone.now() + delay if delay is not None else None
-    job_enqueue(func, organization_id=organization_id, run_after=run_after, **kwargs)
 
 
 @job()
@@ -75,9 +66,9 @@ def sla_check(*, agreement_id: int, organization_id: int) -> None:
     lead_sla_refresh(organization=organization)
     monthly_digest_send(organization=organization)
     with transaction.atomic():
-        schedule(
+        job_enqueue(
             sla_check,
-            delay=SLA_CHECK_EVERY,
+            run_after=timezone.now() + SLA_CHECK_EVERY,
             organization_id=organization_id,
             agreement_id=agreement_id,
         )

@@ -152,13 +152,14 @@ def agreement_agree(
         changes={"side": own, "comment": comment[:500], "active": activated},
     )
     if activated:
-        from accord.pipeline.jobs import schedule, sla_check
+        from accord.jobs.services import job_enqueue
+        from accord.pipeline.jobs import sla_check
 
         # Calendar may have changed: business hours are measured again.
         Lead.objects.filter(organization=agreement.organization).update(
             first_touch_hours=None, decision_hours=None
         )
-        schedule(
+        job_enqueue(
             sla_check,
             organization_id=agreement.organization_id,
             agreement_id=agreement.pk,
@@ -389,7 +390,7 @@ def column_mapping_save(
     *, membership: Membership, name: str, kind: str, columns: dict[str, str]
 ) -> ColumnMapping:
     """Save (or replace) a named column mapping for generic CSV imports."""
-    from accord.pipeline.importer import FIELDS
+    from accord.pipeline.import_parsing import FIELDS
 
     require(membership, Action.PIPELINE_IMPORT)
     name = name.strip()
@@ -432,7 +433,7 @@ def import_run_create(
 ) -> ImportRun:
     """Record an import and, unless ``enqueue`` is False (the CLI runs it itself),
     queue the background job that runs it."""
-    from accord.pipeline.importer import MAX_IMPORT_BYTES
+    from accord.pipeline.import_parsing import MAX_IMPORT_BYTES
 
     require(membership, Action.PIPELINE_IMPORT)
     if kind not in ImportKind.values:

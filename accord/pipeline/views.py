@@ -37,7 +37,8 @@ from accord.pipeline.forms import (
     MappingUploadForm,
     RejectForm,
 )
-from accord.pipeline.importer import MAX_IMPORT_BYTES, ImportFileError, error_rows, preview_header
+from accord.pipeline.import_parsing import MAX_IMPORT_BYTES, ImportFileError
+from accord.pipeline.importer import error_rows, preview_header
 from accord.pipeline.models import (
     AgreementStatus,
     ImportStatus,
