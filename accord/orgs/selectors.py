@@ -73,12 +73,17 @@ _LEAD_SIDES = {Role.SALES_LEAD: Side.SALES, Role.MARKETING_LEAD: Side.MARKETING}
 _TEAM_SIDES = {TeamKind.SALES: Side.SALES, TeamKind.MARKETING: Side.MARKETING}
 
 
+def lead_side(membership: Membership) -> Side | None:
+    """The side a sales or marketing lead leads; None for any other role."""
+    return _LEAD_SIDES.get(Role(membership.role))
+
+
 def side_of(membership: Membership) -> Side | None:
     """The side a member acts for by default: a lead's own side, else the side
     of their team (whatever their role, owners and admins included), else None."""
-    lead_side = _LEAD_SIDES.get(Role(membership.role))
-    if lead_side is not None:
-        return lead_side
+    led = lead_side(membership)
+    if led is not None:
+        return led
     if membership.team is None:
         return None
     return _TEAM_SIDES.get(TeamKind(membership.team.kind))
@@ -96,13 +101,13 @@ def side_acting(membership: Membership, side: str | None) -> Side:
     """
     if side not in (None, "", *Side.values):
         raise ValidationError({"side": "Choose sales or marketing."})
-    lead_side = _LEAD_SIDES.get(Role(membership.role))
-    if lead_side is not None:
-        if side and side != lead_side:
+    led = lead_side(membership)
+    if led is not None:
+        if side and side != led:
             raise PermissionDenied(
-                f"As {membership.get_role_display()} you answer for {lead_side}, not {side}."
+                f"As {membership.get_role_display()} you answer for {led}, not {side}."
             )
-        return lead_side
+        return led
     if membership.role not in (Role.OWNER, Role.ADMIN):
         raise PermissionDenied("Only the leads, owners and admins answer for a side.")
     if side:

@@ -42,7 +42,7 @@ from accord.goals.services.common import (
 )
 from accord.orgs.models import Membership, Organization, Role, Side, TeamKind
 from accord.orgs.permissions import Action, can, require
-from accord.orgs.selectors import side_acting
+from accord.orgs.selectors import lead_side, side_acting
 from accord.orgs.services import audit_record
 
 
@@ -327,9 +327,7 @@ def goal_propose(*, membership: Membership, goal: Goal, comment: str = "") -> Go
         "propose",
         f"Proposed version {goal.version}." + (f" “{comment}”" if comment else ""),
     )
-    own = {Role.SALES_LEAD: Side.SALES, Role.MARKETING_LEAD: Side.MARKETING}.get(
-        Role(membership.role)
-    )
+    own = lead_side(membership)
     if own is not None:
         _record_agreement(goal, membership, own, comment)
     others = [s for s in (Side.SALES, Side.MARKETING) if s != own]
