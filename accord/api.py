@@ -19,6 +19,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from accord.feedback.api import router as feedback_router
 from accord.goals.api import router as goals_router
 from accord.lib.api import FieldErrors
+from accord.lib.throttling import PerAddressThrottle, PerTokenThrottle
 from accord.orgs.api import router as orgs_router
 from accord.orgs.api_auth import TokenAuth
 from accord.pipeline.api import router as pipeline_router
@@ -32,6 +33,7 @@ api = NinjaAPI(
         "`Authorization: Bearer acc_…`. A token acts in one organisation only."
     ),
     auth=TokenAuth(),
+    throttle=[PerTokenThrottle(), PerAddressThrottle()],
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",

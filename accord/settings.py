@@ -293,6 +293,12 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
 
 NINJA_PAGINATION_PER_PAGE = 50
+# API rate limits (accord.lib.throttling), "number/period" with s, m, h or d.
+ACCORD_API_RATE_PER_TOKEN = env.str("ACCORD_API_RATE_PER_TOKEN", default="600/m")
+ACCORD_API_RATE_PER_ADDRESS = env.str("ACCORD_API_RATE_PER_ADDRESS", default="1200/m")
+# How many X-Forwarded-For entries (reverse proxies) to trust for the client's
+# address; 0 uses the connection's own address.
+NINJA_NUM_PROXIES = env.int("ACCORD_PROXY_COUNT", default=0)
 
 LOGGING = {
     "version": 1,
