@@ -246,17 +246,21 @@ def test_it_adds_a_list_in_the_same_number_of_queries_whatever_its_length(
         # statements: those count as one here.
         counts[rows] = [kind for kind, _ in itertools.groupby(statements(queries))]
         assert (result.added, result.skipped_opted_out, result.skipped_recent) == (rows - 2, 1, 1)
-    assert counts[12] == counts[120] == [
-        "SELECT feedback_campaign",  # still a draft
-        "SELECT feedback_contact",
-        "INSERT feedback_contact",
-        "SELECT feedback_contact",
-        "SELECT pipeline_contact",  # account owners
-        "SELECT pipeline_lead",
-        "SELECT feedback_recipient",  # already on the campaign
-        "INSERT feedback_recipient",
-        "INSERT orgs_auditevent",
-    ], counts
+    assert (
+        counts[12]
+        == counts[120]
+        == [
+            "SELECT feedback_campaign",  # still a draft
+            "SELECT feedback_contact",
+            "INSERT feedback_contact",
+            "SELECT feedback_contact",
+            "SELECT pipeline_contact",  # account owners
+            "SELECT pipeline_lead",
+            "SELECT feedback_recipient",  # already on the campaign
+            "INSERT feedback_recipient",
+            "INSERT orgs_auditevent",
+        ]
+    ), counts
     added = Recipient.objects.filter(email__startswith="large-")
     assert added.count() == 118
     assert {r.account_owner for r in added.filter(email__in=["large-3@c.example"])} == {bob_member}
