@@ -160,6 +160,14 @@ def _databases() -> dict[str, Any]:
         # that must see the same database.
         # Named per process so that concurrent test runs never share a file.
         config["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
+    prepare_threshold = env.int("DB_PREPARE_THRESHOLD", default=0)
+    if config["ENGINE"] == "django.db.backends.postgresql" and prepare_threshold > 0:
+        # psycopg prepares a statement once it has run this many times on a
+        # connection (it needs server-side binding). Off by default: a pooler in
+        # transaction mode that does not keep prepared statements breaks it.
+        config.setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=prepare_threshold
+        )
     return {"default": config}
 
 
