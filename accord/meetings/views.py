@@ -182,9 +182,9 @@ def series_edit(request: HttpRequest, membership: Membership, pk: int) -> HttpRe
 
 @org_view(Action.MEETING_MANAGE)
 def series_cancel(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    series = selectors.series_get(membership, pk)
     if (refused := _post_only(request)) is not None:
         return refused
-    series = selectors.series_get(membership, pk)
     _run(
         request,
         lambda: services.series_cancel(membership=membership, series=series),
@@ -239,11 +239,12 @@ def occurrence_detail(request: HttpRequest, membership: Membership, pk: int) -> 
     return render(request, "meetings/occurrence.html", context)
 
 
-@require_GET
 @org_view()
 def occurrence_live(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     """The agenda panel, for polling: 204 while the client's version is current."""
     occurrence = selectors.occurrence_get(membership, pk)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
     if _int(request.GET.get("v")) == occurrence.version:
         return HttpResponse(status=204)
     return render(request, "meetings/_live.html", _live_context(membership, occurrence))
@@ -255,9 +256,9 @@ def _back(membership: Membership, occurrence: Occurrence) -> HttpResponse:
 
 @org_view(Action.MEETING_MANAGE)
 def occurrence_move(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    occurrence = selectors.occurrence_get(membership, pk)
     if (refused := _post_only(request)) is not None:
         return refused
-    occurrence = selectors.occurrence_get(membership, pk)
     form = MoveForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Enter the new date and time.")
@@ -282,9 +283,9 @@ def occurrence_move(request: HttpRequest, membership: Membership, pk: int) -> Ht
 
 @org_view(Action.MEETING_MANAGE)
 def occurrence_cancel(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    occurrence = selectors.occurrence_get(membership, pk)
     if (refused := _post_only(request)) is not None:
         return refused
-    occurrence = selectors.occurrence_get(membership, pk)
     _run(
         request,
         lambda: services.occurrence_cancel(
@@ -297,9 +298,9 @@ def occurrence_cancel(request: HttpRequest, membership: Membership, pk: int) -> 
 
 @org_view(Action.MEETING_MANAGE)
 def occurrence_close(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    occurrence = selectors.occurrence_get(membership, pk)
     if (refused := _post_only(request)) is not None:
         return refused
-    occurrence = selectors.occurrence_get(membership, pk)
     _run(
         request,
         lambda: services.occurrence_close(
@@ -312,9 +313,9 @@ def occurrence_close(request: HttpRequest, membership: Membership, pk: int) -> H
 
 @org_view(Action.MEETING_MANAGE)
 def occurrence_build(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    occurrence = selectors.occurrence_get(membership, pk)
     if (refused := _post_only(request)) is not None:
         return refused
-    occurrence = selectors.occurrence_get(membership, pk)
     added = services.agenda_build(occurrence, force=True)
     messages.success(request, f"Agenda refreshed: {added} new item{'s' if added != 1 else ''}.")
     return _back(membership, occurrence)
@@ -322,9 +323,9 @@ def occurrence_build(request: HttpRequest, membership: Membership, pk: int) -> H
 
 @org_view(Action.MEETING_TAKE_PART)
 def item_add(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    occurrence = selectors.occurrence_get(membership, pk)
     if (refused := _post_only(request)) is not None:
         return refused
-    occurrence = selectors.occurrence_get(membership, pk)
     form = ItemAddForm(request.POST)
     if not form.is_valid():
         messages.error(request, "An item needs a title (at most 200 characters).")
@@ -345,9 +346,9 @@ def item_edit(request: HttpRequest, membership: Membership, pk: int) -> HttpResp
 
     With htmx, answers the item's fragment: 200 when saved, 409 with both
     texts when someone else saved first, 400 with the field's error."""
+    item = selectors.agenda_item_get(membership, pk)
     if (refused := _post_only(request)) is not None:
         return refused
-    item = selectors.agenda_item_get(membership, pk)
     form = ItemEditForm(request.POST)
     status, error, mine = 200, "", None
     if not form.is_valid():
@@ -381,10 +382,10 @@ def item_edit(request: HttpRequest, membership: Membership, pk: int) -> HttpResp
 
 @org_view(Action.MEETING_MANAGE)
 def item_remove(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
-    if (refused := _post_only(request)) is not None:
-        return refused
     item = selectors.agenda_item_get(membership, pk)
     occurrence = item.occurrence
+    if (refused := _post_only(request)) is not None:
+        return refused
     _run(
         request,
         lambda: services.agenda_item_remove(
@@ -398,10 +399,10 @@ def item_remove(request: HttpRequest, membership: Membership, pk: int) -> HttpRe
 @org_view(Action.MEETING_MANAGE)
 def item_move(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     """Move an item one place up or down within the agenda."""
-    if (refused := _post_only(request)) is not None:
-        return refused
     item = selectors.agenda_item_get(membership, pk)
     occurrence = item.occurrence
+    if (refused := _post_only(request)) is not None:
+        return refused
     ids = list(selectors.agenda(occurrence).values_list("pk", flat=True))
     index = ids.index(item.pk)
     other = index - 1 if request.POST.get("direction") == "up" else index + 1
@@ -419,9 +420,9 @@ def item_move(request: HttpRequest, membership: Membership, pk: int) -> HttpResp
 
 @org_view(Action.MEETING_TAKE_PART)
 def action_create(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    occurrence = selectors.occurrence_get(membership, pk)
     if (refused := _post_only(request)) is not None:
         return refused
-    occurrence = selectors.occurrence_get(membership, pk)
     form = ActionItemForm(request.POST, organization_id=membership.organization_id)
     if not form.is_valid():
         messages.error(request, _form_errors(form))
@@ -449,9 +450,9 @@ def action_create(request: HttpRequest, membership: Membership, pk: int) -> Http
 
 @org_view(Action.MEETING_TAKE_PART)
 def attendance(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    occurrence = selectors.occurrence_get(membership, pk)
     if (refused := _post_only(request)) is not None:
         return refused
-    occurrence = selectors.occurrence_get(membership, pk)
     present = request.POST.get("present") == "1"
     _run(
         request,
@@ -468,9 +469,9 @@ def attendance(request: HttpRequest, membership: Membership, pk: int) -> HttpRes
 
 @org_view(Action.MEETING_TAKE_PART)
 def rate(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    occurrence = selectors.occurrence_get(membership, pk)
     if (refused := _post_only(request)) is not None:
         return refused
-    occurrence = selectors.occurrence_get(membership, pk)
     _run(
         request,
         lambda: services.rating_set(
@@ -503,9 +504,9 @@ def action_items(request: HttpRequest, membership: Membership) -> HttpResponse:
 
 @org_view(Action.MEETING_TAKE_PART)
 def action_done(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    item = selectors.action_item_get(membership, pk)
     if (refused := _post_only(request)) is not None:
         return refused
-    item = selectors.action_item_get(membership, pk)
     done = request.POST.get("done") == "1"
     _run(
         request,
@@ -599,9 +600,9 @@ def issue_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpR
 
 @org_view(Action.ISSUE_RAISE)
 def issue_vote(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    issue = selectors.issue_get(membership, pk)
     if (refused := _post_only(request)) is not None:
         return refused
-    issue = selectors.issue_get(membership, pk)
     if request.POST.get("withdraw") == "1":
         _run(
             request,
@@ -619,9 +620,9 @@ def issue_vote(request: HttpRequest, membership: Membership, pk: int) -> HttpRes
 
 @org_view(Action.MEETING_MANAGE)
 def issue_agenda(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    issue = selectors.issue_get(membership, pk)
     if (refused := _post_only(request)) is not None:
         return refused
-    issue = selectors.issue_get(membership, pk)
     _run(
         request,
         lambda: services.issue_put_on_agenda(membership=membership, issue=issue),
@@ -632,9 +633,9 @@ def issue_agenda(request: HttpRequest, membership: Membership, pk: int) -> HttpR
 
 @org_view(Action.MEETING_TAKE_PART)
 def issue_solve(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    issue = selectors.issue_get(membership, pk)
     if (refused := _post_only(request)) is not None:
         return refused
-    issue = selectors.issue_get(membership, pk)
     form = SolveForm(request.POST)
     if not form.is_valid():
         messages.error(request, "resolution: say how the issue was solved.")
