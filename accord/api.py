@@ -19,6 +19,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from accord.feedback.api import router as feedback_router
 from accord.goals.api import router as goals_router
 from accord.lib.api import FieldErrors, TokenAuth
+from accord.meetings.api import router as meetings_router
 from accord.orgs.api import router as orgs_router
 from accord.pipeline.api import router as pipeline_router
 
@@ -40,6 +41,7 @@ api.add_router("/", orgs_router)
 api.add_router("/pipeline", pipeline_router)
 api.add_router("/goals", goals_router)
 api.add_router("/feedback", feedback_router)
+api.add_router("/meetings", meetings_router)
 
 
 @api.exception_handler(ValidationError)

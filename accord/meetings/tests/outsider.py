@@ -96,4 +96,13 @@ def api_objects(acme: Organization, owner: Membership) -> dict[str, Any]:
     }
 
 
-API_BODIES: dict[tuple[str, str], dict[str, Any]] = {}
+API_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("post", "/meetings/occurrences/{occurrence_id}/move"): {"starts_at": "2030-01-07T10:00:00Z"},
+    ("post", "/meetings/occurrences/{occurrence_id}/items"): {"title": "Acme probe"},
+    ("post", "/meetings/occurrences/{occurrence_id}/reorder"): {"item_ids": [1]},
+    ("post", "/meetings/occurrences/{occurrence_id}/attendance"): {"member_id": 1},
+    ("put", "/meetings/occurrences/{occurrence_id}/rating"): {"score": 5},
+    ("patch", "/meetings/items/{item_id}"): {"version": 1, "notes": "Acme probe"},
+    ("patch", "/meetings/action-items/{action_item_id}"): {"version": 1, "done": True},
+    ("post", "/meetings/issues/{issue_id}/solve"): {"resolution": "Acme probe"},
+}
