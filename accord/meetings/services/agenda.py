@@ -79,14 +79,15 @@ def _team_of(organization_id: int, kind: str) -> Team | None:
 
 
 @transaction.atomic
-def agenda_build(occurrence: Occurrence, *, force: bool = False) -> int:
+def agenda_build(occurrence: Occurrence, *, force: bool = False, notify: bool = True) -> int:
     """Build the occurrence's agenda from what happened since the previous one.
 
     Fixed check-in and conclude items, every registered source's candidates
     and the items carried over. Items already on the agenda (by source) are
     not added twice, so building again only adds what is new. Returns how
     many items were added. Does nothing to a closed or cancelled meeting,
-    nor (without ``force``) to an agenda already built.
+    nor (without ``force``) to an agenda already built. ``notify=False``
+    (recording history, e.g. the demo) tells no one.
     """
     locked = (
         Occurrence.objects.select_for_update()
@@ -143,7 +144,7 @@ def agenda_build(occurrence: Occurrence, *, force: bool = False) -> int:
     locked.agenda_built_at = now()
     locked.version += 1
     locked.save(update_fields=["agenda_built_at", "version"])
-    if first_build:
+    if first_build and notify:
         from accord.meetings.notify import notify_agenda_ready
 
         notify_agenda_ready(locked)

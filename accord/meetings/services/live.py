@@ -197,9 +197,10 @@ def verdict(occurrence: Occurrence) -> Verdict:
         )
     )
     raised = set(
-        AgendaItem.objects.filter(occurrence=occurrence, raised_by__isnull=False).values_list(
-            "raised_by__team__kind", flat=True
-        )
+        # An item carried over was raised at an earlier meeting, not this one.
+        AgendaItem.objects.filter(
+            occurrence=occurrence, raised_by__isnull=False, carried_from__isnull=True
+        ).values_list("raised_by__team__kind", flat=True)
     ) | set(
         AgendaItem.objects.filter(occurrence=occurrence)
         .filter(Q(decided_by__isnull=False) & ~Q(decision=""))
@@ -218,11 +219,16 @@ def verdict(occurrence: Occurrence) -> Verdict:
 
 @transaction.atomic
 def occurrence_close(
-    *, membership: Membership, occurrence: Occurrence, version: int | None = None
+    *,
+    membership: Membership,
+    occurrence: Occurrence,
+    version: int | None = None,
+    notify: bool = True,
 ) -> Occurrence:
     """Close a meeting: decide collaborative or report-out, carry unfinished
     items to the next occurrence, count marketing's attendance at sales
-    meetings, and email the summary to attendees."""
+    meetings, and email the summary to attendees (unless ``notify=False``,
+    for recording history)."""
     require(membership, Action.MEETING_MANAGE)
     locked = (
         Occurrence.objects.select_for_update()
@@ -257,9 +263,10 @@ def occurrence_close(
                     occurred_on=locked.starts_at.date(),
                     note=f"Attended {series.name}",
                 )
-    from accord.meetings.notify import notify_meeting_summary
+    if notify:
+        from accord.meetings.notify import notify_meeting_summary
 
-    notify_meeting_summary(locked)
+        notify_meeting_summary(locked)
     schedule_agenda(series)
     audit_record(
         organization=locked.organization,
