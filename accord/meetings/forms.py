@@ -73,10 +73,19 @@ class ActionItemForm(forms.Form):
     title = forms.CharField(max_length=200)
     owner = forms.TypedChoiceField(coerce=int, label="Owner")
     due_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    agenda_item = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    agenda_item = forms.TypedChoiceField(
+        coerce=int, required=False, empty_value=None, label="About the item"
+    )
 
-    def __init__(self, *args: Any, organization_id: int, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        organization_id: int,
+        items: list[tuple[int, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["agenda_item"].choices = [("", "—"), *(items or [])]  # type: ignore[attr-defined]
         self.fields["owner"].choices = _member_choices(organization_id)  # type: ignore[attr-defined]
 
 

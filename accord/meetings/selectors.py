@@ -63,7 +63,9 @@ def occurrence_get(membership: Membership, pk: int) -> Occurrence:
 def agenda(occurrence: Occurrence) -> QuerySet[AgendaItem]:
     return (
         AgendaItem.objects.filter(occurrence=occurrence)
-        .select_related("raised_by__user", "team", "decided_by__user", "carried_from__occurrence")
+        .select_related(
+            "raised_by__user", "team", "decided_by__user", "carried_from__occurrence", "issue"
+        )
         .order_by("position", "pk")
     )
 

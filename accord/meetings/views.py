@@ -196,6 +196,10 @@ def series_cancel(request: HttpRequest, membership: Membership, pk: int) -> Http
 # -- one occurrence: the live page -------------------------------------------------------
 
 
+def _item_choices(occurrence: Occurrence) -> list[tuple[int, str]]:
+    return [(i.pk, i.title) for i in selectors.agenda(occurrence)]
+
+
 def _live_context(membership: Membership, occurrence: Occurrence) -> dict[str, Any]:
     series = occurrence.series
     attendees = list(series.attendees.select_related("user", "team").order_by("user__email"))
@@ -210,7 +214,10 @@ def _live_context(membership: Membership, occurrence: Occurrence) -> dict[str, A
         "my_rating": ratings.get(membership.pk),
         "rating": selectors.rating_summary(occurrence),
         "actions": selectors.action_items(membership, occurrence_id=occurrence.pk),
-        "action_form": ActionItemForm(organization_id=membership.organization_id),
+        "action_form": ActionItemForm(
+            organization_id=membership.organization_id, items=_item_choices(occurrence)
+        ),
+        "solve_form": SolveForm(initial={"occurrence": occurrence.pk}),
         "can_manage": can(membership, Action.MEETING_MANAGE),
         "can_take_part": can(membership, Action.MEETING_MANAGE)
         or (
@@ -423,7 +430,9 @@ def action_create(request: HttpRequest, membership: Membership, pk: int) -> Http
     occurrence = selectors.occurrence_get(membership, pk)
     if (refused := _post_only(request)) is not None:
         return refused
-    form = ActionItemForm(request.POST, organization_id=membership.organization_id)
+    form = ActionItemForm(
+        request.POST, organization_id=membership.organization_id, items=_item_choices(occurrence)
+    )
     if not form.is_valid():
         messages.error(request, _form_errors(form))
         return _back(membership, occurrence)
@@ -653,6 +662,8 @@ def issue_solve(request: HttpRequest, membership: Membership, pk: int) -> HttpRe
             ),
             "Issue solved.",
         )
+        if occurrence is not None:
+            return _back(membership, occurrence)
     return redirect("meetings_issue", org_slug=membership.organization.slug, pk=pk)
 
 

@@ -24,6 +24,7 @@ from accord.meetings.models import (
 )
 from accord.meetings.services.common import (
     check_version,
+    link,
     now,
     require_open,
     require_participant,
@@ -237,7 +238,7 @@ def agenda_item_add(
         section=section,
         title=text(title, "title", max_length=200, required=True),
         why=text(why, "why", max_length=500),
-        source_url=text(source_url, "source_url", max_length=500),
+        source_url=link(source_url, "source_url"),
         position=last + 1,
         timebox_minutes=_timebox(timebox_minutes),
         raised_by=membership,

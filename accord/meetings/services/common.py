@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import URLValidator
 from django.utils import timezone
 
 from accord.meetings.models import MeetingSeries, Occurrence
@@ -72,6 +73,22 @@ def require_open(occurrence: Occurrence) -> None:
         raise ValidationError(
             {"occurrence": f"This meeting is {occurrence.get_status_display().lower()}."}
         )
+
+
+def link(value: Any, field: str) -> str:
+    """A link safe to put in an ``href``: a path inside Accord or an http(s) URL."""
+    url = text(value, field, max_length=500)
+    if not url:
+        return ""
+    if url.startswith("/") and not url.startswith("//"):
+        return url
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        raise ValidationError(
+            {field: "Enter a link starting with https:// or a path inside Accord."}
+        ) from None
+    return url
 
 
 def text(value: Any, field: str, *, max_length: int, required: bool = False) -> str:

@@ -21,7 +21,7 @@ from accord.meetings.models import (
     Occurrence,
     Section,
 )
-from accord.meetings.services.common import label, now, require_participant, text
+from accord.meetings.services.common import label, link, now, require_participant, text
 from accord.meetings.services.live import action_item_create
 from accord.meetings.services.series import next_occurrence
 from accord.orgs.models import Membership, Team
@@ -66,7 +66,7 @@ def issue_raise(
         if team is None:
             raise ValidationError({"team_ids": f"No team {team_id} in this organisation."})
         teams.append(team)
-    url = text(source_url, "source_url", max_length=500)
+    url = link(source_url, "source_url")
     if agenda_item is not None:
         source_kind = IssueSource.AGENDA_ITEM
         url = url or agenda_item.source_url

@@ -206,3 +206,53 @@ def test_it_keeps_viewers_to_reading(viewer, meeting):
     )
     assert response.status_code == 403
     assert not AgendaItem.objects.filter(title="Viewer item").exists()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_it_refuses_a_script_link_as_an_issues_source(seller):
+    response = _client(seller).post(
+        reverse("meetings_issues", args=[seller.organization.slug]),
+        {"title": "Sneaky", "source_kind": "scratch", "source_url": "javascript:alert(1)"},
+    )
+    assert response.status_code == 400
+    assert "Enter a link starting with https://" in response.content.decode()
+    assert not Issue.objects.exists()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_it_solves_an_issue_and_adds_an_action_item_from_the_meeting_page(
+    sales_lead, seller, marketer, meeting
+):
+    slug = seller.organization.slug
+    issue = services.issue_raise(membership=seller, title="Leads without phone numbers")
+    services.issue_put_on_agenda(membership=sales_lead, issue=issue)
+    item = AgendaItem.objects.get(occurrence=meeting, issue=issue)
+    mia = _client(marketer)
+
+    page = mia.get(reverse("meetings_occurrence", args=[slug, meeting.pk])).content.decode()
+    assert "Solve this issue" in page
+    mia.post(
+        reverse("meetings_action_create", args=[slug, meeting.pk]),
+        {
+            "title": "Make the phone field required",
+            "owner": marketer.pk,
+            "due_on": "2026-03-12",
+            "agenda_item": item.pk,
+        },
+    )
+    response = mia.post(
+        reverse("meetings_issue_solve", args=[slug, issue.pk]),
+        {"resolution": "The form asks for a phone number.", "occurrence": meeting.pk},
+        follow=True,
+    )
+
+    assert response.redirect_chain[-1][0] == reverse("meetings_occurrence", args=[slug, meeting.pk])
+    assert "issue solved" in response.content.decode()
+    issue.refresh_from_db()
+    assert issue.status == "solved" and issue.solved_in == meeting
+    action = item.action_items.get()
+    assert (action.title, action.owner, action.occurrence) == (
+        "Make the phone field required",
+        marketer,
+        meeting,
+    )
