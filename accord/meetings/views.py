@@ -215,9 +215,10 @@ def _live_context(membership: Membership, occurrence: Occurrence) -> dict[str, A
         "rating": selectors.rating_summary(occurrence),
         "actions": selectors.action_items(membership, occurrence_id=occurrence.pk),
         "action_form": ActionItemForm(
-            organization_id=membership.organization_id, items=_item_choices(occurrence)
+            organization_id=membership.organization_id,
+            items=_item_choices(occurrence),
+            prefix="action",
         ),
-        "solve_form": SolveForm(initial={"occurrence": occurrence.pk}),
         "can_manage": can(membership, Action.MEETING_MANAGE),
         "can_take_part": can(membership, Action.MEETING_MANAGE)
         or (
@@ -235,12 +236,13 @@ def occurrence_detail(request: HttpRequest, membership: Membership, pk: int) -> 
     context = _live_context(membership, occurrence)
     context.update(
         section="meetings",
-        add_form=ItemAddForm(),
+        add_form=ItemAddForm(prefix="item"),
         move_form=MoveForm(
+            prefix="move",
             initial={
                 "starts_at": context["local_start"].replace(tzinfo=None),
                 "version": occurrence.version,
-            }
+            },
         ),
     )
     return render(request, "meetings/occurrence.html", context)
@@ -266,7 +268,7 @@ def occurrence_move(request: HttpRequest, membership: Membership, pk: int) -> Ht
     occurrence = selectors.occurrence_get(membership, pk)
     if (refused := _post_only(request)) is not None:
         return refused
-    form = MoveForm(request.POST)
+    form = MoveForm(request.POST, prefix="move")
     if not form.is_valid():
         messages.error(request, "Enter the new date and time.")
         return _back(membership, occurrence)
@@ -333,7 +335,7 @@ def item_add(request: HttpRequest, membership: Membership, pk: int) -> HttpRespo
     occurrence = selectors.occurrence_get(membership, pk)
     if (refused := _post_only(request)) is not None:
         return refused
-    form = ItemAddForm(request.POST)
+    form = ItemAddForm(request.POST, prefix="item")
     if not form.is_valid():
         messages.error(request, "An item needs a title (at most 200 characters).")
     else:
@@ -431,7 +433,10 @@ def action_create(request: HttpRequest, membership: Membership, pk: int) -> Http
     if (refused := _post_only(request)) is not None:
         return refused
     form = ActionItemForm(
-        request.POST, organization_id=membership.organization_id, items=_item_choices(occurrence)
+        request.POST,
+        organization_id=membership.organization_id,
+        items=_item_choices(occurrence),
+        prefix="action",
     )
     if not form.is_valid():
         messages.error(request, _form_errors(form))

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 
 from accord.meetings.agenda_sources import AgendaCandidate, collect
 from accord.meetings.models import (
@@ -250,8 +250,8 @@ def agenda_item_add(
 
 def _touch(occurrence: Occurrence) -> None:
     """Raise the occurrence's version so pages polling it know something changed."""
-    Occurrence.objects.filter(pk=occurrence.pk).update(version=occurrence.version + 1)
-    occurrence.version += 1
+    Occurrence.objects.filter(pk=occurrence.pk).update(version=F("version") + 1)
+    occurrence.refresh_from_db(fields=["version"])
 
 
 LEAD_FIELDS = frozenset({"title", "why", "section", "timebox_minutes", "position"})

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from accord.meetings.models import (
     AgendaItem,
@@ -155,7 +156,7 @@ def issue_put_on_agenda(*, membership: Membership, issue: Issue) -> Issue:
                 raised_by=membership,
                 team=membership.team,
             )
-            Occurrence.objects.filter(pk=upcoming.pk).update(version=upcoming.version + 1)
+            Occurrence.objects.filter(pk=upcoming.pk).update(version=F("version") + 1)
     _history(locked, membership, "put on agenda", detail)
     return locked
 

@@ -89,7 +89,7 @@ def action_item_create(
         created_by=membership,
     )
     if occurrence is not None:
-        Occurrence.objects.filter(pk=occurrence.pk).update(version=occurrence.version + 1)
+        Occurrence.objects.filter(pk=occurrence.pk).update(version=F("version") + 1)
     audit_record(
         organization=membership.organization,
         actor=membership.user,

@@ -202,7 +202,7 @@ def test_it_keeps_viewers_to_reading(viewer, meeting):
     slug = viewer.organization.slug
     assert client.get(reverse("meetings_occurrence", args=[slug, meeting.pk])).status_code == 200
     response = client.post(
-        reverse("meetings_item_add", args=[slug, meeting.pk]), {"title": "Viewer item"}
+        reverse("meetings_item_add", args=[slug, meeting.pk]), {"item-title": "Viewer item"}
     )
     assert response.status_code == 403
     assert not AgendaItem.objects.filter(title="Viewer item").exists()
@@ -234,10 +234,10 @@ def test_it_solves_an_issue_and_adds_an_action_item_from_the_meeting_page(
     mia.post(
         reverse("meetings_action_create", args=[slug, meeting.pk]),
         {
-            "title": "Make the phone field required",
-            "owner": marketer.pk,
-            "due_on": "2026-03-12",
-            "agenda_item": item.pk,
+            "action-title": "Make the phone field required",
+            "action-owner": marketer.pk,
+            "action-due_on": "2026-03-12",
+            "action-agenda_item": item.pk,
         },
     )
     response = mia.post(
@@ -256,3 +256,15 @@ def test_it_solves_an_issue_and_adds_an_action_item_from_the_meeting_page(
         marketer,
         meeting,
     )
+
+
+@time_machine.travel(NOW, tick=False)
+def test_it_lets_an_attendee_add_an_item_with_their_team(marketer, meeting):
+    response = _client(marketer).post(
+        reverse("meetings_item_add", args=[marketer.organization.slug, meeting.pk]),
+        {"item-title": "Campaign calendar for Q2", "item-why": "", "item-section": "headlines"},
+        follow=True,
+    )
+    assert "Campaign calendar for Q2" in response.content.decode()
+    item = AgendaItem.objects.get(title="Campaign calendar for Q2")
+    assert (item.section, item.raised_by, item.team.kind) == ("headlines", marketer, "marketing")
