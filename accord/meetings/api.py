@@ -72,7 +72,7 @@ class MeetingsSeriesOut(Schema):
     cadence: str
     rrule: str
     start_date: dt.date
-    start_time: dt.time
+    start_time: str = Field(..., description="Local time in time_zone, HH:MM")
     time_zone: str
     duration_minutes: int
     video_url: str
@@ -83,6 +83,10 @@ class MeetingsSeriesOut(Schema):
     sequence: int = Field(..., description="Raised on every change")
     cancelled_at: dt.datetime | None
     warnings: list[str]
+
+    @staticmethod
+    def resolve_start_time(obj: MeetingSeries) -> str:
+        return obj.start_time.strftime("%H:%M")
 
     @staticmethod
     def resolve_attendee_ids(obj: MeetingSeries) -> list[int]:

@@ -5,7 +5,8 @@ joint agenda built, and an issues list with votes.
 
 Idempotent: each part is made only if Northwind has none of it yet. Dates are
 relative to today; everything else is fixed or drawn from a seeded generator.
-History is recorded without emailing anyone.
+Attendees get their invitations as for any new series; the history (past
+agendas and summaries) is recorded without emailing anyone.
 """
 
 from __future__ import annotations
