@@ -79,7 +79,13 @@ def _series_events(
     tz = zone(series.time_zone)
     start = local_start(series.start_date, series.start_time, series.time_zone)
     duration = dt.timedelta(minutes=series.duration_minutes)
-    master = master_event(uid=series.uid, start=start, duration=duration, rrule=series.rrule)
+    rule = series.rrule
+    if series.cancelled_at is not None and not any(
+        part in rule.upper() for part in ("UNTIL=", "COUNT=")
+    ):
+        # A cancelled series ends where it was cancelled; its past stays.
+        rule += ";UNTIL=" + series.cancelled_at.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    master = master_event(uid=series.uid, start=start, duration=duration, rrule=rule)
     _describe(master, series, stamp=stamp)
     for email, name in attendees:
         master.add("attendee", _attendee(email, name))

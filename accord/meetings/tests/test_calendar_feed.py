@@ -6,6 +6,7 @@ import datetime as dt
 
 import icalendar
 import pytest
+import recurring_ical_events
 import time_machine
 from django.test import Client
 from django.urls import reverse
@@ -50,3 +51,21 @@ def test_it_stops_a_revoked_or_replaced_feed(sales_lead, seller, marketer):
 
     assert Client().get(reverse("meetings_feed", kwargs={"token": second.token})).status_code == 404
     assert Client().get(reverse("meetings_feed", kwargs={"token": "cal_guess"})).status_code == 404
+
+
+def test_it_ends_a_cancelled_series_in_the_feed_and_keeps_its_past(sales_lead, seller, marketer):
+    with time_machine.travel(dt.datetime(2026, 3, 1, 12, tzinfo=UTC), tick=False):
+        series = series_for(sales_lead, [seller, marketer], cadence="weekly")
+    with time_machine.travel(dt.datetime(2026, 3, 20, 12, tzinfo=UTC), tick=False):
+        services.series_cancel(membership=sales_lead, series=series)
+        token = services.calendar_feed_create(membership=seller).token
+        body = Client().get(reverse("meetings_feed", kwargs={"token": token})).content
+
+    calendar = icalendar.Calendar.from_ical(body)
+    starts = [
+        e["DTSTART"].dt.date()
+        for e in recurring_ical_events.of(calendar).between(
+            dt.datetime(2026, 3, 1, tzinfo=UTC), dt.datetime(2026, 6, 1, tzinfo=UTC)
+        )
+    ]
+    assert starts == [dt.date(2026, 3, 5), dt.date(2026, 3, 12), dt.date(2026, 3, 19)]
