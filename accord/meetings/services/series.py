@@ -439,14 +439,22 @@ def next_occurrence(
 
 
 def schedule_agenda(series: MeetingSeries) -> None:
-    """Queue the build of the next occurrence's agenda for ``agenda_lead_hours``
+    """Queue the build of the next agenda not yet built for ``agenda_lead_hours``
     before it starts (now if that is past). The job checks the occurrence
     still starts then, so moving it leaves the old job harmless."""
     from accord.jobs.services import job_enqueue
     from accord.meetings.jobs import agenda_build
 
-    upcoming = next_occurrence(series)
-    if upcoming is None or upcoming.agenda_built_at is not None:
+    # The next one still without an agenda: once an agenda is built, the one
+    # after it is queued, so agendas keep coming even if no meeting is closed.
+    upcoming = (
+        series.occurrences.filter(
+            status=OccurrenceStatus.SCHEDULED, starts_at__gt=now(), agenda_built_at__isnull=True
+        )
+        .order_by("starts_at", "pk")
+        .first()
+    )
+    if upcoming is None:
         return
     run_after = max(upcoming.starts_at - dt.timedelta(hours=series.agenda_lead_hours), now())
     job_enqueue(

@@ -326,3 +326,15 @@ def test_it_solves_an_issue_in_a_meeting_and_keeps_its_history(joint, sales_lead
         "solved",
     ]
     assert AgendaItem.objects.get(occurrence=occurrence, issue=issue).done
+
+
+def test_it_keeps_building_agendas_when_no_meeting_is_closed(joint):
+    first, second = list(Occurrence.objects.filter(series=joint).order_by("starts_at")[:2])
+    with time_machine.travel(FIRST - dt.timedelta(hours=23), tick=False):
+        run_queued_jobs()
+    with time_machine.travel(second.starts_at - dt.timedelta(hours=23), tick=False):
+        run_queued_jobs()
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == OccurrenceStatus.SCHEDULED  # never closed
+    assert first.agenda_built_at is not None and second.agenda_built_at is not None
