@@ -18,9 +18,10 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from accord.feedback.api import router as feedback_router
 from accord.goals.api import router as goals_router
-from accord.lib.api import FieldErrors, TokenAuth
+from accord.lib.api import FieldErrors
 from accord.meetings.api import router as meetings_router
 from accord.orgs.api import router as orgs_router
+from accord.orgs.api_auth import TokenAuth
 from accord.pipeline.api import router as pipeline_router
 
 api = NinjaAPI(

@@ -21,7 +21,6 @@ from ninja.pagination import paginate
 from accord.lib.api import (
     ErrorOut,
     Pagination,
-    acting_member,
     fields_named,
     with_errors,
 )
@@ -57,6 +56,7 @@ from accord.meetings.schemas import (
     MeetingsSolveIn,
     MeetingsVersionIn,
 )
+from accord.orgs.api_auth import acting_member
 
 router = Router(tags=["meetings"])
 

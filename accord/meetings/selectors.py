@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.utils import timezone
@@ -162,12 +163,11 @@ def next_occurrence_of(organization: Organization) -> Occurrence | None:
     return joint or upcoming.order_by("starts_at", "pk").first()
 
 
-def metric_values(
-    organization: Organization, start: dt.date, end: dt.date
-) -> dict[str, float | None]:
+def metric_values(organization: Organization, start: dt.date, end: dt.date) -> dict[str, Decimal]:
     """Values for the goals' metric catalogue over ``start``..``end`` (inclusive):
     ``collaborative_meetings``, the joint meetings closed as collaborative
-    that took place in the period (report-outs do not count)."""
+    that took place in the period (report-outs do not count). Registered as
+    the goals' metric source "meetings"."""
     tz = timezone.get_current_timezone()
     start_at = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
     end_at = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
@@ -179,7 +179,7 @@ def metric_values(
         starts_at__gte=start_at,
         starts_at__lt=end_at,
     ).count()
-    return {"collaborative_meetings": float(held)}
+    return {"collaborative_meetings": Decimal(held)}
 
 
 def collaboration_counts(

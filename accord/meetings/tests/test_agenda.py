@@ -4,6 +4,7 @@ meeting does: collaborative or report-out, carry-over, summary, activity."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -221,7 +222,7 @@ def test_it_closes_a_collaborative_meeting_and_carries_over_what_is_unfinished(
     assert "Set up the routing rule (Mia, due 12 Mar 2026)" in body
     assert "counts as a collaborative meeting" in body
     values = selectors.metric_values(acme, dt.date(2026, 3, 1), dt.date(2026, 3, 31))
-    assert values == {"collaborative_meetings": 1.0}
+    assert values == {"collaborative_meetings": Decimal(1)}
 
 
 def _version(occurrence) -> int:
@@ -239,7 +240,7 @@ def test_it_calls_a_one_team_meeting_a_report_out(acme, joint, sales_lead, selle
     assert occurrence.collaborative is False
     assert occurrence.report_out_reason == "Report-out: Marketing did not attend."
     values = selectors.metric_values(acme, dt.date(2026, 3, 1), dt.date(2026, 3, 31))
-    assert values == {"collaborative_meetings": 0.0}
+    assert values == {"collaborative_meetings": Decimal(0)}
 
 
 def test_it_refuses_a_stale_close(joint, sales_lead):

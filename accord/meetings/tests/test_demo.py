@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from accord.cli.demo import seed_demo
 from accord.goals.models import ActivityLog, ActivitySource
 from accord.meetings.models import (
     ActionItem,
@@ -19,7 +20,6 @@ from accord.meetings.models import (
     OccurrenceStatus,
     Rating,
 )
-from accord.orgs.demo import seed_demo
 
 pytestmark = pytest.mark.django_db
 
