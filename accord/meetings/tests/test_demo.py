@@ -21,7 +21,7 @@ from accord.meetings.models import (
     Rating,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 MODELS = [
     MeetingSeries,
