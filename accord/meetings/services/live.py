@@ -26,6 +26,7 @@ from accord.meetings.models import (
     OccurrenceStatus,
     Rating,
 )
+from accord.meetings.recurrence import zone
 from accord.meetings.services.agenda import carry_over
 from accord.meetings.services.common import (
     check_version,
@@ -260,7 +261,7 @@ def occurrence_close(
                 activity_record_meeting(
                     member=person,
                     activity_type=activity,
-                    occurred_on=locked.starts_at.date(),
+                    occurred_on=locked.starts_at.astimezone(zone(series.time_zone)).date(),
                     note=f"Attended {series.name}",
                 )
     if notify:
