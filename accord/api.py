@@ -20,6 +20,7 @@ from accord.feedback.api import router as feedback_router
 from accord.goals.api import router as goals_router
 from accord.lib.api import FieldErrors
 from accord.lib.throttling import PerAddressThrottle, PerTokenThrottle
+from accord.meetings.api import router as meetings_router
 from accord.orgs.api import router as orgs_router
 from accord.orgs.api_auth import TokenAuth
 from accord.pipeline.api import router as pipeline_router
@@ -43,6 +44,7 @@ api.add_router("/", orgs_router)
 api.add_router("/pipeline", pipeline_router)
 api.add_router("/goals", goals_router)
 api.add_router("/feedback", feedback_router)
+api.add_router("/meetings", meetings_router)
 
 
 @api.exception_handler(ValidationError)

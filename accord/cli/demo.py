@@ -14,6 +14,7 @@ from django.db import transaction
 
 from accord.feedback import demo as feedback_demo
 from accord.goals import demo as goals_demo
+from accord.meetings import demo as meetings_demo
 from accord.orgs.demo import demo_organization
 from accord.orgs.models import Membership, Organization
 from accord.pipeline import demo as pipeline_demo
@@ -24,6 +25,7 @@ SEEDERS: list[Seeder] = [
     goals_demo.seed,
     pipeline_demo.seed,
     feedback_demo.seed,
+    meetings_demo.seed,
 ]
 
 

@@ -501,3 +501,52 @@ def event_slots(event: Event) -> list[EventSlot]:
         .prefetch_related("signups__member__user")
         .order_by("date", "role", "pk")
     )
+
+
+# -- for the meetings' agenda ----------------------------------------------------
+
+
+def goals_to_discuss(organization: Organization) -> list[tuple[Goal, str]]:
+    """Goals a joint meeting should talk about, each with why: active goals
+    off track, and proposed goals still waiting for one side's agreement."""
+    found: list[tuple[Goal, str]] = []
+    pending = list(
+        Goal.objects.filter(organization=organization, status=GoalStatus.PROPOSED).order_by(
+            "period_start", "pk"
+        )
+    )
+    for goal in pending:
+        agreed = {
+            side
+            for side, answer in current_agreements(goal).items()
+            if answer is not None and answer.decision == Agreement.Decision.AGREED
+        }
+        waiting = [s.title() for s in (Side.SALES, Side.MARKETING) if s not in agreed]
+        found.append((goal, f"Waiting for agreement from {' and '.join(waiting) or 'both teams'}."))
+    active = list(
+        Goal.objects.filter(organization=organization, status=GoalStatus.ACTIVE).order_by(
+            "period_start", "pk"
+        )
+    )
+    for goal, progress in board(active):
+        if progress is not None and progress.on_track is False:
+            found.append(
+                (
+                    goal,
+                    f"Off track: {progress.actual:g} against {progress.expected or 0:.4g} "
+                    "expected by now.",
+                )
+            )
+    return found
+
+
+def activity_goals_behind(organization: Organization, day: dt.date) -> list[ActivityProgress]:
+    """Active activity goals whose team is behind its pro-rata target in ``day``'s month."""
+    behind = []
+    for goal in ActivityGoal.objects.filter(
+        organization=organization, is_active=True
+    ).select_related("team"):
+        progress = activity_progress(goal, day, months=1)
+        if progress.team_behind:
+            behind.append(progress)
+    return behind

@@ -49,6 +49,10 @@ class Action(StrEnum):
     SURVEY_MANAGE = "survey.manage"
     FOLLOWUP_UPDATE = "followup.update"
     THEME_MANAGE = "theme.manage"
+    MEETING_MANAGE = "meeting.manage"
+    MEETING_TAKE_PART = "meeting.take_part"
+    ISSUE_RAISE = "issue.raise"
+    CALENDAR_FEED = "calendar.feed"
 
 
 MATRIX: dict[Action, frozenset[str]] = {
@@ -80,6 +84,10 @@ MATRIX: dict[Action, frozenset[str]] = {
     Action.SURVEY_MANAGE: LEADS,
     Action.FOLLOWUP_UPDATE: EDITORS,
     Action.THEME_MANAGE: LEADS,
+    Action.MEETING_MANAGE: LEADS,
+    Action.MEETING_TAKE_PART: EDITORS,
+    Action.ISSUE_RAISE: EDITORS,
+    Action.CALENDAR_FEED: ALL,
 }
 
 DESCRIPTIONS: dict[Action, str] = {
@@ -116,6 +124,16 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.THEME_MANAGE: (
         "Rename, merge and route feedback themes; save testimonials to the content library"
     ),
+    Action.MEETING_MANAGE: (
+        "Create, change and cancel meeting series and occurrences; edit agendas "
+        "(remove, reorder, timebox); put issues on an agenda; close a meeting"
+    ),
+    Action.MEETING_TAKE_PART: (
+        "As an attendee: take notes, record decisions, add agenda items and action "
+        "items, record attendance, rate the meeting"
+    ),
+    Action.ISSUE_RAISE: "Raise friction issues and vote for them (once each)",
+    Action.CALENDAR_FEED: "Create and revoke one's own calendar feed of one's meetings",
 }
 
 

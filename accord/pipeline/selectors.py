@@ -636,3 +636,40 @@ def account_owners_for_emails(
         if lead.owner is not None:
             owners.setdefault(lead.email, lead.owner)
     return owners
+
+
+# -- for the meetings' agenda -------------------------------------------------------------
+
+
+def breaches_between(
+    organization: Organization, since: dt.datetime, until: dt.datetime
+) -> dict[str, int]:
+    """SLA breaches detected in [since, until), counted by kind label."""
+    labels = dict(BreachKind.choices)
+    return {
+        labels.get(kind, kind): n
+        for kind, n in SlaBreach.objects.filter(
+            organization=organization, detected_at__gte=since, detected_at__lt=until
+        )
+        .order_by()
+        .values("kind")
+        .annotate(n=Count("id"))
+        .values_list("kind", "n")
+    }
+
+
+def rejections_between(
+    organization: Organization, since: dt.datetime, until: dt.datetime
+) -> dict[str, int]:
+    """Leads rejected in [since, until), counted by reason label."""
+    labels = dict(RejectionReason.choices)
+    return {
+        labels.get(reason, reason or "(none)"): n
+        for reason, n in Lead.objects.filter(
+            organization=organization, rejected_at__gte=since, rejected_at__lt=until
+        )
+        .order_by()
+        .values("rejection_reason")
+        .annotate(n=Count("id"))
+        .values_list("rejection_reason", "n")
+    }

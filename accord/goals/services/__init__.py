@@ -11,6 +11,7 @@ from accord.goals.services.activity import (
     activity_import_csv,
     activity_log,
     activity_log_delete,
+    activity_record_meeting,
     allowed_activities,
 )
 from accord.goals.services.common import (
@@ -61,6 +62,7 @@ __all__ = [
     "activity_import_csv",
     "activity_log",
     "activity_log_delete",
+    "activity_record_meeting",
     "allowed_activities",
     "can_check_in",
     "content_asset_create",
