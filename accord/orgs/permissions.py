@@ -49,6 +49,12 @@ class Action(StrEnum):
     SURVEY_MANAGE = "survey.manage"
     FOLLOWUP_UPDATE = "followup.update"
     THEME_MANAGE = "theme.manage"
+    PULSE_ANSWER = "pulse.answer"
+    PULSE_RESULTS_READ = "pulse.results_read"
+    PULSE_ATTRIBUTED_READ = "pulse.attributed_read"
+    PULSE_MANAGE = "pulse.manage"
+    SCORECARD_MANAGE = "scorecard.manage"
+    SCORECARD_ENTER = "scorecard.enter"
 
 
 MATRIX: dict[Action, frozenset[str]] = {
@@ -80,6 +86,12 @@ MATRIX: dict[Action, frozenset[str]] = {
     Action.SURVEY_MANAGE: LEADS,
     Action.FOLLOWUP_UPDATE: EDITORS,
     Action.THEME_MANAGE: LEADS,
+    Action.PULSE_ANSWER: EDITORS,
+    Action.PULSE_RESULTS_READ: ALL,
+    Action.PULSE_ATTRIBUTED_READ: LEADS,
+    Action.PULSE_MANAGE: LEADS,
+    Action.SCORECARD_MANAGE: LEADS,
+    Action.SCORECARD_ENTER: EDITORS,
 }
 
 DESCRIPTIONS: dict[Action, str] = {
@@ -115,6 +127,20 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.FOLLOWUP_UPDATE: "Work customer follow-ups: status, outcome, notes",
     Action.THEME_MANAGE: (
         "Rename, merge and route feedback themes; save testimonials to the content library"
+    ),
+    Action.PULSE_ANSWER: "Answer the pulse, and change one's answer until it closes",
+    Action.PULSE_RESULTS_READ: (
+        "Read pulse results: counts, balance, follow-through, internal NPS and comments, "
+        "without names (never another person's answer)"
+    ),
+    Action.PULSE_ATTRIBUTED_READ: (
+        "See names on pulse results and One Things, only when the organisation turned "
+        "attribution on"
+    ),
+    Action.PULSE_MANAGE: "Change pulse settings, open a pulse now, close an open pulse",
+    Action.SCORECARD_MANAGE: "Add, change and retire scorecard measurables",
+    Action.SCORECARD_ENTER: (
+        "Enter a week's value of a manual measurable (members: the ones they own)"
     ),
 }
 
