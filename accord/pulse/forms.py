@@ -120,3 +120,85 @@ class AnswerForm(forms.Form):
             "follow_through": data.get("follow_through") or "",
             "follow_through_comment": data.get("follow_through_comment") or "",
         }
+
+
+class SettingsForm(forms.Form):
+    """The pulse settings; bounds are checked by the service, which names the field."""
+
+    monthly = forms.BooleanField(label="Run a pulse every month", required=False)
+    quarterly = forms.BooleanField(
+        label="Run a quarterly pulse in the first month of each quarter instead",
+        required=False,
+    )
+    open_day = forms.IntegerField(label="Opens on day of the month (1-28), 09:00 local time")
+    duration_days = forms.IntegerField(label="Stays open for (days)")
+    reminder_days = forms.IntegerField(label="First reminder after (days)")
+    remind_before_close = forms.BooleanField(
+        label="Remind again the day before closing", required=False
+    )
+    participant_teams = forms.MultipleChoiceField(
+        label="Teams that answer",
+        help_text="None chosen: Sales and Marketing.",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    anonymity_threshold = forms.IntegerField(
+        label="Fewest answers a team needs to be shown on its own"
+    )
+    attribution = forms.BooleanField(
+        label="Show names on results to leads, admins and owners", required=False
+    )
+
+    def __init__(self, *args: Any, teams: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["participant_teams"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [(str(pk), name) for pk, name in teams]
+
+
+class MeasurableForm(forms.Form):
+    """A scorecard measurable: a catalogue metric, or a number entered weekly."""
+
+    name = forms.CharField(max_length=200)
+    metric = forms.ChoiceField(
+        label="Measured by",
+        help_text="A metric Accord computes from its data, or entered weekly by the owner.",
+    )
+    moves = forms.CharField(
+        label="Moves which goal or revenue stage",
+        required=False,
+        max_length=160,
+        help_text="Needed for a number entered by hand.",
+    )
+    unit = forms.CharField(required=False, max_length=32)
+    owner = forms.TypedChoiceField(coerce=int)
+    goal_value = forms.CharField(label="Goal value", max_length=40)
+    direction = forms.ChoiceField(
+        choices=[
+            ("", "As the metric says"),
+            ("up", "Up: at or above the goal is green"),
+            ("down", "Down: at or below the goal is green"),
+        ],
+        required=False,
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        metric_choices: list[tuple[str, str]],
+        owners: list[tuple[int, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        metric = self.fields["metric"]
+        owner = self.fields["owner"]
+        assert isinstance(metric, forms.ChoiceField) and isinstance(owner, forms.ChoiceField)
+        metric.choices = metric_choices
+        owner.choices = [("", "Choose…")] + [(str(pk), label) for pk, label in owners]
+
+
+class ValueForm(forms.Form):
+    """A week's value of a manual measurable."""
+
+    week = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    value = forms.CharField(max_length=40)

@@ -13,8 +13,9 @@ from accord.orgs.decorators import org_view
 from accord.orgs.models import Membership
 from accord.orgs.permissions import Action, can
 from accord.orgs.selectors import get_scoped
-from accord.pulse import selectors, services
-from accord.pulse.forms import AnswerForm
+from accord.orgs.selectors import teams as org_teams
+from accord.pulse import charts, selectors, services
+from accord.pulse.forms import AnswerForm, SettingsForm
 from accord.pulse.models import PulseAnswer, PulseCycle
 
 
@@ -42,8 +43,62 @@ def index(request: HttpRequest, membership: Membership) -> HttpResponse:
             "answered": mine,
             "may_answer": can(membership, Action.PULSE_ANSWER)
             and services.is_participant(membership),
-            "trend_svg": selectors.trend_svg(membership.organization) if cycles else "",
+            "trend_svg": _trend(membership),
         },
+    )
+
+
+def _trend(membership: Membership) -> str:
+    points = selectors.cycle_points(membership.organization, limit=12)
+    if not any(p.votes.n for p in points):
+        return ""
+    return charts.trend_svg(points)
+
+
+@org_view(Action.PULSE_RESULTS_READ)
+def results(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    """One cycle's results: no names unless attribution is on and the role may see them."""
+    cycle = _cycle(membership, pk)
+    found = selectors.cycle_results(membership, cycle)
+    return render(
+        request,
+        "pulse/results.html",
+        {
+            "section": "pulse",
+            "cycle": cycle,
+            "results": found,
+            "goals_svg": charts.goals_svg(found.goals) if found.answered else "",
+        },
+    )
+
+
+@org_view(Action.PULSE_MANAGE)
+def pulse_settings(request: HttpRequest, membership: Membership) -> HttpResponse:
+    current = services.settings_of(membership.organization)
+    initial = {name: getattr(current, name) for name in services.SETTINGS_FIELDS}
+    initial["participant_teams"] = [
+        str(pk) for pk in current.participant_teams.values_list("pk", flat=True)
+    ]
+    form = SettingsForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        teams=[(t.pk, t.name) for t in org_teams(membership)],
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        team_ids = [int(pk) for pk in data.pop("participant_teams")]
+        try:
+            services.settings_update(membership=membership, participant_team_ids=team_ids, **data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Pulse settings saved.")
+            return redirect("pulse_index", org_slug=membership.organization.slug)
+    return render(
+        request,
+        "pulse/settings.html",
+        {"section": "pulse", "form": form},
+        status=400 if form.errors else 200,
     )
 
 
@@ -110,4 +165,4 @@ def cycle_close(request: HttpRequest, membership: Membership, pk: int) -> HttpRe
         return HttpResponseNotAllowed(["POST"])
     cycle = services.cycle_close(cycle=cycle, membership=membership)
     messages.success(request, f"The {cycle.label.lower()} is closed.")
-    return redirect("pulse_index", org_slug=membership.organization.slug)
+    return redirect("pulse_results", org_slug=membership.organization.slug, pk=cycle.pk)

@@ -8,8 +8,8 @@ from typing import Any
 from django.utils import timezone
 
 from accord.orgs.models import Membership, Organization
-from accord.pulse import services
-from accord.pulse.models import PulseCycle
+from accord.pulse import scorecard, services
+from accord.pulse.models import Measurable, PulseCycle
 
 
 def _cycle(acme: Organization) -> PulseCycle:
@@ -23,13 +23,34 @@ def _cycle(acme: Organization) -> PulseCycle:
     )
 
 
+def _measurable(acme: Organization, owner: Membership) -> Measurable:
+    found = Measurable.objects.filter(organization=acme).first()
+    if found is not None:
+        return found
+    return scorecard.measurable_create(
+        membership=owner,
+        name="Acme secret measurable",
+        moves="Pipeline creation",
+        owner=owner,
+        goal_value="5",
+        direction="up",
+    )
+
+
 def page_objects(acme: Organization, owner: Membership) -> dict[str, dict[str, Any]]:
     cycle = _cycle(acme)
+    measurable = _measurable(acme, owner)
     return {
         "pulse_index": {},
+        "pulse_settings": {},
         "pulse_cycle_open": {},
+        "pulse_results": {"pk": cycle.pk},
         "pulse_answer": {"pk": cycle.pk},
         "pulse_cycle_close": {"pk": cycle.pk},
+        "pulse_scorecard": {},
+        "pulse_scorecard_create": {},
+        "pulse_scorecard_edit": {"pk": measurable.pk},
+        "pulse_scorecard_value": {"pk": measurable.pk},
     }
 
 
