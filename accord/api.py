@@ -21,6 +21,7 @@ from accord.goals.api import router as goals_router
 from accord.lib.api import FieldErrors, TokenAuth
 from accord.orgs.api import router as orgs_router
 from accord.pipeline.api import router as pipeline_router
+from accord.pulse.api import router as pulse_router
 
 api = NinjaAPI(
     title="Accord API",
@@ -40,6 +41,7 @@ api.add_router("/", orgs_router)
 api.add_router("/pipeline", pipeline_router)
 api.add_router("/goals", goals_router)
 api.add_router("/feedback", feedback_router)
+api.add_router("/pulse", pulse_router)
 
 
 @api.exception_handler(ValidationError)

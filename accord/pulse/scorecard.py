@@ -172,7 +172,7 @@ def measurable_value_enter(
         errors["metric"] = "This measurable is computed from Accord's data; nothing to enter."
     if not isinstance(week, dt.date):
         errors["week"] = "Enter the week (its Monday, or any day in it)."
-    elif week > local_today(measurable.organization):
+    elif week_of(week) > week_of(local_today(measurable.organization)):
         errors["week"] = "That week has not started yet."
     elif week.year < 1970:
         errors["week"] = "Enter a week after 1970."

@@ -55,7 +55,11 @@ def page_objects(acme: Organization, owner: Membership) -> dict[str, dict[str, A
 
 
 def api_objects(acme: Organization, owner: Membership) -> dict[str, Any]:
-    return {}
+    return {"cycle_id": _cycle(acme).pk, "measurable_id": _measurable(acme, owner).pk}
 
 
-API_BODIES: dict[tuple[str, str], dict[str, Any]] = {}
+API_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("put", "/pulse/cycles/{cycle_id}/answer"): {"votes": [], "one_thing": "Acme thing"},
+    ("patch", "/pulse/measurables/{measurable_id}"): {"name": "Acme renamed"},
+    ("put", "/pulse/measurables/{measurable_id}/values"): {"week": "2026-01-05", "value": 1},
+}
