@@ -318,7 +318,9 @@ def cycles_list(request: HttpRequest) -> Any:
 @router.post("/cycles", response=with_errors({201: PulseCycleOut}))
 def cycle_open(request: HttpRequest) -> Any:
     """Open this month's pulse now and invite the participants (leads, admins, owners)."""
-    return Status(201, services.cycle_open_now(membership=acting_member(request)))
+    with _fields():
+        cycle = services.cycle_open_now(membership=acting_member(request))
+    return Status(201, cycle)
 
 
 @router.get("/cycles/{int:cycle_id}", response=with_errors({200: PulseCycleOut}))

@@ -233,6 +233,13 @@ def cycle_open_now(*, membership: Membership) -> PulseCycle:
     slot = slot_for(settings, local.year, local.month) or Slot(
         CycleKind.MONTHLY, f"{local.year}-{local.month:02d}", now, now
     )
+    ran = PulseCycle.objects.filter(
+        organization=organization, kind=slot.kind, period=slot.period
+    ).first()
+    if ran is not None and ran.status == CycleStatus.CLOSED:
+        raise ValidationError(
+            {"cycle": f"The {ran.label.lower()} already ran; the next one opens next month."}
+        )
     return cycle_open(
         organization=organization,
         kind=slot.kind,
@@ -359,9 +366,10 @@ def rated_team_of(membership: Membership) -> Team | None:
 def ensure_open(cycle: PulseCycle) -> None:
     now = timezone.now()
     if cycle.status != CycleStatus.OPEN or now >= cycle.closes_at:
+        closed = cycle.closes_at.astimezone(ZoneInfo(cycle.organization.time_zone))
         raise ValidationError(
             {
-                "cycle": f"This pulse closed on {cycle.closes_at:%d %b %Y %H:%M} UTC; "
+                "cycle": f"This pulse closed on {closed:%d %b %Y %H:%M %Z}; "
                 "answers can no longer change."
             }
         )
@@ -392,7 +400,7 @@ def answer_submit(
         raise PermissionDenied("Not this organisation's pulse.")
     # Lock the cycle so that closing waits for this answer, and an answer
     # after closing sees the closed state.
-    cycle = PulseCycle.objects.select_for_update().get(pk=cycle.pk)
+    cycle = PulseCycle.objects.select_for_update().select_related("organization").get(pk=cycle.pk)
     ensure_open(cycle)
     if not is_participant(membership):
         raise PermissionDenied("You are not among this pulse's participants.")

@@ -153,8 +153,12 @@ def answer(request: HttpRequest, membership: Membership, pk: int) -> HttpRespons
 def cycle_open(request: HttpRequest, membership: Membership) -> HttpResponse:
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    cycle = services.cycle_open_now(membership=membership)
-    messages.success(request, f"The {cycle.label.lower()} is open; participants are invited.")
+    try:
+        cycle = services.cycle_open_now(membership=membership)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"The {cycle.label.lower()} is open; participants are invited.")
     return redirect("pulse_index", org_slug=membership.organization.slug)
 
 
