@@ -47,6 +47,17 @@ def my_answer(membership: Membership, cycle: PulseCycle) -> PulseAnswer | None:
     )
 
 
+def my_one_thing(membership: Membership) -> OneThing | None:
+    """The member's latest One Thing (what they are working on now), for the
+    Pulse page and the Overview."""
+    return (
+        OneThing.objects.filter(member=membership)
+        .select_related("goal", "cycle")
+        .order_by("-cycle__opens_at", "-pk")
+        .first()
+    )
+
+
 def previous_cycle(cycle: PulseCycle) -> PulseCycle | None:
     return (
         PulseCycle.objects.filter(
