@@ -40,7 +40,7 @@ def trend_spec(points: list[CyclePoint]) -> alt.TopLevelMixin:
     color = alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom"))
     base = alt.Chart(data).encode(x=x, y=y, color=color)
     return alt.layer(base.mark_line(), base.mark_point(filled=True)).properties(
-        width=560, height=220, title="Pulse over time"
+        width=560, height=220, title="Balance and internal NPS per pulse"
     )
 
 

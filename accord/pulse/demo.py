@@ -96,7 +96,7 @@ def _vote(rng: random.Random, progress: float) -> str:
 
 
 def _score(rng: random.Random, centre: float) -> int:
-    return max(0, min(10, round(rng.gauss(centre, 1.6))))
+    return max(0, min(10, round(rng.gauss(centre, 1.0))))
 
 
 def _cycles(organization: Organization, rng: random.Random) -> None:
