@@ -72,10 +72,8 @@ def seed(organization: Organization, people: dict[str, Membership]) -> None:
         _cycles(organization, rng)
     if not Measurable.objects.filter(organization=organization).exists():
         _scorecard(organization, people, rng)
-    current = services.settings_of(organization)
-    if current.next_check_at is None:
-        # The worker takes over from here: next month's pulse opens by itself.
-        services.schedule_restart(organization)
+    # The worker takes over from here: next month's pulse opens by itself.
+    services.schedule_ensure(organization)
 
 
 def _months_back(year: int, month: int, back: int) -> tuple[int, int]:

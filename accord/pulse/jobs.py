@@ -52,6 +52,10 @@ def pulse_check_job(*, due: str, organization_id: int | None = None) -> str:
         return "replaced by a newer check"
     organization = settings.organization
     now = timezone.now()
+    # A fallback first, committed on its own: if this run fails for good, the
+    # chain still goes on tomorrow (and this run's retries see they were
+    # replaced, so nothing runs twice).
+    schedule_check(organization, now + dt.timedelta(days=1))
     following = pulse_check(organization, now)
     schedule_check(organization, max(following, now + dt.timedelta(minutes=1)))
     return f"next check at {following.isoformat()}"

@@ -114,6 +114,12 @@ def settings_update(
     return current
 
 
+def schedule_ensure(organization: Organization) -> None:
+    """Start the organisation's chain of pulse checks if it never started."""
+    if settings_of(organization).next_check_at is None:
+        schedule_restart(organization)
+
+
 def schedule_restart(organization: Organization) -> None:
     """Start (or restart) the organisation's chain of pulse checks now."""
     from accord.pulse.jobs import schedule_check

@@ -137,3 +137,23 @@ def test_it_lets_only_leads_change_the_settings(owner, seller):
     assert services.settings_of(owner.organization).duration_days == 7  # nothing written
     updated = services.settings_update(membership=owner, open_day=3, anonymity_threshold=4)
     assert (updated.open_day, updated.anonymity_threshold) == (3, 4)
+
+
+def test_the_chain_starts_on_the_first_visit_and_survives_a_failing_check(
+    owner, seller, monkeypatch
+):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(seller.user)
+    client.get("/o/acme/pulse/")
+    client.get("/o/acme/pulse/")
+    assert PulseSettings.objects.get().next_check_at == datetime(2026, 11, 2, 14, 0, tzinfo=UTC)
+
+    def broken(organization, now):
+        raise RuntimeError("database hiccup")
+
+    monkeypatch.setattr(services, "pulse_check", broken)
+    run_queued_jobs(until=datetime(2026, 11, 2, 15, 0, tzinfo=UTC))
+    # The failing run left a check for tomorrow behind.
+    assert PulseSettings.objects.get().next_check_at == datetime(2026, 11, 3, 14, 0, tzinfo=UTC)
