@@ -196,9 +196,11 @@ class PulseCommentOut(Schema):
 class PulsePersonOut(Schema):
     author: str
     team: str
-    text: str
+    text: str = Field(..., description="The One Thing committed to in this cycle")
     goal: str
+    last_text: str = Field(..., description="The earlier One Thing followed up in this cycle")
     follow_through: str
+    follow_through_comment: str
 
 
 class PulseResultsOut(Schema):

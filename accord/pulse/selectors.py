@@ -58,6 +58,16 @@ def my_one_thing(membership: Membership) -> OneThing | None:
     )
 
 
+def my_one_things(membership: Membership, limit: int = 6) -> list[OneThing]:
+    """The member's own latest One Things with how each went: their
+    follow-through, which only they (and, with attribution, leads) see."""
+    return list(
+        OneThing.objects.filter(member=membership)
+        .select_related("goal", "cycle")
+        .order_by("-cycle__opens_at", "-pk")[:limit]
+    )
+
+
 def previous_cycle(cycle: PulseCycle) -> PulseCycle | None:
     return (
         PulseCycle.objects.filter(
@@ -165,13 +175,16 @@ class Comment:
 
 @dataclass
 class PersonOneThing:
-    """A named One Thing: shown only with attribution."""
+    """One person's One Thing of this cycle and how their last one went:
+    shown only with attribution."""
 
     author: str
     team: str
     text: str
     goal: str
-    follow_through: str
+    last_text: str  # the One Thing followed up in this cycle, "" if none
+    follow_through: str  # its label: "Done", "Partly", "Not done" or ""
+    follow_through_comment: str
 
 
 @dataclass
@@ -331,18 +344,25 @@ def cycle_results(membership: Membership, cycle: PulseCycle) -> CycleResults:
         )
     people = []
     if attributed:
+        followed = {
+            t.member_id: t
+            for t in OneThing.objects.filter(followed_up_in=cycle).exclude(follow_through="")
+        }
         for thing in (
             OneThing.objects.filter(cycle=cycle)
             .select_related("member__user", "team", "goal")
             .order_by("team__name", "member__user__email")
         ):
+            last = followed.get(thing.member_id)
             people.append(
                 PersonOneThing(
                     author=thing.member.user.display_name,
                     team=thing.team.name if thing.team else NO_TEAM,
                     text=thing.text,
                     goal=thing.goal.title if thing.goal else "",
-                    follow_through=thing.get_follow_through_display(),
+                    last_text=last.text if last else "",
+                    follow_through=last.get_follow_through_display() if last else "",
+                    follow_through_comment=last.follow_through_comment if last else "",
                 )
             )
     before_answers = PulseAnswer.objects.filter(cycle=before) if before is not None else None

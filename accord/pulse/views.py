@@ -47,7 +47,7 @@ def index(request: HttpRequest, membership: Membership) -> HttpResponse:
             "may_answer": can(membership, Action.PULSE_ANSWER)
             and services.is_participant(membership),
             "trend_svg": _trend(membership),
-            "one_thing": selectors.my_one_thing(membership),
+            "one_things": selectors.my_one_things(membership),
         },
     )
 

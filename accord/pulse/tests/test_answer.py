@@ -60,7 +60,7 @@ def test_it_records_an_answer(seller, cycle, goals):
     assert (one_thing.text, one_thing.goal_id) == ("Join two prospect calls.", goals[0].pk)
     index = _client(seller).get("/o/acme/pulse/").content.decode()
     assert "answered" in index and "Change my answer" in index
-    assert "Your One Thing" in index and "Join two prospect calls." in index
+    assert "Your One Things" in index and "Join two prospect calls." in index
 
 
 def test_marketing_rates_sales_follow_up(marketer, cycle, goals):

@@ -106,6 +106,7 @@ def test_attribution_shows_names_to_leads_only(owner, viewer, seller, two_cycles
     services.settings_update(membership=owner, attribution=True)
     lead_view = _client(owner).get(f"/o/acme/pulse/{second.pk}/").content.decode()
     assert "bob@acme.example will share notes." in lead_view
+    assert "Done" in lead_view  # Bob's last One Thing, followed up in this pulse
     assert "Bob Seller" in lead_view.split("<main")[1]
     for someone in (viewer, seller):
         html = _client(someone).get(f"/o/acme/pulse/{second.pk}/").content.decode()
