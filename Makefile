@@ -10,7 +10,15 @@ PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/accord
 PYTEST_WORKERS ?= auto
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run serve demo test lint types checks test-sqlite test-postgres clean docs-permissions
+# Instants (UTC) at which `make test-dates` replays the tests marked `dates`:
+# first and last day of a month, of a quarter and of a year, the day after
+# 28 February, 29 February, and the hours around both daylight-saving changes
+# (Europe on 29 March 2026, the United States on 1 November 2026).
+TEST_DATES := 2026-01-01T00:30:00+00:00 2026-03-31T23:30:00+00:00 2026-03-01T12:00:00+00:00 \
+	2028-02-29T12:00:00+00:00 2026-03-29T01:30:00+00:00 2026-11-01T06:30:00+00:00 \
+	2026-12-31T23:59:00+00:00 2026-06-01T08:00:00+00:00
+
+.PHONY: setup run serve demo test lint types checks test-sqlite test-postgres test-dates clean docs-permissions
 
 setup: $(STAMP)
 
@@ -38,6 +46,7 @@ node_modules/.installed: package.json package-lock.json
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 types: setup
 	$(BIN)/mypy accord
@@ -60,7 +69,13 @@ test-postgres: setup node_modules/.installed
 	  echo "SKIPPED the PostgreSQL run: no server at $(PG_TEST_URL) (set PG_TEST_URL, or CI=true to require it)."; \
 	fi
 
-test: lint types checks test-sqlite test-postgres
+test-dates: setup
+	@for now in $(TEST_DATES); do \
+	  echo "Date-sensitive tests at $$now"; \
+	  $(BIN)/pytest -n $(PYTEST_WORKERS) -q -m dates --now $$now || exit 1; \
+	done
+
+test: lint types checks test-sqlite test-postgres test-dates
 
 docs-permissions: setup
 	$(BIN)/python -m accord.orgs.permissions_doc --write docs/permissions.md

@@ -18,8 +18,9 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from accord.feedback.api import router as feedback_router
 from accord.goals.api import router as goals_router
-from accord.lib.api import FieldErrors, TokenAuth
+from accord.lib.api import FieldErrors
 from accord.orgs.api import router as orgs_router
+from accord.orgs.api_auth import TokenAuth
 from accord.pipeline.api import router as pipeline_router
 from accord.pulse.api import router as pulse_router
 

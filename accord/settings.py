@@ -53,6 +53,9 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Earlier keys, newest first: sessions and signed links made with them stay
+# valid, and stored secrets encrypted with them still decrypt (MultiFernet).
+SECRET_KEY_FALLBACKS: list[str] = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 ALLOWED_HOSTS: list[str] = env.list(
     "ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
@@ -89,6 +92,8 @@ INSTALLED_APPS = [
     "accord.pulse",
     "accord.pipeline",
     "accord.insights",
+    "accord.integrations",
+    "accord.cli",
 ]
 
 MIDDLEWARE = [
@@ -181,7 +186,7 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Accord] "
-ACCOUNT_ADAPTER = "accord.accounts.adapter.AccountAdapter"
+ACCOUNT_ADAPTER = "accord.mail.account_adapter.AccountAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = True

@@ -1,14 +1,33 @@
 from django.urls import include, path
 
 from accord.api import api
+from accord.feedback import public_urls as feedback_public_urls
+from accord.feedback import urls as feedback_urls
+from accord.goals import urls as goals_urls
+from accord.insights import urls as insights_urls
+from accord.integrations import urls as integrations_urls
+from accord.meetings import urls as meetings_urls
+from accord.orgs import urls as org_urls
 from accord.orgs import views as org_views
+from accord.pipeline import urls as pipeline_urls
+from accord.pulse import urls as pulse_urls
+
+# Every organisation-scoped page lives under /o/<org_slug>/.
+ORG = "o/<slug:org_slug>/"
 
 urlpatterns = [
     path("", org_views.home, name="home"),
     path("accounts/", include("allauth.urls")),
     path("new/", org_views.org_create, name="org_create"),
     path("invitations/<str:token>/", org_views.invitation_accept, name="invitation_accept"),
-    path("o/<slug:org_slug>/", include("accord.orgs.urls")),
-    path("s/", include("accord.feedback.public_urls")),
+    path(ORG, include(org_urls)),
+    path(f"{ORG}goals/", include(goals_urls)),
+    path(f"{ORG}customers/", include(feedback_urls)),
+    path(f"{ORG}meetings/", include(meetings_urls)),
+    path(f"{ORG}pulse/", include(pulse_urls)),
+    path(f"{ORG}pipeline/", include(pipeline_urls)),
+    path(f"{ORG}pipeline/crm/", include(integrations_urls)),
+    path(f"{ORG}insights/", include(insights_urls)),
+    path("s/", include(feedback_public_urls)),
     path("api/v1/", api.urls),
 ]

@@ -8,22 +8,21 @@ import time, and ``@paginate`` hides the module's names from string annotations.
 import datetime as dt
 from typing import Any, Literal
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from accord.feedback import selectors, services
-from accord.feedback.models import Campaign, FollowUp, Recipient, Response, Survey, Theme
+from accord.feedback.models import Campaign, FollowUp, Survey, Theme
 from accord.lib.api import (
     FieldErrors,
     InputSchema,
     Pagination,
-    acting_member,
     fields_named,
     with_errors,
 )
-from accord.orgs.selectors import get_scoped
+from accord.orgs.api_auth import acting_member
 
 router = Router(tags=["feedback"])
 
@@ -284,13 +283,13 @@ def survey_create(request: HttpRequest, payload: SurveyIn) -> Any:
 
 @router.get("/surveys/{survey_id}", response=with_errors({200: SurveyOut}))
 def survey_get(request: HttpRequest, survey_id: int) -> Any:
-    return get_scoped(acting_member(request), Survey.objects.all(), pk=survey_id)
+    return selectors.survey(acting_member(request), survey_id)
 
 
 @router.patch("/surveys/{survey_id}", response=with_errors({200: SurveyOut}))
 def survey_patch(request: HttpRequest, survey_id: int, payload: SurveyPatch) -> Any:
     membership = acting_member(request)
-    survey = get_scoped(membership, Survey.objects.all(), pk=survey_id)
+    survey = selectors.survey(membership, survey_id)
     changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
     return services.survey_update(membership=membership, survey=survey, **changes)
 
@@ -299,7 +298,7 @@ def survey_patch(request: HttpRequest, survey_id: int, payload: SurveyPatch) -> 
 def survey_anonymous_link(request: HttpRequest, survey_id: int) -> Any:
     """A new shareable link anyone can answer; the previous one stops working."""
     membership = acting_member(request)
-    survey = get_scoped(membership, Survey.objects.all(), pk=survey_id)
+    survey = selectors.survey(membership, survey_id)
     return Status(
         201, {"url": services.survey_anonymous_link(membership=membership, survey=survey)}
     )
@@ -317,13 +316,12 @@ def campaigns_list(request: HttpRequest) -> Any:
 @router.post("/campaigns", response=with_errors({201: CampaignOut}))
 def campaign_create(request: HttpRequest, payload: CampaignIn) -> Any:
     membership = acting_member(request)
-    survey = Survey.objects.filter(
-        organization=membership.organization, pk=payload.survey_id
-    ).first()
-    if survey is None:
+    try:
+        survey = selectors.survey(membership, payload.survey_id)
+    except Http404:
         raise FieldErrors(
             [{"loc": ["body", "survey_id"], "msg": "No such survey.", "type": "invalid"}]
-        )
+        ) from None
     return Status(
         201, services.campaign_create(membership=membership, survey=survey, name=payload.name)
     )
@@ -339,7 +337,7 @@ def _campaign_detail(campaign: Campaign) -> dict[str, Any]:
 @router.get("/campaigns/{campaign_id}", response=with_errors({200: CampaignDetailOut}))
 def campaign_get(request: HttpRequest, campaign_id: int) -> Any:
     """A campaign with its progress: sent, skipped, bounced, opened, responded."""
-    campaign = get_scoped(acting_member(request), Campaign.objects.all(), pk=campaign_id)
+    campaign = selectors.campaign(acting_member(request), campaign_id)
     return _campaign_detail(campaign)
 
 
@@ -347,7 +345,7 @@ def campaign_get(request: HttpRequest, campaign_id: int) -> Any:
 def campaign_send(request: HttpRequest, campaign_id: int) -> Any:
     """Start sending; the worker sends in batches and reminds non-respondents once."""
     membership = acting_member(request)
-    campaign = get_scoped(membership, Campaign.objects.all(), pk=campaign_id)
+    campaign = selectors.campaign(membership, campaign_id)
     with fields_named(campaign=("path", "campaign_id")):
         campaign = services.campaign_send(membership=membership, campaign=campaign)
     return Status(202, _campaign_detail(campaign))
@@ -357,8 +355,8 @@ def campaign_send(request: HttpRequest, campaign_id: int) -> Any:
 @paginate(Pagination)
 def recipients_list(request: HttpRequest, campaign_id: int) -> Any:
     membership = acting_member(request)
-    campaign = get_scoped(membership, Campaign.objects.all(), pk=campaign_id)
-    return Recipient.objects.filter(campaign=campaign).order_by("id")
+    campaign = selectors.campaign(membership, campaign_id)
+    return selectors.campaign_recipients(campaign)
 
 
 @router.post("/campaigns/{campaign_id}/recipients", response=with_errors({200: RecipientsAddedOut}))
@@ -366,7 +364,7 @@ def recipients_add(request: HttpRequest, campaign_id: int, payload: RecipientsIn
     """Add a CSV list to a draft campaign. Any bad row: nothing is added, every
     bad row is listed (``errors``) with its row number and reason."""
     membership = acting_member(request)
-    campaign = get_scoped(membership, Campaign.objects.all(), pk=campaign_id)
+    campaign = selectors.campaign(membership, campaign_id)
     with fields_named(file=("body", "csv")):
         result = services.recipients_add_csv(
             membership=membership, campaign=campaign, text=payload.csv, dry_run=payload.dry_run
@@ -395,7 +393,7 @@ def responses_list(request: HttpRequest, filters: Query[ResponseFilter]) -> Any:
 
 @router.get("/responses/{response_id}", response=with_errors({200: ResponseOut}))
 def response_get(request: HttpRequest, response_id: int) -> Any:
-    return get_scoped(acting_member(request), Response.objects.all(), pk=response_id)
+    return selectors.response(acting_member(request), response_id)
 
 
 @router.post("/imports/responses", response=with_errors({200: ImportOut}))
@@ -444,14 +442,14 @@ def followups_list(request: HttpRequest, filters: Query[FollowUpFilter]) -> Any:
 
 @router.get("/followups/{followup_id}", response=with_errors({200: FollowUpOut}))
 def followup_get(request: HttpRequest, followup_id: int) -> Any:
-    return get_scoped(acting_member(request), FollowUp.objects.all(), pk=followup_id)
+    return selectors.followup(acting_member(request), followup_id)
 
 
 @router.patch("/followups/{followup_id}", response=with_errors({200: FollowUpOut}))
 def followup_patch(request: HttpRequest, followup_id: int, payload: FollowUpPatch) -> Any:
     """Move a follow-up open → contacted → resolved or lost (closing needs an outcome)."""
     membership = acting_member(request)
-    followup = get_scoped(membership, FollowUp.objects.all(), pk=followup_id)
+    followup = selectors.followup(membership, followup_id)
     with fields_named(
         sales_owner=("body", "sales_owner_id"), marketing_owner=("body", "marketing_owner_id")
     ):
@@ -502,14 +500,14 @@ def _theme_detail(membership: Any, theme: Theme) -> dict[str, Any]:
 def theme_get(request: HttpRequest, theme_id: int) -> Any:
     """A theme with representative quotes and its trend by month."""
     membership = acting_member(request)
-    return _theme_detail(membership, get_scoped(membership, Theme.objects.all(), pk=theme_id))
+    return _theme_detail(membership, selectors.theme(membership, theme_id))
 
 
 @router.patch("/themes/{theme_id}", response=with_errors({200: ThemeDetailOut}))
 def theme_patch(request: HttpRequest, theme_id: int, payload: ThemePatch) -> Any:
     """Rename a theme or route it to the sales or marketing backlog."""
     membership = acting_member(request)
-    theme = get_scoped(membership, Theme.objects.all(), pk=theme_id)
+    theme = selectors.theme(membership, theme_id)
     theme = services.theme_update(
         membership=membership, theme=theme, **payload.dict(exclude_unset=True)
     )
@@ -520,12 +518,13 @@ def theme_patch(request: HttpRequest, theme_id: int, payload: ThemePatch) -> Any
 def theme_merge(request: HttpRequest, theme_id: int, payload: ThemeMergeIn) -> Any:
     """Move this theme's comments into another theme."""
     membership = acting_member(request)
-    theme = get_scoped(membership, Theme.objects.all(), pk=theme_id)
-    into = Theme.objects.filter(organization=membership.organization, pk=payload.into_id).first()
-    if into is None:
+    theme = selectors.theme(membership, theme_id)
+    try:
+        into = selectors.theme(membership, payload.into_id)
+    except Http404:
         raise FieldErrors(
             [{"loc": ["body", "into_id"], "msg": "No such theme.", "type": "invalid"}]
-        )
+        ) from None
     with fields_named(into=("body", "into_id")):
         merged = services.theme_merge(membership=membership, theme=theme, into=into)
     return _theme_detail(membership, merged)

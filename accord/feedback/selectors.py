@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet
@@ -23,7 +24,7 @@ from accord.feedback.models import (
 )
 from accord.lib.nps import Change, Nps, change, nps
 from accord.orgs.models import Membership, Organization
-from accord.orgs.selectors import scoped
+from accord.orgs.selectors import get_scoped, scoped
 
 SEGMENT_NAME = re.compile(r"^[A-Za-z0-9_\- ]{1,60}$")
 
@@ -234,6 +235,40 @@ def followups(membership: Membership) -> QuerySet[FollowUp]:
     )
 
 
+def survey(membership: Membership, pk: int) -> Survey:
+    return get_scoped(membership, Survey.objects.all(), pk=pk)
+
+
+def campaign(membership: Membership, pk: int) -> Campaign:
+    return get_scoped(membership, Campaign.objects.select_related("survey"), pk=pk)
+
+
+def campaign_recipients(campaign: Campaign) -> QuerySet[Recipient]:
+    """The recipients of a campaign the caller has already looked up in scope."""
+    return Recipient.objects.filter(campaign=campaign).order_by("id")
+
+
+def response(membership: Membership, pk: int) -> Response:
+    return get_scoped(membership, Response.objects.all(), pk=pk)
+
+
+def followup(membership: Membership, pk: int) -> FollowUp:
+    return get_scoped(
+        membership,
+        FollowUp.objects.select_related("response", "sales_owner__user", "marketing_owner__user"),
+        pk=pk,
+    )
+
+
+def theme(membership: Membership, pk: int) -> Theme:
+    return get_scoped(membership, Theme.objects.all(), pk=pk)
+
+
+def themes_to_merge_into(membership: Membership, theme: Theme) -> QuerySet[Theme]:
+    """The organisation's other themes that are not merged away themselves."""
+    return scoped(membership, Theme.objects.filter(merged_into__isnull=True)).exclude(pk=theme.pk)
+
+
 # -- loops closed on time ---------------------------------------------------------------
 
 
@@ -287,6 +322,12 @@ def metric_values(organization: Organization, start: date, end: date) -> dict[st
         "survey_response_rate": rate,
         "detractor_loops_closed_on_time": loops,
     }
+
+
+def goal_metric_values(organization: Organization, start: date, end: date) -> dict[str, Decimal]:
+    """``metric_values`` as the goals app reads it: Decimals, metrics without data left out."""
+    values = metric_values(organization, start, end)
+    return {key: Decimal(str(value)) for key, value in values.items() if value is not None}
 
 
 # -- themes ---------------------------------------------------------------------------

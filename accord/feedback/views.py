@@ -28,12 +28,12 @@ from accord.feedback.forms import (
     ThemeForm,
     ThemeMergeForm,
 )
-from accord.feedback.models import Campaign, FollowUp, Recipient, Response, Survey, Theme
+from accord.feedback.models import FollowUp, Recipient, Response
 from accord.lib.forms import add_service_errors
 from accord.orgs.decorators import org_view
 from accord.orgs.models import Membership
 from accord.orgs.permissions import Action
-from accord.orgs.selectors import get_scoped, members, scoped
+from accord.orgs.selectors import members
 
 PAGE_SIZE = 50
 
@@ -178,7 +178,7 @@ def surveys(request: HttpRequest, membership: Membership) -> HttpResponse:
 
 @org_view()
 def survey_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
-    survey = get_scoped(membership, Survey.objects.all(), pk=pk)
+    survey = selectors.survey(membership, pk)
     initial = {
         k: getattr(survey, k)
         for k in ("name", "brand_name", "colour", "thank_you", "default_language")
@@ -203,7 +203,7 @@ def survey_detail(request: HttpRequest, membership: Membership, pk: int) -> Http
 
 @org_view(Action.SURVEY_MANAGE)
 def survey_anonymous(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
-    survey = get_scoped(membership, Survey.objects.all(), pk=pk)
+    survey = selectors.survey(membership, pk)
     if request.method != "POST":
         return render(
             request,
@@ -251,7 +251,7 @@ def campaigns(request: HttpRequest, membership: Membership) -> HttpResponse:
 
 @org_view()
 def campaign_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
-    campaign = get_scoped(membership, Campaign.objects.select_related("survey"), pk=pk)
+    campaign = selectors.campaign(membership, pk)
     upload = CsvUploadForm(
         request.POST if "upload" in request.POST else None,
         request.FILES if "upload" in request.POST else None,
@@ -303,7 +303,6 @@ def campaign_detail(request: HttpRequest, membership: Membership, pk: int) -> Ht
             "upload": upload,
             "segment": segment,
             "result": result,
-            "pipeline_available": services.pipeline_contacts_available(),
         },
         status=400 if failed else 200,
     )
@@ -318,7 +317,7 @@ def _added_message(result: services.RecipientsAdded) -> str:
 
 @org_view(Action.SURVEY_MANAGE)
 def campaign_send(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
-    campaign = get_scoped(membership, Campaign.objects.all(), pk=pk)
+    campaign = selectors.campaign(membership, pk)
     if request.method != "POST":
         queued = campaign.recipients.filter(status=Recipient.Status.QUEUED).count()
         return render(
@@ -367,7 +366,7 @@ def responses(request: HttpRequest, membership: Membership) -> HttpResponse:
 
 @org_view(Action.THEME_MANAGE)
 def testimonial(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
-    response = get_scoped(membership, Response.objects.all(), pk=pk)
+    response = selectors.response(membership, pk)
     if request.method != "POST":
         return render(
             request,
@@ -434,11 +433,7 @@ def followups(request: HttpRequest, membership: Membership) -> HttpResponse:
 
 @org_view()
 def followup_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
-    followup = get_scoped(
-        membership,
-        FollowUp.objects.select_related("response", "sales_owner__user", "marketing_owner__user"),
-        pk=pk,
-    )
+    followup = selectors.followup(membership, pk)
     form = FollowUpForm(
         request.POST or None,
         members=members(membership),
@@ -497,10 +492,10 @@ def themes(request: HttpRequest, membership: Membership) -> HttpResponse:
 
 @org_view()
 def theme_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
-    theme = get_scoped(membership, Theme.objects.all(), pk=pk)
+    theme = selectors.theme(membership, pk)
     if theme.merged_into_id:
         return redirect("feedback_theme", org_slug=_slug(membership), pk=theme.merged_into_id)
-    others = scoped(membership, Theme.objects.filter(merged_into__isnull=True)).exclude(pk=theme.pk)
+    others = selectors.themes_to_merge_into(membership, theme)
     form = ThemeForm(
         request.POST if "save" in request.POST else None,
         initial={"name": theme.name, "backlog": theme.backlog},

@@ -18,7 +18,6 @@ from ninja.pagination import paginate
 from accord.goals import metrics, selectors, services
 from accord.goals.models import (
     ActivityGoal,
-    ActivityLog,
     ActivityType,
     Agreement,
     AssetKind,
@@ -37,7 +36,8 @@ from accord.goals.models import (
     SlotRole,
     TargetPer,
 )
-from accord.lib.api import InputSchema, Pagination, acting_member, fields_named, with_errors
+from accord.lib.api import InputSchema, Pagination, fields_named, with_errors
+from accord.orgs.api_auth import acting_member
 from accord.orgs.selectors import get_scoped
 
 router = Router(tags=["goals"])
@@ -479,9 +479,7 @@ def metric_catalogue(request: HttpRequest) -> Any:
 
 
 def _goal(request: HttpRequest, goal_id: int) -> Goal:
-    return get_scoped(
-        acting_member(request), Goal.objects.select_related("organization"), pk=goal_id
-    )
+    return selectors.goal(acting_member(request), goal_id)
 
 
 @router.get("", response=with_errors({200: list[GoalOut]}))
@@ -626,9 +624,7 @@ def goal_agreements(request: HttpRequest, goal_id: int = _id("A goal")) -> Any:
 
 
 def _activity_goal(request: HttpRequest, activity_goal_id: int) -> ActivityGoal:
-    return get_scoped(
-        acting_member(request), ActivityGoal.objects.select_related("team"), pk=activity_goal_id
-    )
+    return selectors.activity_goal(acting_member(request), activity_goal_id)
 
 
 @router.get("/activity-goals", response=with_errors({200: list[GoalsActivityGoalOut]}))
@@ -744,7 +740,7 @@ def activity_logs_import(request: HttpRequest, payload: GoalsCsvIn) -> Any:
 @router.delete("/activity-logs/{int:log_id}", response=with_errors({204: None}))
 def activity_log_delete(request: HttpRequest, log_id: int = _id("An activity log")) -> Any:
     membership = acting_member(request)
-    log = get_scoped(membership, ActivityLog.objects.all(), pk=log_id)
+    log = selectors.activity_log(membership, log_id)
     with fields_named(source=("path", "log_id")):
         services.activity_log_delete(membership=membership, log=log)
     return Status(204, None)
@@ -754,7 +750,7 @@ def activity_log_delete(request: HttpRequest, log_id: int = _id("An activity log
 
 
 def _asset(request: HttpRequest, asset_id: int) -> ContentAsset:
-    return get_scoped(acting_member(request), ContentAsset.objects.all(), pk=asset_id)
+    return selectors.content_asset(acting_member(request), asset_id)
 
 
 @router.get("/content", response=with_errors({200: list[GoalsAssetOut]}))
@@ -840,7 +836,7 @@ def content_use_log(
 
 
 def _event(request: HttpRequest, event_id: int) -> Event:
-    return get_scoped(acting_member(request), Event.objects.all(), pk=event_id)
+    return selectors.event(acting_member(request), event_id)
 
 
 @router.get("/events", response=with_errors({200: list[GoalsEventOut]}))
@@ -896,7 +892,7 @@ def event_signup(request: HttpRequest, payload: GoalsSignupIn, slot_id: int = _i
     """Sign up for a slot (oneself; leads for anyone). Sales staff count toward
     sales' activity goal; a reminder is emailed before the slot."""
     membership = acting_member(request)
-    slot = get_scoped(membership, EventSlot.objects.all(), pk=slot_id)
+    slot = selectors.event_slot(membership, slot_id)
     with fields_named(member=("body", "member_id"), slot=("path", "slot_id")):
         signup = services.event_signup(membership=membership, slot=slot, member=payload.member_id)
     return Status(201, signup)
@@ -905,7 +901,7 @@ def event_signup(request: HttpRequest, payload: GoalsSignupIn, slot_id: int = _i
 @router.delete("/events/signups/{int:signup_id}", response=with_errors({204: None}))
 def event_signup_cancel(request: HttpRequest, signup_id: int = _id("A sign-up")) -> Any:
     membership = acting_member(request)
-    signup = get_scoped(membership, EventSignup.objects.all(), pk=signup_id)
+    signup = selectors.event_signup(membership, signup_id)
     services.event_signup_cancel(membership=membership, signup=signup)
     return Status(204, None)
 

@@ -2,16 +2,24 @@
 
 Plain data and functions, no models: goals use it now, and the pulse's
 scorecard can use the same catalogue later. A metric is named by its ``key``;
-keys of metrics computed from another app's data match the keys that app's
-``selectors.metric_values(organization, start, end)`` returns.
+keys of metrics computed from another app's data match the keys of the values
+that app registers with ``register_metric_source`` (in its AppConfig.ready()),
+so goals never imports the apps above it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
+
+if TYPE_CHECKING:
+    from accord.orgs.models import Organization
 
 # The key a goal uses for a metric that is not in the catalogue.
 CUSTOM = "custom"
@@ -340,3 +348,25 @@ def validate_metric(
         raise ValidationError(
             {field: f"Unknown metric '{key}'. Choose one from the catalogue or 'custom'."}
         )
+
+
+# -- values computed by other apps -------------------------------------------------
+
+# ``fn(organization, start, end)``: the values of the source's metrics over
+# ``start``..``end`` (inclusive), by metric key; a metric without data is left out.
+MetricSource = Callable[["Organization", dt.date, dt.date], dict[str, Decimal]]
+
+_SOURCES: dict[str, MetricSource] = {}
+
+
+def register_metric_source(source: str, fn: MetricSource) -> None:
+    """Let goals compute the metrics whose ``source`` is ``source`` with ``fn``.
+
+    Called from the source app's AppConfig.ready(); registering again replaces.
+    """
+    _SOURCES[source] = fn
+
+
+def metric_source(source: str) -> MetricSource | None:
+    """The function registered for ``source``, or None while no app computes it."""
+    return _SOURCES.get(source)

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import importlib
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -29,6 +27,7 @@ from accord.goals.models import (
     ContentUsage,
     Direction,
     Event,
+    EventSignup,
     EventSlot,
     Goal,
     GoalEvent,
@@ -38,7 +37,7 @@ from accord.goals.models import (
 )
 from accord.goals.services import goals_settings_of, today
 from accord.orgs.models import Membership, Organization, Role, TeamKind
-from accord.orgs.selectors import scoped
+from accord.orgs.selectors import get_scoped, scoped
 
 logger = logging.getLogger(__name__)
 
@@ -108,19 +107,44 @@ def is_fully_agreed(goal: Goal) -> bool:
     return sides >= {Side.SALES, Side.MARKETING}
 
 
+# -- one object, by id --------------------------------------------------------------
+
+
+def goal(membership: Membership, pk: int) -> Goal:
+    return get_scoped(
+        membership,
+        Goal.objects.select_related(
+            "organization", "sales_owner__user", "marketing_owner__user", "sales_owner__team"
+        ),
+        pk=pk,
+    )
+
+
+def activity_goal(membership: Membership, pk: int) -> ActivityGoal:
+    return get_scoped(membership, ActivityGoal.objects.select_related("team"), pk=pk)
+
+
+def activity_log(membership: Membership, pk: int) -> ActivityLog:
+    return get_scoped(membership, ActivityLog.objects.all(), pk=pk)
+
+
+def content_asset(membership: Membership, pk: int) -> ContentAsset:
+    return get_scoped(membership, ContentAsset.objects.select_related("owner__user"), pk=pk)
+
+
+def event(membership: Membership, pk: int) -> Event:
+    return get_scoped(membership, Event.objects.all(), pk=pk)
+
+
+def event_slot(membership: Membership, pk: int) -> EventSlot:
+    return get_scoped(membership, EventSlot.objects.select_related("event"), pk=pk)
+
+
+def event_signup(membership: Membership, pk: int) -> EventSignup:
+    return get_scoped(membership, EventSignup.objects.select_related("slot"), pk=pk)
+
+
 # -- metric values from other apps ---------------------------------------------
-
-MetricValues = Callable[[Organization, dt.date, dt.date], dict[str, float | None]]
-
-
-def _provider(source: str) -> MetricValues | None:
-    """``accord.<source>.selectors.metric_values``, or None while it does not exist."""
-    try:
-        module = importlib.import_module(f"accord.{source}.selectors")
-        provider: MetricValues = module.metric_values
-    except (ImportError, AttributeError):
-        return None
-    return provider
 
 
 def content_utilisation(organization: Organization, start: dt.date, end: dt.date) -> float | None:
@@ -155,7 +179,7 @@ def metric_value(
     if cache is not None and cache_key in cache:
         values = cache[cache_key]
     else:
-        provider = _provider(found.source)
+        provider = metrics.metric_source(found.source)
         values = {}
         if provider is not None:
             try:

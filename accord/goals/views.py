@@ -34,13 +34,9 @@ from accord.goals.forms import (
     member_id,
 )
 from accord.goals.models import (
-    ActivityGoal,
-    ActivityLog,
     AssetKind,
     ContentAsset,
     Event,
-    EventSignup,
-    EventSlot,
     Goal,
     GoalStatus,
 )
@@ -65,13 +61,7 @@ def _status(form: Any) -> int:
 
 
 def _goal(membership: Membership, pk: int) -> Goal:
-    return org_selectors.get_scoped(
-        membership,
-        Goal.objects.select_related(
-            "organization", "sales_owner__user", "marketing_owner__user", "sales_owner__team"
-        ),
-        pk=pk,
-    )
+    return selectors.goal(membership, pk)
 
 
 def _post_only(request: HttpRequest) -> HttpResponse | None:
@@ -417,7 +407,7 @@ def activity_goal_create(request: HttpRequest, membership: Membership) -> HttpRe
 
 @org_view(Action.ACTIVITY_GOAL_MANAGE)
 def activity_goal_end(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
-    goal = org_selectors.get_scoped(membership, ActivityGoal.objects.select_related("team"), pk=pk)
+    goal = selectors.activity_goal(membership, pk)
     if request.method == "POST":
         _try(
             request,
@@ -431,7 +421,7 @@ def activity_goal_end(request: HttpRequest, membership: Membership, pk: int) -> 
 
 @org_view(Action.ACTIVITY_LOG)
 def activity_log_delete(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
-    log = org_selectors.get_scoped(membership, ActivityLog.objects.all(), pk=pk)
+    log = selectors.activity_log(membership, pk)
     if (refused := _post_only(request)) is not None:
         return refused
     _try(
@@ -568,9 +558,7 @@ def content_create(request: HttpRequest, membership: Membership) -> HttpResponse
 
 
 def _asset(membership: Membership, pk: int) -> ContentAsset:
-    return org_selectors.get_scoped(
-        membership, ContentAsset.objects.select_related("owner__user"), pk=pk
-    )
+    return selectors.content_asset(membership, pk)
 
 
 @org_view(Action.CONTENT_MANAGE)
@@ -704,7 +692,7 @@ def _people_for_signup(membership: Membership) -> Any:
 @org_view()
 def event_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     """An event, its slots and who staffs them; leads add slots here."""
-    event = org_selectors.get_scoped(membership, Event.objects.all(), pk=pk)
+    event = selectors.event(membership, pk)
     slot_form = SlotForm(request.POST or None, initial={"date": event.starts_on})
     if request.method == "POST":
         if not can(membership, Action.EVENT_MANAGE):
@@ -735,7 +723,7 @@ def event_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpR
 
 @org_view(Action.EVENT_SIGNUP)
 def event_signup(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
-    slot = org_selectors.get_scoped(membership, EventSlot.objects.select_related("event"), pk=pk)
+    slot = selectors.event_slot(membership, pk)
     if (refused := _post_only(request)) is not None:
         return refused
     form = SignupForm(request.POST, people=_people_for_signup(membership))
@@ -752,7 +740,7 @@ def event_signup(request: HttpRequest, membership: Membership, pk: int) -> HttpR
 
 @org_view(Action.EVENT_SIGNUP)
 def event_signup_cancel(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
-    signup = org_selectors.get_scoped(membership, EventSignup.objects.select_related("slot"), pk=pk)
+    signup = selectors.event_signup(membership, pk)
     if (refused := _post_only(request)) is not None:
         return refused
     try:

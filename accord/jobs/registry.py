@@ -3,11 +3,14 @@
 Every job goes through one django-tasks task (``accord.jobs.tasks.run_job``)
 that looks the function up here by name. That keeps retry, back-off and the
 dead-letter queue in one place instead of in every job.
+
+Each app's AppConfig.ready() imports its own job modules, so by the time a
+web or worker process serves anything every job is registered and the
+lookup is a plain dictionary read.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -33,18 +36,24 @@ _REGISTRY: dict[str, JobSpec] = {}
 
 
 def job(
-    *, max_attempts: int | None = None, queue: str = "default"
+    *,
+    max_attempts: int | None = None,
+    queue: str = "default",
+    former_names: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``func`` as a job. Its arguments must be JSON-serialisable.
 
     A job must be idempotent or guard its own side effect (see
     ``accord.mail``): after a crash between the effect and the bookkeeping,
-    it may run again.
+    it may run again. ``former_names``: names the job had before it moved,
+    so runs queued under them still find it.
     """
 
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
         name = f"{func.__module__}.{func.__qualname__}"
-        _REGISTRY[name] = JobSpec(name=name, func=func, queue=queue, attempts=max_attempts)
+        spec = JobSpec(name=name, func=func, queue=queue, attempts=max_attempts)
+        for registered in (name, *former_names):
+            _REGISTRY[registered] = spec
         func.job_name = name  # type: ignore[attr-defined]
         return func
 
@@ -52,10 +61,7 @@ def job(
 
 
 def get_job(name: str) -> JobSpec:
-    """The registered job ``name``; importing job modules registers them."""
-    if name not in _REGISTRY:
-        # The worker is a fresh process: the job's module registers it on import.
-        importlib.import_module(name.rsplit(".", 1)[0])
+    """The registered job ``name``; KeyError when no installed app declares it."""
     return _REGISTRY[name]
 
 

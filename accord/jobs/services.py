@@ -5,16 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from accord.jobs.models import DeadJob
 from accord.jobs.registry import get_job
-
-if TYPE_CHECKING:
-    from accord.orgs.models import Membership
 
 
 def job_enqueue(
@@ -49,27 +46,21 @@ def job_enqueue(
 
 
 @transaction.atomic
-def dead_job_retry(*, dead_job: DeadJob, membership: Membership | None = None) -> bool:
+def dead_job_retry(*, dead_job: DeadJob) -> bool:
     """Queue a dead job again with a fresh set of attempts.
 
-    With ``membership`` (an admin acting from a page) the permission is
-    checked and the retry lands in the organisation's audit log. Retrying
-    twice queues it once: returns False when it had already been retried.
+    Retrying twice queues it once: returns False when it had already been
+    retried. An admin retries from a page through ``accord.orgs.services``,
+    which checks the permission and records it in the audit log.
     """
     from accord.jobs.tasks import run_job
 
-    if membership is not None:
-        from accord.orgs.permissions import Action, require
-
-        require(membership, Action.JOBS_MANAGE)
-        if dead_job.organization_id != membership.organization_id:
-            raise DeadJob.DoesNotExist("Not this organisation's job.")
     locked = DeadJob.objects.select_for_update().get(pk=dead_job.pk)
     if locked.retried_at is not None:
         return False
     try:
         queue = get_job(locked.job_name).queue
-    except (ImportError, KeyError):
+    except KeyError:
         # Gone from the code: queue it anyway, the worker dead-letters it
         # again with the reason, rather than failing the admin's click.
         queue = "default"
@@ -78,15 +69,5 @@ def dead_job_retry(*, dead_job: DeadJob, membership: Membership | None = None) -
     )
     locked.retried_at = timezone.now()
     locked.save(update_fields=["retried_at"])
-    if membership is not None:
-        from accord.orgs.services import audit_record
-
-        audit_record(
-            organization=membership.organization,
-            actor=membership.user,
-            action="job.retry",
-            obj=locked,
-            changes={"job": locked.job_name},
-        )
     dead_job.retried_at = locked.retried_at
     return True

@@ -54,7 +54,7 @@ def run_job(
     """
     try:
         spec = get_job(job_name)
-    except (ImportError, KeyError) as exc:
+    except KeyError as exc:
         # Code that no longer exists will not appear by waiting: no retries.
         logger.error("job %s is not known to this worker: %s", job_name, exc)
         _dead_letter(

@@ -1,4 +1,7 @@
-"""Shared pieces of the REST API: authentication, input rules, errors, pagination."""
+"""Shared pieces of the REST API: input rules, errors, pagination.
+
+Who a request acts as is the organisations app's: ``accord.orgs.api_auth``.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +10,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.conf import settings as ninja_settings
 from ninja.pagination import LimitOffsetPagination
 from ninja.schema import DjangoGetter
-from ninja.security import HttpBearer
 from pydantic import BaseModel, field_validator, model_validator
-
-from accord.orgs.models import Membership
 
 # Largest page a client may ask for, and the furthest it may skip: both bounded,
 # so that no number a client sends reaches the database as an out-of-range integer.
@@ -136,21 +135,3 @@ def fields_named(**locations: tuple[str, ...]) -> Iterator[None]:
                 for message in messages
             ]
         ) from None
-
-
-class TokenAuth(HttpBearer):
-    """``Authorization: Bearer acc_…``: a personal token acting in one organisation."""
-
-    def authenticate(self, request: HttpRequest, token: str) -> Membership | None:
-        from accord.orgs.services import api_token_authenticate
-
-        membership = api_token_authenticate(token)
-        if membership is not None:
-            request.membership = membership  # type: ignore[attr-defined]
-        return membership
-
-
-def acting_member(request: HttpRequest) -> Membership:
-    """The member the request's token acts as (set by TokenAuth)."""
-    membership: Membership = request.auth  # type: ignore[attr-defined]
-    return membership

@@ -12,8 +12,9 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import EmailStr, field_validator
 
-from accord.lib.api import InputSchema, Pagination, acting_member, fields_named, with_errors
+from accord.lib.api import InputSchema, Pagination, fields_named, with_errors
 from accord.orgs import selectors, services
+from accord.orgs.api_auth import acting_member
 from accord.orgs.models import AuditEvent, Invitation, Membership, Role, Team
 
 router = Router(tags=["organisation"])
@@ -149,7 +150,7 @@ def team_create(request: HttpRequest, payload: TeamIn) -> Any:
 
 @router.get("/teams/{team_id}", response=with_errors({200: TeamOut}))
 def team_get(request: HttpRequest, team_id: int) -> Team:
-    return selectors.get_scoped(acting_member(request), Team.objects.all(), pk=team_id)
+    return selectors.team(acting_member(request), team_id)
 
 
 @router.get("/members", response=with_errors({200: list[MemberOut]}))
@@ -161,18 +162,14 @@ def members_list(request: HttpRequest) -> Any:
 
 @router.get("/members/{member_id}", response=with_errors({200: MemberOut}))
 def member_get(request: HttpRequest, member_id: int) -> Membership:
-    return selectors.get_scoped(
-        acting_member(request), Membership.objects.select_related("user"), pk=member_id
-    )
+    return selectors.member(acting_member(request), member_id)
 
 
 @router.patch("/members/{member_id}", response=with_errors({200: MemberOut}))
 def member_patch(request: HttpRequest, member_id: int, payload: MemberPatch) -> Membership:
     """Change a member's role or team (admins and owners; owners for owners)."""
     membership = acting_member(request)
-    target = selectors.get_scoped(
-        membership, Membership.objects.select_related("user"), pk=member_id
-    )
+    target = selectors.member(membership, member_id)
     with fields_named(team=("body", "team_id")):
         return services.member_change_role(
             membership=membership,
@@ -186,9 +183,7 @@ def member_patch(request: HttpRequest, member_id: int, payload: MemberPatch) -> 
 def member_delete(request: HttpRequest, member_id: int) -> Any:
     """Remove a member: their access and API tokens in this organisation end."""
     membership = acting_member(request)
-    target = selectors.get_scoped(
-        membership, Membership.objects.select_related("user"), pk=member_id
-    )
+    target = selectors.member(membership, member_id)
     with fields_named(member=("path", "member_id")):
         services.member_remove(membership=membership, target=target)
     return Status(204, None)
@@ -217,14 +212,14 @@ def invitation_create(request: HttpRequest, payload: InvitationIn) -> Any:
 
 @router.get("/invitations/{invitation_id}", response=with_errors({200: InvitationOut}))
 def invitation_get(request: HttpRequest, invitation_id: int) -> Invitation:
-    return selectors.get_scoped(acting_member(request), Invitation.objects.all(), pk=invitation_id)
+    return selectors.invitation(acting_member(request), invitation_id)
 
 
 @router.delete("/invitations/{invitation_id}", response=with_errors({204: None}))
 def invitation_delete(request: HttpRequest, invitation_id: int) -> Any:
     """Revoke a pending invitation (leads, admins, owners): its link stops working."""
     membership = acting_member(request)
-    invitation = selectors.get_scoped(membership, Invitation.objects.all(), pk=invitation_id)
+    invitation = selectors.invitation(membership, invitation_id)
     with fields_named(invitation=("path", "invitation_id")):
         services.invitation_revoke(membership=membership, invitation=invitation)
     return Status(204, None)

@@ -1,14 +1,11 @@
-"""The demo organisation, Northwind. Idempotent: a second run changes nothing.
+"""The demo organisation, Northwind, and its people. Idempotent: a second run changes nothing.
 
-Each app adds its own data in ``accord/<app>/demo.py``, a function
-``seed(organization, people)`` that checks before it creates; ``SEEDERS``
-lists them in the order they run (later ones may use earlier ones' data).
+The apps' own demo data is added by ``accord.cli.demo``, which runs each
+app's seeder after this.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -61,33 +58,10 @@ PEOPLE = [
     DemoPerson("vera@northwind.example", "Vera Lind", Role.VIEWER, None, "Board observer"),
 ]
 
-Seeder = Callable[[Organization, dict[str, Membership]], None]
-SEEDERS = [
-    "accord.goals.demo",
-    "accord.pipeline.demo",
-    "accord.feedback.demo",
-    "accord.meetings.demo",
-    "accord.pulse.demo",
-    "accord.insights.demo",
-]
-
-
-def _seeders() -> list[Seeder]:
-    found: list[Seeder] = []
-    for module_name in SEEDERS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name != module_name:
-                raise
-            continue  # that app has no demo data yet
-        found.append(module.seed)
-    return found
-
 
 @transaction.atomic
-def seed_demo() -> Organization:
-    """Create Northwind and its people if missing; return the organisation."""
+def demo_organization() -> tuple[Organization, dict[str, Membership]]:
+    """Create Northwind and its people if missing; return it and its members by email."""
     users = {
         p.email: user_ensure(email=p.email, name=p.name, password=DEMO_PASSWORD).user
         for p in PEOPLE
@@ -113,6 +87,4 @@ def seed_demo() -> Organization:
                 actor=owner,
             )
         people[person.email] = membership
-    for seed in _seeders():
-        seed(organization, people)
-    return organization
+    return organization, people

@@ -12,6 +12,8 @@ from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from accord.accounts.models import User
+from accord.jobs.models import DeadJob
+from accord.mail.models import CapturedMessage
 from accord.orgs.models import (
     ApiToken,
     AuditEvent,
@@ -87,6 +89,45 @@ def api_tokens_of(membership: Membership) -> QuerySet[ApiToken]:
     return scoped(membership, ApiToken.objects.filter(user=membership.user))
 
 
+def team(membership: Membership, pk: int) -> Team:
+    return get_scoped(membership, Team.objects.all(), pk=pk)
+
+
+def member(membership: Membership, pk: int) -> Membership:
+    """A member of the acting member's organisation, by membership id."""
+    return get_scoped(membership, Membership.objects.select_related("user"), pk=pk)
+
+
+def invitation(membership: Membership, pk: int) -> Invitation:
+    return get_scoped(membership, Invitation.objects.all(), pk=pk)
+
+
+def own_api_token(membership: Membership, pk: int) -> ApiToken:
+    """One of the acting member's own tokens in this organisation (not another user's)."""
+    return get_scoped(membership, ApiToken.objects.filter(user=membership.user), pk=pk)
+
+
 def audit_events(membership: Membership) -> QuerySet[AuditEvent]:
     require(membership, Action.AUDIT_READ)
     return scoped(membership, AuditEvent.objects.select_related("actor"))
+
+
+# -- outbox and failed jobs ------------------------------------------------------
+
+
+def captured_messages(membership: Membership) -> QuerySet[CapturedMessage]:
+    """Mail captured for the member's organisation, newest first."""
+    return scoped(membership, CapturedMessage.objects.all())
+
+
+def captured_message(membership: Membership, pk: int) -> CapturedMessage:
+    return get_scoped(membership, CapturedMessage.objects.all(), pk=pk)
+
+
+def dead_jobs(membership: Membership) -> QuerySet[DeadJob]:
+    """The organisation's failed jobs, newest first."""
+    return scoped(membership, DeadJob.objects.all())
+
+
+def dead_job(membership: Membership, pk: int) -> DeadJob:
+    return get_scoped(membership, DeadJob.objects.all(), pk=pk)

@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accord.accounts.models import User
+from accord.jobs import services as job_services
+from accord.jobs.models import DeadJob
 from accord.lib.tokens import hash_token, new_token
 from accord.mail.services import email_enqueue_template
 from accord.orgs.models import (
@@ -474,3 +476,27 @@ def api_token_authenticate(secret: str) -> Membership | None:
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return membership
+
+
+# -- failed jobs -------------------------------------------------------------------
+
+
+@transaction.atomic
+def dead_job_retry(*, membership: Membership, dead_job: DeadJob) -> bool:
+    """An admin queues the organisation's dead job again, recorded in the audit log.
+
+    Retrying twice queues it once: returns False when it had already been retried.
+    """
+    require(membership, Action.JOBS_MANAGE)
+    if dead_job.organization_id != membership.organization_id:
+        raise DeadJob.DoesNotExist("Not this organisation's job.")
+    if not job_services.dead_job_retry(dead_job=dead_job):
+        return False
+    audit_record(
+        organization=membership.organization,
+        actor=membership.user,
+        action="job.retry",
+        obj=dead_job,
+        changes={"job": dead_job.job_name},
+    )
+    return True

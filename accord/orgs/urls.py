@@ -1,9 +1,8 @@
-"""Organisation-scoped URLs; all of them live under /o/<org_slug>/."""
+"""The organisation's own pages, under /o/<org_slug>/ (the apps' sections are
+mounted beside them in ``accord/urls.py``)."""
 
-from django.urls import include, path
+from django.urls import path
 
-from accord.jobs import views as job_views
-from accord.mail import views as mail_views
 from accord.orgs import views
 
 urlpatterns = [
@@ -17,14 +16,8 @@ urlpatterns = [
     path("tokens/", views.api_tokens, name="org_tokens"),
     path("tokens/<int:pk>/revoke/", views.api_token_revoke, name="org_token_revoke"),
     path("audit/", views.audit_log, name="org_audit"),
-    path("outbox/", mail_views.outbox, name="org_outbox"),
-    path("outbox/<int:pk>/", mail_views.outbox_message, name="org_outbox_message"),
-    path("jobs/", job_views.dead_jobs, name="org_jobs"),
-    path("jobs/<int:pk>/retry/", job_views.dead_job_retry, name="org_job_retry"),
-    path("goals/", include("accord.goals.urls")),
-    path("customers/", include("accord.feedback.urls")),
-    path("meetings/", include("accord.meetings.urls")),
-    path("pulse/", include("accord.pulse.urls")),
-    path("pipeline/", include("accord.pipeline.urls")),
-    path("insights/", include("accord.insights.urls")),
+    path("outbox/", views.outbox, name="org_outbox"),
+    path("outbox/<int:pk>/", views.outbox_message, name="org_outbox_message"),
+    path("jobs/", views.dead_jobs, name="org_jobs"),
+    path("jobs/<int:pk>/retry/", views.dead_job_retry, name="org_job_retry"),
 ]

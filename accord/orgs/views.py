@@ -1,5 +1,5 @@
 """Pages for organisations: create, switch, settings, members, invitations,
-teams, API tokens and the audit log."""
+teams, API tokens, the audit log, the Outbox and failed jobs."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from accord.orgs.forms import (
     OrganizationSettingsForm,
     TeamForm,
 )
-from accord.orgs.models import ApiToken, Invitation, Membership
+from accord.orgs.models import Membership
 from accord.orgs.permissions import Action
 
 
@@ -119,7 +119,7 @@ def members(request: HttpRequest, membership: Membership) -> HttpResponse:
 
 @org_view(Action.MEMBER_CHANGE_ROLE)
 def member_change_role(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
-    target = selectors.get_scoped(membership, Membership.objects.select_related("user"), pk=pk)
+    target = selectors.member(membership, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     form = MemberRoleForm(request.POST, teams=selectors.teams(membership))
@@ -143,7 +143,7 @@ def member_change_role(request: HttpRequest, membership: Membership, pk: int) ->
 @org_view(Action.MEMBER_REMOVE)
 def member_remove(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST removes."""
-    target = selectors.get_scoped(membership, Membership.objects.select_related("user"), pk=pk)
+    target = selectors.member(membership, pk)
     if request.method == "POST":
         try:
             services.member_remove(membership=membership, target=target)
@@ -159,7 +159,7 @@ def member_remove(request: HttpRequest, membership: Membership, pk: int) -> Http
 
 @org_view(Action.INVITATION_REVOKE)
 def invitation_revoke(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
-    invitation = selectors.get_scoped(membership, Invitation.objects.all(), pk=pk)
+    invitation = selectors.invitation(membership, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     try:
@@ -215,7 +215,7 @@ def api_tokens(request: HttpRequest, membership: Membership) -> HttpResponse:
 
 @org_view()
 def api_token_revoke(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
-    token = selectors.get_scoped(membership, ApiToken.objects.filter(user=membership.user), pk=pk)
+    token = selectors.own_api_token(membership, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     services.api_token_revoke(membership=membership, token=token)
@@ -257,3 +257,35 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             "login_url": reverse("account_login") + f"?next={request.path}",
         },
     )
+
+
+@org_view(Action.OUTBOX_READ)
+def outbox(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """The Outbox: captured email, for instances without EMAIL_URL."""
+    page = Paginator(selectors.captured_messages(membership), 50).get_page(request.GET.get("page"))
+    return render(request, "orgs/outbox.html", {"page": page})
+
+
+@org_view(Action.OUTBOX_READ)
+def outbox_message(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    message = selectors.captured_message(membership, pk)
+    return render(request, "orgs/outbox_message.html", {"message": message})
+
+
+@org_view(Action.JOBS_MANAGE)
+def dead_jobs(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """The dead-letter page: jobs that failed every attempt, with a retry button."""
+    page = Paginator(selectors.dead_jobs(membership), 50).get_page(request.GET.get("page"))
+    return render(request, "orgs/dead_jobs.html", {"page": page})
+
+
+@org_view(Action.JOBS_MANAGE)
+def dead_job_retry(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    dead_job = selectors.dead_job(membership, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if services.dead_job_retry(membership=membership, dead_job=dead_job):
+        messages.success(request, f"{dead_job.job_name} was queued again.")
+    else:
+        messages.info(request, f"{dead_job.job_name} had already been queued again.")
+    return redirect("org_jobs", org_slug=membership.organization.slug)

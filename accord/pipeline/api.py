@@ -12,8 +12,8 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from accord.lib.api import InputSchema, Pagination, acting_member, fields_named, with_errors
-from accord.orgs.selectors import get_scoped
+from accord.lib.api import InputSchema, Pagination, fields_named, with_errors
+from accord.orgs.api_auth import acting_member
 from accord.pipeline import selectors, services
 from accord.pipeline.models import (
     HandoffAgreement,
@@ -246,14 +246,14 @@ def leads_list(request: HttpRequest, filters: Query[LeadFilter]) -> Any:
 
 @router.get("/leads/{lead_id}", response=with_errors({200: LeadOut}))
 def lead_get(request: HttpRequest, lead_id: int) -> Any:
-    return get_scoped(acting_member(request), Lead.objects.select_related("campaign"), pk=lead_id)
+    return selectors.lead(acting_member(request), lead_id)
 
 
 @router.post("/leads/{lead_id}/accept", response=with_errors({200: LeadOut}))
 def lead_accept(request: HttpRequest, lead_id: int) -> Any:
     """Sales accepts the MQL."""
     membership = acting_member(request)
-    lead = get_scoped(membership, Lead.objects.all(), pk=lead_id)
+    lead = selectors.lead(membership, lead_id)
     with fields_named(lead=("path", "lead_id")):
         return services.lead_accept(membership=membership, lead=lead)
 
@@ -262,7 +262,7 @@ def lead_accept(request: HttpRequest, lead_id: int) -> Any:
 def lead_reject(request: HttpRequest, lead_id: int, payload: RejectIn) -> Any:
     """Sales rejects the MQL with a reason from the catalogue ('other' needs text)."""
     membership = acting_member(request)
-    lead = get_scoped(membership, Lead.objects.all(), pk=lead_id)
+    lead = selectors.lead(membership, lead_id)
     with fields_named(lead=("path", "lead_id")):
         return services.lead_reject(
             membership=membership, lead=lead, reason=payload.reason, text=payload.text
@@ -273,7 +273,7 @@ def lead_reject(request: HttpRequest, lead_id: int, payload: RejectIn) -> Any:
 def lead_touch(request: HttpRequest, lead_id: int, payload: TouchIn) -> Any:
     """Log the lead's first touch (a later one changes nothing)."""
     membership = acting_member(request)
-    lead = get_scoped(membership, Lead.objects.all(), pk=lead_id)
+    lead = selectors.lead(membership, lead_id)
     return services.lead_touch(membership=membership, lead=lead, at=payload.at)
 
 
@@ -298,7 +298,7 @@ def agreement_propose(request: HttpRequest, payload: AgreementIn) -> Any:
 def agreement_agree(request: HttpRequest, agreement_id: int, payload: AgreeIn) -> Any:
     """Agree for one's team (sales lead, marketing lead; owners and admins choose a side)."""
     membership = acting_member(request)
-    agreement = get_scoped(membership, HandoffAgreement.objects.all(), pk=agreement_id)
+    agreement = selectors.handoff_agreement(membership, agreement_id)
     with fields_named(agreement=("path", "agreement_id")):
         return services.agreement_agree(
             membership=membership, agreement=agreement, side=payload.side, comment=payload.comment
@@ -314,12 +314,12 @@ def imports_list(request: HttpRequest) -> Any:
 
 @router.get("/imports/{import_run_id}", response=with_errors({200: ImportRunOut}))
 def import_get(request: HttpRequest, import_run_id: int) -> ImportRun:
-    return get_scoped(acting_member(request), ImportRun.objects.all(), pk=import_run_id)
+    return selectors.import_run(acting_member(request), import_run_id)
 
 
 @router.get("/imports/{import_run_id}/errors", response=with_errors({200: list[RowErrorOut]}))
 @paginate(Pagination)
 def import_errors(request: HttpRequest, import_run_id: int) -> Any:
     """The refused rows of an import: row number, column and reason."""
-    run = get_scoped(acting_member(request), ImportRun.objects.all(), pk=import_run_id)
+    run = selectors.import_run(acting_member(request), import_run_id)
     return run.row_errors.all()

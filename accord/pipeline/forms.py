@@ -118,20 +118,3 @@ class MappingForm(forms.Form):
             for name, value in self.cleaned_data.items()
             if name.startswith("col_") and value
         }
-
-
-class CrmConnectionForm(forms.Form):
-    system = forms.ChoiceField(choices=[("hubspot", "HubSpot"), ("salesforce", "Salesforce")])
-    secret = forms.CharField(
-        label="Token",
-        widget=forms.PasswordInput(render_value=False),
-        help_text="HubSpot: a private-app access token. Salesforce: an access token "
-        "(session id). Stored encrypted; never shown again.",
-        max_length=2000,
-    )
-    instance_url = forms.URLField(
-        required=False,
-        label="Salesforce instance URL",
-        help_text="e.g. https://acme.my.salesforce.com",
-        assume_scheme="https",
-    )

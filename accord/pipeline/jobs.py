@@ -1,8 +1,8 @@
-"""Background jobs of the pipeline: imports from the UI, SLA breach checks, CRM syncs.
+"""Background jobs of the pipeline: imports from the UI and SLA breach checks.
 
-The SLA check and the CRM sync are scheduled by the worker itself: each run
-queues the next one, so no cron is needed. A chain stops when what it serves
-is gone (the agreement superseded, the connection replaced or disabled).
+The SLA check is scheduled by the worker itself: each run queues the next
+one, so no cron is needed. A chain stops when what it serves is gone (the
+agreement superseded). The CRM sync lives in ``accord.integrations``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from accord.jobs.services import job_enqueue
 logger = logging.getLogger(__name__)
 
 SLA_CHECK_EVERY = timedelta(minutes=15)
-CRM_SYNC_EVERY = timedelta(minutes=15)
 
 
 def schedule(
@@ -82,38 +81,3 @@ def sla_check(*, agreement_id: int, organization_id: int) -> None:
             organization_id=organization_id,
             agreement_id=agreement_id,
         )
-
-
-@job(max_attempts=3)
-def crm_sync_job(
-    *, connection_id: int, chain: str, organization_id: int, once: bool = False
-) -> None:
-    """Sync one CRM connection incrementally, then (unless ``once``) again in 15 minutes."""
-    from accord.pipeline.models import CrmConnection, SourceSystem
-
-    connection = CrmConnection.objects.filter(pk=connection_id).first()
-    if connection is None or not connection.enabled or connection.cursor.get("chain") != chain:
-        return  # replaced or disabled: this chain ends
-    if not once:
-        # Queued first, so that a worker dying mid-sync still leaves the next run.
-        with transaction.atomic():
-            schedule(
-                crm_sync_job,
-                delay=CRM_SYNC_EVERY,
-                organization_id=organization_id,
-                connection_id=connection_id,
-                chain=chain,
-            )
-    try:
-        if connection.system == SourceSystem.HUBSPOT:
-            from accord.integrations.hubspot import sync as hubspot
-
-            hubspot.sync(connection)
-        else:
-            from accord.integrations.salesforce import sync as salesforce
-
-            salesforce.sync(connection)
-    except Exception as error:
-        # The next scheduled run is the retry; the error shows on the connection.
-        logger.warning("CRM sync %s failed: %s", connection_id, error)
-        CrmConnection.objects.filter(pk=connection_id).update(last_error=str(error)[:500])

@@ -22,10 +22,11 @@ from django.db.models.functions import Round
 
 from accord.lib.business_time import BusinessCalendar, calendar_from
 from accord.orgs.models import Membership, Organization
-from accord.orgs.selectors import scoped
+from accord.orgs.selectors import get_scoped, scoped
 from accord.pipeline.models import (
     AgreementStatus,
     BreachKind,
+    ColumnMapping,
     Contact,
     HandoffAgreement,
     ImportRun,
@@ -88,6 +89,26 @@ def opportunities(membership: Membership) -> QuerySet[Opportunity]:
 
 def import_runs(membership: Membership) -> QuerySet[ImportRun]:
     return scoped(membership, ImportRun.objects.select_related("started_by__user"))
+
+
+def lead(membership: Membership, pk: int) -> Lead:
+    return get_scoped(membership, Lead.objects.select_related("campaign"), pk=pk)
+
+
+def handoff_agreement(membership: Membership, pk: int) -> HandoffAgreement:
+    return get_scoped(membership, HandoffAgreement.objects.all(), pk=pk)
+
+
+def import_run(membership: Membership, pk: int) -> ImportRun:
+    return get_scoped(membership, ImportRun.objects.all(), pk=pk)
+
+
+def column_mappings(membership: Membership) -> QuerySet[ColumnMapping]:
+    return scoped(membership, ColumnMapping.objects.all())
+
+
+def column_mapping(membership: Membership, pk: int) -> ColumnMapping:
+    return get_scoped(membership, ColumnMapping.objects.all(), pk=pk)
 
 
 def breaches(membership: Membership) -> QuerySet[SlaBreach]:
@@ -528,6 +549,14 @@ def metric_values(
         ),
         "sales_cycle_days": median_days_dates(won_closed, "created_on", "close_date"),
     }
+
+
+def goal_metric_values(
+    organization: Organization, start: dt.date, end: dt.date
+) -> dict[str, Decimal]:
+    """``metric_values`` as the goals app reads it: Decimals, metrics without data left out."""
+    values = metric_values(organization, start, end)
+    return {key: Decimal(str(value)) for key, value in values.items() if value is not None}
 
 
 def median_days_dates(queryset: QuerySet[Opportunity], start: str, end: str) -> float | None:

@@ -1,5 +1,5 @@
 """Writes for the pipeline: the hand-off agreement, lead decisions and touches,
-SLA bookkeeping and breaches, import runs, saved mappings, CRM connections.
+SLA bookkeeping and breaches, import runs, saved mappings.
 
 Every service that acts for a member takes that ``membership`` and checks the
 permission matrix itself.
@@ -7,7 +7,6 @@ permission matrix itself.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -22,12 +21,10 @@ from accord.mail.services import email_enqueue
 from accord.orgs.models import Membership, Organization, Role, TeamKind
 from accord.orgs.permissions import Action, require
 from accord.orgs.services import audit_record
-from accord.pipeline import crypto
 from accord.pipeline.models import (
     AgreementStatus,
     BreachKind,
     ColumnMapping,
-    CrmConnection,
     HandoffAgreement,
     ImportFormat,
     ImportKind,
@@ -35,7 +32,6 @@ from accord.pipeline.models import (
     Lead,
     RejectionReason,
     SlaBreach,
-    SourceSystem,
     Stage,
 )
 from accord.pipeline.selectors import agreement_active, calendar_for
@@ -399,7 +395,7 @@ def sla_breaches_detect(
     return created
 
 
-# -- imports, mappings, CRM connections ---------------------------------------
+# -- imports and mappings ---------------------------------------
 
 
 @transaction.atomic
@@ -493,57 +489,6 @@ def import_run_create(
     return run
 
 
-@transaction.atomic
-def crm_connection_save(
-    *, membership: Membership, system: str, secret: str, instance_url: str = ""
-) -> CrmConnection:
-    """Store (encrypted) the CRM's credentials and start its scheduled sync.
-
-    HubSpot: a private-app token. Salesforce: a session id / access token and
-    the instance URL. The secret is never shown again.
-    """
-    require(membership, Action.CRM_CONNECT)
-    if system not in (SourceSystem.HUBSPOT, SourceSystem.SALESFORCE):
-        raise ValidationError({"system": "Choose hubspot or salesforce."})
-    if not secret.strip():
-        raise ValidationError({"secret": "Paste the token."})
-    if system == SourceSystem.SALESFORCE and not instance_url.startswith(("https://", "http://")):
-        raise ValidationError(
-            {"instance_url": "The instance URL, e.g. https://acme.my.salesforce.com"}
-        )
-    conn, _ = CrmConnection.objects.update_or_create(
-        organization=membership.organization,
-        system=system,
-        defaults={
-            "secret": crypto.encrypt(secret.strip()),
-            "instance_url": instance_url.strip(),
-            "enabled": True,
-            "last_error": "",
-            "cursor": {"chain": uuid.uuid4().hex},
-        },
-    )
-    audit_record(
-        organization=membership.organization,
-        actor=membership.user,
-        action="crm.connect",
-        obj=conn,
-        changes={"system": system},
-    )
-    from accord.pipeline.jobs import crm_sync_job, schedule
-
-    schedule(
-        crm_sync_job,
-        organization_id=membership.organization_id,
-        connection_id=conn.pk,
-        chain=conn.cursor["chain"],
-    )
-    return conn
-
-
-def crm_sync_interval() -> timedelta:
-    return timedelta(minutes=15)
-
-
 def stage_rank(stage: str) -> int:
     order = [Stage.LEAD, Stage.MQL, Stage.ACCEPTED, Stage.SQL, Stage.OPPORTUNITY, Stage.CUSTOMER]
     return order.index(Stage(stage)) if stage in order else 0
@@ -551,27 +496,6 @@ def stage_rank(stage: str) -> int:
 
 def json_safe(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date | datetime) else value
-
-
-@transaction.atomic
-def crm_sync_now(*, membership: Membership, connection: CrmConnection) -> None:
-    """Queue one extra sync now (the schedule carries on as before)."""
-    require(membership, Action.CRM_CONNECT)
-    from accord.pipeline.jobs import crm_sync_job, schedule
-
-    schedule(
-        crm_sync_job,
-        organization_id=connection.organization_id,
-        connection_id=connection.pk,
-        chain=str(connection.cursor.get("chain", "")),
-        once=True,
-    )
-    audit_record(
-        organization=connection.organization,
-        actor=membership.user,
-        action="crm.sync",
-        obj=connection,
-    )
 
 
 @transaction.atomic

@@ -15,6 +15,4 @@ urlpatterns = [
     path("imports/<int:pk>/", views.import_detail, name="pipeline_import"),
     path("imports/<int:pk>/refused.csv", views.import_errors, name="pipeline_import_errors"),
     path("mappings/new/", views.mapping_new, name="pipeline_mapping_new"),
-    path("crm/", views.crm, name="pipeline_crm"),
-    path("crm/<int:pk>/sync/", views.crm_sync, name="pipeline_crm_sync"),
 ]

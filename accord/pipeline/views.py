@@ -1,5 +1,6 @@
 """Pages of the Pipeline section: funnel, triage queue, agreement, compliance,
-imports (with the column-mapping screen) and CRM connections."""
+imports (with the column-mapping screen). The CRM sync page is
+``accord.integrations``'."""
 
 from __future__ import annotations
 
@@ -21,18 +22,15 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import redirect, render
-from django.utils import timezone
 
 from accord.lib.forms import add_service_errors
 from accord.orgs.decorators import org_view
 from accord.orgs.models import Membership
 from accord.orgs.permissions import Action, require
-from accord.orgs.selectors import get_scoped, scoped
 from accord.pipeline import charts, selectors, services
 from accord.pipeline.forms import (
     AgreeForm,
     AgreementForm,
-    CrmConnectionForm,
     FunnelFilterForm,
     ImportForm,
     MappingForm,
@@ -42,10 +40,6 @@ from accord.pipeline.forms import (
 from accord.pipeline.importer import MAX_IMPORT_BYTES, ImportFileError, error_rows, preview_header
 from accord.pipeline.models import (
     AgreementStatus,
-    ColumnMapping,
-    CrmConnection,
-    HandoffAgreement,
-    ImportRun,
     ImportStatus,
     Lead,
     RejectionReason,
@@ -105,7 +99,7 @@ def triage(request: HttpRequest, membership: Membership) -> HttpResponse:
 
 
 def _decide(request: HttpRequest, membership: Membership, pk: int, action: str) -> HttpResponse:
-    lead = get_scoped(membership, Lead.objects.all(), pk=pk)
+    lead = selectors.lead(membership, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     in_place = bool(request.headers.get("HX-Request"))
@@ -219,7 +213,7 @@ def agreement(request: HttpRequest, membership: Membership) -> HttpResponse:
 
 @org_view(Action.AGREEMENT_AGREE)
 def agreement_agree(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
-    proposal = get_scoped(membership, HandoffAgreement.objects.all(), pk=pk)
+    proposal = selectors.handoff_agreement(membership, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     form = AgreeForm(request.POST)
@@ -305,7 +299,7 @@ def _store_upload(membership: Membership, upload: UploadedFile) -> str:
 
 @org_view()
 def imports(request: HttpRequest, membership: Membership) -> HttpResponse:
-    mappings = scoped(membership, ColumnMapping.objects.all())
+    mappings = selectors.column_mappings(membership)
     form = ImportForm(request.POST or None, request.FILES or None, mappings=mappings)
     if request.method == "POST":
         # Checked before the upload is stored anywhere.
@@ -314,9 +308,7 @@ def imports(request: HttpRequest, membership: Membership) -> HttpResponse:
         upload = form.cleaned_data["file"]
         mapping = None
         if form.cleaned_data["mapping"]:
-            mapping = get_scoped(
-                membership, ColumnMapping.objects.all(), pk=form.cleaned_data["mapping"]
-            )
+            mapping = selectors.column_mapping(membership, form.cleaned_data["mapping"])
         if upload.size > MAX_IMPORT_BYTES:
             form.add_error(
                 "file",
@@ -354,7 +346,7 @@ def imports(request: HttpRequest, membership: Membership) -> HttpResponse:
 
 @org_view()
 def import_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
-    run = get_scoped(membership, ImportRun.objects.all(), pk=pk)
+    run = selectors.import_run(membership, pk)
     errors = Paginator(run.row_errors.all(), 50).get_page(request.GET.get("page"))
     running = run.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
     template = (
@@ -367,7 +359,7 @@ def import_detail(request: HttpRequest, membership: Membership, pk: int) -> Http
 
 @org_view()
 def import_errors(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
-    run = get_scoped(membership, ImportRun.objects.all(), pk=pk)
+    run = selectors.import_run(membership, pk)
 
     class Echo:
         def write(self, value: str) -> str:
@@ -428,41 +420,3 @@ def mapping_new(request: HttpRequest, membership: Membership) -> HttpResponse:
         },
         status=400 if request.method == "POST" and errors else 200,
     )
-
-
-# -- CRM connections ------------------------------------------------------------------
-
-
-@org_view()
-def crm(request: HttpRequest, membership: Membership) -> HttpResponse:
-    form = CrmConnectionForm(request.POST or None)
-    if request.method == "POST":
-        require(membership, Action.CRM_CONNECT)
-        if form.is_valid():
-            try:
-                services.crm_connection_save(membership=membership, **form.cleaned_data)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, "Connected. The first sync runs in the background.")
-                return redirect("pipeline_crm", org_slug=_slug(membership))
-    return render(
-        request,
-        "pipeline/crm.html",
-        {
-            "form": form,
-            "connections": scoped(membership, CrmConnection.objects.all()),
-            "now": timezone.now(),
-        },
-        status=400 if form.errors else 200,
-    )
-
-
-@org_view(Action.CRM_CONNECT)
-def crm_sync(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
-    connection = get_scoped(membership, CrmConnection.objects.all(), pk=pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    services.crm_sync_now(membership=membership, connection=connection)
-    messages.success(request, f"{connection.get_system_display()} sync queued.")
-    return redirect("pipeline_crm", org_slug=_slug(membership))

@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+# Another process reads timestamps this test writes, on the real clock.
+pytestmark = pytest.mark.real_clock
+
 
 def free_port() -> int:
     with socket.socket() as probe:

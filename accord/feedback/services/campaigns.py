@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import importlib
 import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from accord.jobs.services import job_enqueue
 from accord.orgs.models import Membership, Organization
 from accord.orgs.permissions import Action, require
 from accord.orgs.services import audit_record
+from accord.pipeline.selectors import account_owner_for_email, contacts_for_survey
 
 
 @transaction.atomic
@@ -124,14 +124,8 @@ def _recipient_row(values: dict[str, str]) -> RecipientRow | str:
 
 
 def _account_owner(organization: Organization, email: str) -> Membership | None:
-    """The pipeline's account owner of this customer, when the pipeline app says."""
-    try:
-        module = importlib.import_module("accord.pipeline.selectors")
-        lookup = module.account_owner_for_email
-    except (ImportError, AttributeError):
-        return None
-    owner = lookup(organization, email)
-    return owner if isinstance(owner, Membership) else None
+    """The pipeline's account owner of this customer, if any."""
+    return account_owner_for_email(organization, email)
 
 
 def _recipients_add(
@@ -225,14 +219,6 @@ def recipients_add_csv(
     return result
 
 
-def pipeline_contacts_available() -> bool:
-    try:
-        module = importlib.import_module("accord.pipeline.selectors")
-    except ImportError:
-        return False
-    return hasattr(module, "contacts_for_survey")
-
-
 @transaction.atomic
 def recipients_add_contacts(
     *, membership: Membership, campaign: Campaign, segment: dict[str, str] | None = None
@@ -241,16 +227,9 @@ def recipients_add_contacts(
     require(membership, Action.SURVEY_MANAGE)
     if not Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.DRAFT).exists():
         raise ValidationError({"segment": "This campaign has been sent; start a new one."})
-    try:
-        module = importlib.import_module("accord.pipeline.selectors")
-        contacts = module.contacts_for_survey
-    except (ImportError, AttributeError):
-        raise ValidationError(
-            {"segment": "Pipeline contacts are not available yet; upload a CSV list instead."}
-        ) from None
 
     def rows() -> Iterator[tuple[int, RecipientRow | str]]:
-        for number, item in enumerate(contacts(membership, segment=segment), start=1):
+        for number, item in enumerate(contacts_for_survey(membership, segment=segment), start=1):
             get = item.get if isinstance(item, dict) else lambda k, d=None, i=item: getattr(i, k, d)
             values = {
                 "email": str(get("email", "") or ""),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -14,6 +13,8 @@ from accord.feedback.models import (
     Response,
     Theme,
 )
+from accord.goals.models import ContentAsset
+from accord.goals.services import content_asset_create
 from accord.orgs.models import Membership
 from accord.orgs.permissions import Action, require
 from accord.orgs.services import audit_record
@@ -74,7 +75,7 @@ def theme_merge(*, membership: Membership, theme: Theme, into: Theme) -> Theme:
 
 
 @transaction.atomic
-def testimonial_save(*, membership: Membership, response: Response) -> Any:
+def testimonial_save(*, membership: Membership, response: Response) -> ContentAsset:
     """Save a promoter's quote, given with consent, to the content library."""
     require(membership, Action.THEME_MANAGE)
     if response.category != Response.Category.PROMOTER:
@@ -83,13 +84,8 @@ def testimonial_save(*, membership: Membership, response: Response) -> Any:
         raise ValidationError({"response": "The customer did not agree to be quoted."})
     if not response.well.strip():
         raise ValidationError({"response": "This answer has no quote to save."})
-    try:
-        module = importlib.import_module("accord.goals.services")
-        create = module.content_asset_create
-    except (ImportError, AttributeError):
-        raise ValidationError({"response": "The content library is not available yet."}) from None
     who = ", ".join(part for part in (response.name, response.company) if part)
-    asset = create(
+    asset = content_asset_create(
         membership=membership,
         title=f"Testimonial: {who or 'a customer'}"[:200],
         kind="testimonial",

@@ -21,7 +21,7 @@ from accord.feedback.services import (
 from accord.jobs.testing import run_queued_jobs
 from accord.mail.models import CapturedMessage
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 CSV = """email,name,company,language,plan,region
 ana@customer.example,Ana,Customer SA,es,enterprise,EMEA

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from accord.cli.demo import seed_demo
 from accord.feedback.models import FollowUp, Response, Theme
 from accord.feedback.selectors import nps_by
-from accord.orgs.demo import seed_demo
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 
 def test_it_seeds_a_year_of_feedback_once():

@@ -20,7 +20,7 @@ from accord.feedback.services import (
 from accord.jobs.testing import run_queued_jobs
 from accord.mail.models import CapturedMessage
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 
 def answer(recipient, score: int):

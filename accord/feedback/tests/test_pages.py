@@ -13,7 +13,7 @@ from accord.feedback.services import campaign_create, link_for_token, response_r
 from accord.feedback.tests.factories import ResponseFactory
 from accord.jobs.testing import run_queued_jobs
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 
 def test_it_explains_the_empty_section(alice_client):

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-pipeline = pytest.importorskip("accord.pipeline.tests.factories")
-
-from accord.feedback.models import FollowUp, Recipient  # noqa: E402
-from accord.feedback.services import (  # noqa: E402
+from accord.feedback.models import FollowUp, Recipient
+from accord.feedback.services import (
     campaign_create,
     link_for_token,
     recipients_add_contacts,
     response_record,
     survey_create,
 )
-from accord.jobs.testing import run_queued_jobs  # noqa: E402
-from accord.lib.tokens import hash_token  # noqa: E402
+from accord.jobs.testing import run_queued_jobs
+from accord.lib.tokens import hash_token
+from accord.pipeline.tests import factories as pipeline
 
 pytestmark = pytest.mark.django_db
 

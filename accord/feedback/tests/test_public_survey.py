@@ -160,11 +160,14 @@ def test_it_counts_the_form_opened_only_when_a_browser_reports_it(client, recipi
     assert recipient.opened_at is not None
 
 
-def test_it_rate_limits_posts_to_one_link(client, recipient):
+def test_it_rate_limits_posts_to_one_link(client, recipient, frozen_clock):
     form_url = open_link(client, recipient.token)
     statuses = [client.post(form_url, {"score": "x"}).status_code for _ in range(7)]
     assert statuses[:5] == [400] * 5
     assert statuses[5:] == [429, 429]
+    # The count is per minute: a minute later the link answers again.
+    frozen_clock.shift(60)
+    assert client.post(form_url, {"score": "x"}).status_code == 400
 
 
 def test_it_unsubscribes_in_one_click(client, recipient):
@@ -174,7 +177,7 @@ def test_it_unsubscribes_in_one_click(client, recipient):
     assert recipient.contact.opted_out_at is not None
 
 
-def test_it_rate_limits_posts_from_one_address(client, acme, settings):
+def test_it_rate_limits_posts_from_one_address(client, acme, settings, frozen_clock):
     from accord.feedback.tests.factories import RecipientFactory
 
     settings.ACCORD_SURVEY_RATE_PER_ADDRESS = 3

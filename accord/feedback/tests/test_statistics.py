@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from accord.feedback.selectors import nps_by, nps_compare, nps_total
 from accord.feedback.tests.factories import ResponseFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 
 def at(day: str) -> datetime:

@@ -12,7 +12,7 @@ from accord.goals.models import ActivityLog
 from accord.goals.tests.factories import member
 from accord.orgs.models import Role, TeamKind
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 
 @pytest.fixture
@@ -136,16 +136,28 @@ def test_it_reports_a_missing_csv_column(owner):
 
 
 def test_it_logs_and_shows_progress_on_the_activity_page(marketer, marketing_goal):
+    """Mia logs one of her two reviews on the 2nd: on pace then, and behind on
+    the month's last day (pro rata: 1 done against 2 x day / days in month)."""
+    import time_machine
     from django.test import Client
 
+    first, last = selectors.month_bounds(services.today())
     client = Client()
     client.force_login(marketer.user)
-    response = client.post("/o/acme/goals/activity/", {"note": "Acme Monday review"})
-    assert response.status_code == 302
-    html = client.get("/o/acme/goals/activity/").content.decode()
-    assert "Attend a sales pipeline review" in html
-    assert "Acme Monday review" in html
-    assert "Behind:" in html
+    with time_machine.travel(dt.datetime.combine(first, dt.time(12), tzinfo=dt.UTC)) as clock:
+        clock.shift(dt.timedelta(days=1))
+        response = client.post("/o/acme/goals/activity/", {"note": "Acme Monday review"})
+        assert response.status_code == 302
+        html = client.get("/o/acme/goals/activity/").content.decode()
+        assert "Attend a sales pipeline review" in html
+        assert "Acme Monday review" in html
+        assert "Behind:" not in html and "on pace" in html
+
+        clock.move_to(dt.datetime.combine(last, dt.time(12), tzinfo=dt.UTC))
+        client.force_login(marketer.user)  # the session may have expired meanwhile
+        html = client.get("/o/acme/goals/activity/").content.decode()
+    assert "Behind: Mia" in html
+    assert ActivityLog.objects.get().occurred_on == first + dt.timedelta(days=1)
 
 
 def test_it_reports_a_bad_csv_row_on_the_import_page(owner, marketing_goal):

@@ -12,7 +12,7 @@ from accord.goals import selectors, services
 from accord.goals.models import ActivityLog, ContentUsage
 from accord.orgs.models import TeamKind
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 
 def test_it_creates_an_asset_through_the_shared_service(marketer):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from accord.cli.demo import seed_demo
 from accord.goals import selectors
 from accord.goals.models import (
     ActivityGoal,
@@ -17,10 +18,9 @@ from accord.goals.models import (
     Goal,
     GoalStatus,
 )
-from accord.orgs.demo import seed_demo
 from accord.orgs.models import Membership
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 MODELS = [
     Goal,

@@ -15,7 +15,7 @@ from accord.jobs.testing import run_queued_jobs
 from accord.mail.models import CapturedMessage
 from accord.orgs.models import TeamKind
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from accord.goals.models import Agreement, GoalEvent, GoalStatus
 from accord.jobs.testing import run_queued_jobs
 from accord.mail.models import CapturedMessage
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 
 def create(by, sales_owner, marketing_owner, **overrides):
@@ -246,7 +246,16 @@ def test_it_closes_an_active_goal_at_period_end_with_a_note(
 def test_it_refuses_achieved_before_the_period_ends_but_drops_any_time(
     owner, sales_lead, marketing_lead, seller, marketer
 ):
-    goal = create(owner, seller, marketer)
+    # A period that ends a month from now, whatever today is: the quarter of
+    # today would end today on a quarter's last day.
+    today = services.today()
+    goal = create(
+        owner,
+        seller,
+        marketer,
+        period_start=today,
+        period_end=today + dt.timedelta(days=30),
+    )
     services.goal_propose(membership=sales_lead, goal=goal)
     services.goal_agree(membership=marketing_lead, goal=goal)
     with pytest.raises(ValidationError) as caught:

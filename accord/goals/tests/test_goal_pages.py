@@ -11,7 +11,7 @@ from django.test import Client
 from accord.goals import services
 from accord.goals.models import Goal, GoalStatus
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 
 def client_for(membership) -> Client:

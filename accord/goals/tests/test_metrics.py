@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
 from accord.goals import metrics, selectors, services
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 REQUIRED_OUTCOMES = {
     "nps",
@@ -78,9 +79,9 @@ def test_it_computes_a_built_in_metric_from_the_pipeline_when_it_has_data(goal, 
 
     def metric_values(organization, start, end):
         calls.append((organization.slug, start, end))
-        return {"mql_to_sql_conversion": 25.0, "win_rate": None}
+        return {"mql_to_sql_conversion": Decimal("25.0")}
 
-    monkeypatch.setattr(selectors, "_provider", lambda source: metric_values)
+    monkeypatch.setitem(metrics._SOURCES, "pipeline", metric_values)
 
     progress = selectors.goal_progress(goal)
 
@@ -93,7 +94,7 @@ def test_it_computes_a_built_in_metric_from_the_pipeline_when_it_has_data(goal, 
 def test_it_falls_back_to_check_ins_while_the_other_app_has_no_data(
     goal, owner, seller, monkeypatch
 ):
-    monkeypatch.setattr(selectors, "_provider", lambda source: None)
+    monkeypatch.delitem(metrics._SOURCES, "pipeline", raising=False)
     services.goal_propose(membership=owner, goal=goal)
     services.goal_agree(membership=owner, goal=goal, side="sales")
     services.goal_agree(membership=owner, goal=goal, side="marketing")
@@ -106,12 +107,16 @@ def test_it_survives_a_failing_provider(goal, monkeypatch):
     def broken(organization, start, end):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(selectors, "_provider", lambda source: broken)
+    monkeypatch.setitem(metrics._SOURCES, "pipeline", broken)
     assert selectors.goal_progress(goal).computed is False
 
 
 def test_it_tolerates_a_missing_app():
-    assert selectors._provider("no_such_app") is None
+    assert metrics.metric_source("no_such_app") is None
+
+
+def test_it_learns_the_built_in_metrics_from_the_apps_that_compute_them():
+    assert set(metrics._SOURCES) >= {"pipeline", "feedback"}
 
 
 def test_it_computes_content_utilisation_from_the_library(owner, seller, marketer):

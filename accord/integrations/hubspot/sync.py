@@ -16,8 +16,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from accord.integrations import crypto
 from accord.integrations.hubspot.transport import client_for
-from accord.pipeline import crypto
 from accord.pipeline.importer import Importer
 from accord.pipeline.models import CrmConnection, ImportKind, ImportRun
 

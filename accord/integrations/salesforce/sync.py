@@ -17,8 +17,8 @@ from typing import Any
 import requests
 from django.utils import timezone
 
+from accord.integrations import crypto
 from accord.integrations.salesforce.transport import client_for
-from accord.pipeline import crypto
 from accord.pipeline.importer import Importer
 from accord.pipeline.models import Campaign, CrmConnection, ImportKind, ImportRun, SourceSystem
 

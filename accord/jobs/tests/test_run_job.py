@@ -15,7 +15,7 @@ from accord.jobs.tests import jobs_for_tests
 from accord.jobs.tests.jobs_for_tests import record
 from accord.mail.models import Delivery
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 
 @pytest.fixture(autouse=True)

@@ -14,6 +14,9 @@ import sys
 import pytest
 from django.conf import settings
 
+# Another process reads timestamps this test writes, on the real clock.
+pytestmark = pytest.mark.real_clock
+
 SHOW_SETTINGS = """
 import json, django
 django.setup()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from accord.integrations import crypto
 from accord.orgs.models import Membership, Organization
-from accord.pipeline import crypto
 from accord.pipeline.models import (
     CrmConnection,
     HandoffAgreement,

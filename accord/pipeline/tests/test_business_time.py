@@ -18,6 +18,8 @@ from accord.lib.business_time import (
     clock_start,
 )
 
+pytestmark = pytest.mark.dates
+
 BERLIN = ZoneInfo("Europe/Berlin")
 CAL = BusinessCalendar(time_zone="Europe/Berlin", holidays=frozenset({date(2026, 12, 25)}))
 

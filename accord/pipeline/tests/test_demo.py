@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from accord.orgs.demo import seed_demo
+import pytest
+
+from accord.cli.demo import seed_demo
 from accord.pipeline.models import Lead, Opportunity, SlaBreach
 from accord.pipeline.selectors import compliance, funnel, rejection_reasons
+
+pytestmark = pytest.mark.dates
 
 
 def test_it_seeds_18_months_of_pipeline_once(db):

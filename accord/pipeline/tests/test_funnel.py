@@ -6,6 +6,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import pytest
 from django.core.management import call_command
 
 from accord.pipeline.models import OpportunityTouch
@@ -23,6 +24,8 @@ from accord.pipeline.tests.factories import (
     LeadFactory,
     OpportunityFactory,
 )
+
+pytestmark = pytest.mark.dates
 
 MARCH = datetime(2026, 3, 2, 10, tzinfo=UTC)
 APRIL = datetime(2026, 4, 6, 10, tzinfo=UTC)

@@ -14,6 +14,9 @@ import pytest
 
 from accord.pipeline.tests.test_import import HUBSPOT_CONTACTS
 
+# Another process reads timestamps this test writes, on the real clock.
+pytestmark = pytest.mark.real_clock
+
 COLUMNS = (
     "source_system, source_id, email, name, company, source, campaign_id, stage, lead_at, "
     "mql_at, mql_month, accepted_at, rejected_at, rejection_reason, sql_at, first_touch_at"

@@ -20,6 +20,8 @@ from accord.pipeline.services import (
 )
 from accord.pipeline.tests.factories import LeadFactory
 
+pytestmark = pytest.mark.dates
+
 MONDAY_10 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 

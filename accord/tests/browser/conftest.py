@@ -34,7 +34,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 DESKTOP = {"width": 1280, "height": 800}
-TIMEOUT_MS = 5_000
+# Waits are for conditions (an element, a response), and their limit is a
+# ceiling, not a pace: 5 s failed on a 2-core machine busy with other suites.
+TIMEOUT_MS = 30_000
 
 # Chromium reports enforced CSP violations on the console already; this also
 # catches any it might only raise as an event. Injected scripts are not

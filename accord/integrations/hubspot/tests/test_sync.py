@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from accord.integrations import crypto
 from accord.integrations.hubspot import sync as hubspot_sync
 from accord.integrations.hubspot import transport
+from accord.integrations.services import crm_connection_save
 from accord.integrations.tests.loopback import LoopbackServer
 from accord.jobs.testing import run_queued_jobs
 from accord.pipeline.models import (
@@ -20,7 +22,6 @@ from accord.pipeline.models import (
     Opportunity,
     Stage,
 )
-from accord.pipeline.services import crm_connection_save
 
 TOKEN = "pat-na1-acme-test-token"
 
@@ -237,9 +238,7 @@ def test_it_waits_out_rate_limits_and_server_errors(acme, connection, hubspot):
 
 
 def test_it_records_a_refused_token_and_keeps_the_schedule(acme, connection, hubspot):
-    CrmConnection.objects.filter(pk=connection.pk).update(
-        secret=__import__("accord.pipeline.crypto", fromlist=["x"]).encrypt("wrong")
-    )
+    CrmConnection.objects.filter(pk=connection.pk).update(secret=crypto.encrypt("wrong"))
     run_queued_jobs()
     connection.refresh_from_db()
     assert "401" in connection.last_error or "Unauthorized" in connection.last_error

@@ -10,9 +10,9 @@ import pytest
 
 from accord.integrations.salesforce import sync as sf_sync
 from accord.integrations.salesforce import transport
+from accord.integrations.services import crm_connection_save
 from accord.integrations.tests.loopback import LoopbackServer
 from accord.pipeline.models import Account, Campaign, Lead, Opportunity, Stage
-from accord.pipeline.services import crm_connection_save
 
 TOKEN = "00Dacme!session-token"
 BASE = "/services/data/v59.0"
@@ -200,7 +200,7 @@ def test_it_backs_off_on_429_and_5xx(acme, connection, salesforce):
 
 
 def test_it_fails_clearly_on_an_expired_session(acme, connection, salesforce):
-    from accord.pipeline import crypto
+    from accord.integrations import crypto
 
     connection.secret = crypto.encrypt("expired")
     with pytest.raises(Exception, match=r"INVALID_SESSION_ID|Session expired"):

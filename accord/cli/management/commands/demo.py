@@ -7,7 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from accord.orgs.demo import DEMO_PASSWORD, PEOPLE, seed_demo
+from accord.cli.demo import seed_demo
+from accord.orgs.demo import DEMO_PASSWORD, PEOPLE
 
 
 class Command(BaseCommand):
