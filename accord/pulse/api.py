@@ -19,11 +19,11 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Path, Router, Schema, Status
 from ninja.pagination import paginate
 
-from accord.lib.api import FieldErrors, InputSchema, Pagination, acting_member, with_errors
+from accord.lib.api import FieldErrors, InputSchema, Pagination, with_errors
+from accord.orgs.api_auth import acting_member
 from accord.orgs.permissions import Action, require
-from accord.orgs.selectors import get_scoped
 from accord.pulse import scorecard, selectors, services
-from accord.pulse.models import Measurable, OneThing, PulseCycle
+from accord.pulse.models import Measurable, PulseCycle
 
 router = Router(tags=["pulse"])
 
@@ -305,9 +305,7 @@ class PulseScorecardOut(Schema):
 
 
 def _cycle(request: HttpRequest, cycle_id: int) -> PulseCycle:
-    return get_scoped(
-        acting_member(request), PulseCycle.objects.select_related("organization"), pk=cycle_id
-    )
+    return selectors.cycle(acting_member(request), cycle_id)
 
 
 @router.get("/cycles", response=with_errors({200: list[PulseCycleOut]}))
@@ -340,7 +338,7 @@ def _answer_out(membership: Any, cycle: PulseCycle) -> dict[str, Any]:
     answer = selectors.my_answer(membership, cycle)
     if answer is None:
         raise Http404("No answer")
-    thing = OneThing.objects.filter(answer=answer).first()
+    thing = selectors.my_one_thing_of(answer)
     return {
         "cycle_id": cycle.pk,
         "votes": [
@@ -507,11 +505,7 @@ def settings_patch(request: HttpRequest, payload: PulseSettingsPatch) -> Any:
 
 
 def _measurable(request: HttpRequest, measurable_id: int) -> Measurable:
-    return get_scoped(
-        acting_member(request),
-        Measurable.objects.select_related("organization"),
-        pk=measurable_id,
-    )
+    return selectors.measurable(acting_member(request), measurable_id)
 
 
 @router.get("/scorecard", response=with_errors({200: PulseScorecardOut}))

@@ -12,16 +12,14 @@ from accord.lib.forms import add_service_errors
 from accord.orgs.decorators import org_view
 from accord.orgs.models import Membership, Role
 from accord.orgs.permissions import Action, can
-from accord.orgs.selectors import get_scoped, members
-from accord.pulse import scorecard
+from accord.orgs.selectors import members
+from accord.pulse import scorecard, selectors
 from accord.pulse.forms import MeasurableForm, ValueForm
 from accord.pulse.models import MANUAL, Measurable
 
 
 def _measurable(membership: Membership, pk: int) -> Measurable:
-    return get_scoped(
-        membership, Measurable.objects.select_related("organization", "owner__user"), pk=pk
-    )
+    return selectors.measurable(membership, pk)
 
 
 def _metric_choices() -> list[tuple[str, str]]:

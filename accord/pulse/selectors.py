@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import Count, QuerySet
 from django.urls import reverse
@@ -19,11 +20,12 @@ from django.urls import reverse
 from accord.lib.nps import Nps, category, nps
 from accord.orgs.models import Membership, Organization
 from accord.orgs.permissions import Action, can
-from accord.orgs.selectors import scoped
+from accord.orgs.selectors import get_scoped, scoped
 from accord.pulse.models import (
     CycleStatus,
     FollowThrough,
     GoalVote,
+    Measurable,
     OneThing,
     PulseAnswer,
     PulseCycle,
@@ -38,6 +40,31 @@ NO_TEAM = "No team"
 def cycles(membership: Membership) -> QuerySet[PulseCycle]:
     """The organisation's cycles, latest first."""
     return scoped(membership, PulseCycle.objects.all()).order_by("-opens_at", "-pk")
+
+
+def cycle(membership: Membership, pk: int) -> PulseCycle:
+    """One of the organisation's cycles, or 404."""
+    return get_scoped(membership, PulseCycle.objects.select_related("organization"), pk=pk)
+
+
+def measurable(membership: Membership, pk: int) -> Measurable:
+    """One of the organisation's scorecard measurables, or 404."""
+    return get_scoped(
+        membership, Measurable.objects.select_related("organization", "owner__user"), pk=pk
+    )
+
+
+def answered_cycle_ids(membership: Membership, among: list[PulseCycle]) -> set[int]:
+    """Which of ``among`` the member answered."""
+    return set(
+        PulseAnswer.objects.filter(member=membership, cycle__in=among).values_list(
+            "cycle_id", flat=True
+        )
+    )
+
+
+def my_one_thing_of(answer: PulseAnswer) -> OneThing | None:
+    return OneThing.objects.filter(answer=answer).select_related("goal").first()
 
 
 def my_answer(membership: Membership, cycle: PulseCycle) -> PulseAnswer | None:
@@ -506,17 +533,21 @@ def nps_of(score: InternalScore) -> Nps:
     return score.result
 
 
-def metric_values(
+def goal_metric_values(
     organization: Organization, start: dt.date, end: dt.date
-) -> dict[str, float | None]:
-    """Pulse metrics of the catalogue for cycles opened from ``start`` to ``end``."""
+) -> dict[str, Decimal]:
+    """The pulse's catalogue metrics for cycles opened from ``start`` to ``end``
+    (inclusive), as the goals app reads them: Decimals, metrics without data
+    left out."""
     since = dt.datetime.combine(start, dt.time.min, tzinfo=dt.UTC)
     until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
     total = Counts()
     for point in cycle_points(organization, since=since, until=until):
         for vote in Vote.values:
             total.add(vote, getattr(point.votes, vote))
-    return {"pulse_balance": total.balance_pct}
+    if total.balance_pct is None:
+        return {}
+    return {"pulse_balance": Decimal(str(total.balance_pct))}
 
 
 # -- the joint meeting's agenda ---------------------------------------------------

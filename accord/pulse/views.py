@@ -12,15 +12,14 @@ from accord.lib.forms import add_service_errors
 from accord.orgs.decorators import org_view
 from accord.orgs.models import Membership
 from accord.orgs.permissions import Action, can
-from accord.orgs.selectors import get_scoped
 from accord.orgs.selectors import teams as org_teams
 from accord.pulse import charts, selectors, services
 from accord.pulse.forms import AnswerForm, SettingsForm
-from accord.pulse.models import PulseAnswer, PulseCycle
+from accord.pulse.models import PulseCycle
 
 
 def _cycle(membership: Membership, pk: int) -> PulseCycle:
-    return get_scoped(membership, PulseCycle.objects.select_related("organization"), pk=pk)
+    return selectors.cycle(membership, pk)
 
 
 @org_view(Action.PULSE_RESULTS_READ)
@@ -30,11 +29,7 @@ def index(request: HttpRequest, membership: Membership) -> HttpResponse:
     # settings change) on: the worker takes over from then.
     services.schedule_ensure(membership.organization)
     cycles = list(selectors.cycles(membership)[:24])
-    mine = set(
-        PulseAnswer.objects.filter(member=membership, cycle__in=cycles).values_list(
-            "cycle_id", flat=True
-        )
-    )
+    mine = selectors.answered_cycle_ids(membership, cycles)
     open_cycles = [c for c in cycles if c.is_open]
     return render(
         request,
@@ -113,7 +108,7 @@ def answer(request: HttpRequest, membership: Membership, pk: int) -> HttpRespons
     goals = list(cycle.goals.order_by("title", "pk"))
     previous = services.previous_one_thing(membership, cycle)
     rated = services.rated_team_of(membership)
-    mine = PulseAnswer.objects.filter(cycle=cycle, member=membership).first()
+    mine = selectors.my_answer(membership, cycle)
     form = AnswerForm(
         request.POST if request.method == "POST" else None,
         goals=goals,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
-from accord.orgs.demo import seed_demo
+from accord.cli.demo import seed_demo
 from accord.orgs.models import Membership
 from accord.pulse import scorecard, selectors
 from accord.pulse.models import (

@@ -5,6 +5,7 @@ names only with attribution; the agenda and health selectors."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -140,9 +141,9 @@ def test_health_selectors_give_balance_follow_through_and_nps_per_cycle(owner, t
     assert selectors.follow_through_rate(owner.organization, since, until).n == 6
     nps_by_team = selectors.internal_nps_by_team(owner.organization, since, until)
     assert nps_by_team["Marketing"].n == 8 and nps_by_team["Sales"].n == 4
-    assert selectors.metric_values(owner.organization, since.date(), until.date()) == {
+    assert selectors.goal_metric_values(owner.organization, since.date(), until.date()) == {
         # better 8, worse 8 + 2, of 24 votes over both cycles
-        "pulse_balance": round(100 * (8 - 10) / 24, 1)
+        "pulse_balance": Decimal(str(round(100 * (8 - 10) / 24, 1)))
     }
 
 
