@@ -87,7 +87,8 @@ class PulseCycleOut(Schema):
 
     @staticmethod
     def resolve_goal_ids(obj: PulseCycle) -> list[int]:
-        return sorted(obj.goals.values_list("pk", flat=True))
+        # From the prefetched goals when listed: one query for the page.
+        return sorted(goal.pk for goal in obj.goals.all())
 
 
 class PulseVoteIn(InputSchema):
