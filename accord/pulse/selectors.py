@@ -109,6 +109,38 @@ def results_path(cycle: PulseCycle) -> str:
     return reverse("pulse_results", kwargs={"org_slug": cycle.organization.slug, "pk": cycle.pk})
 
 
+@dataclass
+class PulseState:
+    """Where the pulse stands, for the Overview: the open cycle (if any) with
+    how many answered, whether this member did, and the last closed cycle."""
+
+    open_cycle: PulseCycle | None
+    answered: int
+    invited: int
+    answered_by_me: bool
+    last_closed: PulseCycle | None
+
+
+def pulse_state(membership: Membership) -> PulseState:
+    found = cycles(membership)
+    current = next((c for c in found.filter(status=CycleStatus.OPEN)[:3] if c.is_open), None)
+    answered = 0
+    invited = 0
+    mine = False
+    if current is not None:
+        answers = PulseAnswer.objects.filter(cycle=current)
+        answered = answers.count()
+        invited = participants(membership.organization).count()
+        mine = answers.filter(member=membership).exists()
+    return PulseState(
+        open_cycle=current,
+        answered=answered,
+        invited=invited,
+        answered_by_me=mine,
+        last_closed=found.filter(status=CycleStatus.CLOSED).first(),
+    )
+
+
 # -- counting ------------------------------------------------------------------
 
 

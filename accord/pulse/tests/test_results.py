@@ -151,3 +151,14 @@ def test_outsiders_get_404_for_results(two_cycles, charlie_client):
     _first, second = two_cycles
     assert charlie_client.get(f"/o/acme/pulse/{second.pk}/").status_code == 404
     assert charlie_client.get(f"/o/globex/pulse/{second.pk}/").status_code == 404
+
+
+def test_the_pulse_state_says_what_is_open_and_who_answered(owner, seller, goals, people):
+    assert selectors.pulse_state(seller).open_cycle is None
+    cycle = services.cycle_open_now(membership=owner)
+    _answer(seller, cycle, goals)
+    state = selectors.pulse_state(seller)
+    assert (state.open_cycle, state.answered, state.invited) == (cycle, 1, 6)
+    assert state.answered_by_me and not selectors.pulse_state(people["marketing"][0]).answered_by_me
+    services.cycle_close(cycle=cycle)
+    assert selectors.pulse_state(seller).last_closed == cycle
