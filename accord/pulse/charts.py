@@ -6,7 +6,8 @@ from __future__ import annotations
 import altair as alt
 import vl_convert as vlc
 
-from accord.pulse.selectors import CyclePoint, GoalResult
+from accord.pulse.counting import GoalResult
+from accord.pulse.selectors import CyclePoint
 
 VOTE_COLOURS = (["Worse", "Same", "Better"], ["#c92a2a", "#9aa3b5", "#0b7a75"])
 
