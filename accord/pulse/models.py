@@ -150,7 +150,8 @@ class PulseAnswer(models.Model):
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     cycle = models.ForeignKey(PulseCycle, on_delete=models.CASCADE, related_name="answers")
-    member = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    # Null once the member left: their answer still counts in the results.
+    member = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, related_name="+")
     team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, related_name="+")
     internal_score = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MaxValueValidator(10)]
@@ -203,7 +204,7 @@ class OneThing(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     answer = models.OneToOneField(PulseAnswer, on_delete=models.CASCADE, related_name="one_thing")
     cycle = models.ForeignKey(PulseCycle, on_delete=models.CASCADE, related_name="+")
-    member = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, related_name="+")
     team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, related_name="+")
     text = models.CharField(max_length=ONE_THING_MAX)
     goal = models.ForeignKey(

@@ -156,6 +156,10 @@ def pulse_state(membership: Membership) -> PulseState:
 # -- results ----------------------------------------------------------------------
 
 
+def _name(member: Membership | None) -> str:
+    return member.user.display_name if member is not None else "A former member"
+
+
 def attribution_for(membership: Membership) -> bool:
     """Names are shown to this member: attribution is on and their role may read it."""
     return settings_of(membership.organization).attribution and can(
@@ -230,7 +234,7 @@ def cycle_results(membership: Membership, cycle: PulseCycle) -> CycleResults:
                 vote=vote.get_vote_display(),
                 text=vote.comment,
                 team=team_name if team_sizes[team_name] >= threshold else None,
-                author=vote.answer.member.user.display_name if attributed else None,
+                author=_name(vote.answer.member) if attributed else None,
             )
         )
     people = []
@@ -247,7 +251,7 @@ def cycle_results(membership: Membership, cycle: PulseCycle) -> CycleResults:
             last = followed.get(thing.member_id)
             people.append(
                 PersonOneThing(
-                    author=thing.member.user.display_name,
+                    author=_name(thing.member),
                     team=thing.team.name if thing.team else NO_TEAM,
                     text=thing.text,
                     goal=thing.goal.title if thing.goal else "",

@@ -212,7 +212,7 @@ def cycle_open(
         return PulseCycle.objects.get(organization=organization, kind=kind, period=period)
     goals = list(shared_goals(organization))
     if not goals:
-        # Goals of every state but closed ones, so a young organisation still
+        # Active and proposed goals of any kind, so a young organisation still
         # votes on what it is working towards.
         goals = list(
             Goal.objects.filter(

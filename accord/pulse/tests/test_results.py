@@ -162,3 +162,15 @@ def test_the_pulse_state_says_what_is_open_and_who_answered(owner, seller, goals
     assert state.answered_by_me and not selectors.pulse_state(people["marketing"][0]).answered_by_me
     services.cycle_close(cycle=cycle)
     assert selectors.pulse_state(seller).last_closed == cycle
+
+
+def test_answers_of_a_member_who_left_still_count(owner, goals, two_cycles, people):
+    from accord.orgs.services import member_remove
+
+    _first, second = two_cycles
+    member_remove(membership=owner, target=people["sales"][3])
+    found = selectors.cycle_results(owner, second)
+    assert found.answered == 6 and found.goals[0].total.worse == 1
+    services.settings_update(membership=owner, attribution=True)
+    names = {c.author for c in selectors.cycle_results(owner, second).comments}
+    assert "A former member" in names
