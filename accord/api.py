@@ -24,6 +24,7 @@ from accord.meetings.api import router as meetings_router
 from accord.orgs.api import router as orgs_router
 from accord.orgs.api_auth import TokenAuth
 from accord.pipeline.api import router as pipeline_router
+from accord.pulse.api import router as pulse_router
 
 api = NinjaAPI(
     title="Accord API",
@@ -45,6 +46,7 @@ api.add_router("/pipeline", pipeline_router)
 api.add_router("/goals", goals_router)
 api.add_router("/feedback", feedback_router)
 api.add_router("/meetings", meetings_router)
+api.add_router("/pulse", pulse_router)
 
 
 @api.exception_handler(ValidationError)

@@ -18,6 +18,7 @@ from accord.meetings import demo as meetings_demo
 from accord.orgs.demo import demo_organization
 from accord.orgs.models import Membership, Organization
 from accord.pipeline import demo as pipeline_demo
+from accord.pulse import demo as pulse_demo
 
 Seeder = Callable[[Organization, dict[str, Membership]], None]
 
@@ -26,6 +27,7 @@ SEEDERS: list[Seeder] = [
     pipeline_demo.seed,
     feedback_demo.seed,
     meetings_demo.seed,
+    pulse_demo.seed,
 ]
 
 

@@ -157,35 +157,52 @@ def content_utilisation(organization: Organization, start: dt.date, end: dt.date
     return round(100.0 * used / total, 2)
 
 
-def computed_value(goal: Goal, *, cache: dict[Any, Any] | None = None) -> float | None:
-    """The goal's metric computed from Accord's own data, or None when the
-    metric is entered by hand or its data does not exist (yet)."""
-    found = metrics.metric(goal.metric)
-    if found is None or not found.source:
-        return None
-    end = min(goal.period_end, today())
-    if end < goal.period_start:
+def metric_value(
+    organization: Organization,
+    key: str,
+    start: dt.date,
+    end: dt.date,
+    *,
+    cache: dict[Any, Any] | None = None,
+) -> float | None:
+    """The catalogue metric ``key`` computed from Accord's own data between
+    ``start`` and ``end``, or None when it is entered by hand or its data
+    does not exist (yet). Goals and the pulse's scorecard both read it here."""
+    found = metrics.metric(key)
+    if found is None or not found.source or end < start:
         return None
     if found.source == "goals":
         if found.key == "content_utilisation":
-            return content_utilisation(goal.organization, goal.period_start, end)
+            return content_utilisation(organization, start, end)
         return None
-    key = (found.source, goal.organization_id, goal.period_start, end)
-    if cache is not None and key in cache:
-        values = cache[key]
+    cache_key = (found.source, organization.pk, start, end)
+    if cache is not None and cache_key in cache:
+        values = cache[cache_key]
     else:
         provider = metrics.metric_source(found.source)
         values = {}
         if provider is not None:
             try:
-                values = provider(goal.organization, goal.period_start, end) or {}
+                values = provider(organization, start, end) or {}
             except Exception:  # another app's bug must not break the goals board
                 logger.exception("metric_values of %s failed", found.source)
                 values = {}
         if cache is not None:
-            cache[key] = values
+            cache[cache_key] = values
     value = values.get(found.key)
     return None if value is None else float(value)
+
+
+def computed_value(goal: Goal, *, cache: dict[Any, Any] | None = None) -> float | None:
+    """The goal's metric computed from Accord's own data, or None when the
+    metric is entered by hand or its data does not exist (yet)."""
+    return metric_value(
+        goal.organization,
+        goal.metric,
+        goal.period_start,
+        min(goal.period_end, today()),
+        cache=cache,
+    )
 
 
 # -- progress ----------------------------------------------------------------

@@ -17,8 +17,12 @@ from accord.feedback import selectors as feedback
 from accord.goals import selectors as goals
 from accord.meetings.agenda_sources import AgendaCandidate, register_agenda_source
 from accord.meetings.models import ActionItem, Issue, IssueStatus, Section
-from accord.orgs.models import Organization
+from accord.meetings.services.agenda import agenda_item_to_next_joint
+from accord.orgs.models import Membership, Organization
 from accord.pipeline import selectors as pipeline
+from accord.pulse import selectors as pulse
+from accord.pulse.services import AgendaItem as PulseAgendaItem
+from accord.pulse.services import agenda_sink_register
 
 # Overdue follow-ups listed one by one; beyond that, one summary line.
 MAX_LISTED = 5
@@ -26,6 +30,30 @@ MAX_LISTED = 5
 
 def _url(name: str, organization: Organization, **kwargs: int) -> str:
     return reverse(name, kwargs={"org_slug": organization.slug, **kwargs})
+
+
+def pulse_source(
+    organization: Organization, since: dt.datetime, until: dt.datetime
+) -> list[AgendaCandidate]:
+    """Worse pulse votes and low internal scores (counts, never names), in the
+    scorecard section: the pulse is how the teams score working together."""
+    return [
+        AgendaCandidate(
+            Section.SCORECARD,
+            found.title,
+            found.why,
+            found.source_url,
+            key=f"pulse:{found.title}"[:100],
+        )
+        for found in pulse.agenda_candidates(organization, since, until)
+    ]
+
+
+def pulse_sink(*, membership: Membership, item: PulseAgendaItem) -> None:
+    """Where the scorecard's "send to the agenda" lands: the next joint meeting."""
+    agenda_item_to_next_joint(
+        membership=membership, title=item.title, why=item.why, source_url=item.source_url
+    )
 
 
 def goals_source(
@@ -191,6 +219,8 @@ def action_items_source(
 
 
 def register_builtin_sources() -> None:
+    register_agenda_source("pulse", pulse_source)
+    agenda_sink_register(pulse_sink)
     register_agenda_source("goals", goals_source)
     register_agenda_source("feedback", feedback_source)
     register_agenda_source("pipeline", pipeline_source)

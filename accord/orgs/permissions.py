@@ -53,6 +53,12 @@ class Action(StrEnum):
     MEETING_TAKE_PART = "meeting.take_part"
     ISSUE_RAISE = "issue.raise"
     CALENDAR_FEED = "calendar.feed"
+    PULSE_ANSWER = "pulse.answer"
+    PULSE_RESULTS_READ = "pulse.results_read"
+    PULSE_ATTRIBUTED_READ = "pulse.attributed_read"
+    PULSE_MANAGE = "pulse.manage"
+    SCORECARD_MANAGE = "scorecard.manage"
+    SCORECARD_ENTER = "scorecard.enter"
 
 
 MATRIX: dict[Action, frozenset[str]] = {
@@ -88,6 +94,12 @@ MATRIX: dict[Action, frozenset[str]] = {
     Action.MEETING_TAKE_PART: EDITORS,
     Action.ISSUE_RAISE: EDITORS,
     Action.CALENDAR_FEED: ALL,
+    Action.PULSE_ANSWER: EDITORS,
+    Action.PULSE_RESULTS_READ: ALL,
+    Action.PULSE_ATTRIBUTED_READ: LEADS,
+    Action.PULSE_MANAGE: LEADS,
+    Action.SCORECARD_MANAGE: LEADS,
+    Action.SCORECARD_ENTER: EDITORS,
 }
 
 DESCRIPTIONS: dict[Action, str] = {
@@ -134,6 +146,20 @@ DESCRIPTIONS: dict[Action, str] = {
     ),
     Action.ISSUE_RAISE: "Raise friction issues and vote for them (once each)",
     Action.CALENDAR_FEED: "Create and revoke one's own calendar feed of one's meetings",
+    Action.PULSE_ANSWER: "Answer the pulse, and change one's answer until it closes",
+    Action.PULSE_RESULTS_READ: (
+        "Read pulse results: counts, balance, follow-through, internal NPS and comments, "
+        "without names (never another person's answer)"
+    ),
+    Action.PULSE_ATTRIBUTED_READ: (
+        "See names on pulse results and One Things, only when the organisation turned "
+        "attribution on"
+    ),
+    Action.PULSE_MANAGE: "Change pulse settings, open a pulse now, close an open pulse",
+    Action.SCORECARD_MANAGE: "Add, change and retire scorecard measurables",
+    Action.SCORECARD_ENTER: (
+        "Enter a week's value of a manual measurable (members: the ones they own)"
+    ),
 }
 
 

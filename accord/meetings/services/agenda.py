@@ -30,6 +30,7 @@ from accord.meetings.services.common import (
     require_participant,
     text,
 )
+from accord.meetings.services.series import next_joint_occurrence
 from accord.orgs.models import Membership, Team
 from accord.orgs.permissions import Action, require
 
@@ -351,3 +352,34 @@ def agenda_reorder(
             item.save(update_fields=["position", "version"])
     _touch(locked)
     return [items[pk] for pk in item_ids]
+
+
+@transaction.atomic
+def agenda_item_to_next_joint(
+    *, membership: Membership, title: str, why: str, source_url: str = ""
+) -> AgendaItem:
+    """Put an item from elsewhere in Accord (a red scorecard measurable) on the
+    next joint meeting's agenda, in the scorecard section (leads)."""
+    require(membership, Action.MEETING_MANAGE)
+    upcoming = next_joint_occurrence(membership.organization_id)
+    if upcoming is None:
+        raise ValidationError(
+            {"agenda": "No joint meeting is scheduled: create a joint series first."}
+        )
+    locked = Occurrence.objects.select_for_update().get(pk=upcoming.pk)
+    last = AgendaItem.objects.filter(occurrence=locked, section=Section.SCORECARD).aggregate(
+        m=Max("position")
+    )["m"] or _position(Section.SCORECARD, 0)
+    item = AgendaItem.objects.create(
+        organization_id=locked.organization_id,
+        occurrence=locked,
+        section=Section.SCORECARD,
+        title=text(title, "title", max_length=200, required=True),
+        why=text(why, "why", max_length=500),
+        source_url=link(source_url, "source_url"),
+        position=last + 1,
+        raised_by=membership,
+        team=membership.team,
+    )
+    _touch(locked)
+    return item

@@ -17,14 +17,12 @@ from accord.meetings.models import (
     IssueSource,
     IssueStatus,
     IssueVote,
-    MeetingKind,
-    MeetingSeries,
     Occurrence,
     Section,
 )
 from accord.meetings.services.common import label, link, now, require_participant, text
 from accord.meetings.services.live import action_item_create
-from accord.meetings.services.series import next_occurrence
+from accord.meetings.services.series import next_joint_occurrence
 from accord.orgs.models import Membership, Team
 from accord.orgs.permissions import Action, require
 from accord.orgs.services import audit_record
@@ -119,14 +117,7 @@ def issue_unvote(*, membership: Membership, issue: Issue) -> None:
 
 
 def _next_joint(issue: Issue) -> Occurrence | None:
-    found: list[Occurrence] = []
-    for series in MeetingSeries.objects.filter(
-        organization_id=issue.organization_id, kind=MeetingKind.JOINT, cancelled_at__isnull=True
-    ):
-        upcoming = next_occurrence(series)
-        if upcoming is not None:
-            found.append(upcoming)
-    return min(found, key=lambda o: o.starts_at) if found else None
+    return next_joint_occurrence(issue.organization_id)
 
 
 @transaction.atomic

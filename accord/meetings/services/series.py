@@ -438,6 +438,18 @@ def next_occurrence(
     )
 
 
+def next_joint_occurrence(organization_id: int) -> Occurrence | None:
+    """The soonest scheduled occurrence of any live joint series, or None."""
+    found: list[Occurrence] = []
+    for series in MeetingSeries.objects.filter(
+        organization_id=organization_id, kind=MeetingKind.JOINT, cancelled_at__isnull=True
+    ):
+        upcoming = next_occurrence(series)
+        if upcoming is not None:
+            found.append(upcoming)
+    return min(found, key=lambda o: o.starts_at) if found else None
+
+
 def schedule_agenda(series: MeetingSeries) -> None:
     """Queue the build of the next agenda not yet built for ``agenda_lead_hours``
     before it starts (now if that is past). The job checks the occurrence
