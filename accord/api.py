@@ -19,9 +19,12 @@ from ninja.errors import ValidationError as NinjaValidationError
 from accord.feedback.api import router as feedback_router
 from accord.goals.api import router as goals_router
 from accord.lib.api import FieldErrors
+from accord.lib.throttling import PerAddressThrottle, PerTokenThrottle
+from accord.meetings.api import router as meetings_router
 from accord.orgs.api import router as orgs_router
 from accord.orgs.api_auth import TokenAuth
 from accord.pipeline.api import router as pipeline_router
+from accord.pulse.api import router as pulse_router
 
 api = NinjaAPI(
     title="Accord API",
@@ -32,6 +35,7 @@ api = NinjaAPI(
         "`Authorization: Bearer acc_…`. A token acts in one organisation only."
     ),
     auth=TokenAuth(),
+    throttle=[PerTokenThrottle(), PerAddressThrottle()],
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
@@ -41,6 +45,8 @@ api.add_router("/", orgs_router)
 api.add_router("/pipeline", pipeline_router)
 api.add_router("/goals", goals_router)
 api.add_router("/feedback", feedback_router)
+api.add_router("/meetings", meetings_router)
+api.add_router("/pulse", pulse_router)
 
 
 @api.exception_handler(ValidationError)

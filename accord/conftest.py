@@ -170,3 +170,11 @@ def django_db_setup(django_db_setup, django_db_blocker):
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                     "WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
+
+
+@pytest.fixture(autouse=True)
+def api_rates(settings):
+    """Rates no test reaches by accident (schemathesis sends hundreds of calls
+    a minute with one token); accord/tests/test_throttling.py sets its own."""
+    settings.ACCORD_API_RATE_PER_TOKEN = "1000000/m"
+    settings.ACCORD_API_RATE_PER_ADDRESS = "1000000/m"

@@ -160,6 +160,14 @@ def _databases() -> dict[str, Any]:
         # that must see the same database.
         # Named per process so that concurrent test runs never share a file.
         config["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
+    prepare_threshold = env.int("DB_PREPARE_THRESHOLD", default=0)
+    if config["ENGINE"] == "django.db.backends.postgresql" and prepare_threshold > 0:
+        # psycopg prepares a statement once it has run this many times on a
+        # connection (it needs server-side binding). Off by default: a pooler in
+        # transaction mode that does not keep prepared statements breaks it.
+        config.setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=prepare_threshold
+        )
     return {"default": config}
 
 
@@ -293,6 +301,12 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
 
 NINJA_PAGINATION_PER_PAGE = 50
+# API rate limits (accord.lib.throttling), "number/period" with s, m, h or d.
+ACCORD_API_RATE_PER_TOKEN = env.str("ACCORD_API_RATE_PER_TOKEN", default="600/m")
+ACCORD_API_RATE_PER_ADDRESS = env.str("ACCORD_API_RATE_PER_ADDRESS", default="1200/m")
+# How many X-Forwarded-For entries (reverse proxies) to trust for the client's
+# address; 0 uses the connection's own address.
+NINJA_NUM_PROXIES = env.int("ACCORD_PROXY_COUNT", default=0)
 
 LOGGING = {
     "version": 1,

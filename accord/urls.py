@@ -7,6 +7,7 @@ from accord.goals import urls as goals_urls
 from accord.insights import urls as insights_urls
 from accord.integrations import urls as integrations_urls
 from accord.meetings import urls as meetings_urls
+from accord.meetings import views as meeting_views
 from accord.orgs import urls as org_urls
 from accord.orgs import views as org_views
 from accord.pipeline import urls as pipeline_urls
@@ -29,5 +30,6 @@ urlpatterns = [
     path(f"{ORG}pipeline/crm/", include(integrations_urls)),
     path(f"{ORG}insights/", include(insights_urls)),
     path("s/", include(feedback_public_urls)),
+    path("cal/<str:token>.ics", meeting_views.calendar_feed, name="meetings_feed"),
     path("api/v1/", api.urls),
 ]

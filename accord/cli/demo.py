@@ -14,9 +14,11 @@ from django.db import transaction
 
 from accord.feedback import demo as feedback_demo
 from accord.goals import demo as goals_demo
+from accord.meetings import demo as meetings_demo
 from accord.orgs.demo import demo_organization
 from accord.orgs.models import Membership, Organization
 from accord.pipeline import demo as pipeline_demo
+from accord.pulse import demo as pulse_demo
 
 Seeder = Callable[[Organization, dict[str, Membership]], None]
 
@@ -24,6 +26,8 @@ SEEDERS: list[Seeder] = [
     goals_demo.seed,
     pipeline_demo.seed,
     feedback_demo.seed,
+    meetings_demo.seed,
+    pulse_demo.seed,
 ]
 
 

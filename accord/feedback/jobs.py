@@ -216,46 +216,41 @@ def _members(*memberships: Membership | None) -> list[Membership]:
     return list(seen.values())
 
 
+# Follow-ups whose job is queued this long after their response are not swept.
+SWEEP_DAYS = 14
+
+
 @job()
 def responses_process(*, organization_id: int | None = None) -> str:
-    """Open the follow-ups (recovery, advocacy or nurture) of the organisation's
-    pending responses and alert their owners, each in its own transaction.
-
-    Queued by services.followups_queue, at most one pending per organisation.
-    The claim is released first, in its own commit: on PostgreSQL that waits
-    for every transaction that counted on this job (they hold a share lock on
-    the settings row), so the read below sees their responses; any later
-    response queues the next job. A failure leaves the rest pending for the
-    retry. Runs again harmlessly.
+    """Open the follow-ups of the organisation's recent survey responses that are
+    due one and have none. Responses now queue response_received each; this
+    sweep is kept for the per-organisation jobs queued before that (their
+    responses were then marked only in a column since removed). Runs again
+    harmlessly.
     """
-    from accord.feedback.models import FeedbackSettings, Response
+    from accord.feedback.models import Response
     from accord.feedback.services import response_process
 
     if organization_id is None:
         return "no organisation"
-    with transaction.atomic():
-        FeedbackSettings.objects.filter(organization_id=organization_id).update(
-            followups_queued_at=None
-        )
+    ids = Response.objects.filter(
+        organization_id=organization_id,
+        source__in=[Response.Source.LINK, Response.Source.ANONYMOUS],
+        followup__isnull=True,
+        created_at__gte=timezone.now() - timedelta(days=SWEEP_DAYS),
+    ).values_list("pk", flat=True)
     done = opened = 0
-    while True:
-        ids = list(
-            Response.objects.filter(organization_id=organization_id, followup_pending=True)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:BATCH_SIZE]
-        )
-        if not ids:
-            break
-        for pk in ids:
-            done += 1
-            opened += response_process(pk) is not None
+    for pk in list(ids):
+        done += 1
+        opened += response_process(pk) is not None
     return f"{done} responses, {opened} follow-ups opened"
 
 
 @job()
 def response_received(*, response_id: int, organization_id: int | None = None) -> str:
-    """Open one response's follow-up: the job each response queued before
-    responses_process, kept for the queue rows written then."""
+    """Open one new response's follow-up: queued in the transaction that stores
+    the response (services.response_record), so it runs only for a response that
+    committed. Runs again harmlessly."""
     from accord.feedback.services import response_process
 
     followup = response_process(response_id)

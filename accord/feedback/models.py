@@ -31,9 +31,6 @@ class FeedbackSettings(models.Model):
     nurture_passives = models.BooleanField(default=False)
     # When a themes update was last queued: new comments queue at most one per ten minutes.
     themes_queued_at = models.DateTimeField(null=True, blank=True)
-    # When the job that opens new responses' follow-ups was queued; empty when
-    # none is pending (see services.response_record and jobs.responses_process).
-    followups_queued_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"Feedback settings of {self.organization}"
@@ -218,9 +215,6 @@ class Response(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     month = models.DateField()
     themed_at = models.DateTimeField(null=True, blank=True)
-    # The outbox: set when the response is recorded from a survey link, cleared
-    # by the worker once the follow-up (if any) is opened.
-    followup_pending = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -238,11 +232,6 @@ class Response(models.Model):
             models.Index(fields=["organization", "month", "category"], name="response_org_month"),
             models.Index(fields=["organization", "created_at"], name="response_org_created"),
             models.Index(fields=["organization", "themed_at"], name="response_org_themed"),
-            models.Index(
-                fields=["organization", "id"],
-                condition=Q(followup_pending=True),
-                name="response_followup_pending",
-            ),
         ]
 
     def __str__(self) -> str:

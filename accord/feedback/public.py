@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import RequestDataTooBig, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -29,7 +29,7 @@ from django.views.decorators.http import require_http_methods
 from accord.feedback import services
 from accord.feedback.i18n import LANGUAGES, browser_language, words
 from accord.feedback.models import LANGUAGE_CHOICES, Survey
-from accord.feedback.services import AlreadyRecorded, Link, LinkExpired
+from accord.feedback.services import AlreadyRecorded, Link, LinkExpired, RateLimited
 from accord.lib.tokens import hash_token
 
 COOKIE_PREFIX = "accord_survey_"
@@ -43,6 +43,10 @@ RATE_PER_LINK = 5
 def _rate_per_address() -> int:
     # A setting, because a company behind one NAT address may need more.
     return int(getattr(settings, "ACCORD_SURVEY_RATE_PER_ADDRESS", RATE_PER_ADDRESS))
+
+
+def _rate_per_link() -> int:
+    return int(getattr(settings, "ACCORD_SURVEY_RATE_PER_LINK", RATE_PER_LINK))
 
 
 def no_referrer(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -129,26 +133,8 @@ def _rate_limits(request: HttpRequest, token: str) -> dict[str, int]:
     address = request.META.get("REMOTE_ADDR", "")[:45]
     return {
         f"a:{address}": _rate_per_address(),
-        f"l:{hash_token(token)[:40]}": RATE_PER_LINK,
+        f"l:{hash_token(token)[:40]}": _rate_per_link(),
     }
-
-
-def _rate_limited(request: HttpRequest, token: str) -> bool:
-    """Count this POST; True when its address or its link is over this minute's limit."""
-    limits = _rate_limits(request, token)
-    counts = rate_count(list(limits))
-    return any(counts.get(key, 0) > limit for key, limit in limits.items())
-
-
-def rate_count(keys: list[str]) -> dict[str, int]:
-    """Add one to each key's count for the current minute and return the counts,
-    in one upsert."""
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute(*services.rate_count_sql(keys))
-        counts = {str(key): int(count) for key, count in cursor.fetchall()}
-    if secrets.randbelow(200) == 0:
-        services.rate_counters_forget()
-    return counts
 
 
 # No CSRF token check: with ``Referrer-Policy: no-referrer`` browsers send
@@ -208,41 +194,34 @@ def survey_form(request: HttpRequest, nonce: str) -> HttpResponse:
         "well": well,
         "may_quote": data.get("may_quote") == "on",
     }
-    limited = already = False
-    failure: ValidationError | None = None
-    invalid = services.response_errors(score, better, well)
-    if invalid:
+    limits = _rate_limits(request, token)
+    try:
+        # One transaction: the attempt counted, the answer stored, the link
+        # stamped and the follow-up's job queued, or none of it.
+        services.response_record(
+            link=link,
+            score=score,  # type: ignore[arg-type]
+            better=better,
+            well=well,
+            may_quote=data.get("may_quote") == "on",
+            language=language,
+            limits=limits,
+        )
+    except RateLimited:
+        return _problem(request, "too_many", 429, link)
+    except AlreadyRecorded:
+        return render(request, "feedback/public/thanks.html", {**context, "already": True})
+    except ValidationError as failure:
         # Refused attempts count towards the limits too.
         with transaction.atomic():
-            limited = _rate_limited(request, token)
-        failure = ValidationError(invalid)
-    else:
-        try:
-            # One commit: the attempt is counted and, within the limits, the
-            # answer recorded (on PostgreSQL usually in a single statement).
-            recorded = services.response_record_counted(
-                link=link,
-                limits=_rate_limits(request, token),
-                score=score,  # type: ignore[arg-type]
-                better=better,
-                well=well,
-                may_quote=data.get("may_quote") == "on",
-                language=language,
-            )
-            limited = recorded.limited
-        except AlreadyRecorded:
-            already = True
-    if limited:
-        return _problem(request, "too_many", 429, link)
-    if already:
-        return render(request, "feedback/public/thanks.html", {**context, "already": True})
-    if failure is not None:
-        codes = failure.message_dict
+            within = services.rate_count(limits)
+        if not within:
+            return _problem(request, "too_many", 429, link)
         context["errors"] = {
             name: text[messages[0]].format(
                 limit=services.COMMENT_MAX_LENGTH, length=len(data.get(name, ""))
             )
-            for name, messages in codes.items()
+            for name, messages in failure.message_dict.items()
         }
         return render(request, "feedback/public/form.html", context, status=400)
     response = render(request, "feedback/public/thanks.html", {**context, "already": False})

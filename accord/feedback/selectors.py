@@ -391,3 +391,26 @@ def theme_trend(theme: Theme) -> list[tuple[str, int]]:
         .order_by("response__month")
     )
     return [(row["response__month"].strftime("%Y-%m"), row["n"]) for row in rows]
+
+
+# -- for the meetings' agenda -------------------------------------------------------------
+
+
+def detractors_between(organization: Organization, since: datetime, until: datetime) -> int:
+    """How many detractors answered in [since, until)."""
+    return Response.objects.filter(
+        organization=organization,
+        category=Response.Category.DETRACTOR,
+        created_at__gte=since,
+        created_at__lt=until,
+    ).count()
+
+
+def followups_overdue(organization: Organization, at: datetime) -> QuerySet[FollowUp]:
+    """Follow-ups still open after their due time at ``at``, most overdue first."""
+    return (
+        FollowUp.objects.filter(organization=organization, due_at__lt=at)
+        .exclude(status__in=FollowUp.CLOSED)
+        .select_related("response")
+        .order_by("due_at", "pk")
+    )

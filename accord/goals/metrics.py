@@ -189,6 +189,16 @@ METRICS: tuple[Metric, ...] = (
         "Alignment",
         "meetings",
     ),
+    Metric(
+        "pulse_balance",
+        "Pulse balance",
+        "Better minus Worse votes of the period's pulses, in points of all votes "
+        "(-100 to 100): whether people feel the teams work together better.",
+        "points",
+        "up",
+        "Alignment",
+        "pulse",
+    ),
 )
 
 VANITY: tuple[VanityMetric, ...] = (

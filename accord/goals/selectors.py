@@ -156,35 +156,52 @@ def content_utilisation(organization: Organization, start: dt.date, end: dt.date
     return round(100.0 * used / total, 2)
 
 
-def computed_value(goal: Goal, *, cache: dict[Any, Any] | None = None) -> float | None:
-    """The goal's metric computed from Accord's own data, or None when the
-    metric is entered by hand or its data does not exist (yet)."""
-    found = metrics.metric(goal.metric)
-    if found is None or not found.source:
-        return None
-    end = min(goal.period_end, today())
-    if end < goal.period_start:
+def metric_value(
+    organization: Organization,
+    key: str,
+    start: dt.date,
+    end: dt.date,
+    *,
+    cache: dict[Any, Any] | None = None,
+) -> float | None:
+    """The catalogue metric ``key`` computed from Accord's own data between
+    ``start`` and ``end``, or None when it is entered by hand or its data
+    does not exist (yet). Goals and the pulse's scorecard both read it here."""
+    found = metrics.metric(key)
+    if found is None or not found.source or end < start:
         return None
     if found.source == "goals":
         if found.key == "content_utilisation":
-            return content_utilisation(goal.organization, goal.period_start, end)
+            return content_utilisation(organization, start, end)
         return None
-    key = (found.source, goal.organization_id, goal.period_start, end)
-    if cache is not None and key in cache:
-        values = cache[key]
+    cache_key = (found.source, organization.pk, start, end)
+    if cache is not None and cache_key in cache:
+        values = cache[cache_key]
     else:
         provider = metrics.metric_source(found.source)
         values = {}
         if provider is not None:
             try:
-                values = provider(goal.organization, goal.period_start, end) or {}
+                values = provider(organization, start, end) or {}
             except Exception:  # another app's bug must not break the goals board
                 logger.exception("metric_values of %s failed", found.source)
                 values = {}
         if cache is not None:
-            cache[key] = values
+            cache[cache_key] = values
     value = values.get(found.key)
     return None if value is None else float(value)
+
+
+def computed_value(goal: Goal, *, cache: dict[Any, Any] | None = None) -> float | None:
+    """The goal's metric computed from Accord's own data, or None when the
+    metric is entered by hand or its data does not exist (yet)."""
+    return metric_value(
+        goal.organization,
+        goal.metric,
+        goal.period_start,
+        min(goal.period_end, today()),
+        cache=cache,
+    )
 
 
 # -- progress ----------------------------------------------------------------
@@ -500,3 +517,52 @@ def event_slots(event: Event) -> list[EventSlot]:
         .prefetch_related("signups__member__user")
         .order_by("date", "role", "pk")
     )
+
+
+# -- for the meetings' agenda ----------------------------------------------------
+
+
+def goals_to_discuss(organization: Organization) -> list[tuple[Goal, str]]:
+    """Goals a joint meeting should talk about, each with why: active goals
+    off track, and proposed goals still waiting for one side's agreement."""
+    found: list[tuple[Goal, str]] = []
+    pending = list(
+        Goal.objects.filter(organization=organization, status=GoalStatus.PROPOSED).order_by(
+            "period_start", "pk"
+        )
+    )
+    for goal in pending:
+        agreed = {
+            side
+            for side, answer in current_agreements(goal).items()
+            if answer is not None and answer.decision == Agreement.Decision.AGREED
+        }
+        waiting = [s.title() for s in (Side.SALES, Side.MARKETING) if s not in agreed]
+        found.append((goal, f"Waiting for agreement from {' and '.join(waiting) or 'both teams'}."))
+    active = list(
+        Goal.objects.filter(organization=organization, status=GoalStatus.ACTIVE).order_by(
+            "period_start", "pk"
+        )
+    )
+    for goal, progress in board(active):
+        if progress is not None and progress.on_track is False:
+            found.append(
+                (
+                    goal,
+                    f"Off track: {progress.actual:g} against {progress.expected or 0:.4g} "
+                    "expected by now.",
+                )
+            )
+    return found
+
+
+def activity_goals_behind(organization: Organization, day: dt.date) -> list[ActivityProgress]:
+    """Active activity goals whose team is behind its pro-rata target in ``day``'s month."""
+    behind = []
+    for goal in ActivityGoal.objects.filter(
+        organization=organization, is_active=True
+    ).select_related("team"):
+        progress = activity_progress(goal, day, months=1)
+        if progress.team_behind:
+            behind.append(progress)
+    return behind

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from email.mime.text import MIMEText
 from typing import Any
 
 from django.conf import settings
@@ -11,6 +12,20 @@ from django.db import IntegrityError, transaction
 from accord.jobs.registry import job
 from accord.mail.backends import ORG_HEADER
 from accord.mail.models import Delivery
+
+
+def _text_part(attachment: dict[str, str]) -> MIMEText:
+    """A text attachment whose content type keeps its parameters (iTIP needs ``method``)."""
+    mimetype, *params = [p.strip() for p in attachment["mimetype"].split(";")]
+    maintype, subtype = mimetype.split("/", 1)
+    if maintype != "text":
+        raise ValueError(f"Only text attachments are supported, not {mimetype}.")
+    part = MIMEText(attachment["content"], subtype, "utf-8")
+    for param in params:
+        name, _, value = param.partition("=")
+        part.set_param(name.strip(), value.strip().strip('"'))
+    part.add_header("Content-Disposition", "attachment", filename=attachment["filename"])
+    return part
 
 
 @job()
@@ -23,8 +38,12 @@ def send_email(
     headers: dict[str, Any] | None = None,
     organization_id: int | None = None,
     key: str | None = None,
+    attachments: list[dict[str, str]] | None = None,
 ) -> str:
     """Send one message; with ``key``, send it at most once ever.
+
+    ``attachments``: ``{"filename", "content", "mimetype"}`` each, text only;
+    the mimetype may carry parameters (``text/calendar; method=REQUEST``).
 
     The Delivery row and the SMTP hand-over share a transaction: if the
     server refuses, the row rolls back and the retry sends; if the row
@@ -47,6 +66,8 @@ def send_email(
     )
     if html:
         message.attach_alternative(html, "text/html")
+    for attachment in attachments or []:
+        message.attach(_text_part(attachment))
     # Connect (and log in) before taking the database transaction: with
     # SQLite that transaction holds the write lock, and a server that is down
     # or slow to answer must not keep the rest of Accord from writing.

@@ -21,6 +21,7 @@ def email_enqueue(
     headers: dict[str, Any] | None = None,
     organization_id: int | None = None,
     key: str | None = None,
+    attachments: list[dict[str, str]] | None = None,
 ) -> None:
     """Queue one email. Call inside the transaction that causes it.
 
@@ -30,16 +31,17 @@ def email_enqueue(
     """
     if not to:
         raise ValueError("An email needs at least one recipient.")
-    job_enqueue(
-        send_email,
-        organization_id=organization_id,
-        to=to,
-        subject=subject,
-        text=text,
-        html=html,
-        headers=headers or {},
-        key=key,
-    )
+    kwargs: dict[str, Any] = {
+        "to": to,
+        "subject": subject,
+        "text": text,
+        "html": html,
+        "headers": headers or {},
+        "key": key,
+    }
+    if attachments:
+        kwargs["attachments"] = attachments
+    job_enqueue(send_email, organization_id=organization_id, **kwargs)
 
 
 @transaction.atomic
@@ -50,6 +52,7 @@ def email_enqueue_template(
     context: dict[str, Any],
     organization_id: int | None = None,
     key: str | None = None,
+    attachments: list[dict[str, str]] | None = None,
 ) -> None:
     """Render ``<template>_subject.txt``, ``.txt`` and ``.html`` and queue them."""
     subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
@@ -62,4 +65,5 @@ def email_enqueue_template(
         html=html,
         organization_id=organization_id,
         key=key,
+        attachments=attachments,
     )

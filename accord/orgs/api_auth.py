@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
+from accord.lib.tokens import hash_token
 from accord.orgs.models import Membership
 from accord.orgs.services import api_token_authenticate
 
@@ -16,6 +17,8 @@ class TokenAuth(HttpBearer):
         membership = api_token_authenticate(token)
         if membership is not None:
             request.membership = membership  # type: ignore[attr-defined]
+            # What the per-token rate limit counts by (accord.lib.throttling).
+            request.api_token_hash = hash_token(token)  # type: ignore[attr-defined]
         return membership
 
 

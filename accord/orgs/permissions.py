@@ -49,6 +49,16 @@ class Action(StrEnum):
     SURVEY_MANAGE = "survey.manage"
     FOLLOWUP_UPDATE = "followup.update"
     THEME_MANAGE = "theme.manage"
+    MEETING_MANAGE = "meeting.manage"
+    MEETING_TAKE_PART = "meeting.take_part"
+    ISSUE_RAISE = "issue.raise"
+    CALENDAR_FEED = "calendar.feed"
+    PULSE_ANSWER = "pulse.answer"
+    PULSE_RESULTS_READ = "pulse.results_read"
+    PULSE_ATTRIBUTED_READ = "pulse.attributed_read"
+    PULSE_MANAGE = "pulse.manage"
+    SCORECARD_MANAGE = "scorecard.manage"
+    SCORECARD_ENTER = "scorecard.enter"
 
 
 MATRIX: dict[Action, frozenset[str]] = {
@@ -80,6 +90,16 @@ MATRIX: dict[Action, frozenset[str]] = {
     Action.SURVEY_MANAGE: LEADS,
     Action.FOLLOWUP_UPDATE: EDITORS,
     Action.THEME_MANAGE: LEADS,
+    Action.MEETING_MANAGE: LEADS,
+    Action.MEETING_TAKE_PART: EDITORS,
+    Action.ISSUE_RAISE: EDITORS,
+    Action.CALENDAR_FEED: ALL,
+    Action.PULSE_ANSWER: EDITORS,
+    Action.PULSE_RESULTS_READ: ALL,
+    Action.PULSE_ATTRIBUTED_READ: LEADS,
+    Action.PULSE_MANAGE: LEADS,
+    Action.SCORECARD_MANAGE: LEADS,
+    Action.SCORECARD_ENTER: EDITORS,
 }
 
 DESCRIPTIONS: dict[Action, str] = {
@@ -115,6 +135,30 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.FOLLOWUP_UPDATE: "Work customer follow-ups: status, outcome, notes",
     Action.THEME_MANAGE: (
         "Rename, merge and route feedback themes; save testimonials to the content library"
+    ),
+    Action.MEETING_MANAGE: (
+        "Create, change and cancel meeting series and occurrences; edit agendas "
+        "(remove, reorder, timebox); put issues on an agenda; close a meeting"
+    ),
+    Action.MEETING_TAKE_PART: (
+        "As an attendee: take notes, record decisions, add agenda items and action "
+        "items, record attendance, rate the meeting"
+    ),
+    Action.ISSUE_RAISE: "Raise friction issues and vote for them (once each)",
+    Action.CALENDAR_FEED: "Create and revoke one's own calendar feed of one's meetings",
+    Action.PULSE_ANSWER: "Answer the pulse, and change one's answer until it closes",
+    Action.PULSE_RESULTS_READ: (
+        "Read pulse results: counts, balance, follow-through, internal NPS and comments, "
+        "without names (never another person's answer)"
+    ),
+    Action.PULSE_ATTRIBUTED_READ: (
+        "See names on pulse results and One Things, only when the organisation turned "
+        "attribution on"
+    ),
+    Action.PULSE_MANAGE: "Change pulse settings, open a pulse now, close an open pulse",
+    Action.SCORECARD_MANAGE: "Add, change and retire scorecard measurables",
+    Action.SCORECARD_ENTER: (
+        "Enter a week's value of a manual measurable (members: the ones they own)"
     ),
 }
 

@@ -600,21 +600,73 @@ def account_owner_for_email(organization: Organization, email: str) -> Membershi
     """Who owns the account of the person at ``email``: the account owner, else the
     contact's or lead's owner; None when unknown."""
     email = email.strip().lower()
-    if not email:
-        return None
-    contact = (
-        Contact.objects.filter(organization=organization, email=email)
-        .select_related("account__owner__user", "owner__user")
-        .first()
+    return account_owners_for_emails(organization, [email]).get(email) if email else None
+
+
+def account_owners_for_emails(
+    organization: Organization, emails: list[str]
+) -> dict[str, Membership]:
+    """The account owner (as ``account_owner_for_email``) of each of ``emails``
+    that has one, in two queries whatever their number: keep a batch to a few
+    thousand addresses."""
+    wanted = {email.strip().lower() for email in emails if email.strip()}
+    owners: dict[str, Membership] = {}
+    if not wanted:
+        return owners
+    seen: set[str] = set()
+    contacts = Contact.objects.filter(organization=organization, email__in=wanted).select_related(
+        "account__owner__user", "owner__user"
     )
-    if contact is not None:
+    for contact in contacts:
+        # The first contact with the address decides, as a single lookup's would.
+        if contact.email in seen:
+            continue
+        seen.add(contact.email)
         if contact.account is not None and contact.account.owner is not None:
-            return contact.account.owner
-        if contact.owner is not None:
-            return contact.owner
-    lead = (
-        Lead.objects.filter(organization=organization, email=email, owner__isnull=False)
-        .select_related("owner__user")
-        .first()
-    )
-    return lead.owner if lead is not None else None
+            owners[contact.email] = contact.account.owner
+        elif contact.owner is not None:
+            owners[contact.email] = contact.owner
+    leads = Lead.objects.filter(
+        organization=organization, email__in=wanted - set(owners), owner__isnull=False
+    ).select_related("owner__user")
+    for lead in leads:
+        if lead.owner is not None:
+            owners.setdefault(lead.email, lead.owner)
+    return owners
+
+
+# -- for the meetings' agenda -------------------------------------------------------------
+
+
+def breaches_between(
+    organization: Organization, since: dt.datetime, until: dt.datetime
+) -> dict[str, int]:
+    """SLA breaches detected in [since, until), counted by kind label."""
+    labels = dict(BreachKind.choices)
+    return {
+        labels.get(kind, kind): n
+        for kind, n in SlaBreach.objects.filter(
+            organization=organization, detected_at__gte=since, detected_at__lt=until
+        )
+        .order_by()
+        .values("kind")
+        .annotate(n=Count("id"))
+        .values_list("kind", "n")
+    }
+
+
+def rejections_between(
+    organization: Organization, since: dt.datetime, until: dt.datetime
+) -> dict[str, int]:
+    """Leads rejected in [since, until), counted by reason label."""
+    labels = dict(RejectionReason.choices)
+    return {
+        labels.get(reason, reason or "(none)"): n
+        for reason, n in Lead.objects.filter(
+            organization=organization, rejected_at__gte=since, rejected_at__lt=until
+        )
+        .order_by()
+        .values("rejection_reason")
+        .annotate(n=Count("id"))
+        .values_list("rejection_reason", "n")
+    }

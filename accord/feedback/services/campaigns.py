@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -26,7 +26,7 @@ from accord.lib.csvfile import CsvFileError, read_csv, require_columns
 from accord.orgs.models import Membership, Organization
 from accord.orgs.permissions import Action, require
 from accord.orgs.services import audit_record
-from accord.pipeline.selectors import account_owner_for_email, contacts_for_survey
+from accord.pipeline.selectors import account_owners_for_emails, contacts_for_survey
 
 
 @transaction.atomic
@@ -113,9 +113,9 @@ def _recipient_row(values: dict[str, str]) -> RecipientRow | str:
     )
 
 
-def _account_owner(organization: Organization, email: str) -> Membership | None:
-    """The pipeline's account owner of this customer, if any."""
-    return account_owner_for_email(organization, email)
+# Rows added per round of queries: a constant number of statements per batch,
+# and IN lists well within every database's limit on parameters.
+ADD_BATCH = 500
 
 
 def _recipients_add(
@@ -130,7 +130,7 @@ def _recipients_add(
     recent = timezone.now() - timedelta(days=rules.contact_interval_days)
     result = RecipientsAdded()
     seen: set[str] = set()
-    pending: list[tuple[int, RecipientRow]] = []
+    pending: list[RecipientRow] = []
     for number, row in rows:
         if isinstance(row, str):
             result.errors.append((number, row))
@@ -139,49 +139,101 @@ def _recipients_add(
             result.duplicates += 1
             continue
         seen.add(row.email)
-        pending.append((number, row))
+        pending.append(row)
     if result.errors and not dry_run:
         # A list with bad rows changes nothing: the user fixes the file and uploads again.
         return result
-    for _, row in pending:
-        contact = Contact.objects.filter(organization=organization, email=row.email).first()
+    for start in range(0, len(pending), ADD_BATCH):
+        _recipients_add_batch(
+            organization, campaign, pending[start : start + ADD_BATCH], recent, result, dry_run
+        )
+    return result
+
+
+def _recipients_add_batch(
+    organization: Organization,
+    campaign: Campaign,
+    batch: list[RecipientRow],
+    recent: datetime,
+    result: RecipientsAdded,
+    dry_run: bool,
+) -> None:
+    """Add one batch of distinct, valid rows in a fixed number of queries: read
+    their contacts, create the missing ones, find the account owners, insert
+    the recipients not on the campaign yet."""
+    emails = [row.email for row in batch]
+    contacts = {
+        contact.email: contact
+        for contact in Contact.objects.filter(organization=organization, email__in=emails)
+    }
+    addable: list[RecipientRow] = []
+    for row in batch:
+        contact = contacts.get(row.email)
         if contact and contact.opted_out_at:
             result.skipped_opted_out += 1
-            continue
-        if contact and contact.last_surveyed_at and contact.last_surveyed_at > recent:
+        elif contact and contact.last_surveyed_at and contact.last_surveyed_at > recent:
             result.skipped_recent += 1
-            continue
-        if dry_run:
-            result.added += 1
-            continue
-        if contact is None:
-            contact = Contact.objects.create(
-                organization=organization, email=row.email, name=row.name, company=row.company
-            )
-        owner: Membership | None = None
-        if row.account_owner_id:
-            owner = Membership.objects.filter(
-                organization=organization, pk=row.account_owner_id
-            ).first()
-        owner = owner or _account_owner(organization, row.email)
-        _, created = Recipient.objects.get_or_create(
-            campaign=campaign,
-            contact=contact,
-            defaults={
-                "organization": organization,
-                "email": row.email,
-                "name": row.name or contact.name,
-                "company": row.company or contact.company,
-                "language": row.language,
-                "attributes": row.attributes,
-                "account_owner": owner,
-            },
-        )
-        if created:
-            result.added += 1
         else:
+            addable.append(row)
+    if dry_run:
+        result.added += len(addable)
+        return
+    if not addable:
+        return
+    missing = [row for row in addable if row.email not in contacts]
+    if missing:
+        # Ignoring conflicts: another upload may have created the same contact meanwhile.
+        Contact.objects.bulk_create(
+            [
+                Contact(
+                    organization=organization, email=row.email, name=row.name, company=row.company
+                )
+                for row in missing
+            ],
+            ignore_conflicts=True,
+        )
+        contacts.update(
+            (contact.email, contact)
+            for contact in Contact.objects.filter(
+                organization=organization, email__in=[row.email for row in missing]
+            )
+        )
+    named = {row.account_owner_id for row in addable if row.account_owner_id}
+    members = (
+        Membership.objects.filter(organization=organization, pk__in=named).in_bulk()
+        if named
+        else {}
+    )
+    owners = account_owners_for_emails(
+        organization, [row.email for row in addable if members.get(row.account_owner_id) is None]
+    )
+    on_campaign = set(
+        Recipient.objects.filter(
+            campaign=campaign, contact__in=[contacts[row.email].pk for row in addable]
+        ).values_list("contact_id", flat=True)
+    )
+    new: list[Recipient] = []
+    for row in addable:
+        contact = contacts[row.email]
+        if contact.pk in on_campaign:
             result.duplicates += 1
-    return result
+            continue
+        new.append(
+            Recipient(
+                organization=organization,
+                campaign=campaign,
+                contact=contact,
+                email=row.email,
+                name=row.name or contact.name,
+                company=row.company or contact.company,
+                language=row.language,
+                attributes=row.attributes,
+                account_owner=members.get(row.account_owner_id) or owners.get(row.email),
+            )
+        )
+    # Ignoring conflicts: a second upload at the same moment may add the same person.
+    Recipient.objects.bulk_create(new, ignore_conflicts=True)
+    result.added += len(new)
 
 
 @transaction.atomic

@@ -15,13 +15,13 @@ from accord.feedback.importer import import_rows
 from accord.feedback.models import (
     Response,
 )
-from accord.feedback.services.campaigns import _account_owner
 from accord.feedback.services.responses import month_of
 from accord.feedback.services.surveys import feedback_settings
 from accord.lib.nps import category
 from accord.orgs.models import Membership
 from accord.orgs.permissions import Action, require
 from accord.orgs.services import audit_record
+from accord.pipeline.selectors import account_owner_for_email
 
 
 @dataclass
@@ -83,7 +83,7 @@ def responses_import(
             name=row["name"],
             company=row["company"],
             attributes=row["attributes"],
-            account_owner=_account_owner(organization, row["email"]) if row["email"] else None,
+            account_owner=account_owner_for_email(organization, row["email"]),
             external_key=row["external_key"],
             created_at=row["when"],
             month=month_of(row["when"]),

@@ -3,10 +3,13 @@ over one SMTP connection, resuming without sending twice, the reminder."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accord.feedback import jobs
@@ -15,11 +18,15 @@ from accord.feedback.selectors import campaign_progress
 from accord.feedback.services import (
     campaign_create,
     campaign_send,
+    feedback_settings,
     recipients_add_csv,
     survey_create,
 )
+from accord.feedback.tests.statements import statements
 from accord.jobs.testing import run_queued_jobs
 from accord.mail.models import CapturedMessage
+from accord.pipeline.tests.factories import AccountFactory, LeadFactory
+from accord.pipeline.tests.factories import ContactFactory as PipelineContactFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
@@ -224,3 +231,62 @@ def test_it_puts_the_mail_in_the_organisations_outbox(owner, campaign, acme):
     campaign_send(membership=owner, campaign=campaign)
     run_queued_jobs()
     assert set(CapturedMessage.objects.values_list("organization_id", flat=True)) == {acme.pk}
+
+
+def _mixed_csv(acme, owner, bob_member, rows: int, tag: str) -> str:
+    """``rows`` addresses: new ones, some already contacts (one opted out, one
+    surveyed lately), some owned in the pipeline by a contact's account or a lead."""
+    now = timezone.now()
+    Contact.objects.create(organization=acme, email=f"{tag}-0@c.example", opted_out_at=now)
+    Contact.objects.create(organization=acme, email=f"{tag}-1@c.example", last_surveyed_at=now)
+    Contact.objects.create(organization=acme, email=f"{tag}-2@c.example", name="Known")
+    account = AccountFactory(organization=acme, owner=bob_member)
+    for index in range(3, rows, 4):
+        PipelineContactFactory(organization=acme, email=f"{tag}-{index}@c.example", account=account)
+    for index in range(4, rows, 4):
+        LeadFactory(organization=acme, email=f"{tag}-{index}@c.example", owner=owner)
+    lines = [f"{tag}-{index}@c.example,Person {index},,en,gold" for index in range(rows)]
+    return "email,name,company,language,plan\n" + "\n".join(lines) + "\n"
+
+
+def test_it_adds_a_list_in_the_same_number_of_queries_whatever_its_length(
+    owner, bob_member, acme, campaign
+):
+    feedback_settings(owner.organization)  # read once, before either list
+    counts = {}
+    for rows, tag in ((12, "small"), (120, "large")):
+        text = _mixed_csv(acme, owner, bob_member, rows, tag)
+        with CaptureQueriesContext(connection) as queries:
+            result = recipients_add_csv(membership=owner, campaign=campaign, text=text)
+        # SQLite's limit on parameters splits one bulk insert into several
+        # statements: those count as one here.
+        counts[rows] = [kind for kind, _ in itertools.groupby(statements(queries))]
+        assert (result.added, result.skipped_opted_out, result.skipped_recent) == (rows - 2, 1, 1)
+    assert (
+        counts[12]
+        == counts[120]
+        == [
+            "SELECT feedback_campaign",  # still a draft
+            "SELECT feedback_contact",
+            "INSERT feedback_contact",
+            "SELECT feedback_contact",
+            "SELECT pipeline_contact",  # account owners
+            "SELECT pipeline_lead",
+            "SELECT feedback_recipient",  # already on the campaign
+            "INSERT feedback_recipient",
+            "INSERT orgs_auditevent",
+        ]
+    ), counts
+    added = Recipient.objects.filter(email__startswith="large-")
+    assert added.count() == 118
+    assert {r.account_owner for r in added.filter(email__in=["large-3@c.example"])} == {bob_member}
+    assert added.get(email="large-4@c.example").account_owner == owner
+    assert added.get(email="large-5@c.example").account_owner is None
+    assert added.get(email="large-2@c.example").attributes == {"plan": "gold"}
+    # Adding the same list again adds no one twice.
+    again = recipients_add_csv(
+        membership=owner,
+        campaign=campaign,
+        text=_mixed_csv(acme, owner, bob_member, 0, "x") + "large-5@c.example\n",
+    )
+    assert (again.added, again.duplicates) == (0, 1)

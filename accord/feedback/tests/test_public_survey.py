@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from accord.feedback.models import FollowUp, Recipient, Response
-from accord.feedback.services import survey_anonymous_link
+from accord.feedback.services import feedback_settings, survey_anonymous_link
+from accord.feedback.tests.statements import statements
 from accord.jobs.testing import run_queued_jobs
 
 pytestmark = pytest.mark.django_db
@@ -55,6 +59,27 @@ def test_it_records_one_response_on_post_and_thanks(client, recipient):
     assert saved.recipient == recipient and saved.organization == recipient.organization
     recipient.refresh_from_db()
     assert recipient.responded_at is not None
+
+
+def test_it_records_a_post_with_one_read_and_five_writes_in_one_transaction(
+    client, acme, recipient
+):
+    feedback_settings(acme)  # the rules exist, so they are read with the link
+    form_url = open_link(client, recipient.token)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(form_url, {"score": "10", "well": ""})
+    assert "Thank you" in response.content.decode()
+    assert statements(queries) == [
+        "SELECT feedback_recipient",
+        "INSERT feedback_surveyratecounter",
+        "UPDATE feedback_surveyratecounter",
+        "INSERT feedback_response",
+        "UPDATE feedback_recipient",
+        "INSERT django_tasks_database_dbtaskresult",
+    ]
+    assert Response.objects.get().recipient == recipient
+    run_queued_jobs()
+    assert FollowUp.objects.get().kind == "advocacy"
 
 
 def test_it_says_already_recorded_the_second_time(client, recipient):
@@ -165,6 +190,13 @@ def test_it_rate_limits_posts_to_one_link(client, recipient, frozen_clock):
     statuses = [client.post(form_url, {"score": "x"}).status_code for _ in range(7)]
     assert statuses[:5] == [400] * 5
     assert statuses[5:] == [429, 429]
+    assert not Response.objects.exists()
+    # Over the limit a valid answer is refused too, and nothing is stored.
+    refused = client.post(form_url, {"score": "9"})
+    assert refused.status_code == 429 and "Too many" in refused.content.decode()
+    assert not Response.objects.exists() and not DBTaskResult.objects.exists()
+    recipient.refresh_from_db()
+    assert recipient.responded_at is None
     # The count is per minute: a minute later the link answers again.
     frozen_clock.shift(60)
     assert client.post(form_url, {"score": "x"}).status_code == 400
@@ -187,6 +219,7 @@ def test_it_rate_limits_posts_from_one_address(client, acme, settings, frozen_cl
         RecipientFactory(organization=acme, token=token)
         statuses.append(client.post(open_link(client, token), {"score": "x"}).status_code)
     assert statuses == [400, 400, 400, 429]
+    assert not Response.objects.exists()
 
 
 def test_it_shows_the_organisations_logo_and_colour(client, recipient):

@@ -12,6 +12,7 @@ from accord.goals.services.activity import (
     activity_log,
     activity_log_delete,
     activity_log_row,
+    activity_record_meeting,
     allowed_activities,
 )
 from accord.goals.services.common import (
@@ -62,6 +63,7 @@ __all__ = [
     "activity_log",
     "activity_log_delete",
     "activity_log_row",
+    "activity_record_meeting",
     "allowed_activities",
     "can_check_in",
     "content_asset_create",

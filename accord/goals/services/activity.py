@@ -256,6 +256,43 @@ def activity_log(
 
 
 @transaction.atomic
+def activity_record_meeting(
+    *, member: Membership, activity_type: str, occurred_on: dt.date, note: str
+) -> ActivityLog | None:
+    """Count a member's attendance at a meeting as a cross-team activity,
+    without anyone logging it (the meeting's record is the evidence).
+
+    Only when ``activity_type`` is a cross-team activity of the member's
+    team; the same member, type, day and note count once, so recording a
+    meeting again changes nothing. Returns None when it does not count.
+    """
+    team = member.team
+    if team is None or activity_type not in allowed_activities(team):
+        return None
+    note = note.strip()[:300]
+    existing = ActivityLog.objects.filter(
+        member=member,
+        activity_type=activity_type,
+        occurred_on=occurred_on,
+        source=ActivitySource.MEETING,
+        note=note,
+    ).first()
+    if existing is not None:
+        return existing
+    goal = _active_activity_goal(team)
+    return ActivityLog.objects.create(
+        organization_id=member.organization_id,
+        member=member,
+        team=team,
+        activity_type=activity_type,
+        activity_goal=goal if goal is not None and goal.activity_type == activity_type else None,
+        occurred_on=occurred_on,
+        note=note,
+        source=ActivitySource.MEETING,
+    )
+
+
+@transaction.atomic
 def activity_log_delete(*, membership: Membership, log: ActivityLog) -> None:
     """Remove a mistaken log (one's own, or anyone's for leads). Automatic logs
     go away with the content use or sign-up that made them."""

@@ -17,3 +17,22 @@ document.addEventListener("click", function (event) {
     button.textContent = "Copied";
   }
 });
+// Live pages (data-live) poll for changes: while someone types in one of
+// their forms, the poll does not replace it. A 409 (someone else saved first)
+// is swapped in like a success, so its message and both texts are shown.
+document.addEventListener("input", function (event) {
+  var form = event.target.closest && event.target.closest("form[data-live-edit]");
+  if (form) form.setAttribute("data-dirty", "1");
+});
+document.addEventListener("htmx:beforeSwap", function (event) {
+  var detail = event.detail;
+  if (detail.xhr && detail.xhr.status === 409) {
+    detail.shouldSwap = true;
+    detail.isError = false;
+  }
+  var target = detail.target;
+  if (target && target.hasAttribute && target.hasAttribute("data-live") &&
+      target.querySelector("form[data-dirty]")) {
+    detail.shouldSwap = false;
+  }
+});

@@ -1,0 +1,75 @@
+"""Northwind's meetings demo: history with report-outs, a pipeline review
+marketing attends, the next agenda built, issues with votes; idempotent."""
+
+from __future__ import annotations
+
+import pytest
+
+from accord.cli.demo import seed_demo
+from accord.goals.models import ActivityLog, ActivitySource
+from accord.meetings.models import (
+    ActionItem,
+    AgendaItem,
+    Attendance,
+    Issue,
+    IssueStatus,
+    IssueVote,
+    MeetingKind,
+    MeetingSeries,
+    Occurrence,
+    OccurrenceStatus,
+    Rating,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.dates]
+
+MODELS = [
+    MeetingSeries,
+    Occurrence,
+    AgendaItem,
+    ActionItem,
+    Attendance,
+    Rating,
+    Issue,
+    IssueVote,
+    ActivityLog,
+]
+
+
+def counts() -> dict[str, int]:
+    return {m.__name__: m.objects.count() for m in MODELS}
+
+
+def test_it_seeds_six_months_of_meetings_and_a_second_run_changes_nothing():
+    organization = seed_demo()
+    first = counts()
+    seed_demo()
+    assert counts() == first
+
+    joint = MeetingSeries.objects.get(organization=organization, kind=MeetingKind.JOINT)
+    closed = Occurrence.objects.filter(series=joint, status=OccurrenceStatus.CLOSED)
+    assert closed.count() >= 12
+    assert closed.filter(collaborative=False).count() >= 2
+    assert closed.filter(collaborative=True).count() >= 8
+    assert all(o.report_out_reason for o in closed.filter(collaborative=False))
+    assert AgendaItem.objects.filter(occurrence__series=joint).exclude(decision="").exists()
+    assert ActionItem.objects.filter(organization=organization, done_at__isnull=False).exists()
+    assert ActionItem.objects.filter(organization=organization, done_at__isnull=True).exists()
+    assert Rating.objects.filter(occurrence__series=joint).exists()
+    upcoming = (
+        Occurrence.objects.filter(series=joint, status=OccurrenceStatus.SCHEDULED)
+        .order_by("starts_at")
+        .first()
+    )
+    assert upcoming is not None and upcoming.agenda_built_at is not None
+    assert AgendaItem.objects.filter(occurrence=upcoming).count() > 2
+    review = MeetingSeries.objects.get(organization=organization, kind=MeetingKind.PIPELINE_REVIEW)
+    assert Attendance.objects.filter(
+        occurrence__series=review, member__team__kind="marketing"
+    ).exists()
+    assert ActivityLog.objects.filter(
+        organization=organization, source=ActivitySource.MEETING, activity_type="pipeline_review"
+    ).exists()
+    assert IssueVote.objects.filter(organization=organization).count() >= 8
+    assert Issue.objects.filter(organization=organization, status=IssueStatus.SOLVED).exists()
+    assert Issue.objects.filter(organization=organization, status=IssueStatus.ON_AGENDA).exists()

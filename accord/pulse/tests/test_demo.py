@@ -1,0 +1,64 @@
+"""Northwind's pulse demo: twelve monthly cycles that tell a story, a 13-week
+scorecard with red and green weeks; running it twice changes nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+
+from accord.cli.demo import seed_demo
+from accord.orgs.models import Membership
+from accord.pulse import scorecard, selectors
+from accord.pulse.models import (
+    GoalVote,
+    Measurable,
+    MeasurableValue,
+    OneThing,
+    PulseAnswer,
+    PulseCycle,
+)
+
+MODELS = [PulseCycle, PulseAnswer, GoalVote, OneThing, Measurable, MeasurableValue]
+
+
+def counts() -> dict[str, int]:
+    return {m.__name__: m.objects.count() for m in MODELS}
+
+
+@pytest.fixture
+def northwind(db):
+    with time_machine.travel(datetime(2026, 11, 20, 10, 0, tzinfo=UTC), tick=False):
+        yield seed_demo()
+
+
+def test_it_seeds_twelve_monthly_cycles_that_improve(northwind):
+    cycles = list(PulseCycle.objects.filter(organization=northwind).order_by("opens_at"))
+    assert [c.period for c in cycles][:1] == ["2025-12"]
+    assert [c.period for c in cycles][-1] == "2026-11"
+    assert len(cycles) == 12 and all(c.status == "closed" for c in cycles)
+    points = selectors.cycle_points(northwind)
+    assert points[0].balance_pct < 0 < points[-1].balance_pct
+    assert points[-1].internal["Marketing"].nps > points[0].internal["Marketing"].nps
+    statuses = set(
+        OneThing.objects.exclude(follow_through="").values_list("follow_through", flat=True)
+    )
+    assert statuses == {"done", "partly", "not_done"}
+    assert GoalVote.objects.exclude(comment="").exists()
+
+
+def test_the_scorecard_has_red_and_green_weeks(northwind):
+    nadia = Membership.objects.get(organization=northwind, user__email="nadia@northwind.example")
+    with time_machine.travel(datetime(2026, 11, 20, 10, 0, tzinfo=UTC), tick=False):
+        weeks, rows = scorecard.scorecard(nadia)
+    states = {c.state for r in rows for c in r.cells}
+    assert len(weeks) == 13 and {"green", "red"} <= states
+    assert {r.measurable.name for r in rows} >= {"Joint prospect calls", "Pulse balance"}
+
+
+def test_running_it_twice_changes_nothing(northwind):
+    before = counts()
+    with time_machine.travel(datetime(2026, 11, 20, 10, 0, tzinfo=UTC), tick=False):
+        seed_demo()
+    assert counts() == before
