@@ -25,7 +25,6 @@ from accord.goals.models import (
     GoalsSettings,
 )
 from accord.goals.schemas import (
-    MAX_ID,
     GoalFilter,
     GoalIn,
     GoalOut,
@@ -64,7 +63,7 @@ from accord.goals.schemas import (
     GoalsUsageIn,
     GoalsUsageOut,
 )
-from accord.lib.api import Pagination, fields_named, with_errors
+from accord.lib.api import MAX_ID, Pagination, fields_named, with_errors
 from accord.orgs.api_auth import acting_member
 from accord.orgs.selectors import get_scoped
 

@@ -27,13 +27,12 @@ from accord.goals.models import (
     SlotRole,
     TargetPer,
 )
-from accord.lib.api import InputSchema
+from accord.lib.api import MAX_ID, InputSchema
 
 # Literal rather than the model enum: its name would clash in the OpenAPI schema.
 SideName = Literal["sales", "marketing"]
 
 # Ids are database integers: anything larger cannot name an object.
-MAX_ID = 2_147_483_647
 MAX_NUMBER = 999_999_999_999
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
 from ninja import Field, Schema
@@ -15,6 +15,13 @@ from ninja.conf import settings as ninja_settings
 from ninja.pagination import LimitOffsetPagination
 from ninja.schema import DjangoGetter
 from pydantic import BaseModel, field_validator, model_validator
+
+# The largest id a client may send: primary keys are 32-bit on every database
+# Accord runs on, so a larger number is refused as invalid (422), never sent
+# to the database (where it would overflow into a 500).
+MAX_ID = 2_147_483_647
+# An id in a request body.
+RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 # Largest page a client may ask for, and the furthest it may skip: both bounded,
 # so that no number a client sends reaches the database as an out-of-range integer.

@@ -19,6 +19,7 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from accord.lib.api import (
+    MAX_ID,
     ErrorOut,
     Pagination,
     fields_named,
@@ -59,8 +60,6 @@ from accord.meetings.schemas import (
 from accord.orgs.api_auth import acting_member
 
 router = Router(tags=["meetings"])
-
-MAX_ID = 2_147_483_647
 
 
 def _id(description: str) -> Any:

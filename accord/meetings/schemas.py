@@ -9,11 +9,10 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
-from accord.lib.api import InputSchema
+from accord.lib.api import MAX_ID, InputSchema
 from accord.meetings import selectors, services
 from accord.meetings.models import ActionItem, AgendaItem, Issue, MeetingSeries, Occurrence
 
-MAX_ID = 2_147_483_647
 KindName = Literal["joint", "pipeline_review", "customer_call"]
 CadenceName = Literal["biweekly", "weekly", "monthly", "custom"]
 SectionName = Literal["check_in", "scorecard", "headlines", "action_items", "issues", "conclude"]

@@ -19,7 +19,7 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Path, Router, Schema, Status
 from ninja.pagination import paginate
 
-from accord.lib.api import FieldErrors, InputSchema, Pagination, with_errors
+from accord.lib.api import FieldErrors, InputSchema, Pagination, RecordId, with_errors
 from accord.orgs.api_auth import acting_member
 from accord.orgs.permissions import Action, require
 from accord.pulse import scorecard, selectors, services
@@ -237,7 +237,7 @@ class PulseSettingsPatch(InputSchema):
     duration_days: int | None = Field(None, ge=1, le=28)
     reminder_days: int | None = Field(None, ge=1, le=27)
     remind_before_close: bool | None = None
-    participant_team_ids: list[int] | None = Field(None, max_length=100)
+    participant_team_ids: list[RecordId] | None = Field(None, max_length=100)
     anonymity_threshold: int | None = Field(None, ge=1, le=50)
     attribution: bool | None = None
 
