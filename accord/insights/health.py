@@ -223,26 +223,30 @@ def _loops(org: Organization, start: dt.date, end: dt.date) -> Figure | None:
 
 
 def _sla(org: Organization, start: dt.date, end: dt.date) -> Figure | None:
-    """Both sides: marketing's leads touched in time, sales' decisions in time."""
-    touched_ok = touched = decided_ok = decided = 0
+    """Both sides of the hand-off agreement, averaged: sales' leads touched and
+    decided in time, and marketing's MQLs against its monthly commitment
+    (capped at 100%). A side without data is left out."""
+    touched_ok = known = mqls = committed = 0
     for row in pipeline.compliance(org, by="month", since=start.replace(day=1)):
         month = str(row.key)[:7]
         if not (start.isoformat()[:7] <= month <= end.isoformat()[:7]):
             continue
-        touched_ok += row.touched_in_time
-        touched += row.touched_in_time + row.touched_late
-        decided_ok += row.decided_in_time
-        decided += row.decided_in_time + row.decided_late
-    if not touched + decided:
+        touched_ok += row.touched_in_time + row.decided_in_time
+        known += row.touched_in_time + row.touched_late + row.decided_in_time + row.decided_late
+        if row.commitment:
+            mqls += row.mqls
+            committed += row.commitment
+    sides: list[float] = []
+    raw = []
+    if known:
+        sides.append(_pct(touched_ok, known))
+        raw.append(f"sales: {touched_ok} of {known} touches and decisions in time")
+    if committed:
+        sides.append(min(100.0, _pct(mqls, committed)))
+        raw.append(f"marketing: {mqls} MQLs of {committed} committed")
+    if not sides:
         return None
-    sides = []
-    if touched:
-        sides.append(f"first touch {_pct(touched_ok, touched):g}% of {touched}")
-    if decided:
-        sides.append(f"decision {_pct(decided_ok, decided):g}% of {decided}")
-    return Figure(
-        _pct(touched_ok + decided_ok, touched + decided), "; ".join(sides), touched + decided
-    )
+    return Figure(round(sum(sides) / len(sides), 1), "; ".join(raw), known + mqls)
 
 
 def _activity(org: Organization, start: dt.date, end: dt.date) -> Figure | None:
@@ -325,8 +329,10 @@ PARTS: tuple[PartDef, ...] = (
         "sla",
         "Lead-SLA compliance, both sides",
         2,
-        "Leads touched in time and leads decided in time, as a percentage of all known outcomes.",
-        "Touch new MQLs within the agreed hours and accept or reject them within the agreed days.",
+        "The mean of sales' side (leads touched and decided in time, in percent of known "
+        "outcomes) and marketing's side (MQLs against the monthly commitment, capped at 100%).",
+        "Sales: touch and decide on MQLs within the agreed times. Marketing: send the "
+        "committed MQLs.",
         "pipeline_compliance",
         _sla,
     ),
