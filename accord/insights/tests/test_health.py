@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from accord.goals import services as goal_services
 from accord.insights import health
 from accord.insights.models import HealthWeights
+from accord.orgs.models import Membership
 from accord.orgs.services import api_token_create
 from accord.pulse import services as pulse_services
 
@@ -162,3 +163,11 @@ def test_it_never_counts_missing_data_as_zero(pairs, weight):
         assert score is not None and 0 <= score <= 100
         assert min(min(100, max(0, v)) for v, _ in counted) - 0.05 <= score
         assert score <= max(min(100, max(0, v)) for v, _ in counted) + 0.05
+
+
+def test_it_reads_only_the_acting_organisations_health(owner, acme, globex, charlie, pulses):
+    other = Membership.objects.get(organization=globex, user=charlie)
+    body = _api(other).get("/api/v1/insights/health").json()
+    assert body["score"] is None
+    assert all(not p["has_data"] and p["url"].startswith("/o/globex/") for p in body["parts"])
+    assert health.health_now(acme).score is not None
