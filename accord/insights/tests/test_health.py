@@ -3,6 +3,7 @@ and the property that missing data never counts as zero."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from datetime import timedelta
 
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 from accord.goals import services as goal_services
 from accord.insights import health
 from accord.insights.models import HealthWeights
-from accord.orgs.models import Membership
+from accord.orgs.models import Membership, Organization
 from accord.orgs.services import api_token_create
 from accord.pulse import services as pulse_services
 
@@ -171,3 +172,54 @@ def test_it_reads_only_the_acting_organisations_health(owner, acme, globex, char
     assert body["score"] is None
     assert all(not p["has_data"] and p["url"].startswith("/o/globex/") for p in body["parts"])
     assert health.health_now(acme).score is not None
+
+
+figures = st.one_of(
+    st.none(),
+    st.builds(
+        health.Figure,
+        value=st.floats(min_value=0, max_value=100, allow_nan=False),
+        raw=st.just("measured"),
+        n=st.integers(min_value=1, max_value=1000),
+    ),
+)
+
+
+@given(
+    st.lists(figures, min_size=len(health.PARTS), max_size=len(health.PARTS)),
+    st.lists(
+        st.integers(min_value=0, max_value=10),
+        min_size=len(health.PARTS),
+        max_size=len(health.PARTS),
+    ),
+)
+def test_it_scores_the_parts_with_data_and_only_them(found, weights):
+    """Whatever parts have data: missing ones are left out and say so, the
+    score is within 0-100 and is None only when nothing is counted."""
+    parts = tuple(
+        dataclasses.replace(part, measure=lambda *_args, f=figure: f)
+        for part, figure in zip(health.PARTS, found, strict=True)
+    )
+    original = health.PARTS
+    health.PARTS = parts
+    try:
+        result = health.health_between(
+            Organization(slug="acme", name="Acme"),
+            dt.date(2026, 11, 1),
+            dt.date(2026, 11, 30),
+            weights=dict(zip(health.PART_KEYS, weights, strict=True)),
+        )
+    finally:
+        health.PARTS = original
+    counted = [(f.value, w) for f, w in zip(found, weights, strict=True) if f and w]
+    if not counted:
+        assert result.score is None
+    else:
+        assert result.score is not None and 0 <= result.score <= 100
+        mean = sum(v * w for v, w in counted) / sum(w for _, w in counted)
+        assert result.score == pytest.approx(mean, abs=0.05)
+    for part, figure in zip(result.parts, found, strict=True):
+        if figure is None:
+            assert part.value is None and part.n == 0 and "left out" in part.raw
+        else:
+            assert part.value == figure.value
