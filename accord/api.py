@@ -18,6 +18,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from accord.feedback.api import router as feedback_router
 from accord.goals.api import router as goals_router
+from accord.insights.api import router as insights_router
 from accord.lib.api import FieldErrors
 from accord.lib.throttling import PerAddressThrottle, PerTokenThrottle
 from accord.meetings.api import router as meetings_router
@@ -47,6 +48,7 @@ api.add_router("/goals", goals_router)
 api.add_router("/feedback", feedback_router)
 api.add_router("/meetings", meetings_router)
 api.add_router("/pulse", pulse_router)
+api.add_router("/insights", insights_router)
 
 
 @api.exception_handler(ValidationError)

@@ -5,6 +5,7 @@ from accord.feedback import public_urls as feedback_public_urls
 from accord.feedback import urls as feedback_urls
 from accord.goals import urls as goals_urls
 from accord.insights import urls as insights_urls
+from accord.insights import views as insights_views
 from accord.integrations import urls as integrations_urls
 from accord.meetings import urls as meetings_urls
 from accord.meetings import views as meeting_views
@@ -21,6 +22,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("new/", org_views.org_create, name="org_create"),
     path("invitations/<str:token>/", org_views.invitation_accept, name="invitation_accept"),
+    # The organisation's home, the Overview, reads every app: it lives in insights.
+    path(ORG, insights_views.overview, name="org_overview"),
     path(ORG, include(org_urls)),
     path(f"{ORG}goals/", include(goals_urls)),
     path(f"{ORG}customers/", include(feedback_urls)),

@@ -59,6 +59,8 @@ class Action(StrEnum):
     PULSE_MANAGE = "pulse.manage"
     SCORECARD_MANAGE = "scorecard.manage"
     SCORECARD_ENTER = "scorecard.enter"
+    INSIGHTS_READ = "insights.read"
+    HEALTH_WEIGHTS = "health.weights"
 
 
 MATRIX: dict[Action, frozenset[str]] = {
@@ -100,6 +102,8 @@ MATRIX: dict[Action, frozenset[str]] = {
     Action.PULSE_MANAGE: LEADS,
     Action.SCORECARD_MANAGE: LEADS,
     Action.SCORECARD_ENTER: EDITORS,
+    Action.INSIGHTS_READ: ALL,
+    Action.HEALTH_WEIGHTS: LEADS,
 }
 
 DESCRIPTIONS: dict[Action, str] = {
@@ -160,6 +164,8 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.SCORECARD_ENTER: (
         "Enter a week's value of a manual measurable (members: the ones they own)"
     ),
+    Action.INSIGHTS_READ: "Read alignment health, its parts, weights and trend",
+    Action.HEALTH_WEIGHTS: "Set the weights of alignment health's parts",
 }
 
 

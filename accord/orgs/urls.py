@@ -6,7 +6,6 @@ from django.urls import path
 from accord.orgs import views
 
 urlpatterns = [
-    path("", views.overview, name="org_overview"),
     path("settings/", views.org_settings, name="org_settings"),
     path("members/", views.members, name="org_members"),
     path("members/<int:pk>/role/", views.member_change_role, name="org_member_role"),

@@ -55,18 +55,6 @@ def org_create(request: HttpRequest) -> HttpResponse:
     return render(request, "orgs/create.html", {"form": form}, status=status)
 
 
-@org_view()
-def overview(request: HttpRequest, membership: Membership) -> HttpResponse:
-    return render(
-        request,
-        "orgs/overview.html",
-        {
-            "member_count": selectors.members(membership).count(),
-            "teams": selectors.teams(membership),
-        },
-    )
-
-
 @org_view(Action.ORG_UPDATE)
 def org_settings(request: HttpRequest, membership: Membership) -> HttpResponse:
     organization = membership.organization

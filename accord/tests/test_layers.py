@@ -1,7 +1,7 @@
 """Apps import only the layers below them (the contract in pyproject.toml).
 
-lib → accounts → jobs → mail → orgs → goals → pipeline → feedback →
-integrations, meetings, pulse, insights → the project's api.py, urls.py and
+lib → accounts → jobs → mail → orgs → goals → pipeline → feedback → pulse →
+integrations, meetings → insights → the project's api.py, urls.py and
 the cli app. An import that runs against the layers fails here, as it does
 in ``lint-imports`` (``make lint``).
 """

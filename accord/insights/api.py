@@ -1,0 +1,94 @@
+"""API operations of Insights, mounted at /api/v1/insights.
+
+``GET /health``: alignment health now (its parts, weights and monthly trend);
+``PUT /health/weights``: set the weights (leads, admins and owners).
+
+No ``from __future__ import annotations`` here: ninja reads these signatures at
+import time.
+"""
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+
+from accord.insights import health
+from accord.lib.api import InputSchema, with_errors
+from accord.orgs.api_auth import acting_member
+from accord.orgs.permissions import Action, require
+
+router = Router(tags=["insights"])
+
+
+class HealthPartOut(Schema):
+    key: str
+    name: str
+    weight: int
+    value: float | None = Field(description="0-100; null: no data in the period, left out")
+    has_data: bool
+    raw: str = Field(description="The figure behind the value, or why there is none")
+    n: int
+    period: str
+    how: str
+    raise_it: str
+    url: str
+
+
+class HealthTrendOut(Schema):
+    month: dt.date
+    score: float | None
+    parts_with_data: int
+
+
+class HealthOut(Schema):
+    score: float | None = Field(description="0-100; null when no part has data")
+    period: str
+    parts: list[HealthPartOut]
+    weights: dict[str, int]
+    trend: list[HealthTrendOut]
+
+
+class HealthWeightsIn(InputSchema):
+    goals: int | None = Field(None, ge=0, le=10)
+    pulse_balance: int | None = Field(None, ge=0, le=10)
+    follow_through: int | None = Field(None, ge=0, le=10)
+    meetings: int | None = Field(None, ge=0, le=10)
+    loops: int | None = Field(None, ge=0, le=10)
+    sla: int | None = Field(None, ge=0, le=10)
+    activity: int | None = Field(None, ge=0, le=10)
+    internal_nps: int | None = Field(None, ge=0, le=10)
+
+
+def _out(request: HttpRequest) -> dict[str, Any]:
+    membership = acting_member(request)
+    require(membership, Action.INSIGHTS_READ)
+    organization = membership.organization
+    now = health.health_now(organization)
+    return {
+        "score": now.score,
+        "period": now.period,
+        "parts": [p.as_dict() for p in now.parts],
+        "weights": health.weights_of(organization),
+        "trend": [
+            {"month": t.month, "score": t.score, "parts_with_data": t.parts_with_data}
+            for t in health.health_trend(organization)
+        ],
+    }
+
+
+@router.get("/health", response=with_errors({200: HealthOut}))
+def health_get(request: HttpRequest) -> Any:
+    """The score (0-100, or null without data), every part and the 12-month trend."""
+    return _out(request)
+
+
+@router.put("/health/weights", response=with_errors({200: HealthOut}))
+def health_weights_put(request: HttpRequest, payload: HealthWeightsIn) -> Any:
+    """Set the weights, 0-10 per part; parts left out keep their current weight.
+    Weights that sum to zero are refused (422 on ``weights``)."""
+    membership = acting_member(request)
+    current: dict[str, Any] = dict(health.weights_of(membership.organization))
+    current.update({k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None})
+    health.health_weights_set(membership=membership, weights=current)
+    return _out(request)

@@ -1,0 +1,112 @@
+"""The Overview, the organisation's home: the demo organisation's dashboard
+and a new organisation's first steps; Insights' health page and weights form."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from accord.cli.demo import seed_demo
+from accord.insights import health
+from accord.insights.models import HealthWeights
+from accord.orgs.models import Membership, Role
+
+pytestmark = pytest.mark.django_db
+
+DEMO_NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+
+
+def _client(membership: Membership) -> Client:
+    client = Client()
+    client.force_login(membership.user)
+    return client
+
+
+def _text(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+@pytest.fixture
+def northwind(db):
+    with time_machine.travel(DEMO_NOW, tick=False):
+        organization = seed_demo()
+        owner = Membership.objects.filter(organization=organization, role=Role.OWNER).first()
+        assert owner is not None
+        yield organization, owner
+
+
+def test_it_shows_the_demo_organisations_dashboard(northwind):
+    organization, owner = northwind
+    response = _client(owner).get(reverse("org_overview", args=[organization.slug]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    text = _text(page)
+    found = health.health_now(organization)
+    score = found.score
+    assert score is not None
+    # Northwind has data for every part: each shows its value and what is behind it.
+    assert all(p.has_data and p.n > 0 for p in found.parts)
+    for part in found.parts:
+        assert part.name in text and part.raw.replace("'", "&#x27;") in page
+    assert f'id="health-score">{score:.0f}</a>' in page
+    assert f'href="/o/{organization.slug}/insights/"' in page
+    for heading in (
+        "Alignment health",
+        "Goals that need attention",
+        "Customer NPS",
+        "Customer follow-ups",
+        "Lead-SLA compliance",
+        "Next meeting",
+        "Pulse",
+        "My One Thing",
+        "My action items",
+    ):
+        assert heading in text
+    assert "95% interval" in text
+    assert "<svg" in page and "<script" not in page.split("</header>")[1].split("<footer")[0]
+    assert "No health score yet" not in text
+
+
+def test_it_tells_a_new_organisation_what_to_do_first(alice_client, acme):
+    response = alice_client.get(reverse("org_overview", args=["acme"]))
+    assert response.status_code == 200
+    text = _text(response.content.decode())
+    for first_step in (
+        "No health score yet",
+        "No shared goal yet",
+        "No customer answers yet",
+        "No open follow-up",
+        "No hand-off agreement yet",
+        "No meeting scheduled",
+        "No pulse yet",
+        "No One Thing yet",
+        "No open action item",
+    ):
+        assert first_step in text
+    assert "never counted as zero" in text
+
+
+def test_it_shows_health_parts_and_saves_weights_for_leads(alice_client, bob_client, acme):
+    page = _text(alice_client.get(reverse("insights_index", args=["acme"])).content.decode())
+    assert "No health score yet" in page and "Save weights" in page
+    assert (
+        "Save weights"
+        not in bob_client.get(reverse("insights_index", args=["acme"])).content.decode()
+    )
+    zero = dict.fromkeys(health.PART_KEYS, "0")
+    refused = alice_client.post(reverse("insights_index", args=["acme"]), zero)
+    assert refused.status_code == 400
+    assert "sum to zero" in refused.content.decode()
+    assert not HealthWeights.objects.filter(organization=acme).exists()
+    weights = dict.fromkeys(health.PART_KEYS, "2")
+    saved = alice_client.post(reverse("insights_index", args=["acme"]), weights)
+    assert saved.status_code == 302
+    assert HealthWeights.objects.get(organization=acme).weights == dict.fromkeys(
+        health.PART_KEYS, 2
+    )
+    assert bob_client.post(reverse("insights_index", args=["acme"]), weights).status_code == 403
