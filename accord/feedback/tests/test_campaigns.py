@@ -257,7 +257,7 @@ def test_it_adds_a_list_in_the_same_number_of_queries_whatever_its_length(
     for rows, tag in ((12, "small"), (120, "large")):
         text = _mixed_csv(acme, owner, bob_member, rows, tag)
         with CaptureQueriesContext(connection) as queries:
-            result = recipients_add_csv(membership=owner, campaign=campaign, text=text)
+            result = recipients_add_csv(membership=owner, campaign=campaign, data=text.encode())
         # SQLite's limit on parameters splits one bulk insert into several
         # statements: those count as one here.
         counts[rows] = [kind for kind, _ in itertools.groupby(statements(queries))]
@@ -287,6 +287,6 @@ def test_it_adds_a_list_in_the_same_number_of_queries_whatever_its_length(
     again = recipients_add_csv(
         membership=owner,
         campaign=campaign,
-        text=_mixed_csv(acme, owner, bob_member, 0, "x") + "large-5@c.example\n",
+        data=(_mixed_csv(acme, owner, bob_member, 0, "x") + "large-5@c.example\n").encode(),
     )
     assert (again.added, again.duplicates) == (0, 1)
