@@ -59,6 +59,7 @@ class Action(StrEnum):
     PULSE_MANAGE = "pulse.manage"
     SCORECARD_MANAGE = "scorecard.manage"
     SCORECARD_ENTER = "scorecard.enter"
+    CHAT_MANAGE = "chat.manage"
 
 
 MATRIX: dict[Action, frozenset[str]] = {
@@ -100,6 +101,7 @@ MATRIX: dict[Action, frozenset[str]] = {
     Action.PULSE_MANAGE: LEADS,
     Action.SCORECARD_MANAGE: LEADS,
     Action.SCORECARD_ENTER: EDITORS,
+    Action.CHAT_MANAGE: ADMINS,
 }
 
 DESCRIPTIONS: dict[Action, str] = {
@@ -159,6 +161,10 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.SCORECARD_MANAGE: "Add, change and retire scorecard measurables",
     Action.SCORECARD_ENTER: (
         "Enter a week's value of a manual measurable (members: the ones they own)"
+    ),
+    Action.CHAT_MANAGE: (
+        "Connect Slack and Teams channels, choose their alerts, send a test, "
+        "retry failed messages"
     ),
 }
 
