@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from accord.api import api
+from accord.chat import urls as chat_urls
 from accord.feedback import public_urls as feedback_public_urls
 from accord.feedback import urls as feedback_urls
 from accord.goals import urls as goals_urls
@@ -22,6 +23,7 @@ urlpatterns = [
     path("new/", org_views.org_create, name="org_create"),
     path("invitations/<str:token>/", org_views.invitation_accept, name="invitation_accept"),
     path(ORG, include(org_urls)),
+    path(f"{ORG}settings/chat/", include(chat_urls)),
     path(f"{ORG}goals/", include(goals_urls)),
     path(f"{ORG}customers/", include(feedback_urls)),
     path(f"{ORG}meetings/", include(meetings_urls)),
