@@ -163,8 +163,7 @@ DESCRIPTIONS: dict[Action, str] = {
         "Enter a week's value of a manual measurable (members: the ones they own)"
     ),
     Action.CHAT_MANAGE: (
-        "Connect Slack and Teams channels, choose their alerts, send a test, "
-        "retry failed messages"
+        "Connect Slack and Teams channels, choose their alerts, send a test, retry failed messages"
     ),
 }
 
