@@ -16,6 +16,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from accord.chat.api import router as chat_router
 from accord.feedback.api import router as feedback_router
 from accord.goals.api import router as goals_router
 from accord.insights.api import router as insights_router
@@ -49,6 +50,7 @@ api.add_router("/feedback", feedback_router)
 api.add_router("/meetings", meetings_router)
 api.add_router("/pulse", pulse_router)
 api.add_router("/insights", insights_router)
+api.add_router("/chat", chat_router)
 
 
 @api.exception_handler(ValidationError)

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "accord.orgs",
     "accord.jobs",
     "accord.mail",
+    "accord.chat",
     "accord.goals",
     "accord.feedback",
     "accord.meetings",
@@ -255,6 +256,15 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": []}}
 ACCORD_JOB_MAX_ATTEMPTS = env.int("ACCORD_JOB_MAX_ATTEMPTS", default=5)
 ACCORD_JOB_BACKOFF_SECONDS = env.float("ACCORD_JOB_BACKOFF_SECONDS", default=30.0)
+
+# Chat (docs/chat.md). ACCORD_CHAT_ALLOW_LOOPBACK lets webhook URLs point at
+# 127.0.0.1: for tests only, never in production (it opens SSRF to the host).
+ACCORD_CHAT_ALLOW_LOOPBACK = env.bool("ACCORD_CHAT_ALLOW_LOOPBACK", default=False)
+if PRODUCTION and ACCORD_CHAT_ALLOW_LOOPBACK:
+    raise ImproperlyConfigured("ACCORD_CHAT_ALLOW_LOOPBACK must not be set in production")
+ACCORD_CHAT_SLACK_API_URL = env.str("ACCORD_CHAT_SLACK_API_URL", default="https://slack.com/api/")
+# A CA bundle to trust for chat deliveries (tests: the loopback server's certificate).
+ACCORD_CHAT_CA_FILE = env.str("ACCORD_CHAT_CA_FILE", default="")
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español"), ("fr", "Français"), ("de", "Deutsch")]

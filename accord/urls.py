@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from accord.api import api
+from accord.chat import urls as chat_urls
 from accord.feedback import public_urls as feedback_public_urls
 from accord.feedback import urls as feedback_urls
 from accord.goals import urls as goals_urls
@@ -25,6 +26,7 @@ urlpatterns = [
     # The organisation's home, the Overview, reads every app: it lives in insights.
     path(ORG, insights_views.overview, name="org_overview"),
     path(ORG, include(org_urls)),
+    path(f"{ORG}settings/chat/", include(chat_urls)),
     path(f"{ORG}goals/", include(goals_urls)),
     path(f"{ORG}customers/", include(feedback_urls)),
     path(f"{ORG}meetings/", include(meetings_urls)),

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from django.db import transaction
 
+from accord.chat import demo as chat_demo
 from accord.feedback import demo as feedback_demo
 from accord.goals import demo as goals_demo
 from accord.meetings import demo as meetings_demo
@@ -28,6 +29,7 @@ SEEDERS: list[Seeder] = [
     feedback_demo.seed,
     meetings_demo.seed,
     pulse_demo.seed,
+    chat_demo.seed,
 ]
 
 

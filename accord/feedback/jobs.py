@@ -15,8 +15,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from accord.chat.services import chat_notify
 from accord.feedback.i18n import words
-from accord.feedback.models import Campaign, Contact, FollowUp, Recipient
+from accord.feedback.models import Campaign, Contact, FollowUp, Recipient, Response
 from accord.jobs.registry import job
 from accord.jobs.services import job_enqueue
 from accord.lib.tokens import hash_token, new_token
@@ -257,9 +258,28 @@ def response_received(*, response_id: int, organization_id: int | None = None) -
     return f"opened {followup.kind}" if followup else "no follow-up"
 
 
+def _chat_followup(followup: FollowUp, event: str, title: str) -> None:
+    """Tell the subscribed chat channels; the response's own words stay short."""
+    response = followup.response
+    url = settings.SITE_URL + reverse(
+        "feedback_followup", kwargs={"org_slug": followup.organization.slug, "pk": followup.pk}
+    )
+    fields = [("Score", str(response.score)), ("Due", f"{followup.due_at:%d %b %Y %H:%M} UTC")]
+    if response.name:
+        fields.insert(0, ("Customer", response.name))
+    chat_notify(
+        organization=followup.organization,
+        event=event,
+        title=f"{title}: score {response.score}",
+        text=(response.better[:300] + ("…" if len(response.better) > 300 else "")),
+        url=url,
+        fields=fields,
+    )
+
+
 @job()
 def followup_alert(*, followup_id: int, organization_id: int | None = None) -> str:
-    """Tell both owners that a follow-up opened (email; chat when it exists)."""
+    """Tell both owners that a follow-up opened (email), and chat of a new detractor."""
     followup = (
         FollowUp.objects.select_related(
             "response", "organization", "sales_owner__user", "marketing_owner__user"
@@ -282,6 +302,9 @@ def followup_alert(*, followup_id: int, organization_id: int | None = None) -> s
                 organization_id=followup.organization_id,
                 followup_id=followup.pk,
             )
+            # In the same claim, so a retried alert does not post twice.
+            if followup.response.category == Response.Category.DETRACTOR:
+                _chat_followup(followup, "new_detractor", "New detractor")
     for member in _members(followup.sales_owner, followup.marketing_owner):
         email_enqueue_template(
             to=[member.user.email],
@@ -310,6 +333,7 @@ def followup_escalate(*, followup_id: int, organization_id: int | None = None) -
         leads = Membership.objects.filter(
             organization=followup.organization, role__in=[Role.SALES_LEAD, Role.MARKETING_LEAD]
         ).select_related("user")
+        _chat_followup(followup, "followup_overdue", "Follow-up overdue")
         for lead in leads:
             email_enqueue_template(
                 to=[lead.user.email],

@@ -1,17 +1,18 @@
 """Telling attendees: the agenda is ready, the meeting's summary.
 
-Email today. Chat hooks in here too: ``notify_agenda_ready`` is the one place
-an "agenda ready" alert leaves from. Everything is queued inside the caller's
-transaction and keyed, so each attendee hears once per occurrence.
+Email to each attendee, and one message to the organisation's chat channels
+subscribed to the alert: ``notify_agenda_ready`` is the one place an "agenda
+ready" alert leaves from. Everything is queued inside the caller's
+transaction; callers run each once per occurrence (the first agenda build, the
+close), and email keys make each attendee hear once even so.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.conf import settings
 from django.urls import reverse
 
+from accord.chat.services import chat_notify
 from accord.mail.services import email_enqueue_template
 from accord.meetings.models import (
     ActionItem,
@@ -20,11 +21,6 @@ from accord.meetings.models import (
     Section,
 )
 from accord.meetings.recurrence import zone
-
-# Further listeners of "agenda ready" (chat), each called with the occurrence
-# inside the transaction that built the agenda.
-AGENDA_READY_LISTENERS: list[Callable[[Occurrence], None]] = []
-SUMMARY_LISTENERS: list[Callable[[Occurrence], None]] = []
 
 
 def occurrence_url(occurrence: Occurrence) -> str:
@@ -44,13 +40,16 @@ def _sections(occurrence: Occurrence) -> list[tuple[str, list[AgendaItem]]]:
 
 
 def notify_agenda_ready(occurrence: Occurrence) -> None:
-    """Email every attendee the agenda, then tell the other listeners (chat)."""
+    """Email every attendee the agenda, then tell the chat channels."""
     series = occurrence.series
+    local_start = occurrence.starts_at.astimezone(zone(series.time_zone))
+    sections = _sections(occurrence)
+    url = occurrence_url(occurrence)
     context = {
         "occurrence": occurrence,
-        "local_start": occurrence.starts_at.astimezone(zone(series.time_zone)),
-        "sections": _sections(occurrence),
-        "url": occurrence_url(occurrence),
+        "local_start": local_start,
+        "sections": sections,
+        "url": url,
     }
     for person in series.attendees.select_related("user"):
         email_enqueue_template(
@@ -60,12 +59,23 @@ def notify_agenda_ready(occurrence: Occurrence) -> None:
             organization_id=occurrence.organization_id,
             key=f"meetings:agenda-ready:{occurrence.pk}:{person.pk}",
         )
-    for listener in AGENDA_READY_LISTENERS:
-        listener(occurrence)
+    chat_notify(
+        organization=occurrence.organization,
+        event="agenda_ready",
+        title=f"Agenda ready: {series.name}, {local_start:%a %d %b %H:%M}",
+        text="\n".join(
+            f"*{label}*: "
+            + "; ".join(item.title for item in items[:5])
+            + (f" (+{len(items) - 5} more)" if len(items) > 5 else "")
+            for label, items in sections
+        ),
+        url=url,
+        fields=[("Items", str(sum(len(items) for _, items in sections)))],
+    )
 
 
 def notify_meeting_summary(occurrence: Occurrence) -> None:
-    """Email every attendee the decisions and action items of a closed meeting."""
+    """Email every attendee the decisions and action items of a closed meeting; tell chat."""
     series = occurrence.series
     decisions = list(
         AgendaItem.objects.filter(occurrence=occurrence).exclude(decision="").order_by("position")
@@ -92,5 +102,23 @@ def notify_meeting_summary(occurrence: Occurrence) -> None:
             organization_id=occurrence.organization_id,
             key=f"meetings:summary:{occurrence.pk}:{person.pk}",
         )
-    for listener in SUMMARY_LISTENERS:
-        listener(occurrence)
+    chat_notify(
+        organization=occurrence.organization,
+        event="meeting_summary",
+        title=f"Meeting summary: {series.name}, "
+        f"{occurrence.starts_at.astimezone(zone(series.time_zone)):%a %d %b}",
+        text="\n".join(
+            [f"• Decided: {item.decision}" for item in decisions[:10]]
+            + [
+                f"• To do: {action.title} ({action.owner.user.display_name}, "
+                f"due {action.due_on:%d %b})"
+                for action in actions[:10]
+            ]
+        ),
+        url=occurrence_url(occurrence),
+        fields=[
+            ("Decisions", str(len(decisions))),
+            ("Action items", str(len(actions))),
+            ("Carried over", str(carried)),
+        ],
+    )

@@ -61,6 +61,7 @@ class Action(StrEnum):
     SCORECARD_ENTER = "scorecard.enter"
     INSIGHTS_READ = "insights.read"
     HEALTH_WEIGHTS = "health.weights"
+    CHAT_MANAGE = "chat.manage"
 
 
 MATRIX: dict[Action, frozenset[str]] = {
@@ -104,6 +105,7 @@ MATRIX: dict[Action, frozenset[str]] = {
     Action.SCORECARD_ENTER: EDITORS,
     Action.INSIGHTS_READ: ALL,
     Action.HEALTH_WEIGHTS: LEADS,
+    Action.CHAT_MANAGE: ADMINS,
 }
 
 DESCRIPTIONS: dict[Action, str] = {
@@ -166,6 +168,9 @@ DESCRIPTIONS: dict[Action, str] = {
     ),
     Action.INSIGHTS_READ: "Read alignment health, its parts, weights and trend",
     Action.HEALTH_WEIGHTS: "Set the weights of alignment health's parts",
+    Action.CHAT_MANAGE: (
+        "Connect Slack and Teams channels, choose their alerts, send a test, retry failed messages"
+    ),
 }
 
 

@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from accord.chat.services import chat_notify
 from accord.lib.business_time import business_hours_between
 from accord.mail.services import email_enqueue
 from accord.orgs.models import Membership, Organization, Role, Side
@@ -379,7 +380,34 @@ def sla_breaches_detect(
                     organization_id=organization.pk,
                     key=f"sla-breach:{breach.pk}:{email}",
                 )
+    if created:
+        _chat_breaches(organization, created)
     return created
+
+
+def _chat_breaches(organization: Organization, breaches: list[SlaBreach]) -> None:
+    """One chat message per detection run (not one per lead): a backlog would flood it."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    shown = breaches[:10]
+    more = len(breaches) - len(shown)
+    chat_notify(
+        organization=organization,
+        event="sla_breach",
+        title=(
+            f"Lead SLA breach: {breaches[0].lead}"
+            if len(breaches) == 1
+            else f"{len(breaches)} lead SLA breaches"
+        ),
+        text=f"…and {more} more." if more else "",
+        url=settings.SITE_URL
+        + reverse("pipeline_compliance", kwargs={"org_slug": organization.slug}),
+        fields=[
+            (str(b.lead), f"{b.get_kind_display()}, due {b.due_at:%Y-%m-%d %H:%M} UTC")
+            for b in shown
+        ],
+    )
 
 
 # -- imports and mappings ---------------------------------------

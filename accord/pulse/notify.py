@@ -1,8 +1,8 @@
 """Telling participants about a pulse: invitations and reminders.
 
 Everything that reaches a person about a pulse goes through ``participants_notify``:
-email now, and chat here too once the organisation connects one, without a
-change to its callers.
+email to each participant, and one message to the organisation's chat channels
+subscribed to pulse alerts.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.urls import reverse
 
+from accord.chat.services import chat_notify
 from accord.mail.services import email_enqueue_template
 from accord.orgs.models import Membership
 from accord.pulse.models import PulseCycle
@@ -53,4 +54,21 @@ def participants_notify(*, cycle: PulseCycle, members: Iterable[Membership], rea
             key=f"pulse:{reason}:{cycle.pk}:{member.pk}",
         )
         sent += 1
+    if sent:
+        # Callers run this once per cycle and reason (the reminder is recorded first).
+        chat_notify(
+            organization=cycle.organization,
+            event="pulse_open" if reason == "invitation" else "pulse_reminder",
+            title=(
+                f"The {cycle.period} pulse is open"
+                if reason == "invitation"
+                else f"Reminder: the {cycle.period} pulse closes {cycle.closes_at:%d %b}"
+            ),
+            text=(
+                "Two minutes: how is sales and marketing working together this month?"
+                if reason == "invitation"
+                else f"{sent} people have not answered yet."
+            ),
+            url=link,
+        )
     return sent

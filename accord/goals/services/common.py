@@ -145,6 +145,23 @@ def _leads(organization: Organization, side: Side) -> list[Membership]:
     return leads
 
 
+def _chat_goal(goal: Goal, event: str, title: str, *, actor: Membership, text: str = "") -> None:
+    """Tell the organisation's chat channels about ``goal`` (queued in this transaction)."""
+    from accord.chat.services import chat_notify
+
+    url = settings.SITE_URL + reverse(
+        "goals_goal", kwargs={"org_slug": goal.organization.slug, "pk": goal.pk}
+    )
+    chat_notify(
+        organization=goal.organization,
+        event=event,
+        title=f"{title}: {goal.title}",
+        text=text,
+        url=url,
+        fields=[("By", actor.user.display_name), ("Version", str(goal.version))],
+    )
+
+
 def _notify_leads(goal: Goal, sides: Iterable[Side], *, reason: str, actor: Membership) -> None:
     """Email the leads of ``sides`` about ``goal``; queued in this transaction."""
     from accord.mail.services import email_enqueue_template

@@ -30,6 +30,7 @@ from accord.goals.models import (
 from accord.goals.services.common import (
     GOAL_FIELDS,
     MATERIAL_FIELDS,
+    _chat_goal,
     _check_date,
     _decimal,
     _history,
@@ -256,6 +257,13 @@ def goal_update(*, membership: Membership, goal: Goal, **changes: Any) -> Goal:
             reason=f"{', '.join(material)} changed; agreement is needed again",
             actor=membership,
         )
+        _chat_goal(
+            goal,
+            "goal_proposed",
+            "Goal re-opened",
+            actor=membership,
+            text=f"{', '.join(material)} changed; both leads must agree again.",
+        )
     return goal
 
 
@@ -301,6 +309,13 @@ def _record_agreement(goal: Goal, membership: Membership, side: Side, comment: s
         goal.updated_at = timezone.now()
         goal.save(update_fields=["status", "updated_at"])
         _history(goal, membership, "activate", "Both teams agreed: the goal is active.")
+        _chat_goal(
+            goal,
+            "goal_agreed",
+            "Goal agreed",
+            actor=membership,
+            text="Both teams agreed: the goal is active.",
+        )
 
 
 @transaction.atomic
@@ -332,6 +347,13 @@ def goal_propose(*, membership: Membership, goal: Goal, comment: str = "") -> Go
         _record_agreement(goal, membership, own, comment)
     others = [s for s in (Side.SALES, Side.MARKETING) if s != own]
     _notify_leads(goal, others, reason="proposed; your agreement is needed", actor=membership)
+    _chat_goal(
+        goal,
+        "goal_proposed",
+        "Goal proposed",
+        actor=membership,
+        text="Both leads' agreement is needed." + (f" “{comment}”" if comment else ""),
+    )
     return goal
 
 
@@ -378,6 +400,13 @@ def goal_decline(
     )
     _notify_leads(
         goal, (Side.SALES, Side.MARKETING), reason=f"declined: {reason}", actor=membership
+    )
+    _chat_goal(
+        goal,
+        "goal_declined",
+        f"Goal declined for {resolved.label}",
+        actor=membership,
+        text=f"“{reason}” The goal is back to draft.",
     )
     return goal
 
