@@ -13,8 +13,8 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -192,39 +192,51 @@ def _response_values(
     return values
 
 
+# Names quoted as Django quotes them ("window" is a keyword in both databases).
+RATE_UPSERT = (
+    'INSERT INTO "feedback_surveyratecounter" ("key", "window", "count") VALUES {rows} '
+    'ON CONFLICT ("key") DO UPDATE SET "count" = CASE '
+    'WHEN "feedback_surveyratecounter"."window" = EXCLUDED."window" '
+    'THEN "feedback_surveyratecounter"."count" + 1 ELSE 1 END, '
+    '"window" = EXCLUDED."window" '
+    'RETURNING "key", "count"'
+)
+
+
 class RateLimited(Exception):
     """An attempt over one of its rate limits for the current minute."""
 
 
 def rate_count(limits: dict[str, int]) -> bool:
     """Count one attempt against each key's limit for the current minute; True
-    when the attempt is within every limit (and counted), False when over one.
+    when the attempt is within every limit, False when over one.
 
-    Two statements: an insert of the keys not seen before (ignoring those that
-    exist), then one UPDATE that adds one to each key's count of this minute
-    (or starts a new minute at 1) only where that stays within the key's limit.
-    The UPDATE locks each row and re-checks its condition after a concurrent
-    writer commits, so concurrent attempts are counted exactly. An attempt over
-    a limit is not counted (the key is at its limit already). Call it in the
-    transaction that acts on the answer, so a rolled-back attempt counts nothing.
+    One statement: an upsert that adds one to each key's count of this minute
+    (or starts a new minute at 1) and returns the counts. Django's public
+    upsert (``bulk_create(update_conflicts=True)``) can only copy the new
+    row's values, not add to the stored one, so this one statement is plain
+    SQL through the connection's cursor; it is the same SQL on PostgreSQL and
+    SQLite (3.35+). The upsert locks each row, so concurrent attempts are
+    counted exactly. Call it in the transaction that acts on the answer: a
+    caller that refuses the attempt rolls its count back with everything else
+    (a count above the limit in a committed transaction changes nothing, as
+    the key is refused until its minute ends either way).
     """
+    if not limits:
+        return True
     window = int(time.time() // 60)
     keys = sorted(limits)
-    SurveyRateCounter.objects.bulk_create(
-        [SurveyRateCounter(key=key, window=window, count=0) for key in keys],
-        ignore_conflicts=True,
-    )
-    within = Q(pk__in=[])
-    for key in keys:
-        if limits[key] >= 1:
-            within |= Q(key=key) & (~Q(window=window) | Q(count__lt=limits[key]))
-    counted = SurveyRateCounter.objects.filter(within).update(
-        count=Case(When(window=window, then=F("count") + 1), default=Value(1)),
-        window=window,
-    )
+    rows = ", ".join(["(%s, %s, 1)"] * len(keys))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # Only placeholders are formatted in; the names are constants.
+            RATE_UPSERT.format(rows=rows),
+            [value for name in keys for value in (name, window)],
+        )
+        counts = dict(cursor.fetchall())
     if secrets.randbelow(200) == 0:
         rate_counters_forget()
-    return counted == len(keys)
+    return all(counts[name] <= limits[name] for name in keys)
 
 
 def rate_counters_forget() -> None:
