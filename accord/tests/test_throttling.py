@@ -32,11 +32,16 @@ def test_it_limits_each_address_whatever_the_token(alice, acme, settings, frozen
     here = [ApiClient(token, REMOTE_ADDR="192.0.2.7") for token in tokens]
     elsewhere = ApiClient(tokens[0], REMOTE_ADDR="192.0.2.8")
 
-    assert [client.get(f"{API}/organization").status_code for client in here] == [200, 200, 429]
-    assert elsewhere.get(f"{API}/organization").status_code == 200
+    answers = [client.get(f"{API}/organization") for client in here]
+    assert [answer.status_code for answer in answers] == [200, 200, 429]
+    assert answers[0].json()["slug"] == "acme"
+    assert "acme" not in answers[2].content.decode() and answers[2].json()["detail"]
+    assert elsewhere.get(f"{API}/organization").json()["slug"] == "acme"
 
 
 def test_it_does_not_count_requests_without_a_valid_token(alice, acme, settings):
     settings.ACCORD_API_RATE_PER_TOKEN = "1/m"
     anonymous = ApiClient("acc_not-a-real-token")
-    assert [anonymous.get(f"{API}/organization").status_code for _ in range(3)] == [401, 401, 401]
+    answers = [anonymous.get(f"{API}/organization") for _ in range(3)]
+    assert [answer.status_code for answer in answers] == [401, 401, 401]
+    assert all("A valid API token is required" in a.json()["detail"] for a in answers)

@@ -75,9 +75,13 @@ def test_it_logs_in_and_out(client, alice, password):
     )
     assert response.status_code == 302
     assert client.get("/new/").status_code == 200
+    assert client.session.get("_auth_user_id") == str(alice.pk)
 
     client.post("/accounts/logout/")
-    assert client.get("/new/").status_code == 302
+    signed_out = client.get("/new/")
+    assert signed_out.status_code == 302
+    assert signed_out["Location"].startswith("/accounts/login/")
+    assert "_auth_user_id" not in client.session
 
 
 def test_it_says_what_is_wrong_with_a_bad_login(client, alice):

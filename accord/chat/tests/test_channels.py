@@ -167,9 +167,13 @@ def test_it_refuses_an_unknown_event(alice, acme, public_dns):
 
 
 def test_it_keeps_chat_settings_to_admins_and_owners(bob, bob_client, acme):
-    channel_for(acme, url=SECRET_URL)
-    assert bob_client.get(_url("chat_channels")).status_code == 403
-    assert api_as(bob, acme).get(f"{API}/chat/channels").status_code == 403
+    channel_for(acme, url=SECRET_URL, name="Acme alerts")
+    page = bob_client.get(_url("chat_channels"))
+    assert page.status_code == 403
+    assert "Acme alerts" not in page.content.decode()
+    answer = api_as(bob, acme).get(f"{API}/chat/channels")
+    assert answer.status_code == 403
+    assert b"Acme alerts" not in answer.content and answer.json()["detail"]
 
 
 def test_it_hides_another_organisations_channel(charlie_client, globex, acme):

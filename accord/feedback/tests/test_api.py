@@ -100,4 +100,9 @@ def test_it_imports_with_a_dry_run(owner):
 
 
 def test_it_keeps_members_from_creating_surveys(bob_member):
-    assert Api(bob_member).post("/surveys", {"name": "x"}).status_code == 403
+    from accord.feedback.models import Survey
+
+    refused = Api(bob_member).post("/surveys", {"name": "x"})
+    assert refused.status_code == 403
+    assert refused.json()["detail"]
+    assert not Survey.objects.filter(name="x").exists()

@@ -105,7 +105,7 @@ def test_it_stores_exactly_one_response_for_32_concurrent_submissions():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_public_form_answers_32_concurrent_posts_with_one_thanks(settings):
+def test_it_answers_32_concurrent_posts_on_the_public_form_with_one_thanks(settings):
     settings.ACCORD_SURVEY_RATE_PER_LINK = SUBMISSIONS
     settings.ACCORD_SURVEY_RATE_PER_ADDRESS = SUBMISSIONS
     organization = OrganizationFactory(name="Acme", slug="acme")

@@ -45,7 +45,7 @@ def test_it_imports_the_generic_format(owner):
     assert Response.objects.get(score=9).well == "Support"
 
 
-def test_a_dry_run_lists_bad_rows_and_writes_nothing(owner):
+def test_it_lists_bad_rows_on_a_dry_run_and_writes_nothing(owner):
     result = responses_import(membership=owner, data=BAD.encode(), fmt="generic", dry_run=True)
     assert result.errors == [
         (2, "score: '11' is not a whole number from 0 to 10."),
@@ -58,7 +58,7 @@ def test_a_dry_run_lists_bad_rows_and_writes_nothing(owner):
     assert Response.objects.count() == 0
 
 
-def test_the_command_imports_and_reports(acme, tmp_path, capsys):
+def test_it_imports_from_the_command_and_reports(acme, tmp_path, capsys):
     path = tmp_path / "delighted.csv"
     path.write_text(DELIGHTED)
     call_command("import", "responses", str(path), "--org", "acme", "--format", "delighted")
@@ -74,7 +74,7 @@ def test_the_command_imports_and_reports(acme, tmp_path, capsys):
     }
 
 
-def test_the_command_dry_run_names_bad_rows(acme, tmp_path, capsys):
+def test_it_names_bad_rows_on_the_commands_dry_run(acme, tmp_path, capsys):
     path = tmp_path / "bad.csv"
     path.write_text(BAD)
     with pytest.raises(CommandError, match="4 bad rows"):
@@ -83,7 +83,7 @@ def test_the_command_dry_run_names_bad_rows(acme, tmp_path, capsys):
     assert Response.objects.count() == 0
 
 
-def test_the_command_still_imports_pipeline_kinds(acme, tmp_path):
+def test_it_still_imports_pipeline_kinds_from_the_command(acme, tmp_path):
     with pytest.raises(CommandError, match=r"file: /nonexistent\.csv does not exist"):
         call_command("import", "leads", "/nonexistent.csv", "--org", "acme", "--format", "hubspot")
 

@@ -101,6 +101,8 @@ def test_it_keeps_members_from_managing_surveys(bob_client, acme):
         "/o/acme/customers/surveys/", {"name": "X", "colour": "#112233", "default_language": "en"}
     )
     assert response.status_code == 403
+    assert "You can't do that here" in response.content.decode()
+    assert not Survey.objects.filter(name="X").exists()
     assert bob_client.get("/o/acme/customers/import/").status_code == 403
 
 
@@ -160,7 +162,7 @@ def test_it_saves_feedback_settings(alice_client, acme, carol_member):
     "path",
     ["", "surveys/", "campaigns/", "responses/", "followups/", "themes/", "import/", "settings/"],
 )
-def test_every_page_renders_with_a_heading(alice_client, path):
+def test_it_renders_every_page_with_a_heading(alice_client, path):
     response = alice_client.get(f"/o/acme/customers/{path}")
     assert response.status_code == 200
     assert "<h1>" in response.content.decode()

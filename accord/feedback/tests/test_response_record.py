@@ -130,7 +130,7 @@ class Boom(Exception):
     pass
 
 
-def test_a_rolled_back_answer_leaves_no_job(acme):
+def test_it_leaves_no_job_for_a_rolled_back_answer(acme):
     first, second = links(acme, 2)
     with pytest.raises(Boom), transaction.atomic():
         response_record(link=first, score=0)
@@ -141,7 +141,7 @@ def test_a_rolled_back_answer_leaves_no_job(acme):
     assert Response.objects.count() == 1 and FollowUp.objects.count() == 1
 
 
-def test_the_job_runs_again_harmlessly(acme):
+def test_it_runs_the_job_again_harmlessly(acme):
     (link,) = links(acme, 1)
     response = response_record(link=link, score=0)
     run_queued_jobs()
@@ -149,7 +149,7 @@ def test_the_job_runs_again_harmlessly(acme):
     assert FollowUp.objects.get().response == response
 
 
-def test_the_sweep_for_earlier_queued_jobs_opens_only_missing_follow_ups(acme):
+def test_it_opens_only_missing_follow_ups_in_the_sweep_for_earlier_queued_jobs(acme):
     first, second = links(acme, 2)
     response_record(link=first, score=0)
     run_queued_jobs()
@@ -166,7 +166,7 @@ def test_the_sweep_for_earlier_queued_jobs_opens_only_missing_follow_ups(acme):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_worker_sees_the_job_only_once_the_answer_commits(acme):
+def test_it_shows_the_worker_the_job_only_once_the_answer_commits(acme):
     (link,) = links(acme, 1)
     recorded, release, finished = threading.Event(), threading.Event(), threading.Event()
     failures: list[BaseException] = []

@@ -118,11 +118,21 @@ def test_it_needs_a_reason_to_decline_and_reopens_agreement_on_patch(
 
 
 def test_it_refuses_goal_management_to_members_and_viewers(owner, seller, marketer, viewer):
+    from accord.goals.models import ActivityLog, Goal
+
     goal_id = Api(owner).post("", goal_body(seller, marketer)).json()["id"]
-    assert Api(seller).post("", goal_body(seller, marketer)).status_code == 403
+    refused = Api(seller).post("", goal_body(seller, marketer))
+    assert refused.status_code == 403
+    assert refused.json()["detail"]
     assert Api(seller).post(f"/{goal_id}/propose").status_code == 403
-    assert Api(viewer).get(f"/{goal_id}").status_code == 200
+    read = Api(viewer).get(f"/{goal_id}")
+    assert read.status_code == 200
+    assert read.json()["id"] == goal_id
     assert Api(viewer).post("/activity-logs", {}).status_code == 403
+    # Nothing the refused calls asked for was stored.
+    assert Goal.objects.count() == 1
+    assert Goal.objects.get().status == GoalStatus.DRAFT
+    assert not ActivityLog.objects.exists()
 
 
 def test_it_logs_activity_and_reports_progress(owner, marketer, acme):

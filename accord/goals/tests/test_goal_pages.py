@@ -160,12 +160,22 @@ def test_it_lets_members_check_in_only_on_goals_they_own_and_viewers_only_read(
     from accord.orgs.models import Role, TeamKind
 
     other = member(acme, "olga@acme.example", Role.MEMBER, TeamKind.SALES)
+    from accord.goals.models import CheckIn
+
     url = f"/o/acme/goals/{active_goal.pk}/check-in/"
     assert client_for(seller).post(url, {"value": "22", "confidence": "high"}).status_code == 302
-    assert client_for(other).post(url, {"value": "22", "confidence": "high"}).status_code == 403
-    assert client_for(viewer).post(url, {"value": "22", "confidence": "high"}).status_code == 403
-    assert client_for(viewer).get(f"/o/acme/goals/{active_goal.pk}/").status_code == 200
+    refused = client_for(other).post(url, {"value": "23", "confidence": "high"})
+    assert refused.status_code == 403
+    assert "You can't do that here" in refused.content.decode()
+    assert client_for(viewer).post(url, {"value": "24", "confidence": "high"}).status_code == 403
+    # Only the owner's check-in was stored.
+    assert [str(c.value.normalize()) for c in CheckIn.objects.filter(goal=active_goal)] == ["22"]
+    read = client_for(viewer).get(f"/o/acme/goals/{active_goal.pk}/")
+    assert read.status_code == 200
+    assert active_goal.title in read.content.decode()
+    status_before = Goal.objects.get(pk=active_goal.pk).status
     assert client_for(seller).post(f"/o/acme/goals/{active_goal.pk}/agree/").status_code == 403
+    assert Goal.objects.get(pk=active_goal.pk).status == status_before
     assert client_for(seller).get("/o/acme/goals/new/").status_code == 403
 
 

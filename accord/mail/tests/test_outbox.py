@@ -99,8 +99,12 @@ def test_it_shows_no_banner_when_mail_is_sent(alice_client, settings, acme):
 
 
 def test_it_forbids_the_outbox_to_a_member(bob_client, invited):
-    assert bob_client.get(outbox_url()).status_code == 403
-    assert bob_client.get(message_url(CapturedMessage.objects.get())).status_code == 403
+    message = CapturedMessage.objects.get()
+    for page in (bob_client.get(outbox_url()), bob_client.get(message_url(message))):
+        assert page.status_code == 403
+        text = page.content.decode()
+        assert "You can't do that here" in text
+        assert "dave@example.com" not in text and message.subject not in text
 
 
 def test_it_hides_the_outbox_from_another_organization(charlie_client, invited, globex):

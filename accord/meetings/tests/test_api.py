@@ -9,7 +9,14 @@ import pytest
 import time_machine
 from django.test import Client
 
-from accord.meetings.models import ActionItem, AgendaItem, IssueVote, MeetingSeries, Occurrence
+from accord.meetings.models import (
+    ActionItem,
+    AgendaItem,
+    Issue,
+    IssueVote,
+    MeetingSeries,
+    Occurrence,
+)
 from accord.orgs.services import api_token_create
 
 pytestmark = pytest.mark.django_db
@@ -160,13 +167,21 @@ def test_it_counts_one_vote_per_member(seller, marketer):
 def test_it_enforces_roles(sales_lead, seller, marketer, viewer):
     response = Api(seller).post("/series", _series_body(seller, marketer))
     assert response.status_code == 403
+    assert not MeetingSeries.objects.exists()
     Api(sales_lead).post("/series", _series_body(seller, marketer))
     occurrence = Occurrence.objects.order_by("starts_at").first()
     read = Api(viewer).get(f"/occurrences/{occurrence.pk}")
     assert read.status_code == 200
+    assert read.json()["id"] == occurrence.pk
+    items_before = AgendaItem.objects.count()
     assert (
         Api(viewer).post(f"/occurrences/{occurrence.pk}/items", {"title": "x"}).status_code == 403
     )
     assert Api(viewer).post("/issues", {"title": "x"}).status_code == 403
+    assert AgendaItem.objects.count() == items_before
+    assert not AgendaItem.objects.filter(title="x").exists()
+    assert not Issue.objects.filter(title="x").exists()
     # Attendees take notes; closing a meeting is for leads.
     assert Api(seller).post(f"/occurrences/{occurrence.pk}/close", {}).status_code == 403
+    occurrence.refresh_from_db()
+    assert occurrence.closed_at is None

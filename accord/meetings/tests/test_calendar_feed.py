@@ -46,6 +46,9 @@ def test_it_stops_a_revoked_or_replaced_feed(sales_lead, seller, marketer):
     second = services.calendar_feed_create(membership=seller)
     url = reverse("meetings_feed", kwargs={"token": first.token})
     assert Client().get(url).status_code == 404
+    current = Client().get(reverse("meetings_feed", kwargs={"token": second.token}))
+    assert current.status_code == 200
+    assert b"BEGIN:VCALENDAR" in current.content
 
     services.calendar_feed_revoke(membership=seller, feed=second.feed)
 

@@ -58,6 +58,9 @@ def test_it_lets_a_lead_invite_a_member(acme, carol):
     response = invite(api_as(carol, acme), role="member")
 
     assert response.status_code == 201
+    assert (response.json()["email"], response.json()["role"]) == ("dana@acme.example", "member")
+    invitation = Invitation.objects.get()
+    assert (invitation.email, invitation.role) == ("dana@acme.example", "member")
 
 
 def test_it_refuses_a_lead_inviting_an_admin(acme, carol):

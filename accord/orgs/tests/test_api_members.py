@@ -205,5 +205,10 @@ def test_it_answers_404_for_a_member_that_is_gone(acme, alice, bob):
     bob_id = membership(bob, acme).pk
     client.delete(f"{API}/members/{bob_id}")
 
-    assert client.get(f"{API}/members/{bob_id}").status_code == 404
-    assert client.delete(f"{API}/members/{bob_id}").status_code == 404
+    for response in (
+        client.get(f"{API}/members/{bob_id}"),
+        client.delete(f"{API}/members/{bob_id}"),
+    ):
+        assert response.status_code == 404
+        assert response.json() == {"detail": "Not found."}
+    assert not Membership.objects.filter(user=bob, organization=acme).exists()

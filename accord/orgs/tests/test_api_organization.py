@@ -27,7 +27,9 @@ def test_it_shows_the_organisation(acme, alice):
 def test_it_shows_the_organisation_to_every_role(acme, bob):
     Membership.objects.filter(user=bob).update(role=Role.VIEWER)
 
-    assert api_as(bob, acme).get(f"{API}/organization").status_code == 200
+    response = api_as(bob, acme).get(f"{API}/organization")
+    assert response.status_code == 200
+    assert response.json()["slug"] == "acme"
 
 
 def test_it_lets_an_owner_rename_the_organisation(acme, alice):
@@ -59,6 +61,9 @@ def test_it_lets_an_admin_patch_the_organisation(acme, bob):
     response = api_as(bob, acme).patch(f"{API}/organization", {"name": "Acme by Bob"})
 
     assert response.status_code == 200
+    assert response.json()["name"] == "Acme by Bob"
+    acme.refresh_from_db()
+    assert acme.name == "Acme by Bob"
 
 
 @pytest.mark.parametrize("role", [Role.VIEWER, Role.MEMBER, Role.SALES_LEAD])
@@ -68,6 +73,9 @@ def test_it_refuses_a_non_admin_patching_the_organisation(acme, bob, role):
     response = api_as(bob, acme).patch(f"{API}/organization", {"name": "Hijacked"})
 
     assert response.status_code == 403
+    assert response.json()["detail"]
+    acme.refresh_from_db()
+    assert acme.name == "Acme"
     assert "may not do this: rename the organisation" in response.json()["detail"]
     assert Organization.objects.get(pk=acme.pk).name == "Acme"
 
@@ -115,10 +123,13 @@ def test_it_answers_400_to_a_malformed_json_body(acme, alice):
 
 def test_it_answers_400_to_a_body_that_is_not_json(acme, alice):
     response = api_as(alice, acme).patch(
-        f"{API}/organization", "name=Acme", content_type="application/x-www-form-urlencoded"
+        f"{API}/organization", "name=Hijacked", content_type="application/x-www-form-urlencoded"
     )
 
     assert response.status_code == 400
+    assert response.json()["detail"]
+    acme.refresh_from_db()
+    assert acme.name == "Acme"
 
 
 def test_it_names_the_body_when_it_is_not_an_object(acme, alice):

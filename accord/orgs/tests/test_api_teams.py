@@ -73,8 +73,10 @@ def test_it_asks_for_a_body(acme, alice):
 def test_it_answers_404_for_a_team_id_that_is_not_a_team(acme, alice):
     client = api_as(alice, acme)
 
-    assert client.get(f"{API}/teams/0").status_code == 404
-    assert client.get(f"{API}/teams/{2**63}").status_code == 404
+    for team_id in (0, 2**63):
+        response = client.get(f"{API}/teams/{team_id}")
+        assert response.status_code == 404
+        assert response.json() == {"detail": "Not found."}
 
 
 def test_it_names_a_team_id_that_is_not_a_number(acme, alice):
@@ -89,5 +91,8 @@ def test_it_lets_a_viewer_read_but_not_write(acme, bob):
     Membership.objects.filter(user=bob).update(role=Role.VIEWER)
     client = api_as(bob, acme)
 
-    assert client.get(f"{API}/teams").status_code == 200
+    listed = client.get(f"{API}/teams")
+    assert listed.status_code == 200
+    assert {"Sales", "Marketing"} <= {team["name"] for team in listed.json()}
     assert client.post(f"{API}/teams", {"name": "Partners"}).status_code == 403
+    assert "Partners" not in [team["name"] for team in client.get(f"{API}/teams").json()]

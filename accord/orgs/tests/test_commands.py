@@ -114,4 +114,6 @@ def test_it_lets_the_demo_people_log_in():
         "/accounts/login/", {"login": "sam@northwind.example", "password": "accord-demo"}
     )
     assert response.status_code == 302
-    assert client.get("/o/northwind/").status_code == 200
+    overview = client.get("/o/northwind/")
+    assert overview.status_code == 200
+    assert "Northwind" in overview.content.decode()

@@ -8,6 +8,7 @@ import json
 from django.core.management import call_command
 
 from accord.pipeline.importer import run_import
+from accord.pipeline.models import HandoffAgreement
 from accord.pipeline.services import import_run_create
 from accord.pipeline.tests.factories import LeadFactory
 from accord.pipeline.tests.test_import import HUBSPOT_CONTACTS
@@ -98,6 +99,8 @@ def test_it_lets_no_sales_member_propose(acme, bob):
         },
     )
     assert response.status_code == 403
+    assert "may not do this: propose" in response.json()["detail"]
+    assert not HandoffAgreement.objects.exists()
 
 
 def test_it_reports_imports_and_their_refused_rows(acme, alice):

@@ -45,6 +45,9 @@ def test_it_shows_the_funnel_with_a_chart_and_groups(alice_client, acme):
 def test_it_rejects_a_bad_filter_with_400(alice_client):
     response = alice_client.get(url("pipeline_index") + "?by=colour")
     assert response.status_code == 400
+    assert "Select a valid choice. colour is not one of the available choices." in (
+        response.content.decode()
+    )
 
 
 def test_it_lets_sales_triage_mqls(bob_client, acme):
@@ -71,6 +74,9 @@ def test_it_lets_sales_triage_mqls(bob_client, acme):
 def test_it_refuses_get_on_decisions(bob_client, acme):
     lead = LeadFactory(organization=acme)
     assert bob_client.get(url("pipeline_lead_accept", pk=lead.pk)).status_code == 405
+    assert bob_client.get(url("pipeline_lead_reject", pk=lead.pk)).status_code == 405
+    lead.refresh_from_db()
+    assert lead.accepted_at is None and lead.rejected_at is None
 
 
 def test_it_proposes_and_agrees_from_the_page(client, acme, carol, sam):

@@ -63,7 +63,7 @@ def test_it_records_an_answer(seller, cycle, goals):
     assert "Your One Things" in index and "Join two prospect calls." in index
 
 
-def test_marketing_rates_sales_follow_up(marketer, cycle, goals):
+def test_it_lets_marketing_rate_sales_follow_up(marketer, cycle, goals):
     page = _client(marketer).get(f"/o/acme/pulse/{cycle.pk}/answer/")
     assert "Rate Sales: how they follow up the leads you hand over (0-10)" in page.content.decode()
     _client(marketer).post(f"/o/acme/pulse/{cycle.pk}/answer/", _post(goals, internal_score="3"))
@@ -124,7 +124,7 @@ def test_it_refuses_a_vote_on_a_goal_not_in_the_cycle(seller, cycle, goals, owne
     assert not PulseAnswer.objects.exists()
 
 
-def test_the_next_pulse_asks_about_the_last_one_thing(seller, owner, cycle, goals):
+def test_it_asks_about_the_last_one_thing_in_the_next_pulse(seller, owner, cycle, goals):
     client = _client(seller)
     client.post(f"/o/acme/pulse/{cycle.pk}/answer/", _post(goals))
     services.cycle_close(cycle=cycle)
@@ -154,12 +154,20 @@ def test_the_next_pulse_asks_about_the_last_one_thing(seller, owner, cycle, goal
     assert OneThing.objects.get(cycle=following).follow_through == ""
 
 
-def test_viewers_do_not_answer_and_outsiders_get_404(viewer, cycle, goals, charlie_client):
-    assert _client(viewer).get(f"/o/acme/pulse/{cycle.pk}/answer/").status_code == 403
-    assert charlie_client.get(f"/o/acme/pulse/{cycle.pk}/answer/").status_code == 404
-    assert charlie_client.get(f"/o/globex/pulse/{cycle.pk}/answer/").status_code == 404
+def test_it_refuses_viewers_an_answer_and_answers_404_to_outsiders(
+    viewer, cycle, goals, charlie_client
+):
+    refused = _client(viewer).get(f"/o/acme/pulse/{cycle.pk}/answer/")
+    assert refused.status_code == 403
+    assert "You can't do that here" in refused.content.decode()
+    assert _client(viewer).post(f"/o/acme/pulse/{cycle.pk}/answer/", {}).status_code == 403
+    for url in (f"/o/acme/pulse/{cycle.pk}/answer/", f"/o/globex/pulse/{cycle.pk}/answer/"):
+        page = charlie_client.get(url)
+        assert page.status_code == 404
+        assert goals[0].title not in page.content.decode()
+    assert not PulseAnswer.objects.filter(cycle=cycle).exists()
 
 
-def test_a_member_outside_the_participant_teams_is_told(owner, cycle, goals):
+def test_it_tells_a_member_outside_the_participant_teams(owner, cycle, goals):
     page = _client(owner).get(f"/o/acme/pulse/{cycle.pk}/answer/")
     assert "You are not among this pulse's participants." in page.content.decode()

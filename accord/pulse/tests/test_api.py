@@ -51,7 +51,7 @@ def _body(goals, **extra):
     return body
 
 
-def test_a_lead_opens_and_closes_a_cycle(owner, seller, goals):
+def test_it_lets_a_lead_open_and_close_a_cycle(owner, seller, goals):
     api = Api(owner)
     opened = api.post("/cycles")
     assert opened.status_code == 201
@@ -64,7 +64,7 @@ def test_a_lead_opens_and_closes_a_cycle(owner, seller, goals):
     assert closed.json()["status"] == "closed"
 
 
-def test_a_member_answers_reads_and_changes_their_own_answer(seller, marketer, cycle, goals):
+def test_it_lets_a_member_answer_read_and_change_their_own_answer(seller, marketer, cycle, goals):
     api = Api(seller)
     assert api.get(f"/cycles/{cycle.pk}/answer").status_code == 404
     saved = api.put(f"/cycles/{cycle.pk}/answer", _body(goals))
@@ -86,13 +86,15 @@ def test_a_member_answers_reads_and_changes_their_own_answer(seller, marketer, c
         ({"internal_score": None}, "body.internal_score", "Score Marketing"),
     ],
 )
-def test_bad_answers_name_the_field_and_write_nothing(seller, cycle, goals, change, where, says):
+def test_it_names_the_field_of_a_bad_answer_and_writes_nothing(
+    seller, cycle, goals, change, where, says
+):
     errors = _errors(Api(seller).put(f"/cycles/{cycle.pk}/answer", _body(goals, **change)))
     assert says in errors[where]
     assert not PulseAnswer.objects.exists() and not GoalVote.objects.exists()
 
 
-def test_a_vote_on_a_goal_not_in_the_cycle_or_missing_is_named(seller, cycle, goals):
+def test_it_names_a_vote_on_a_goal_not_in_the_cycle_or_missing(seller, cycle, goals):
     body = _body(goals)
     body["votes"][1]["goal_id"] = 999_999
     errors = _errors(Api(seller).put(f"/cycles/{cycle.pk}/answer", body))
@@ -100,14 +102,14 @@ def test_a_vote_on_a_goal_not_in_the_cycle_or_missing_is_named(seller, cycle, go
     assert errors[f"body.votes.{goals[1].pk}.vote"] == "Choose Worse, Same or Better."
 
 
-def test_a_vote_after_the_cycle_closed_is_refused(seller, cycle, goals):
+def test_it_refuses_a_vote_after_the_cycle_closed(seller, cycle, goals):
     with time_machine.travel(cycle.closes_at + timedelta(minutes=1), tick=False):
         errors = _errors(Api(seller).put(f"/cycles/{cycle.pk}/answer", _body(goals)))
     assert "This pulse closed on" in errors["body.cycle"]
     assert not PulseAnswer.objects.exists()
 
 
-def test_results_are_anonymous_and_viewers_read_them(seller, viewer, cycle, goals):
+def test_it_keeps_results_anonymous_and_lets_viewers_read_them(seller, viewer, cycle, goals):
     Api(seller).put(f"/cycles/{cycle.pk}/answer", _body(goals))
     results = Api(viewer).get(f"/cycles/{cycle.pk}/results")
     assert results.status_code == 200
@@ -120,7 +122,7 @@ def test_results_are_anonymous_and_viewers_read_them(seller, viewer, cycle, goal
     assert Api(viewer).get(f"/cycles/{cycle.pk}/answer").status_code == 403
 
 
-def test_settings_and_the_scorecard(owner, seller):
+def test_it_serves_settings_and_the_scorecard(owner, seller):
     api = Api(owner)
     patched = api.patch("/settings", {"open_day": 10, "attribution": True})
     assert (patched.json()["open_day"], patched.json()["attribution"]) == (10, True)
@@ -155,9 +157,11 @@ def test_settings_and_the_scorecard(owner, seller):
     assert scorecard.scorecard(owner)[1] == []
 
 
-def test_outsiders_get_404(cycle, charlie, globex):
+def test_it_answers_404_to_outsiders(cycle, charlie, globex):
     from accord.conftest import membership
 
     api = Api(membership(charlie, globex))
-    assert api.get(f"/cycles/{cycle.pk}").status_code == 404
-    assert api.get(f"/cycles/{cycle.pk}/results").status_code == 404
+    for path in (f"/cycles/{cycle.pk}", f"/cycles/{cycle.pk}/results"):
+        answer = api.get(path)
+        assert answer.status_code == 404
+        assert answer.json() == {"detail": "Not found."}

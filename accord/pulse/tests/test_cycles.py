@@ -139,7 +139,7 @@ def test_it_lets_only_leads_change_the_settings(owner, seller):
     assert (updated.open_day, updated.anonymity_threshold) == (3, 4)
 
 
-def test_the_chain_starts_on_the_first_visit_and_survives_a_failing_check(
+def test_it_starts_the_chain_on_the_first_visit_and_survives_a_failing_check(
     owner, seller, monkeypatch
 ):
     from django.test import Client

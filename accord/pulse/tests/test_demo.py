@@ -48,7 +48,7 @@ def test_it_seeds_twelve_monthly_cycles_that_improve(northwind):
     assert GoalVote.objects.exclude(comment="").exists()
 
 
-def test_the_scorecard_has_red_and_green_weeks(northwind):
+def test_it_gives_the_scorecard_red_and_green_weeks(northwind):
     nadia = Membership.objects.get(organization=northwind, user__email="nadia@northwind.example")
     with time_machine.travel(datetime(2026, 11, 20, 10, 0, tzinfo=UTC), tick=False):
         weeks, rows = scorecard.scorecard(nadia)
@@ -57,7 +57,7 @@ def test_the_scorecard_has_red_and_green_weeks(northwind):
     assert {r.measurable.name for r in rows} >= {"Joint prospect calls", "Pulse balance"}
 
 
-def test_running_it_twice_changes_nothing(northwind):
+def test_it_changes_nothing_when_run_twice(northwind):
     before = counts()
     with time_machine.travel(datetime(2026, 11, 20, 10, 0, tzinfo=UTC), tick=False):
         seed_demo()

@@ -28,7 +28,7 @@ def _settings(**changes):
     return {k: v for k, v in data.items() if v is not None}
 
 
-def test_a_lead_changes_the_settings_and_bad_values_are_named(owner, marketing_lead, seller):
+def test_it_lets_a_lead_change_the_settings_and_names_bad_values(owner, marketing_lead, seller):
     client = _client(marketing_lead)
     assert client.get("/o/acme/pulse/settings/").status_code == 200
     bad = client.post("/o/acme/pulse/settings/", _settings(reminder_days="9"))
@@ -48,7 +48,7 @@ def test_a_lead_changes_the_settings_and_bad_values_are_named(owner, marketing_l
     assert _client(seller).get("/o/acme/pulse/settings/").status_code == 403
 
 
-def test_a_lead_opens_and_closes_the_pulse_from_the_page(owner, seller, goals):
+def test_it_lets_a_lead_open_and_close_the_pulse_from_the_page(owner, seller, goals):
     client = _client(owner)
     assert client.get("/o/acme/pulse/open/").status_code == 405
     client.post("/o/acme/pulse/open/")
@@ -67,7 +67,7 @@ def test_a_lead_opens_and_closes_the_pulse_from_the_page(owner, seller, goals):
     assert _client(seller).post(f"/o/acme/pulse/{cycle.pk}/close/").status_code == 403
 
 
-def test_the_measurable_form_refuses_vanity_metrics(owner, seller):
+def test_it_refuses_vanity_metrics_on_the_measurable_form(owner, seller):
     client = _client(owner)
     assert client.get("/o/acme/pulse/scorecard/new/").status_code == 200
     data = {

@@ -57,7 +57,7 @@ def test_it_refuses_vanity_metrics_and_unexplained_numbers(owner, seller):
     assert not Measurable.objects.exists()
 
 
-def test_only_leads_manage_the_scorecard(seller, viewer):
+def test_it_lets_only_leads_manage_the_scorecard(seller, viewer):
     for someone in (seller, viewer):
         with pytest.raises(PermissionDenied):
             scorecard.measurable_create(
@@ -65,7 +65,7 @@ def test_only_leads_manage_the_scorecard(seller, viewer):
             )
 
 
-def test_the_owner_enters_weekly_values_green_or_red(calls, seller, marketer, owner):
+def test_it_lets_the_owner_enter_weekly_values_green_or_red(calls, seller, marketer, owner):
     scorecard.measurable_value_enter(
         membership=seller, measurable=calls, week=MONDAY - dt.timedelta(days=5), value="6"
     )
@@ -88,7 +88,7 @@ def test_the_owner_enters_weekly_values_green_or_red(calls, seller, marketer, ow
     assert MeasurableValue.objects.get(week=MONDAY - dt.timedelta(weeks=1)).value == Decimal("6")
 
 
-def test_the_page_shows_weeks_and_lets_the_owner_enter(calls, seller, viewer):
+def test_it_shows_weeks_on_the_page_and_lets_the_owner_enter(calls, seller, viewer):
     response = _client(seller).post(
         f"/o/acme/pulse/scorecard/{calls.pk}/value/", {"week": "2026-10-26", "value": "7"}
     )
@@ -102,7 +102,7 @@ def test_the_page_shows_weeks_and_lets_the_owner_enter(calls, seller, viewer):
     assert 'name="value"' not in html  # viewers do not enter
 
 
-def test_computed_measurables_read_the_metric_machinery(owner, seller, goals, marketer):
+def test_it_computes_measurables_through_the_metric_registry(owner, seller, goals, marketer):
     balance = scorecard.measurable_create(
         membership=owner,
         name="Pulse balance",
@@ -129,7 +129,7 @@ def test_computed_measurables_read_the_metric_machinery(owner, seller, goals, ma
         )
 
 
-def test_owners_of_manual_measurables_are_reminded_on_monday(calls, owner):
+def test_it_reminds_owners_of_manual_measurables_on_monday(calls, owner):
     with time_machine.travel(datetime(2026, 11, 9, 15, 0, tzinfo=UTC), tick=False):
         scorecard.scorecard_remind(organization=owner.organization, now=datetime.now(UTC))
         scorecard.scorecard_remind(organization=owner.organization, now=datetime.now(UTC))
@@ -139,7 +139,7 @@ def test_owners_of_manual_measurables_are_reminded_on_monday(calls, owner):
     assert "week of 2 Nov" in sent[0].subject
 
 
-def test_a_red_measurable_goes_on_the_next_joint_meetings_agenda(calls, seller, owner):
+def test_it_puts_a_red_measurable_on_the_next_joint_meetings_agenda(calls, seller, owner):
     from accord.meetings.models import AgendaItem, Section
     from accord.meetings.tests.factories import series_for
 

@@ -57,7 +57,7 @@ def _page_for(browser: Browser, site: str, user, errors: list[str], **options):
     return context, page
 
 
-def test_two_attendees_see_each_others_notes_and_never_overwrite(
+def test_it_shows_two_attendees_each_others_notes_and_never_overwrites(
     playwright, browser_type_launch_args, site, meeting
 ):
     sam, maya, occurrence, item = meeting

@@ -58,7 +58,7 @@ def paths(cycle, measurable) -> list[str]:
     ]
 
 
-def test_a_seller_answers_the_pulse_on_a_phone(
+def test_it_lets_a_seller_answer_the_pulse_on_a_phone(
     page: Page, site, acme_pulse, log_in, console_errors
 ):
     _alice, sam, goal, cycle, _measurable = acme_pulse
