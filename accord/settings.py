@@ -130,7 +130,16 @@ TEMPLATES = [
                 "accord.mail.context_processors.email_mode",
             ],
         },
-    }
+    },
+    # Plain text (email subjects and text parts): the same templates with
+    # HTML escaping off, so "marketing's" is not sent as "marketing&#x27;s".
+    {
+        "NAME": "text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": False},
+    },
 ]
 
 

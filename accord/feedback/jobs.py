@@ -22,7 +22,7 @@ from accord.jobs.registry import job
 from accord.jobs.services import job_enqueue
 from accord.lib.tokens import hash_token, new_token
 from accord.mail.backends import ORG_HEADER
-from accord.mail.services import email_enqueue_template
+from accord.mail.services import email_enqueue_template, text_render
 from accord.orgs.models import Membership, Role
 
 BATCH_SIZE = 100
@@ -61,7 +61,7 @@ def _message(
     subject = text["subject"] if not reminder else f"{text['reminder']} {text['subject']}"
     message = EmailMultiAlternatives(
         subject=" ".join(subject.split()),
-        body=render_to_string("feedback/email/survey.txt", context),
+        body=text_render("feedback/email/survey.txt", context),
         to=[recipient.email],
         headers=headers,
         from_email=settings.DEFAULT_FROM_EMAIL,

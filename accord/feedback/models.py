@@ -293,6 +293,12 @@ class FollowUp(models.Model):
         return f"{self.get_kind_display()} for {self.response}"
 
     @property
+    def kind_with_article(self) -> str:
+        """ "a recovery", "an advocacy", "a nurture": for sentences in email."""
+        kind = self.get_kind_display().lower()
+        return f"{'an' if kind[:1] in 'aeiou' else 'a'} {kind}"
+
+    @property
     def is_closed(self) -> bool:
         return self.status in self.CLOSED
 

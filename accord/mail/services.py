@@ -44,6 +44,12 @@ def email_enqueue(
     job_enqueue(send_email, organization_id=organization_id, **kwargs)
 
 
+def text_render(template: str, context: dict[str, Any]) -> str:
+    """Render a plain-text template (an email's subject or text part): nothing
+    is HTML-escaped, as the reader's mail program shows it as it is."""
+    return render_to_string(template, context, using="text")
+
+
 @transaction.atomic
 def email_enqueue_template(
     *,
@@ -55,8 +61,8 @@ def email_enqueue_template(
     attachments: list[dict[str, str]] | None = None,
 ) -> None:
     """Render ``<template>_subject.txt``, ``.txt`` and ``.html`` and queue them."""
-    subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-    text = render_to_string(f"{template}.txt", context)
+    subject = " ".join(text_render(f"{template}_subject.txt", context).split())
+    text = text_render(f"{template}.txt", context)
     html = render_to_string(f"{template}.html", context)
     email_enqueue(
         to=to,
