@@ -53,6 +53,7 @@ def email_enqueue_template(
     organization_id: int | None = None,
     key: str | None = None,
     attachments: list[dict[str, str]] | None = None,
+    headers: dict[str, Any] | None = None,
 ) -> None:
     """Render ``<template>_subject.txt``, ``.txt`` and ``.html`` and queue them."""
     subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
@@ -63,6 +64,7 @@ def email_enqueue_template(
         subject=subject,
         text=text,
         html=html,
+        headers=headers,
         organization_id=organization_id,
         key=key,
         attachments=attachments,
