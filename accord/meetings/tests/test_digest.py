@@ -159,6 +159,9 @@ def test_it_emails_each_member_their_week_once_even_when_run_twice(smtp, world, 
         "mia@acme.example",
         "sam@acme.example",
     ]
+    [sam] = _digests(smtp, "sam@acme.example")
+    assert sam["subject"] == "Your week at Acme"
+    assert "No open action items." in sam["text"]
     for mail in _digests(smtp):
         assert "Globex" not in mail["text"] + mail["html"]
 
