@@ -376,13 +376,16 @@ class DailyRun(models.Model):
     """When the organisation's next daily meetings run is due (one chain per organisation).
 
     The run sends action-item due alerts every day and, on the digest day,
-    the weekly digest. A queued run whose ``due`` is no longer
-    ``next_run_at`` was replaced by a newer one and does nothing, so an
+    the weekly digest. A run first queues the next one and records its own
+    ``due`` in ``running_due``: a retry of it (same ``due``) does its work
+    again, which is safe, without queuing another. A queued run whose ``due``
+    is neither was replaced by a newer one and does nothing, so an
     organisation never has two chains.
     """
 
     organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="+")
     next_run_at = models.DateTimeField(null=True, blank=True)
+    running_due = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"Meetings run of {self.organization} at {self.next_run_at}"

@@ -251,3 +251,35 @@ def test_it_refuses_an_unknown_opt_out_link(world, seller):
 
 def test_it_keeps_the_settings_page_to_the_members_own_organisation(charlie_client, acme, world):
     assert charlie_client.get(reverse("meetings_digest", args=[acme.slug])).status_code == 404
+
+
+def test_it_finishes_a_failed_run_on_retry_without_a_second_chain(smtp, world, acme, monkeypatch):
+    from accord.meetings.models import DailyRun
+    from accord.meetings.services import digest as digest_services
+
+    real = digest_services.digests_send
+    calls = []
+
+    def flaky(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 1:
+            raise RuntimeError("database went away")
+        return real(**kwargs)
+
+    monkeypatch.setattr(digest_services, "digests_send", flaky)
+    with time_machine.travel(MONDAY, tick=False):
+        run_queued_jobs(until=MONDAY + dt.timedelta(minutes=30))
+
+    assert len(calls) == 2
+    assert len([m for m in _digests(smtp) if "acme" in m["to"][0]]) == 3
+    # One chain: the next run is Tuesday 07:00 in Berlin, queued once.
+    run = DailyRun.objects.get(organization=acme)
+    assert run.next_run_at == dt.datetime(2026, 6, 23, 5, tzinfo=UTC)
+    from django_tasks_db.models import DBTaskResult
+
+    queued = [
+        dt.datetime.fromisoformat(args[2]["due"])
+        for args in (r.args_kwargs["args"] for r in DBTaskResult.objects.filter(status="READY"))
+        if args[0].endswith("meetings_daily_run") and args[2]["organization_id"] == acme.pk
+    ]
+    assert queued == [run.next_run_at]
