@@ -36,5 +36,6 @@ urlpatterns = [
     path(f"{ORG}insights/", include(insights_urls)),
     path("s/", include(feedback_public_urls)),
     path("cal/<str:token>.ics", meeting_views.calendar_feed, name="meetings_feed"),
+    path("digest/<str:token>/off", meeting_views.digest_off, name="meetings_digest_off"),
     path("api/v1/", api.urls),
 ]

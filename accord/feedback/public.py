@@ -12,8 +12,6 @@ records. Every page here is sent with ``Referrer-Policy: no-referrer``.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
@@ -30,6 +28,7 @@ from accord.feedback import services
 from accord.feedback.i18n import LANGUAGES, browser_language, words
 from accord.feedback.models import LANGUAGE_CHOICES, Survey
 from accord.feedback.services import AlreadyRecorded, Link, LinkExpired, RateLimited
+from accord.lib.middleware import no_referrer
 from accord.lib.tokens import hash_token
 
 COOKIE_PREFIX = "accord_survey_"
@@ -47,17 +46,6 @@ def _rate_per_address() -> int:
 
 def _rate_per_link() -> int:
     return int(getattr(settings, "ACCORD_SURVEY_RATE_PER_LINK", RATE_PER_LINK))
-
-
-def no_referrer(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
-        response["Cache-Control"] = "no-store"
-        return response
-
-    return wrapper
 
 
 def _language(request: HttpRequest, link: Link | None) -> str:

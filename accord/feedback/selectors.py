@@ -235,6 +235,16 @@ def followups(membership: Membership) -> QuerySet[FollowUp]:
     )
 
 
+def followups_owned(membership: Membership) -> QuerySet[FollowUp]:
+    """Open follow-ups the member owns (as sales owner or marketing partner), soonest due first."""
+    return (
+        followups(membership)
+        .filter(Q(sales_owner=membership) | Q(marketing_owner=membership))
+        .exclude(status__in=FollowUp.CLOSED)
+        .order_by("due_at", "pk")
+    )
+
+
 def survey(membership: Membership, pk: int) -> Survey:
     return get_scoped(membership, Survey.objects.all(), pk=pk)
 

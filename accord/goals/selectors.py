@@ -18,6 +18,7 @@ from django.db.models.functions import Coalesce
 
 from accord.goals import metrics
 from accord.goals.models import (
+    CLOSED_STATUSES,
     ActivityGoal,
     ActivityLog,
     ActivityType,
@@ -310,6 +311,12 @@ def board(goals_page: list[Goal]) -> list[tuple[Goal, Progress | None]]:
         else:
             rows.append((goal, None))
     return rows
+
+
+def goals_owned(membership: Membership) -> list[tuple[Goal, Progress | None]]:
+    """The goals the member owns (either side) that are not closed, with progress."""
+    owned = goals(membership, owner_id=membership.pk).exclude(status__in=CLOSED_STATUSES)
+    return board(list(owned.order_by("period_end", "title", "pk")))
 
 
 def status_counts(membership: Membership) -> dict[str, int]:

@@ -20,6 +20,7 @@ from accord.insights import charts, health
 from accord.insights.forms import HealthWeightsForm
 from accord.lib.forms import add_service_errors
 from accord.meetings import selectors as meetings
+from accord.meetings import services as meeting_services
 from accord.orgs import selectors as orgs
 from accord.orgs.decorators import org_view
 from accord.orgs.models import Membership
@@ -72,6 +73,9 @@ def _sla(organization: Any, today: dt.date) -> Any:
 def overview(request: HttpRequest, membership: Membership) -> HttpResponse:
     """The organisation's home: where alignment stands and what needs doing."""
     organization = membership.organization
+    # The organisation's daily meetings run (action-item alerts, the weekly
+    # digest) starts from its home page's first visit: the worker takes over.
+    meeting_services.daily_run_ensure(organization)
     today = health.local_today(organization)
     now = timezone.now()
     trend = health.health_trend(organization)

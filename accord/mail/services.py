@@ -59,6 +59,7 @@ def email_enqueue_template(
     organization_id: int | None = None,
     key: str | None = None,
     attachments: list[dict[str, str]] | None = None,
+    headers: dict[str, Any] | None = None,
 ) -> None:
     """Render ``<template>_subject.txt``, ``.txt`` and ``.html`` and queue them."""
     subject = " ".join(text_render(f"{template}_subject.txt", context).split())
@@ -69,6 +70,7 @@ def email_enqueue_template(
         subject=subject,
         text=text,
         html=html,
+        headers=headers,
         organization_id=organization_id,
         key=key,
         attachments=attachments,

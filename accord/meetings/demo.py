@@ -107,6 +107,8 @@ def seed(organization: Organization, people: dict[str, Membership]) -> None:
         _pipeline_review(organization, people)
     if not Issue.objects.filter(organization=organization).exists():
         _issues(organization, people)
+    # The worker takes over from here: due alerts every morning, the digest on Mondays.
+    services.daily_run_ensure(organization)
 
 
 def _past(series: MeetingSeries) -> list[Occurrence]:

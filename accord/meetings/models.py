@@ -370,3 +370,88 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.member} ({self.prefix}…)"
+
+
+class DailyRun(models.Model):
+    """When the organisation's next daily meetings run is due (one chain per organisation).
+
+    The run sends action-item due alerts every day and, on the digest day,
+    the weekly digest. A run first queues the next one and records its own
+    ``due`` in ``running_due``: a retry of it (same ``due``) does its work
+    again, which is safe, without queuing another. A queued run whose ``due``
+    is neither was replaced by a newer one and does nothing, so an
+    organisation never has two chains.
+    """
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="+")
+    next_run_at = models.DateTimeField(null=True, blank=True)
+    running_due = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Meetings run of {self.organization} at {self.next_run_at}"
+
+
+class DigestPreference(models.Model):
+    """A member's choice about the weekly digest; no row means they receive it."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    member = models.OneToOneField(Membership, on_delete=models.CASCADE, related_name="+")
+    enabled = models.BooleanField(default=True)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Digest {'on' if self.enabled else 'off'} for {self.member}"
+
+
+class DigestSent(models.Model):
+    """The weekly digest sent to one member for one week (the week's Monday).
+
+    The unique constraint makes the digest go at most once per member and
+    week, however often the run is repeated. The email's one-click opt-out
+    link carries a random token; only its SHA-256 is kept here.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    week_start = models.DateField()
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-week_start", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "week_start"], name="digest_once_per_week")
+        ]
+
+    def __str__(self) -> str:
+        return f"Digest of {self.week_start} to {self.member}"
+
+
+class AlertKind(models.TextChoices):
+    DUE = "due", "Due soon"
+    OVERDUE = "overdue", "Overdue"
+
+
+class ActionItemAlert(models.Model):
+    """An action item's "due" or "overdue" alert, sent once per due date.
+
+    Written in the transaction that queues the alert's email and chat
+    message, so a repeated run finds it and sends nothing; moving the due
+    date allows one alert of each kind for the new date.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    action_item = models.ForeignKey(ActionItem, on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(max_length=10, choices=AlertKind.choices)
+    due_on = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action_item", "kind", "due_on"], name="action_alert_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.action_item}"

@@ -29,4 +29,5 @@ urlpatterns = [
     path("issues/<int:pk>/agenda/", views.issue_agenda, name="meetings_issue_agenda"),
     path("issues/<int:pk>/solve/", views.issue_solve, name="meetings_issue_solve"),
     path("calendar/", views.calendar, name="meetings_calendar"),
+    path("digest/", views.digest_settings, name="meetings_digest"),
 ]

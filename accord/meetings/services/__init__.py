@@ -13,6 +13,17 @@ from accord.meetings.services.agenda import (
     previous_occurrence,
 )
 from accord.meetings.services.common import StaleEdit
+from accord.meetings.services.digest import (
+    action_item_alerts_send,
+    daily_run,
+    daily_run_ensure,
+    daily_run_schedule,
+    digest_enabled,
+    digest_for_token,
+    digest_opt_out,
+    digest_preference_set,
+    digests_send,
+)
 from accord.meetings.services.issues import (
     issue_put_on_agenda,
     issue_raise,
@@ -49,6 +60,7 @@ __all__ = [
     "NewFeed",
     "StaleEdit",
     "Verdict",
+    "action_item_alerts_send",
     "action_item_create",
     "action_item_update",
     "agenda_build",
@@ -61,6 +73,14 @@ __all__ = [
     "calendar_feed_create",
     "calendar_feed_revoke",
     "carry_over",
+    "daily_run",
+    "daily_run_ensure",
+    "daily_run_schedule",
+    "digest_enabled",
+    "digest_for_token",
+    "digest_opt_out",
+    "digest_preference_set",
+    "digests_send",
     "issue_put_on_agenda",
     "issue_raise",
     "issue_solve",

@@ -82,6 +82,7 @@ def page_objects(acme: Organization, owner: Membership) -> dict[str, dict[str, A
         "meetings_issue_agenda": issue,
         "meetings_issue_solve": issue,
         "meetings_calendar": {},
+        "meetings_digest": {},
     }
 
 

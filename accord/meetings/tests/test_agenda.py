@@ -126,6 +126,9 @@ def test_it_builds_the_agenda_a_day_before_with_reasons_and_sources(
         "sam@acme.example",
     ]
     assert "Leads arrive without context" in ready[0].text_body
+    # In the series' own time zone, not the server's UTC.
+    assert ready[0].subject == "Agenda ready: Acme joint meeting, Thu 5 Mar 10:00"
+    assert "on Thursday 5 Mar 2026, 10:00 (Europe/Berlin) is ready" in ready[0].text_body
 
 
 def test_it_takes_items_from_sources_other_apps_register(joint):
@@ -221,6 +224,8 @@ def test_it_closes_a_collaborative_meeting_and_carries_over_what_is_unfinished(
     assert "Demo requests go unanswered: Marketing routes demo requests" in body
     assert "Set up the routing rule (Mia, due 12 Mar 2026)" in body
     assert "counts as a collaborative meeting" in body
+    assert "Acme joint meeting on Thursday 5 Mar 2026, 10:00 is closed." in body
+    assert summaries[0].subject == "Summary: Acme joint meeting, 5 Mar 2026"
     values = selectors.metric_values(acme, dt.date(2026, 3, 1), dt.date(2026, 3, 31))
     assert values == {"collaborative_meetings": Decimal(1)}
 

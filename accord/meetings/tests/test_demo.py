@@ -7,10 +7,15 @@ import pytest
 
 from accord.cli.demo import seed_demo
 from accord.goals.models import ActivityLog, ActivitySource
+from accord.jobs.testing import run_queued_jobs
 from accord.meetings.models import (
     ActionItem,
+    ActionItemAlert,
     AgendaItem,
     Attendance,
+    DailyRun,
+    DigestPreference,
+    DigestSent,
     Issue,
     IssueStatus,
     IssueVote,
@@ -24,6 +29,10 @@ from accord.meetings.models import (
 pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 MODELS = [
+    DailyRun,
+    DigestPreference,
+    DigestSent,
+    ActionItemAlert,
     MeetingSeries,
     Occurrence,
     AgendaItem,
@@ -43,8 +52,13 @@ def counts() -> dict[str, int]:
 def test_it_seeds_six_months_of_meetings_and_a_second_run_changes_nothing():
     organization = seed_demo()
     first = counts()
+    run = DailyRun.objects.get(organization=organization)
     seed_demo()
     assert counts() == first
+    # The daily run is queued once, for the worker, and not moved by a second run.
+    assert DailyRun.objects.get(organization=organization).next_run_at == run.next_run_at
+    run_queued_jobs()
+    assert not DigestSent.objects.exists()
 
     joint = MeetingSeries.objects.get(organization=organization, kind=MeetingKind.JOINT)
     closed = Occurrence.objects.filter(series=joint, status=OccurrenceStatus.CLOSED)

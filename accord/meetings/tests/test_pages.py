@@ -51,6 +51,7 @@ def test_it_shows_every_meetings_page(owner, meeting):
         reverse("meetings_issues", args=[slug]),
         reverse("meetings_issue", args=[slug, issue.pk]),
         reverse("meetings_calendar", args=[slug]),
+        reverse("meetings_digest", args=[slug]),
     ]
     for url in urls:
         response = client.get(url)

@@ -1,6 +1,7 @@
 """Pages of the Meetings section: series, the live meeting page, action items,
 the issues list and the personal calendar feed. One module per subject."""
 
+from accord.meetings.views.digest import digest_off, digest_settings
 from accord.meetings.views.lists import (
     action_done,
     action_items,
@@ -42,6 +43,8 @@ __all__ = [
     "attendance",
     "calendar",
     "calendar_feed",
+    "digest_off",
+    "digest_settings",
     "index",
     "issue_agenda",
     "issue_detail",
