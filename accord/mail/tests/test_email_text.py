@@ -24,7 +24,7 @@ ENTITIES = ("&amp;", "&lt;", "&gt;", "&quot;", "&#x27;", "&#39;")
 
 WHEN = dt.datetime(2026, 6, 17, 10, 0, tzinfo=dt.UTC)
 DATE_SUFFIXES = ("_at", "_time", "date", "_on", "_start", "_end", "week")
-NUMBER_NAMES = ("pk", "id", "score", "count", "minutes", "votes", "position", "number", "n")
+NUMBER_NAMES = ("pk", "id", "_id", "score", "count", "minutes", "votes", "position", "number")
 
 
 class Anything:
@@ -37,7 +37,7 @@ class Anything:
             raise AttributeError(name)
         if name.endswith(DATE_SUFFIXES):
             return WHEN
-        if name.endswith(NUMBER_NAMES):
+        if name in NUMBER_NAMES or name.endswith(NUMBER_NAMES[2:]):
             return 7
         return Anything()
 
