@@ -1,7 +1,8 @@
 """``accord serve``: the web server and a job worker, side by side.
 
 Migrates first. Ctrl-C (or SIGTERM) stops both: the worker finishes the job
-in hand, gunicorn its requests in flight.
+in hand, gunicorn its requests in flight. Several may run on one machine,
+each on its own port.
 """
 
 from __future__ import annotations
@@ -54,6 +55,10 @@ class Command(BaseCommand):
                 "-",
                 "--graceful-timeout",
                 "10",
+                # gunicorn's control socket has one path per user by default,
+                # so a second instance on the machine would take over the
+                # first one's; Accord does not use it.
+                "--no-control-socket",
             ]
         )
         processes = [web]
