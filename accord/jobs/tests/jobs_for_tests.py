@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import time
 
+from django.db import transaction
+
 from accord.jobs.registry import job
 from accord.mail.models import Delivery
 
@@ -35,3 +37,26 @@ def record_for(*, key: str, organization_id: int | None = None) -> str:
         raise RuntimeError(f"the downstream service is down ({key})")
     Delivery.objects.create(key=f"{key}:org{organization_id}")
     return key
+
+
+@job()
+def record_many(*, prefix: str, count: int, pause: float = 0.0) -> int:
+    """A long job: write ``prefix:0`` … ``prefix:count-1``, one short transaction
+    each, pausing ``pause`` seconds before each; returns how many it wrote.
+
+    Safe to run twice the way long jobs are: keys already written by an
+    earlier, interrupted run are skipped, so a run that resumes adds only
+    the rest (and the unique key would refuse a double).
+    """
+    done = set(Delivery.objects.filter(key__startswith=f"{prefix}:").values_list("key", flat=True))
+    wrote = 0
+    for n in range(count):
+        key = f"{prefix}:{n}"
+        if key in done:
+            continue
+        if pause:
+            time.sleep(pause)
+        with transaction.atomic():
+            Delivery.objects.create(key=key)
+        wrote += 1
+    return wrote
