@@ -8,9 +8,11 @@ every key present" means "every effect exactly once".
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from django.db import transaction
 
+from accord.jobs.models import DeadJob
 from accord.jobs.registry import job
 from accord.mail.models import Delivery
 
@@ -60,3 +62,15 @@ def record_many(*, prefix: str, count: int, pause: float = 0.0) -> int:
             Delivery.objects.create(key=key)
         wrote += 1
     return wrote
+
+
+def dead_record(key: str, organization: Any = None) -> DeadJob:
+    """A failed ``record`` job, as the worker would leave it after every attempt."""
+    return DeadJob.objects.create(
+        organization=organization,
+        job_name=record.job_name,  # type: ignore[attr-defined]
+        kwargs={"key": key},
+        attempts=5,
+        error=f"RuntimeError: the downstream service is down ({key})",
+        traceback="Traceback (most recent call last): …",
+    )
