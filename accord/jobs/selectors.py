@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -39,3 +40,17 @@ def jobs_unfinished() -> QuerySet[DBTaskResult[Any, Any]]:
         .select_related("accord_lease")
         .order_by("-status", "run_after", "enqueued_at")
     )
+
+
+def job_queued(func: Callable[..., Any], **kwargs: Any) -> bool:
+    """Whether a run of job ``func`` with these keyword arguments is queued (not yet started).
+
+    For jobs that queue their own next run: a run done again after its
+    worker died checks this first, so a chain is never doubled.
+    """
+    match = {f"args_kwargs__args__2__{name}": value for name, value in kwargs.items()}
+    return DBTaskResult.objects.filter(
+        status=TaskResultStatus.READY,
+        args_kwargs__args__0=func.job_name,  # type: ignore[attr-defined]
+        **match,
+    ).exists()
