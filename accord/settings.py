@@ -107,7 +107,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # allauth's session tracking, writing at most every ACCORD_SESSION_ACTIVITY_SECONDS.
+    "accord.accounts.middleware.ThrottledUserSessionsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -210,6 +211,10 @@ ACCOUNT_RATE_LIMITS = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Accord"
 USERSESSIONS_TRACK_ACTIVITY = True
+# A signed-in request writes its session's "last seen" only when the stored
+# one is older than this (or the IP address or browser changed): no write per
+# page view, which on SQLite would queue every request behind the worker.
+ACCORD_SESSION_ACTIVITY_SECONDS = env.int("ACCORD_SESSION_ACTIVITY_SECONDS", default=300)
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
