@@ -38,10 +38,11 @@ class JobLease(models.Model):
     One row per claimed django-tasks-db task result, keyed by its id (that
     package's table has no column for it). The claiming worker writes it in
     the transaction that marks the result RUNNING and pushes ``expires_at``
-    forward while the job runs. A RUNNING result whose lease has expired
-    belongs to a worker that died (SIGKILL, power loss, an out-of-memory
-    kill): any worker claims it again. ``claims`` counts the claims, so a job
-    that kills its worker every time is given up after a few.
+    forward while the job runs, and deletes it once the result is recorded,
+    so the table holds only the jobs running now. A RUNNING result whose
+    lease has expired belongs to a worker that died (SIGKILL, power loss, an
+    out-of-memory kill): any worker claims it again. ``claims`` counts the
+    claims, so a job that kills its worker every time is given up after a few.
     """
 
     task_result = models.OneToOneField(

@@ -24,7 +24,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import OperationalError, close_old_connections, connection
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django_tasks_db.compat import TaskResultStatus
@@ -142,17 +141,17 @@ class GracefulWorker(Worker):
         return tasks
 
     def _abandoned(self) -> DBTaskResult[Any, Any] | None:
-        """A RUNNING job whose worker died: its lease expired, or it has none
-        (claimed before leases existed) and started longer than a lease ago."""
-        now = timezone.now()
-        expired = Q(accord_lease__expires_at__lt=now) | Q(
-            accord_lease__isnull=True,
-            started_at__lt=now - dt.timedelta(seconds=lease_seconds()),
+        """A RUNNING job whose worker died: its lease expired.
+
+        Driven by the lease table, which holds only the jobs running now (a
+        finished job's lease is deleted), so each poll reads a few rows
+        however many results the queue keeps.
+        """
+        expired = JobLease.objects.filter(expires_at__lt=timezone.now()).values("task_result_id")
+        tasks = self._mine(
+            DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING, pk__in=expired)
         )
-        tasks = self._mine(DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING))
-        found: DBTaskResult[Any, Any] | None = (
-            tasks.filter(expired).select_for_update(skip_locked=True, of=("self",)).first()
-        )
+        found: DBTaskResult[Any, Any] | None = tasks.select_for_update(skip_locked=True).first()
         return found
 
     def claim_next(self) -> tuple[DBTaskResult[Any, Any] | None, bool]:
@@ -229,6 +228,9 @@ class GracefulWorker(Worker):
         finally:
             heartbeat.stop()
             self._leased.discard(db_task_result.pk)
+        # Recorded as done: the lease has served. Only our own, in case another
+        # worker took the job over while we were cut off.
+        JobLease.objects.filter(task_result=db_task_result, worker_id=self.worker_id).delete()
 
     def pause(self, seconds: float) -> None:
         """Sleep between polls, but wake up at once when asked to stop."""

@@ -2,7 +2,33 @@
 
 import django.db.models.deletion
 import django.utils.timezone
+import datetime as dt
+
+from django.conf import settings
 from django.db import migrations, models
+from django.utils import timezone
+
+
+def lease_running_jobs(apps, schema_editor):
+    """Jobs RUNNING when leases arrive get one that expires a lease from now:
+    if their worker is alive and upgraded it renews nothing (it holds no
+    lease in memory), so the job is run again, which every job allows; if
+    their worker died, the job is no longer stranded."""
+    DBTaskResult = apps.get_model("django_tasks_database", "DBTaskResult")
+    JobLease = apps.get_model("jobs", "JobLease")
+    expires = timezone.now() + dt.timedelta(seconds=float(settings.ACCORD_JOB_LEASE_SECONDS))
+    JobLease.objects.bulk_create(
+        [
+            JobLease(
+                task_result_id=pk,
+                worker_id=(worker_ids or ["before-leases"])[-1][:64],
+                expires_at=expires,
+            )
+            for pk, worker_ids in DBTaskResult.objects.filter(status="RUNNING").values_list(
+                "pk", "worker_ids"
+            )
+        ]
+    )
 
 
 class Migration(migrations.Migration):
@@ -26,4 +52,5 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['expires_at'], name='jobs_lease_expires_idx')],
             },
         ),
+        migrations.RunPython(lease_running_jobs, migrations.RunPython.noop),
     ]

@@ -75,6 +75,7 @@ def test_it_claims_again_a_job_whose_lease_expired_and_runs_it_once(frozen_clock
     lease = JobLease.objects.get()
     assert (lease.worker_id, lease.claims) == ("b", 2)
     b.run_task(again)
+    assert not JobLease.objects.exists()
     result = DBTaskResult.objects.get()
     assert result.status == "SUCCESSFUL"
     assert result.worker_ids == ["a", "b"]
@@ -83,9 +84,15 @@ def test_it_claims_again_a_job_whose_lease_expired_and_runs_it_once(frozen_clock
     assert not lease_renew(task_result_id=result.pk, worker_id="a")
 
 
-def test_it_claims_again_a_job_claimed_before_leases_existed(frozen_clock):
+def test_it_leases_the_jobs_running_when_leases_arrive(frozen_clock):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("accord.jobs.migrations.0002_job_lease")
     job_enqueue(record, key="old")
     DBTaskResult.objects.update(status="RUNNING", started_at=timezone.now(), worker_ids=["old"])
+    migration.lease_running_jobs(apps, None)
     b = make_worker(worker_id="b")
 
     assert claim(b) is None  # it may still be running
@@ -94,6 +101,16 @@ def test_it_claims_again_a_job_claimed_before_leases_existed(frozen_clock):
 
     assert again is not None
     assert again.worker_ids == ["old", "b"]
+
+
+def test_it_deletes_the_lease_once_the_job_is_recorded(frozen_clock):
+    job_enqueue(record, key="done")
+    a = make_worker(worker_id="a")
+
+    a.run_task(claim(a))
+
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+    assert not JobLease.objects.exists()
 
 
 def test_it_gives_up_a_job_that_killed_its_worker_too_often(frozen_clock, acme):
