@@ -207,6 +207,7 @@ class GracefulWorker(Worker):
             error = WorkerLost(f"the worker running it died {claims} times (last: {lost})")
             task_result.set_failed(error)
             dead_letter_lost(task_result=task_result, error=error)
+            JobLease.objects.filter(task_result=task_result).delete()
             return None
         logger.warning("Job %s lost its worker %s; running it again.", task_result.pk, lost)
         task_result.claim(self.worker_id)

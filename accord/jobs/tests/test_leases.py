@@ -131,6 +131,7 @@ def test_it_gives_up_a_job_that_killed_its_worker_too_often(frozen_clock, acme):
     failed = DBTaskResult.objects.get(pk=poison.pk)
     assert failed.status == "FAILED"
     assert failed.exception_class_path == "accord.jobs.worker.WorkerLost"
+    assert list(JobLease.objects.values_list("task_result_id", flat=True)) == [taken.pk]
     dead = DeadJob.objects.get()
     assert dead.organization_id == acme.pk
     assert dead.job_name == "accord.jobs.tests.jobs_for_tests.record"
