@@ -107,7 +107,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # allauth's session tracking, writing at most every ACCORD_SESSION_ACTIVITY_SECONDS.
+    "accord.accounts.middleware.ThrottledUserSessionsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -219,6 +220,10 @@ ACCOUNT_RATE_LIMITS = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Accord"
 USERSESSIONS_TRACK_ACTIVITY = True
+# A signed-in request writes its session's "last seen" only when the stored
+# one is older than this (or the IP address or browser changed): no write per
+# page view, which on SQLite would queue every request behind the worker.
+ACCORD_SESSION_ACTIVITY_SECONDS = env.int("ACCORD_SESSION_ACTIVITY_SECONDS", default=300)
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
@@ -265,6 +270,12 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": []}}
 ACCORD_JOB_MAX_ATTEMPTS = env.int("ACCORD_JOB_MAX_ATTEMPTS", default=5)
 ACCORD_JOB_BACKOFF_SECONDS = env.float("ACCORD_JOB_BACKOFF_SECONDS", default=30.0)
+# A claimed job is kept by its worker this long past the last renewal; the
+# worker renews it every third of that while the job runs. A job whose worker
+# died is run again by another once it expires (docs/architecture.md).
+ACCORD_JOB_LEASE_SECONDS = env.float("ACCORD_JOB_LEASE_SECONDS", default=60.0)
+# Claims of one task result before it is given up as killing its worker.
+ACCORD_JOB_MAX_CLAIMS = env.int("ACCORD_JOB_MAX_CLAIMS", default=3)
 
 # Chat (docs/chat.md). ACCORD_CHAT_ALLOW_LOOPBACK lets webhook URLs point at
 # 127.0.0.1: for tests only, never in production (it opens SSRF to the host).

@@ -8,6 +8,7 @@ from accord.goals import urls as goals_urls
 from accord.insights import urls as insights_urls
 from accord.insights import views as insights_views
 from accord.integrations import urls as integrations_urls
+from accord.jobs import urls as jobs_urls
 from accord.meetings import urls as meetings_urls
 from accord.meetings import views as meeting_views
 from accord.orgs import urls as org_urls
@@ -34,6 +35,7 @@ urlpatterns = [
     path(f"{ORG}pipeline/", include(pipeline_urls)),
     path(f"{ORG}pipeline/crm/", include(integrations_urls)),
     path(f"{ORG}insights/", include(insights_urls)),
+    path("instance/jobs/", include(jobs_urls)),
     path("s/", include(feedback_public_urls)),
     path("cal/<str:token>.ics", meeting_views.calendar_feed, name="meetings_feed"),
     path("digest/<str:token>/off", meeting_views.digest_off, name="meetings_digest_off"),

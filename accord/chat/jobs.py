@@ -26,7 +26,11 @@ def chat_deliver(*, channel_id: int, organization_id: int | None = None) -> int:
     The channel row is locked while it runs, so two runs never send the same
     message (PostgreSQL; SQLite serialises writers anyway). The first message
     that must wait stops the run and schedules the next one at its time, so
-    later messages never overtake it. Safe to run any number of times.
+    later messages never overtake it. Safe to run any number of times: a
+    message marked SENT is never sent again. A worker that dies between a
+    service accepting a message and the commit that marks it SENT leaves it
+    PENDING, so the run done again posts that one message a second time
+    (chat webhooks take no idempotency key: at least once, never lost).
     """
     sent = 0
     with transaction.atomic():

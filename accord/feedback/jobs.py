@@ -117,7 +117,11 @@ def campaign_send_batch(
 
     Each recipient is claimed (committed) before the hand-over to SMTP, so a
     crash, a retry or a second worker never sends anyone the same email twice;
-    the queued rest is picked up by the next run.
+    the queued rest is picked up by the next run. Safe to run twice: a run
+    done again after its worker died sends the still-queued recipients (a
+    recipient claimed but not handed over stays SENDING: at most once); if
+    the next batch had already been queued, both runs claim recipients one by
+    one and the campaign is finished once (a status guard).
     """
     from accord.feedback.services import feedback_settings
 
@@ -227,7 +231,8 @@ def responses_process(*, organization_id: int | None = None) -> str:
     due one and have none. Responses now queue response_received each; this
     sweep is kept for the per-organisation jobs queued before that (their
     responses were then marked only in a column since removed). Runs again
-    harmlessly.
+    harmlessly: a response has at most one follow-up, opened in one
+    transaction with the check.
     """
     from accord.feedback.models import Response
     from accord.feedback.services import response_process
@@ -251,7 +256,8 @@ def responses_process(*, organization_id: int | None = None) -> str:
 def response_received(*, response_id: int, organization_id: int | None = None) -> str:
     """Open one new response's follow-up: queued in the transaction that stores
     the response (services.response_record), so it runs only for a response that
-    committed. Runs again harmlessly."""
+    committed. Runs again harmlessly: a response has at most one follow-up,
+    opened in one transaction with the check."""
     from accord.feedback.services import response_process
 
     followup = response_process(response_id)
@@ -279,7 +285,12 @@ def _chat_followup(followup: FollowUp, event: str, title: str) -> None:
 
 @job()
 def followup_alert(*, followup_id: int, organization_id: int | None = None) -> str:
-    """Tell both owners that a follow-up opened (email), and chat of a new detractor."""
+    """Tell both owners that a follow-up opened (email), and chat of a new detractor.
+
+    Safe to run twice: the escalation and the chat post are queued once, in
+    the transaction that sets ``escalation_queued``; each email has a key
+    (follow-up, owner), so it is sent at most once.
+    """
     followup = (
         FollowUp.objects.select_related(
             "response", "organization", "sales_owner__user", "marketing_owner__user"
@@ -318,7 +329,12 @@ def followup_alert(*, followup_id: int, organization_id: int | None = None) -> s
 
 @job()
 def followup_escalate(*, followup_id: int, organization_id: int | None = None) -> str:
-    """At the due time, a follow-up that is still open goes to both leads."""
+    """At the due time, a follow-up that is still open goes to both leads.
+
+    Safe to run twice: ``escalated_at`` is set by a guarded update in the
+    transaction that queues the chat post and the keyed emails; a second run
+    finds it set and does nothing.
+    """
     now = timezone.now()
     with transaction.atomic():
         updated = FollowUp.objects.filter(
@@ -347,7 +363,10 @@ def followup_escalate(*, followup_id: int, organization_id: int | None = None) -
 
 @job()
 def followups_escalate_overdue(*, organization_id: int | None = None) -> int:
-    """Escalate every overdue follow-up not yet escalated (a sweep after downtime)."""
+    """Escalate every overdue follow-up not yet escalated (a sweep after downtime).
+
+    Safe to run twice: each escalation is ``followup_escalate``'s, done once.
+    """
     overdue = FollowUp.objects.filter(
         status__in=[FollowUp.Status.OPEN, FollowUp.Status.CONTACTED],
         due_at__lte=timezone.now(),

@@ -186,7 +186,14 @@ def _name(top: list[str]) -> str:
 @job()
 def themes_update(*, organization_id: int | None = None, refit: bool = False) -> str:
     """Assign every not-yet-themed comment; refit first when asked or when many
-    comments are new. Memory is bounded by SAMPLE, MAX_FEATURES and CHUNK."""
+    comments are new. Memory is bounded by SAMPLE, MAX_FEATURES and CHUNK.
+
+    Safe to run twice: each chunk's mentions and ``themed_at`` commit
+    together, so a run done again after its worker died goes on with the
+    comments still unthemed; mentions are unique per (response, field) and
+    inserted ignoring conflicts. A new fit replaces the model and clears
+    the old assignments in one transaction.
+    """
     if organization_id is None:
         return "no organisation"
     organization = Organization.objects.get(pk=organization_id)

@@ -12,8 +12,8 @@ def event_reminder_send(
     """Remind the member of sign-up ``signup_id`` of their slot.
 
     Does nothing if the sign-up was withdrawn or the slot moved to another
-    day (the new day has its own reminder); the email's key makes it at most
-    once per sign-up and day.
+    day (the new day has its own reminder). Safe to run twice: the email's
+    key makes it at most once per sign-up and day.
     """
     from accord.goals.models import EventSignup
     from accord.mail.services import email_enqueue_template

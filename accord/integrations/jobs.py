@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accord.jobs.registry import job
+from accord.jobs.selectors import job_queued
 from accord.jobs.services import job_enqueue
 from accord.pipeline.models import CrmConnection, SourceSystem
 
@@ -25,11 +26,17 @@ CRM_SYNC_EVERY = timedelta(minutes=15)
 def crm_sync_job(
     *, connection_id: int, chain: str, organization_id: int, once: bool = False
 ) -> None:
-    """Sync one CRM connection incrementally, then (unless ``once``) again in 15 minutes."""
+    """Sync one CRM connection incrementally, then (unless ``once``) again in 15 minutes.
+
+    Safe to run twice: the sync pulls changes since the connection's cursor
+    and upserts them by their CRM id, so a run again after its worker died
+    only repeats work. The next run is queued only if the chain has none
+    queued yet, so a run done again never doubles the chain.
+    """
     connection = CrmConnection.objects.filter(pk=connection_id).first()
     if connection is None or not connection.enabled or connection.cursor.get("chain") != chain:
         return  # replaced or disabled: this chain ends
-    if not once:
+    if not once and not job_queued(crm_sync_job, connection_id=connection_id, chain=chain):
         # Queued first, so that a worker dying mid-sync still leaves the next run.
         with transaction.atomic():
             job_enqueue(

@@ -30,3 +30,34 @@ class DeadJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_name} failed after {self.attempts} attempts"
+
+
+class JobLease(models.Model):
+    """How long the worker that claimed a task result may keep it: the lease.
+
+    One row per claimed django-tasks-db task result, keyed by its id (that
+    package's table has no column for it). The claiming worker writes it in
+    the transaction that marks the result RUNNING and pushes ``expires_at``
+    forward while the job runs, and deletes it once the result is recorded,
+    so the table holds only the jobs running now. A RUNNING result whose
+    lease has expired belongs to a worker that died (SIGKILL, power loss, an
+    out-of-memory kill): any worker claims it again. ``claims`` counts the
+    claims, so a job that kills its worker every time is given up after a few.
+    """
+
+    task_result = models.OneToOneField(
+        "django_tasks_database.DBTaskResult",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="accord_lease",
+    )
+    worker_id = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+    renewed_at = models.DateTimeField(default=timezone.now)
+    claims = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"], name="jobs_lease_expires_idx")]
+
+    def __str__(self) -> str:
+        return f"lease of {self.task_result_id} by {self.worker_id} until {self.expires_at}"

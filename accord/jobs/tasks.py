@@ -33,7 +33,7 @@ def _dead_letter(
         kwargs=kwargs,
         attempts=attempt,
         error=f"{type(exc).__name__}: {exc}"[:2000],
-        traceback=traceback.format_exc()[-8000:],
+        traceback="".join(traceback.format_exception(exc))[-8000:],
     )
 
 
@@ -93,3 +93,21 @@ def run_job(
                 exc=exc,
             )
         raise
+
+
+def dead_letter_lost(*, task_result: Any, error: BaseException) -> None:
+    """Dead-letter a job given up because it took its worker down too often.
+
+    ``task_result`` is the django-tasks-db row of a ``run_job`` call; its
+    arguments say which job it was, so an operator can retry it.
+    """
+    args = task_result.args_kwargs.get("args", [])
+    job_name, job_args, job_kwargs, attempt, organization_id = (list(args) + [None] * 5)[:5]
+    _dead_letter(
+        job_name=str(job_name or task_result.task_path),
+        args=job_args or [],
+        kwargs=job_kwargs or {},
+        attempt=attempt or 1,
+        organization_id=organization_id,
+        exc=error,
+    )

@@ -10,27 +10,87 @@ signal forces an exit, the way Ctrl-C twice does elsewhere.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import signal
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
-from django.db import OperationalError, close_old_connections
+from django.conf import settings
+from django.db import OperationalError, close_old_connections, connection
+from django.utils import timezone
 from django.utils.crypto import get_random_string
+from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
+
+from accord.jobs.models import JobLease
 
 logger = logging.getLogger(__name__)
 
 # Longest pause between two looks at a stop request while idle: a stopped
 # worker exits within this, whatever --interval says.
 _STOP_CHECK_SECONDS = 0.1
+
+
+class WorkerLost(RuntimeError):
+    """The job's worker died while running it, as many times as allowed."""
+
+
+def lease_seconds() -> float:
+    """How long a claim lasts without renewal (ACCORD_JOB_LEASE_SECONDS)."""
+    return float(settings.ACCORD_JOB_LEASE_SECONDS)
+
+
+def lease_renew(*, task_result_id: Any, worker_id: str) -> bool:
+    """Push the lease of ``worker_id`` on the job forward; False if it is no longer theirs."""
+    now = timezone.now()
+    renewed = JobLease.objects.filter(task_result_id=task_result_id, worker_id=worker_id).update(
+        expires_at=now + dt.timedelta(seconds=lease_seconds()), renewed_at=now
+    )
+    return renewed == 1
+
+
+class Heartbeat(threading.Thread):
+    """Renews one job's lease every third of its length until stopped.
+
+    A thread, so a job never has to call anything: a job busy in C code or
+    in a long query still holds its lease. It has its own database
+    connection (Django's are per thread) and closes it when it ends.
+    """
+
+    def __init__(self, *, task_result_id: Any, worker_id: str) -> None:
+        super().__init__(name=f"lease-{task_result_id}", daemon=True)
+        self.task_result_id = task_result_id
+        self.worker_id = worker_id
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(lease_seconds() / 3):
+                try:
+                    mine = lease_renew(task_result_id=self.task_result_id, worker_id=self.worker_id)
+                    if not mine:
+                        logger.error(
+                            "Lost the lease of job %s: another worker may run it too.",
+                            self.task_result_id,
+                        )
+                        return
+                except Exception:  # a busy database: the next beat tries again
+                    logger.warning("Could not renew the lease of job %s", self.task_result_id)
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join()
 
 
 def new_worker_id() -> str:
@@ -40,6 +100,11 @@ def new_worker_id() -> str:
 
 class GracefulWorker(Worker):
     """Runs every due job of the database queue until asked to stop."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # Ids of the jobs this worker claimed with a lease and has not finished.
+        self._leased: set[Any] = set()
 
     def shutdown(self, signum: int, frame: FrameType | None) -> None:
         if not self.running:
@@ -67,25 +132,106 @@ class GracefulWorker(Worker):
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
 
-    def claim_next(self) -> tuple[DBTaskResult[Any, Any] | None, bool]:
-        """Claim the next due job; also say whether the queue could be read."""
-        tasks = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)
+    def _mine(self, tasks: Any) -> Any:
+        tasks = tasks.filter(backend_name=self.backend_name)
         if not self.process_all_queues:
             tasks = tasks.filter(queue_name__in=self.queue_names)
         if self.excluded_queue_names:
             tasks = tasks.exclude(queue_name__in=self.excluded_queue_names)
+        return tasks
+
+    def _abandoned(self) -> DBTaskResult[Any, Any] | None:
+        """A RUNNING job whose worker died: its lease expired.
+
+        Driven by the lease table, which holds only the jobs running now (a
+        finished job's lease is deleted), so each poll reads a few rows
+        however many results the queue keeps.
+        """
+        expired = JobLease.objects.filter(expires_at__lt=timezone.now()).values("task_result_id")
+        tasks = self._mine(
+            DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING, pk__in=expired)
+        )
+        found: DBTaskResult[Any, Any] | None = tasks.select_for_update(skip_locked=True).first()
+        return found
+
+    def claim_next(self) -> tuple[DBTaskResult[Any, Any] | None, bool]:
+        """Claim the next due job, or one whose worker died; also say whether
+        the queue could be read."""
+        tasks = self._mine(DBTaskResult.objects.ready())
         try:
             with exclusive_transaction(tasks.db):
-                task_result: DBTaskResult[Any, Any] | None = tasks.get_locked()
+                task_result: DBTaskResult[Any, Any] | None = self._abandoned()
                 if task_result is not None:
-                    # RUNNING and committed: no other worker takes it.
-                    task_result.claim(self.worker_id)
+                    task_result = self._reclaim(task_result)
+                if task_result is None:
+                    task_result = tasks.get_locked()
+                    if task_result is not None:
+                        # RUNNING and committed with its lease: no other worker
+                        # takes it while the lease is renewed.
+                        task_result.claim(self.worker_id)
+                        JobLease.objects.update_or_create(
+                            task_result=task_result,
+                            defaults=self._lease_fields(),
+                        )
+                if task_result is not None:
+                    self._leased.add(task_result.pk)
         except OperationalError as error:
             # SQLite: another process holds the write lock; look again later.
             if is_locked_database_exception(error):
                 return None, False
             raise
         return task_result, True
+
+    def _lease_fields(self) -> dict[str, Any]:
+        now = timezone.now()
+        return {
+            "worker_id": self.worker_id,
+            "expires_at": now + dt.timedelta(seconds=lease_seconds()),
+            "renewed_at": now,
+        }
+
+    def _reclaim(self, task_result: DBTaskResult[Any, Any]) -> DBTaskResult[Any, Any] | None:
+        """Take over a job whose worker died, or give it up if it killed too many."""
+        from accord.jobs.tasks import dead_letter_lost
+
+        lease = JobLease.objects.filter(task_result=task_result).first()
+        claims = lease.claims if lease is not None else 1
+        lost = task_result.worker_ids[-1] if task_result.worker_ids else "?"
+        if claims >= int(settings.ACCORD_JOB_MAX_CLAIMS):
+            logger.error(
+                "Job %s lost its worker %d times (last %s): giving up.",
+                task_result.pk,
+                claims,
+                lost,
+            )
+            error = WorkerLost(f"the worker running it died {claims} times (last: {lost})")
+            task_result.set_failed(error)
+            dead_letter_lost(task_result=task_result, error=error)
+            JobLease.objects.filter(task_result=task_result).delete()
+            return None
+        logger.warning("Job %s lost its worker %s; running it again.", task_result.pk, lost)
+        task_result.claim(self.worker_id)
+        JobLease.objects.update_or_create(
+            task_result=task_result, defaults={**self._lease_fields(), "claims": claims + 1}
+        )
+        return task_result
+
+    def run_task(self, db_task_result: DBTaskResult[Any, Any]) -> None:
+        """Run the job, renewing its lease meanwhile if it holds one."""
+        if db_task_result.pk not in self._leased:
+            # Claimed without a lease (tests running jobs in-process).
+            super().run_task(db_task_result)
+            return
+        heartbeat = Heartbeat(task_result_id=db_task_result.pk, worker_id=self.worker_id)
+        heartbeat.start()
+        try:
+            super().run_task(db_task_result)
+        finally:
+            heartbeat.stop()
+            self._leased.discard(db_task_result.pk)
+        # Recorded as done: the lease has served. Only our own, in case another
+        # worker took the job over while we were cut off.
+        JobLease.objects.filter(task_result=db_task_result, worker_id=self.worker_id).delete()
 
     def pause(self, seconds: float) -> None:
         """Sleep between polls, but wake up at once when asked to stop."""

@@ -49,6 +49,10 @@ def send_email(
     server refuses, the row rolls back and the retry sends; if the row
     exists, an earlier run already delivered and this one does nothing.
     Any failure raises, so the job is retried with back-off.
+
+    Safe to run twice with ``key``: the second run finds the Delivery row.
+    Without one (only messages whose double is harmless), a worker that dies
+    between the server's acceptance and the end of the job sends it again.
     """
     if key is not None and Delivery.objects.filter(key=key).exists():
         return "already delivered"

@@ -15,6 +15,10 @@ def agenda_build(*, occurrence_id: int, starts_at: str, organization_id: int | N
     A moved or cancelled occurrence has had another job queued (or needs
     none), so this one then does nothing. Building also materialises the
     series further ahead and queues the next agenda.
+
+    Safe to run twice: the agenda is built in one transaction that sets
+    ``agenda_built_at`` under a row lock, so a second run finds it built;
+    materialising the series creates only the occurrences that are missing.
     """
     from accord.meetings.models import Occurrence, OccurrenceStatus
     from accord.meetings.services import agenda_build as build

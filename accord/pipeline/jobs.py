@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accord.jobs.registry import job
+from accord.jobs.selectors import job_queued
 from accord.jobs.services import job_enqueue
 
 logger = logging.getLogger(__name__)
@@ -24,7 +25,12 @@ SLA_CHECK_EVERY = timedelta(minutes=15)
 
 @job()
 def import_run_job(*, run_id: int, organization_id: int | None = None) -> None:
-    """Run (or resume) an import started from the web page."""
+    """Run (or resume) an import started from the web page.
+
+    Safe to run twice: each batch commits with the run's progress, a run
+    done again skips the batches already committed, and every record is
+    upserted by its source id (``accord.pipeline.importer``).
+    """
     from accord.pipeline.importer import run_import
     from accord.pipeline.models import ImportRun, ImportStatus
 
@@ -40,7 +46,10 @@ def import_run_job(*, run_id: int, organization_id: int | None = None) -> None:
 
 @job()
 def lead_sla_refresh_job(*, organization_id: int) -> None:
-    """Measure business hours to first touch and to decision where still missing."""
+    """Measure business hours to first touch and to decision where still missing.
+
+    Safe to run twice: it fills only the measures that are still empty.
+    """
     from accord.orgs.models import Organization
     from accord.pipeline.services import lead_sla_refresh
 
@@ -49,7 +58,14 @@ def lead_sla_refresh_job(*, organization_id: int) -> None:
 
 @job()
 def sla_check(*, agreement_id: int, organization_id: int) -> None:
-    """Record and alert new SLA breaches, then check again in 15 minutes."""
+    """Record and alert new SLA breaches, then check again in 15 minutes.
+
+    Safe to run twice: each lead breaches each rule once (a database
+    constraint, the alert queued with the breach), the refresh fills only
+    what is missing and the digest is sent once a month (a month stamp on
+    the agreement). The next check is queued only if none is, so a check
+    run again after its worker died never doubles the chain.
+    """
     from accord.orgs.models import Organization
     from accord.pipeline.models import AgreementStatus, HandoffAgreement
     from accord.pipeline.services import (
@@ -65,6 +81,8 @@ def sla_check(*, agreement_id: int, organization_id: int) -> None:
     sla_breaches_detect(organization=organization)
     lead_sla_refresh(organization=organization)
     monthly_digest_send(organization=organization)
+    if job_queued(sla_check, agreement_id=agreement_id):
+        return
     with transaction.atomic():
         job_enqueue(
             sla_check,

@@ -37,7 +37,14 @@ def schedule_check(organization: Organization, due: dt.datetime) -> None:
 
 @job()
 def pulse_check_job(*, due: str, organization_id: int | None = None) -> str:
-    """Run the organisation's pulse check due at ``due``, then queue the next."""
+    """Run the organisation's pulse check due at ``due``, then queue the next.
+
+    Safe to run twice: a run stops unless ``due`` is still the settings' next
+    check, and its first act (committed) moves that on, so a run done again
+    after its worker died finds itself replaced and the fallback check a day
+    later carries the chain on. What a check opens, reminds and closes is
+    guarded by the pulse's own states, each changed once.
+    """
     from accord.pulse.models import PulseSettings
     from accord.pulse.services import pulse_check
 

@@ -6,6 +6,7 @@ import pytest
 from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
+from accord.jobs.selectors import job_queued
 from accord.jobs.services import job_enqueue
 from accord.jobs.testing import run_queued_jobs
 from accord.jobs.tests.jobs_for_tests import record, record_for
@@ -56,3 +57,15 @@ def test_it_refuses_a_function_that_is_not_a_job():
     with pytest.raises(TypeError, match="not a job"):
         job_enqueue(plain, key="x")
     assert DBTaskResult.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_it_says_whether_a_run_with_these_arguments_is_queued():
+    job_enqueue(record, key="a", pause=0.0)
+
+    assert job_queued(record, key="a")
+    assert job_queued(record, key="a", pause=0.0)
+    assert not job_queued(record, key="b")
+    assert not job_queued(record_for, key="a")
+    run_queued_jobs()
+    assert not job_queued(record, key="a")  # ran: no longer queued

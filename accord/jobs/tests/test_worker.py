@@ -50,9 +50,14 @@ test_database_url.__test__ = False  # a helper, not a test
 class Worker:
     """``python -m accord worker``, plus the test jobs, in its own process; output in a file."""
 
-    def __init__(self, log: Path, *args: str) -> None:
+    def __init__(self, log: Path, *args: str, env: dict[str, str] | None = None) -> None:
         self.log = log
-        env = {**os.environ, "DATABASE_URL": test_database_url(), "PYTHONUNBUFFERED": "1"}
+        env = {
+            **os.environ,
+            "DATABASE_URL": test_database_url(),
+            "PYTHONUNBUFFERED": "1",
+            **(env or {}),
+        }
         env.pop("EMAIL_URL", None)
         with log.open("wb") as out:
             self.process = subprocess.Popen(
@@ -97,8 +102,8 @@ class Worker:
 def workers(tmp_path):
     started: list[Worker] = []
 
-    def start(*args: str) -> Worker:
-        worker = Worker(tmp_path / f"worker-{len(started)}.log", *args)
+    def start(*args: str, env: dict[str, str] | None = None) -> Worker:
+        worker = Worker(tmp_path / f"worker-{len(started)}.log", *args, env=env)
         started.append(worker)
         return worker
 

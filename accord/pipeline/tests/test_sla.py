@@ -206,3 +206,21 @@ def test_it_emails_last_months_results_and_rejection_reasons_to_marketing_once(
     ]
     assert "MQLs delivered: 1 of 10 committed" in message.text_body
     assert "- Not our customer profile: 1" in message.text_body
+
+
+def test_it_keeps_one_sla_check_chain_when_a_check_runs_twice(acme, agreement):
+    """A check run again after its worker died queues no second chain."""
+    from django_tasks_db.models import DBTaskResult
+
+    from accord.pipeline.jobs import sla_check
+
+    def queued():
+        return DBTaskResult.objects.filter(
+            status="READY", args_kwargs__args__0=sla_check.job_name
+        ).count()
+
+    assert queued() == 1  # activating the agreement queued the first
+    sla_check(agreement_id=agreement.pk, organization_id=acme.pk)
+    sla_check(agreement_id=agreement.pk, organization_id=acme.pk)
+
+    assert queued() == 1
