@@ -63,10 +63,8 @@ class Command(BaseCommand):
         for result in results:
             args = result.args_kwargs.get("args") or [result.task_path]
             line = f"{result.pk}  {result.status}  {args[0]}"
-            try:
-                lease = result.accord_lease
-            except JobLease.DoesNotExist:
-                lease = None
+            # A reverse one-to-one raises an AttributeError subclass when absent.
+            lease: JobLease | None = getattr(result, "accord_lease", None)
             if result.status == "RUNNING" and lease is not None:
                 line += f"  worker={lease.worker_id}  lease until {lease.expires_at:%H:%M:%S}"
             elif result.status == "READY":
