@@ -8,6 +8,7 @@ Errors: 400 malformed request, 401 no or bad token, 403 role may not act,
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import OpenAPISchema
 
 from accord.chat.api import router as chat_router
 from accord.feedback.api import router as feedback_router
@@ -28,7 +30,37 @@ from accord.orgs.api_auth import TokenAuth
 from accord.pipeline.api import router as pipeline_router
 from accord.pulse.api import router as pulse_router
 
-api = NinjaAPI(
+
+class AccordApi(NinjaAPI):
+    """The API, whose OpenAPI schema is built once per process.
+
+    Building it takes seconds (every operation's pydantic schemas), and it
+    changes only with the code, so the docs page and /openapi.json answer
+    from the first build. ``accord.wsgi`` starts that build in the background
+    when a web process starts.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._schemas: dict[str, OpenAPISchema] = {}
+        self._schema_lock = threading.Lock()
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        # One build at a time: a request that arrives during the start-up
+        # build waits for it rather than starting its own.
+        with self._schema_lock:
+            if path_prefix not in self._schemas:
+                self._schemas[path_prefix] = super().get_openapi_schema(
+                    path_prefix=path_prefix, path_params=path_params
+                )
+            return self._schemas[path_prefix]
+
+
+api = AccordApi(
     title="Accord API",
     version="1",
     description=(

@@ -73,6 +73,16 @@ def test_it_serves_openapi_3_without_a_token(client, db):
     } <= paths
 
 
+def test_it_builds_the_schema_once_per_process(client, db):
+    from accord.api import api
+
+    built = api.get_openapi_schema()
+
+    assert api.get_openapi_schema() is built
+    assert openapi(client)["paths"].keys() == built["paths"].keys()
+    assert api.get_openapi_schema() is built
+
+
 def test_it_documents_400_401_403_404_422_on_every_operation(client, db):
     for method, path, operation in operations(openapi(client)):
         documented = set(operation["responses"])
