@@ -17,7 +17,7 @@ STAMP  := $(VENV)/.installed
 TEST_DATES := 2026-03-31T23:30:00+00:00 2027-01-01T00:30:00+00:00 2028-02-29T12:00:00+00:00 \
 	2026-03-29T01:30:00+00:00 2026-11-01T06:30:00+00:00
 
-.PHONY: setup run serve demo test lint types checks test-sqlite test-postgres test-dates clean docs-permissions
+.PHONY: setup run serve demo test lint types checks test-sqlite test-postgres test-dates clean docs-permissions audit
 
 setup: $(STAMP)
 
@@ -75,6 +75,14 @@ test-dates: setup
 	done
 
 test: lint types checks test-sqlite test-postgres test-dates
+
+# Known vulnerabilities in the pinned dependencies (needs the network, so not
+# part of `make test`). pip-audit lives in its own virtualenv, apart from Accord's.
+AUDIT_VENV := .venv-audit
+audit: setup
+	test -x $(AUDIT_VENV)/bin/pip-audit || { $(PYTHON) -m venv $(AUDIT_VENV) && \
+	  $(AUDIT_VENV)/bin/pip install --quiet --disable-pip-version-check pip-audit==2.10.1; }
+	$(BIN)/python -m accord.lib.audit --pip-audit $(AUDIT_VENV)/bin/pip-audit requirements.lock
 
 docs-permissions: setup
 	$(BIN)/python -m accord.orgs.permissions_doc --write docs/permissions.md
