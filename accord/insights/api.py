@@ -1,7 +1,8 @@
 """API operations of Insights, mounted at /api/v1/insights.
 
 ``GET /health``: alignment health now (its parts, weights and monthly trend);
-``PUT /health/weights``: set the weights (leads, admins and owners).
+``PUT /health/weights``: set the weights (leads, admins and owners);
+``GET /report?quarter=2026Q4``: the quarterly alignment report (everyone).
 
 No ``from __future__ import annotations`` here: ninja reads these signatures at
 import time.
@@ -11,10 +12,12 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from accord.insights import health
-from accord.lib.api import InputSchema, with_errors
+from accord.insights.quarters import quarter_parse
+from accord.insights.report import Report, report_build
+from accord.lib.api import InputSchema, fields_named, with_errors
 from accord.orgs.api_auth import acting_member
 from accord.orgs.permissions import Action, require
 
@@ -92,3 +95,19 @@ def health_weights_put(request: HttpRequest, payload: HealthWeightsIn) -> Any:
     current.update({k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None})
     health.health_weights_set(membership=membership, weights=current)
     return _out(request)
+
+
+class ReportQuery(InputSchema):
+    quarter: str = Field(
+        ..., max_length=20, description="The quarter, as 2026Q4; it must have begun"
+    )
+
+
+@router.get("/report", response=with_errors({200: Report}))
+def report_get(request: HttpRequest, query: Query[ReportQuery]) -> Any:
+    """The quarterly alignment report (the page's and the PDF's numbers).
+    A malformed quarter, Q5 or a quarter not yet begun is a 422 on ``quarter``."""
+    membership = acting_member(request)
+    with fields_named(quarter=("query", "quarter")):
+        quarter = quarter_parse(query.quarter, today=health.local_today(membership.organization))
+    return report_build(membership, quarter)

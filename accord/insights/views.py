@@ -16,8 +16,11 @@ from accord.feedback import charts as feedback_charts
 from accord.feedback import selectors as feedback
 from accord.feedback.models import FollowUp
 from accord.goals import selectors as goals
-from accord.insights import charts, health
+from accord.insights import charts, delivery, health
 from accord.insights.forms import HealthWeightsForm
+from accord.insights.models import QuarterlyReport
+from accord.insights.quarters import Quarter, quarter_of, quarter_parse
+from accord.insights.report import report_build
 from accord.lib.forms import add_service_errors
 from accord.meetings import selectors as meetings
 from accord.orgs import selectors as orgs
@@ -72,6 +75,8 @@ def _sla(organization: Any, today: dt.date) -> Any:
 def overview(request: HttpRequest, membership: Membership) -> HttpResponse:
     """The organisation's home: where alignment stands and what needs doing."""
     organization = membership.organization
+    # The quarter-end report leaves by itself once the organisation is in use.
+    delivery.report_schedule_ensure(organization)
     today = health.local_today(organization)
     now = timezone.now()
     trend = health.health_trend(organization)
@@ -111,3 +116,73 @@ def overview(request: HttpRequest, membership: Membership) -> HttpResponse:
             "today": today,
         },
     )
+
+
+# -- the quarterly report ---------------------------------------------------------
+
+
+def _quarter_or_error(
+    request: HttpRequest, membership: Membership, value: str | None
+) -> Quarter | HttpResponse:
+    """The quarter asked for, or the page that says what is wrong with it (400)."""
+    today = health.local_today(membership.organization)
+    try:
+        return quarter_parse(value, today=today)
+    except ValidationError as error:
+        return render(
+            request,
+            "insights/report_error.html",
+            {
+                "error": " ".join(error.message_dict["quarter"]),
+                "last": quarter_of(today).previous.label,
+            },
+            status=400,
+        )
+
+
+@org_view(Action.REPORT_READ)
+def report_index(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """The quarter chosen in the form (``?quarter=``), else the last complete one."""
+    slug = membership.organization.slug
+    if "quarter" not in request.GET:
+        last = quarter_of(health.local_today(membership.organization)).previous
+        return redirect("insights_report", org_slug=slug, quarter=last.label)
+    found = _quarter_or_error(request, membership, request.GET["quarter"])
+    if isinstance(found, HttpResponse):
+        return found
+    return redirect("insights_report", org_slug=slug, quarter=found.label)
+
+
+@org_view(Action.REPORT_READ)
+def report(request: HttpRequest, membership: Membership, quarter: str) -> HttpResponse:
+    """The quarterly alignment report as a page."""
+    found = _quarter_or_error(request, membership, quarter)
+    if isinstance(found, HttpResponse):
+        return found
+    built = report_build(membership, found)
+    return render(
+        request,
+        "insights/report.html",
+        {
+            "report": built,
+            "svgs": charts.report_svgs(built),
+            "archived": QuarterlyReport.objects.filter(
+                organization=membership.organization, quarter=found.label
+            )
+            .defer("pdf")
+            .first(),
+        },
+    )
+
+
+@org_view(Action.REPORT_READ)
+def report_pdf(request: HttpRequest, membership: Membership, quarter: str) -> HttpResponse:
+    """The same report as a PDF download, drawn from today's data."""
+    found = _quarter_or_error(request, membership, quarter)
+    if isinstance(found, HttpResponse):
+        return found
+    pdf = delivery.report_pdf(report_build(membership, found))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    filename = delivery.pdf_filename(membership.organization, found)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
