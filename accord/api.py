@@ -19,6 +19,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from accord.chat.api import router as chat_router
 from accord.feedback.api import router as feedback_router
 from accord.goals.api import router as goals_router
+from accord.insights.api import portfolio_router
 from accord.insights.api import router as insights_router
 from accord.lib.api import FieldErrors
 from accord.lib.throttling import PerAddressThrottle, PerTokenThrottle
@@ -50,6 +51,7 @@ api.add_router("/feedback", feedback_router)
 api.add_router("/meetings", meetings_router)
 api.add_router("/pulse", pulse_router)
 api.add_router("/insights", insights_router)
+api.add_router("/portfolio", portfolio_router)
 api.add_router("/chat", chat_router)
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,6 +20,7 @@ from accord.goals import selectors as goals
 from accord.insights import charts, delivery, health
 from accord.insights.forms import HealthWeightsForm
 from accord.insights.models import QuarterlyReport
+from accord.insights.portfolio import portfolio_of
 from accord.insights.quarters import Quarter, quarter_of, quarter_parse
 from accord.insights.report import report_build
 from accord.lib.forms import add_service_errors
@@ -186,3 +188,50 @@ def report_pdf(request: HttpRequest, membership: Membership, quarter: str) -> Ht
     filename = delivery.pdf_filename(membership.organization, found)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+# -- the portfolio ------------------------------------------------------------------
+
+PORTFOLIO_COLUMNS = (
+    ("name", "Organisation"),
+    ("health", "Alignment health"),
+    ("nps", "Customer NPS"),
+    ("sla", "Lead-SLA compliance"),
+    ("pulse", "Pulse balance"),
+)
+
+
+def _sort_link(key: str, current: str, descending: bool) -> str:
+    """The sorted column's link turns it round; another column starts with the
+    best first (descending), except the name, which starts A to Z."""
+    if key == current:
+        return key if descending else f"-{key}"
+    return key if key == "name" else f"-{key}"
+
+
+@login_required
+def portfolio(request: HttpRequest) -> HttpResponse:
+    """Every organisation of the signed-in person, side by side, sortable by
+    each column with plain links (``?sort=nps``, ``?sort=-nps``)."""
+    sort = request.GET.get("sort", "name")
+    try:
+        rows = portfolio_of(request.user, sort=sort)  # type: ignore[arg-type]
+        error = ""
+    except ValueError as refused:
+        rows, error, sort = [], str(refused), "name"
+    current, descending = sort.removeprefix("-"), sort.startswith("-")
+    columns = [
+        {
+            "key": key,
+            "label": label,
+            "link": _sort_link(key, current, descending),
+            "aria_sort": ("descending" if descending else "ascending") if key == current else "",
+        }
+        for key, label in PORTFOLIO_COLUMNS
+    ]
+    return render(
+        request,
+        "insights/portfolio.html",
+        {"rows": rows, "columns": columns, "error": error},
+        status=400 if error else 200,
+    )
