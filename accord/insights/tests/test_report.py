@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
-from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -19,21 +18,17 @@ from accord.cli.demo import seed_demo
 from accord.insights import delivery
 from accord.insights.models import QuarterlyReport, ReportSchedule
 from accord.insights.quarters import Quarter
+from accord.insights.tests.conftest import DEMO_NOW
+from accord.insights.tests.test_overview import _client, _text
 from accord.jobs.services import job_enqueue
 from accord.jobs.testing import run_queued_jobs
-from accord.orgs.models import Membership, Role
+from accord.orgs.models import Membership
 from accord.tests.api import api_as
 
 pytestmark = pytest.mark.django_db
 
-# Northwind's demo data, seen on 20 November 2026: its last complete quarter is 2026Q3.
-DEMO_NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
-
-
-def _client(membership: Membership) -> Client:
-    client = Client()
-    client.force_login(membership.user)
-    return client
+# Northwind's demo data is seen on 20 November 2026 (DEMO_NOW): its last
+# complete quarter is 2026Q3.
 
 
 def _pdf_text(pdf: bytes) -> str:
@@ -43,21 +38,9 @@ def _pdf_text(pdf: bytes) -> str:
     )
 
 
-def _text(html: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
-
-
 def _one(value: float | None) -> str:
     assert value is not None
     return f"{value:.1f}"
-
-
-@pytest.fixture
-def northwind(db):
-    with time_machine.travel(DEMO_NOW, tick=False):
-        organization = seed_demo()
-        owner = Membership.objects.filter(organization=organization, role=Role.OWNER).first()
-        yield organization, owner
 
 
 def test_it_prints_the_apis_numbers_on_the_pdf_and_the_page(northwind):
