@@ -21,6 +21,7 @@ from ninja.openapi.schema import OpenAPISchema
 from accord.chat.api import router as chat_router
 from accord.feedback.api import router as feedback_router
 from accord.goals.api import router as goals_router
+from accord.insights.api import portfolio_router
 from accord.insights.api import router as insights_router
 from accord.lib.api import FieldErrors
 from accord.lib.throttling import PerAddressThrottle, PerTokenThrottle
@@ -82,6 +83,7 @@ api.add_router("/feedback", feedback_router)
 api.add_router("/meetings", meetings_router)
 api.add_router("/pulse", pulse_router)
 api.add_router("/insights", insights_router)
+api.add_router("/portfolio", portfolio_router)
 api.add_router("/chat", chat_router)
 
 

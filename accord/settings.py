@@ -346,5 +346,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "faker": {"level": "WARNING"},
+        # WeasyPrint logs every step of every PDF at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

@@ -23,6 +23,8 @@ urlpatterns = [
     path("", org_views.home, name="home"),
     path("accounts/", include("allauth.urls")),
     path("new/", org_views.org_create, name="org_create"),
+    # A person's organisations side by side: no organisation in the path.
+    path("portfolio/", insights_views.portfolio, name="portfolio"),
     path("invitations/<str:token>/", org_views.invitation_accept, name="invitation_accept"),
     # The organisation's home, the Overview, reads every app: it lives in insights.
     path(ORG, insights_views.overview, name="org_overview"),

@@ -15,6 +15,7 @@ from django.db import transaction
 from accord.chat import demo as chat_demo
 from accord.feedback import demo as feedback_demo
 from accord.goals import demo as goals_demo
+from accord.insights import demo as insights_demo
 from accord.meetings import demo as meetings_demo
 from accord.orgs.demo import demo_organization
 from accord.orgs.models import Membership, Organization
@@ -30,6 +31,8 @@ SEEDERS: list[Seeder] = [
     meetings_demo.seed,
     pulse_demo.seed,
     chat_demo.seed,
+    # Last: the report reads every app's demo data.
+    insights_demo.seed,
 ]
 
 

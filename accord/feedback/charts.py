@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import altair as alt
-import vl_convert as vlc
 
+from accord.lib.charts import svg_of
 from accord.lib.nps import Nps
 
 
-def _svg(chart: alt.TopLevelMixin) -> str:
-    svg: str = vlc.vegalite_to_svg(chart.to_json())
-    # The SVG is embedded in the page: it is markup and must stay script-free.
-    assert "<script" not in svg.lower()
-    return svg
-
-
 def nps_trend_svg(result: Nps, title: str) -> str:
+    return svg_of(nps_trend_spec(result, title))
+
+
+def nps_trend_spec(result: Nps, title: str) -> alt.TopLevelMixin:
     """NPS per period as a line, its 95% interval as a band, n in the tooltip-free labels."""
     points = [
         {
@@ -42,10 +39,9 @@ def nps_trend_svg(result: Nps, title: str) -> str:
         .mark_text(dy=-10, fontSize=10, color="#5a6573")
         .encode(x=x, y=alt.Y("nps:Q", scale=y_scale), text=alt.Text("n:Q", format="d"))
     )
-    chart = alt.layer(
+    return alt.layer(
         band, line.mark_line(color="#3b5bdb"), line.mark_point(filled=True, color="#3b5bdb"), labels
     ).properties(width=560, height=220, title=title)
-    return _svg(chart)
 
 
 def category_bars_svg(result: Nps, title: str) -> str:
@@ -77,4 +73,4 @@ def category_bars_svg(result: Nps, title: str) -> str:
         )
         .properties(width=520, height=max(60, 22 * len(result.groups[:15])), title=title)
     )
-    return _svg(chart)
+    return svg_of(chart)

@@ -384,6 +384,32 @@ def theme_summaries(membership: Membership) -> list[ThemeSummary]:
     ]
 
 
+@dataclass(frozen=True)
+class ThemeCount:
+    name: str
+    mentions: int
+    detractors: int
+
+
+def themes_between(
+    organization: Organization, *, since: date, until: date, limit: int = 8
+) -> list[ThemeCount]:
+    """The themes most mentioned by responses from ``since`` (inclusive) to
+    ``until`` (exclusive), with how many of those came from detractors."""
+    rows = (
+        ThemeMention.objects.filter(
+            organization=organization,
+            theme__merged_into__isnull=True,
+            response__created_at__gte=_start_of(since),
+            response__created_at__lt=_start_of(until),
+        )
+        .values("theme__name")
+        .annotate(n=Count("pk"), detractors=Count("pk", filter=Q(response__category="detractor")))
+        .order_by("-n", "theme__name")[:limit]
+    )
+    return [ThemeCount(r["theme__name"], r["n"], r["detractors"]) for r in rows]
+
+
 def theme_quotes(theme: Theme, limit: int = 5) -> QuerySet[ThemeMention]:
     """The comments that best represent the theme (highest weight first)."""
     return (

@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 import altair as alt
-import vl_convert as vlc
 
 from accord.goals.models import Goal
 from accord.goals.selectors import Progress
-
-
-def _svg(chart: alt.TopLevelMixin) -> str:
-    svg: str = vlc.vegalite_to_svg(chart.to_json())
-    # The SVG is embedded in the page: it is markup and must stay script-free.
-    assert "<script" not in svg.lower()
-    return svg
+from accord.lib.charts import svg_of
 
 
 def goal_chart_svg(goal: Goal, progress: Progress) -> str:
@@ -54,4 +47,4 @@ def goal_chart_svg(goal: Goal, progress: Progress) -> str:
     chart = alt.layer(*layers).properties(
         width=560, height=240, title=f"{goal.metric_label}: actual vs expected"
     )
-    return _svg(chart)
+    return svg_of(chart)

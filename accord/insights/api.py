@@ -1,7 +1,10 @@
 """API operations of Insights, mounted at /api/v1/insights.
 
 ``GET /health``: alignment health now (its parts, weights and monthly trend);
-``PUT /health/weights``: set the weights (leads, admins and owners).
+``PUT /health/weights``: set the weights (leads, admins and owners);
+``GET /report?quarter=2026Q4``: the quarterly alignment report (everyone).
+``GET /api/v1/portfolio`` (``portfolio_router``): the signed-in person's
+organisations; session only, see ``portfolio_get``.
 
 No ``from __future__ import annotations`` here: ninja reads these signatures at
 import time.
@@ -11,11 +14,17 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
+from ninja.security import django_auth
 
 from accord.insights import health
-from accord.lib.api import InputSchema, with_errors
-from accord.orgs.api_auth import acting_member
+from accord.insights.portfolio import portfolio_of
+from accord.insights.quarters import quarter_parse
+from accord.insights.report import Report, report_build
+from accord.lib.api import FieldErrors, InputSchema, fields_named, with_errors
+from accord.orgs.api_auth import TokenAuth, acting_member
+from accord.orgs.models import Membership
 from accord.orgs.permissions import Action, require
 
 router = Router(tags=["insights"])
@@ -92,3 +101,72 @@ def health_weights_put(request: HttpRequest, payload: HealthWeightsIn) -> Any:
     current.update({k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None})
     health.health_weights_set(membership=membership, weights=current)
     return _out(request)
+
+
+class ReportQuery(InputSchema):
+    quarter: str = Field(
+        ..., max_length=20, description="The quarter, as 2026Q4; it must have begun"
+    )
+
+
+@router.get("/report", response=with_errors({200: Report}))
+def report_get(request: HttpRequest, query: Query[ReportQuery]) -> Any:
+    """The quarterly alignment report (the page's and the PDF's numbers).
+    A malformed quarter, Q5 or a quarter not yet begun is a 422 on ``quarter``."""
+    membership = acting_member(request)
+    with fields_named(quarter=("query", "quarter")):
+        quarter = quarter_parse(query.quarter, today=health.local_today(membership.organization))
+    return report_build(membership, quarter)
+
+
+# -- the portfolio: mounted at /api/v1/portfolio -----------------------------------
+
+portfolio_router = Router(tags=["portfolio"])
+
+
+class PortfolioQuery(InputSchema):
+    sort: str = Field(
+        "name",
+        max_length=20,
+        description="name, health, nps, sla or pulse; a leading - sorts descending",
+    )
+
+
+class PortfolioRowOut(Schema):
+    organization: str
+    slug: str
+    role: str
+    health: float | None = Field(description="0-100 over the last 90 days")
+    health_change: float | None = Field(description="Against the 90 days ending a month ago")
+    nps: float | None
+    nps_change: float | None
+    nps_n: int
+    sla: float | None = Field(description="Lead-SLA compliance of both sides, 0-100")
+    sla_change: float | None
+    pulse_balance: float | None = Field(description="Better minus worse, in points")
+    pulse_balance_change: float | None
+
+
+@portfolio_router.get(
+    "", response=with_errors({200: list[PortfolioRowOut]}), auth=[django_auth, TokenAuth()]
+)
+def portfolio_get(request: HttpRequest, query: Query[PortfolioQuery]) -> Any:
+    """The signed-in person's organisations side by side (the Portfolio page).
+
+    Session only: it spans organisations, and an API token acts in one, so a
+    token is refused (403) rather than widened to its user's other
+    organisations. Read each organisation's ``/insights/health`` with its token.
+    """
+    if isinstance(request.auth, Membership):  # type: ignore[attr-defined]
+        raise HttpError(
+            403,
+            "The portfolio spans your organisations and an API token acts in one: "
+            "call it signed in, or read /insights/health with each organisation's token.",
+        )
+    try:
+        rows = portfolio_of(request.auth, sort=query.sort)  # type: ignore[attr-defined]
+    except ValueError as error:
+        raise FieldErrors(
+            [{"loc": ["query", "sort"], "msg": str(error), "type": "invalid"}]
+        ) from None
+    return [row.as_dict() for row in rows]

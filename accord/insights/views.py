@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,8 +17,12 @@ from accord.feedback import charts as feedback_charts
 from accord.feedback import selectors as feedback
 from accord.feedback.models import FollowUp
 from accord.goals import selectors as goals
-from accord.insights import charts, health
+from accord.insights import charts, delivery, health
 from accord.insights.forms import HealthWeightsForm
+from accord.insights.models import QuarterlyReport
+from accord.insights.portfolio import portfolio_of
+from accord.insights.quarters import Quarter, quarter_of, quarter_parse
+from accord.insights.report import report_build
 from accord.lib.forms import add_service_errors
 from accord.meetings import selectors as meetings
 from accord.meetings import services as meeting_services
@@ -74,8 +79,10 @@ def overview(request: HttpRequest, membership: Membership) -> HttpResponse:
     """The organisation's home: where alignment stands and what needs doing."""
     organization = membership.organization
     # The organisation's daily meetings run (action-item alerts, the weekly
-    # digest) starts from its home page's first visit: the worker takes over.
+    # digest) and its quarter-end report start from its home page's first
+    # visit: the worker takes over from there.
     meeting_services.daily_run_ensure(organization)
+    delivery.report_schedule_ensure(organization)
     today = health.local_today(organization)
     now = timezone.now()
     trend = health.health_trend(organization)
@@ -114,4 +121,121 @@ def overview(request: HttpRequest, membership: Membership) -> HttpResponse:
             "one_thing": pulse.my_one_thing(membership),
             "today": today,
         },
+    )
+
+
+# -- the quarterly report ---------------------------------------------------------
+
+
+def _quarter_or_error(
+    request: HttpRequest, membership: Membership, value: str | None
+) -> Quarter | HttpResponse:
+    """The quarter asked for, or the page that says what is wrong with it (400)."""
+    today = health.local_today(membership.organization)
+    try:
+        return quarter_parse(value, today=today)
+    except ValidationError as error:
+        return render(
+            request,
+            "insights/report_error.html",
+            {
+                "error": " ".join(error.message_dict["quarter"]),
+                "last": quarter_of(today).previous.label,
+            },
+            status=400,
+        )
+
+
+@org_view(Action.REPORT_READ)
+def report_index(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """The quarter chosen in the form (``?quarter=``), else the last complete one."""
+    slug = membership.organization.slug
+    if "quarter" not in request.GET:
+        last = quarter_of(health.local_today(membership.organization)).previous
+        return redirect("insights_report", org_slug=slug, quarter=last.label)
+    found = _quarter_or_error(request, membership, request.GET["quarter"])
+    if isinstance(found, HttpResponse):
+        return found
+    return redirect("insights_report", org_slug=slug, quarter=found.label)
+
+
+@org_view(Action.REPORT_READ)
+def report(request: HttpRequest, membership: Membership, quarter: str) -> HttpResponse:
+    """The quarterly alignment report as a page."""
+    found = _quarter_or_error(request, membership, quarter)
+    if isinstance(found, HttpResponse):
+        return found
+    built = report_build(membership, found)
+    return render(
+        request,
+        "insights/report.html",
+        {
+            "report": built,
+            "svgs": charts.report_svgs(built),
+            "archived": QuarterlyReport.objects.filter(
+                organization=membership.organization, quarter=found.label
+            )
+            .defer("pdf")
+            .first(),
+        },
+    )
+
+
+@org_view(Action.REPORT_READ)
+def report_pdf(request: HttpRequest, membership: Membership, quarter: str) -> HttpResponse:
+    """The same report as a PDF download, drawn from today's data."""
+    found = _quarter_or_error(request, membership, quarter)
+    if isinstance(found, HttpResponse):
+        return found
+    pdf = delivery.report_pdf(report_build(membership, found))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    filename = delivery.pdf_filename(membership.organization, found)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# -- the portfolio ------------------------------------------------------------------
+
+PORTFOLIO_COLUMNS = (
+    ("name", "Organisation"),
+    ("health", "Alignment health"),
+    ("nps", "Customer NPS"),
+    ("sla", "Lead-SLA compliance"),
+    ("pulse", "Pulse balance"),
+)
+
+
+def _sort_link(key: str, current: str, descending: bool) -> str:
+    """The sorted column's link turns it round; another column starts with the
+    best first (descending), except the name, which starts A to Z."""
+    if key == current:
+        return key if descending else f"-{key}"
+    return key if key == "name" else f"-{key}"
+
+
+@login_required
+def portfolio(request: HttpRequest) -> HttpResponse:
+    """Every organisation of the signed-in person, side by side, sortable by
+    each column with plain links (``?sort=nps``, ``?sort=-nps``)."""
+    sort = request.GET.get("sort", "name")
+    try:
+        rows = portfolio_of(request.user, sort=sort)  # type: ignore[arg-type]
+        error = ""
+    except ValueError as refused:
+        rows, error, sort = [], str(refused), "name"
+    current, descending = sort.removeprefix("-"), sort.startswith("-")
+    columns = [
+        {
+            "key": key,
+            "label": label,
+            "link": _sort_link(key, current, descending),
+            "aria_sort": ("descending" if descending else "ascending") if key == current else "",
+        }
+        for key, label in PORTFOLIO_COLUMNS
+    ]
+    return render(
+        request,
+        "insights/portfolio.html",
+        {"rows": rows, "columns": columns, "error": error},
+        status=400 if error else 200,
     )

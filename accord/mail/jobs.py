@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+from email import encoders
+from email.mime.base import MIMEBase
 from email.mime.text import MIMEText
 from typing import Any
 
@@ -28,6 +31,23 @@ def _text_part(attachment: dict[str, str]) -> MIMEText:
     return part
 
 
+def _binary_part(attachment: dict[str, str]) -> MIMEBase:
+    """A binary attachment (a PDF, an image) carried in the job as base64.
+
+    With ``content_id`` it is shown inline, where the HTML body refers to
+    ``cid:<content_id>``."""
+    maintype, subtype = attachment["mimetype"].split("/", 1)
+    part = MIMEBase(maintype, subtype)
+    part.set_payload(base64.b64decode(attachment["content_base64"]))
+    encoders.encode_base64(part)
+    if attachment.get("content_id"):
+        part.add_header("Content-ID", f"<{attachment['content_id']}>")
+        part.add_header("Content-Disposition", "inline", filename=attachment["filename"])
+    else:
+        part.add_header("Content-Disposition", "attachment", filename=attachment["filename"])
+    return part
+
+
 @job()
 def send_email(
     *,
@@ -42,8 +62,9 @@ def send_email(
 ) -> str:
     """Send one message; with ``key``, send it at most once ever.
 
-    ``attachments``: ``{"filename", "content", "mimetype"}`` each, text only;
-    the mimetype may carry parameters (``text/calendar; method=REQUEST``).
+    ``attachments``: ``{"filename", "content", "mimetype"}`` each for text
+    (the mimetype may carry parameters: ``text/calendar; method=REQUEST``), or
+    ``{"filename", "content_base64", "mimetype"[, "content_id"]}`` for bytes.
 
     The Delivery row and the SMTP hand-over share a transaction: if the
     server refuses, the row rolls back and the retry sends; if the row
@@ -71,7 +92,10 @@ def send_email(
     if html:
         message.attach_alternative(html, "text/html")
     for attachment in attachments or []:
-        message.attach(_text_part(attachment))
+        if "content_base64" in attachment:
+            message.attach(_binary_part(attachment))
+        else:
+            message.attach(_text_part(attachment))
     # Connect (and log in) before taking the database transaction: with
     # SQLite that transaction holds the write lock, and a server that is down
     # or slow to answer must not keep the rest of Accord from writing.

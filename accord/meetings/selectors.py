@@ -200,5 +200,45 @@ def collaboration_counts(
     }
 
 
+@dataclass(frozen=True)
+class Decision:
+    """A decision written on a joint meeting's agenda item."""
+
+    day: dt.date
+    meeting: str
+    title: str
+    text: str
+
+
+def decisions_between(
+    organization: Organization, start: dt.date, end: dt.date, *, limit: int = 50
+) -> tuple[int, list[Decision]]:
+    """Decisions recorded at the joint meetings held ``start``..``end`` (inclusive):
+    how many in all, and the first ``limit`` of them, oldest first."""
+    tz = timezone.get_current_timezone()
+    found = (
+        AgendaItem.objects.filter(
+            organization=organization,
+            occurrence__series__kind=MeetingKind.JOINT,
+            occurrence__starts_at__gte=dt.datetime.combine(start, dt.time.min, tzinfo=tz),
+            occurrence__starts_at__lt=dt.datetime.combine(
+                end + dt.timedelta(days=1), dt.time.min, tzinfo=tz
+            ),
+        )
+        .exclude(decision="")
+        .select_related("occurrence__series")
+        .order_by("occurrence__starts_at", "position", "pk")
+    )
+    return found.count(), [
+        Decision(
+            day=item.occurrence.starts_at.date(),
+            meeting=item.occurrence.series.name,
+            title=item.title,
+            text=item.decision,
+        )
+        for item in found[:limit]
+    ]
+
+
 def open_issue_count(membership: Membership) -> int:
     return scoped(membership, Issue.objects.exclude(status=IssueStatus.SOLVED)).count()

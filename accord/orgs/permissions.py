@@ -61,6 +61,7 @@ class Action(StrEnum):
     SCORECARD_ENTER = "scorecard.enter"
     INSIGHTS_READ = "insights.read"
     HEALTH_WEIGHTS = "health.weights"
+    REPORT_READ = "report.read"
     CHAT_MANAGE = "chat.manage"
 
 
@@ -105,6 +106,7 @@ MATRIX: dict[Action, frozenset[str]] = {
     Action.SCORECARD_ENTER: EDITORS,
     Action.INSIGHTS_READ: ALL,
     Action.HEALTH_WEIGHTS: LEADS,
+    Action.REPORT_READ: ALL,
     Action.CHAT_MANAGE: ADMINS,
 }
 
@@ -168,6 +170,9 @@ DESCRIPTIONS: dict[Action, str] = {
     ),
     Action.INSIGHTS_READ: "Read alignment health, its parts, weights and trend",
     Action.HEALTH_WEIGHTS: "Set the weights of alignment health's parts",
+    Action.REPORT_READ: (
+        "Read the quarterly alignment report (page, PDF, API); it names no pulse answerer"
+    ),
     Action.CHAT_MANAGE: (
         "Connect Slack and Teams channels, choose their alerts, send a test, retry failed messages"
     ),

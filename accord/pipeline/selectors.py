@@ -207,11 +207,16 @@ def _stages(counts: dict[str, int]) -> list[dict[str, Any]]:
     return out
 
 
-def funnel_cohort(organization: Organization, *, since: dt.date | None = None) -> QuerySet[Lead]:
-    """MQLs of the organisation, by cohort month (the month they became MQLs)."""
+def funnel_cohort(
+    organization: Organization, *, since: dt.date | None = None, until: dt.date | None = None
+) -> QuerySet[Lead]:
+    """MQLs of the organisation, by cohort month (the month they became MQLs):
+    from ``since``'s month on, and up to ``until``'s month (inclusive)."""
     queryset = Lead.objects.filter(organization=organization, mql_at__isnull=False)
     if since is not None:
         queryset = queryset.filter(mql_month__gte=since.strftime("%Y-%m"))
+    if until is not None:
+        queryset = queryset.filter(mql_month__lte=until.strftime("%Y-%m"))
     return queryset
 
 
@@ -220,18 +225,20 @@ def funnel(
     *,
     by: str | None = None,
     since: dt.date | None = None,
+    until: dt.date | None = None,
     medians: bool = True,
 ) -> dict[str, Any]:
     """``{"stages": [{stage, count, conversion_from_previous, median_days}], "groups": [...]}``.
 
     Cohorts are by the month a lead became an MQL; ``since`` keeps cohorts
-    from that month on. Conversion is in percent of the previous stage.
+    from that month on, ``until`` up to its month. Conversion is in percent of
+    the previous stage.
     ``groups`` (with ``by`` = source, campaign or month) holds the same for each
     group: ``{"key": ..., "stages": [...]}``.
     """
     if by is not None and by not in GROUP_FIELDS:
         raise ValueError(f"by must be one of: {', '.join(GROUP_FIELDS)}")
-    cohort = funnel_cohort(organization, since=since)
+    cohort = funnel_cohort(organization, since=since, until=until)
     aggregates = {stage: Count("id", filter=REACHED[stage]) for stage in FUNNEL_STAGES}
     totals = cohort.order_by().aggregate(**aggregates)
     stages = _stages(totals)

@@ -4,36 +4,37 @@ one definition each (pages, email and PDF draw the same picture)."""
 from __future__ import annotations
 
 import altair as alt
-import vl_convert as vlc
 
+from accord.lib.charts import svg_of
 from accord.pulse.counting import GoalResult
 from accord.pulse.selectors import CyclePoint
 
 VOTE_COLOURS = (["Worse", "Same", "Better"], ["#c92a2a", "#9aa3b5", "#0b7a75"])
 
 
-def _svg(chart: alt.TopLevelMixin) -> str:
-    svg: str = vlc.vegalite_to_svg(chart.to_json())
-    # The SVG is embedded in the page: it is markup and must stay script-free.
-    assert "<script" not in svg.lower()
-    return svg
-
-
 def trend_spec(points: list[CyclePoint]) -> alt.TopLevelMixin:
     """Balance (better minus worse, in points of the votes) and each team's
     internal NPS per cycle, on one -100..100 scale."""
+    return trend_values_spec(
+        [
+            (p.period, p.balance_pct, {rated: r.nps for rated, r in p.internal.items()})
+            for p in points
+        ]
+    )
+
+
+def trend_values_spec(
+    cycles: list[tuple[str, float | None, dict[str, float | None]]],
+) -> alt.TopLevelMixin:
+    """The same chart from plain values: (period, balance, {rated team: NPS}) per cycle."""
     rows: list[dict[str, object]] = []
-    for point in points:
-        if point.balance_pct is not None:
-            rows.append({"period": point.period, "series": "Balance", "value": point.balance_pct})
-        for rated, result in point.internal.items():
-            if result.nps is not None:
+    for period, balance, internal in cycles:
+        if balance is not None:
+            rows.append({"period": period, "series": "Balance", "value": balance})
+        for rated, value in internal.items():
+            if value is not None:
                 rows.append(
-                    {
-                        "period": point.period,
-                        "series": f"Internal NPS of {rated}",
-                        "value": result.nps,
-                    }
+                    {"period": period, "series": f"Internal NPS of {rated}", "value": value}
                 )
     data = alt.Data(values=rows)  # type: ignore[no-untyped-call]
     x = alt.X("period:O", title=None, sort=None)
@@ -46,7 +47,7 @@ def trend_spec(points: list[CyclePoint]) -> alt.TopLevelMixin:
 
 
 def trend_svg(points: list[CyclePoint]) -> str:
-    return _svg(trend_spec(points))
+    return svg_of(trend_spec(points))
 
 
 def goals_svg(goals: list[GoalResult]) -> str:
@@ -73,4 +74,4 @@ def goals_svg(goals: list[GoalResult]) -> str:
         )
         .properties(width=520, height=max(60, 28 * len(goals)), title="Votes per goal")
     )
-    return _svg(chart)
+    return svg_of(chart)

@@ -396,6 +396,17 @@ def internal_nps_by_team(
     return {s.rated: nps_of(s) for s in internal_scores(answers, threshold=0)}
 
 
+def one_things_between(
+    organization: Organization, since: dt.datetime, until: dt.datetime, *, limit: int = 12
+) -> tuple[int, list[str]]:
+    """How many One Things were committed in the cycles opened in [since, until),
+    and the text of the first ``limit``: no names, no teams (anonymous)."""
+    found = OneThing.objects.filter(
+        organization=organization, cycle__opens_at__gte=since, cycle__opens_at__lt=until
+    ).order_by("cycle__opens_at", "pk")
+    return found.count(), list(found.values_list("text", flat=True)[:limit])
+
+
 def nps_of(score: InternalScore) -> Nps:
     assert score.result is not None
     return score.result

@@ -90,12 +90,23 @@ def test_it_documents_400_401_403_404_422_on_every_operation(client, db):
         assert any(code.startswith("2") for code in documented), f"{method} {path}"
 
 
+# The portfolio spans a person's organisations, which a token (one organisation)
+# cannot: it takes the signed-in session, and refuses a token with 403.
+SESSION_OPERATIONS = {("GET", "/api/v1/portfolio")}
+
+
 def test_it_requires_the_bearer_token_on_every_operation(client, db):
     document = openapi(client)
     schemes = document["components"]["securitySchemes"]
 
-    assert schemes == {"TokenAuth": {"type": "http", "scheme": "bearer"}}
+    assert schemes == {
+        "TokenAuth": {"type": "http", "scheme": "bearer"},
+        "SessionAuth": {"in": "cookie", "name": "sessionid", "type": "apiKey"},
+    }
     for method, path, operation in operations(document):
+        if (method, path) in SESSION_OPERATIONS:
+            assert operation["security"] == [{"SessionAuth": []}, {"TokenAuth": []}]
+            continue
         assert operation["security"] == [{"TokenAuth": []}], f"{method} {path}"
 
 

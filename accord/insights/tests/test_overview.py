@@ -4,21 +4,16 @@ and a new organisation's first steps; Insights' health page and weights form."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 
 import pytest
-import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from accord.cli.demo import seed_demo
 from accord.insights import health
 from accord.insights.models import HealthWeights
-from accord.orgs.models import Membership, Role
+from accord.orgs.models import Membership
 
 pytestmark = pytest.mark.django_db
-
-DEMO_NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 
 
 def _client(membership: Membership) -> Client:
@@ -29,15 +24,6 @@ def _client(membership: Membership) -> Client:
 
 def _text(html: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
-
-
-@pytest.fixture
-def northwind(db):
-    with time_machine.travel(DEMO_NOW, tick=False):
-        organization = seed_demo()
-        owner = Membership.objects.filter(organization=organization, role=Role.OWNER).first()
-        assert owner is not None
-        yield organization, owner
 
 
 def test_it_shows_the_demo_organisations_dashboard(northwind):

@@ -1,0 +1,230 @@
+"""The quarterly alignment report: one structure behind the page, the PDF, the
+API, ``accord report`` and the quarter-end email, so their numbers agree."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from pypdf import PdfReader
+
+from accord.cli.demo import seed_demo
+from accord.insights import delivery
+from accord.insights.models import QuarterlyReport, ReportSchedule
+from accord.insights.quarters import Quarter
+from accord.insights.tests.conftest import DEMO_NOW
+from accord.insights.tests.test_overview import _client, _text
+from accord.jobs.services import job_enqueue
+from accord.jobs.testing import run_queued_jobs
+from accord.orgs.models import Membership
+from accord.tests.api import api_as
+
+pytestmark = pytest.mark.django_db
+
+# Northwind's demo data is seen on 20 November 2026 (DEMO_NOW): its last
+# complete quarter is 2026Q3.
+
+
+def _pdf_text(pdf: bytes) -> str:
+    assert pdf.startswith(b"%PDF-")
+    return " ".join(
+        " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split()
+    )
+
+
+def _one(value: float | None) -> str:
+    assert value is not None
+    return f"{value:.1f}"
+
+
+def test_it_prints_the_apis_numbers_on_the_pdf_and_the_page(northwind):
+    organization, owner = northwind
+    answer = api_as(owner.user, organization).get("/api/v1/insights/report?quarter=2026Q3")
+    assert answer.status_code == 200, answer.content
+    data = answer.json()
+    assert data["quarter"] == "2026Q3" and data["complete"] is True
+    assert data["start"] == "2026-07-01" and data["end"] == "2026-09-30"
+    # The demo has data for every section, so every number below is a real one.
+    assert data["nps"]["n"] > 0 and data["pulse_votes"] > 0 and data["goals"]
+    assert data["collaborative"] + data["report_outs"] > 0 and data["decisions_count"] > 0
+
+    pdf = _client(owner).get(reverse("insights_report_pdf", args=[organization.slug, "2026Q3"]))
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert 'filename="accord-northwind-2026Q3.pdf"' in pdf["Content-Disposition"]
+    on_pdf = _pdf_text(pdf.content)
+    page = _client(owner).get(reverse("insights_report", args=[organization.slug, "2026Q3"]))
+    assert page.status_code == 200
+    on_page = _text(page.content.decode())
+    nps = data["nps"]
+    for text in (on_pdf, on_page):
+        assert f"Alignment health {_one(data['health_score'])}" in text
+        assert f"previous quarter {_one(data['health_previous'])}" in text
+        assert f"Customer NPS {_one(nps['nps'])} n={nps['n']}" in text
+        assert f"95% interval {_one(nps['ci95_low'])} to {_one(nps['ci95_high'])}" in text
+        assert f"Pulse balance {_one(data['pulse_balance_pct'])}" in text
+        assert f"of {data['pulse_votes']} votes" in text
+        assert f"{data['collaborative']} collaborative, {data['report_outs']} report-outs" in text
+        assert f"{data['decisions_count']} decisions" in text
+        assert f"{data['one_things_committed']} committed" in text
+        for goal in data["goals"]:
+            assert goal["title"] in text
+        for month in data["nps_months"]:
+            assert f"{month['key']} {_one(month['nps'])} {month['n']}" in text
+        for theme in data["themes"][:3]:
+            assert f"{theme['mentions']} mentions, {theme['detractors']} from detractors" in text
+    # Charts: inline SVG on the page (no script), vector in the PDF (their
+    # labels are text the PDF reader finds).
+    html = page.content.decode()
+    assert html.count("<svg") >= 6 and "<script" not in html.split("<main", 1)[1]
+    assert "Alignment health per month" in on_pdf and "Customer NPS by month" in on_pdf
+    # No pulse answerer is named on the report.
+    for person in Membership.objects.filter(organization=organization).select_related("user"):
+        assert person.user.email not in on_pdf
+
+
+def test_it_runs_from_the_command_line_and_the_demo_keeps_one_report(northwind, tmp_path):
+    organization, owner = northwind
+    with time_machine.travel(DEMO_NOW, tick=False):
+        api = api_as(owner.user, organization).get("/api/v1/insights/report?quarter=2026Q3")
+        out = io.StringIO()
+        call_command("report", org="northwind", quarter="2026Q3", json=True, stdout=out)
+        printed = json.loads(out.getvalue())
+        target = tmp_path / "q3.pdf"
+        summary = io.StringIO()
+        call_command("report", org="northwind", quarter="2026q3", pdf=str(target), stdout=summary)
+    expected = api.json()
+    # The same JSON as the API's, but for the moment it was made.
+    assert printed.pop("generated_at") and expected.pop("generated_at")
+    assert printed == expected
+    assert f"Alignment health  {_one(expected['health_score'])}" in summary.getvalue()
+    assert f"PDF written to {target}" in summary.getvalue()
+    assert f"Customer NPS {_one(expected['nps']['nps'])}" in _pdf_text(target.read_bytes())
+
+    # The demo generated the last complete quarter's report, emailed to no one,
+    # and queued the current quarter's; a second run changes nothing.
+    stored = QuarterlyReport.objects.get(organization=organization)
+    assert stored.quarter == "2026Q3" and stored.emailed_to == []
+    assert f"Alignment health {_one(expected['health_score'])}" in _pdf_text(bytes(stored.pdf))
+    schedule = ReportSchedule.objects.get(organization=organization)
+    assert schedule.quarter == "2026Q4"
+    with time_machine.travel(DEMO_NOW + timedelta(hours=1), tick=False):
+        seed_demo()
+    again = QuarterlyReport.objects.get(organization=organization)
+    assert (again.pk, again.generated_at) == (stored.pk, stored.generated_at)
+    assert ReportSchedule.objects.get(organization=organization).run_after == schedule.run_after
+
+
+@pytest.mark.parametrize(
+    ("quarter", "message"),
+    [
+        ("2026Q5", "A year has quarters Q1 to Q4, not Q5."),
+        ("2027Q1", "2027Q1 has not started yet: choose a quarter up to 2026Q4."),
+        ("garbage", "'garbage' is not a quarter: write the year and the quarter, as 2026Q4."),
+        ("1999Q4", "Choose a quarter from 2000Q1 on."),
+    ],
+)
+def test_it_refuses_a_bad_quarter_naming_the_field(owner, quarter, message):
+    api = api_as(owner.user, owner.organization)
+    answer = api.get(f"/api/v1/insights/report?quarter={quarter}")
+    assert answer.status_code == 422
+    assert answer.json()["detail"] == [
+        {"loc": ["query", "quarter"], "msg": message, "type": "invalid"}
+    ]
+    page = _client(owner).get(reverse("insights_report", args=["acme", quarter]))
+    assert page.status_code == 400
+    assert message.replace("'", "&#x27;") in page.content.decode()
+    picked = _client(owner).get(
+        reverse("insights_report_index", args=["acme"]), {"quarter": quarter}
+    )
+    assert picked.status_code == 400
+    with pytest.raises(CommandError, match=re.escape(f"--quarter: {message}")):
+        call_command("report", org="acme", quarter=quarter, stdout=io.StringIO())
+
+
+def test_it_refuses_an_unknown_organisation_or_no_pdf_file_on_the_command_line(owner):
+    with pytest.raises(CommandError, match="--org: no organisation 'nope'"):
+        call_command("report", org="nope", quarter="2026Q3", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="--pdf: give a file name"):
+        call_command("report", org="acme", quarter="2026Q3", pdf="-", stdout=io.StringIO())
+
+
+def test_it_lets_every_role_read_the_report_even_a_viewer(owner, viewer, goals):
+    client = _client(viewer)
+    index = client.get(reverse("insights_report_index", args=["acme"]))
+    # On 2 November 2026 the last complete quarter is 2026Q3.
+    assert index.status_code == 302 and index["Location"].endswith("/insights/report/2026Q3/")
+    page = client.get(reverse("insights_report", args=["acme", "2026Q4"]))
+    assert page.status_code == 200
+    text = _text(page.content.decode())
+    assert "quarter in progress: figures up to 2 Nov 2026" in text
+    assert "Acme leads convert" in text and "Acme wins more" in text
+    data = api_as(viewer.user, owner.organization).get("/api/v1/insights/report?quarter=2026Q4")
+    assert data.status_code == 200
+    assert data.json()["complete"] is False and data.json()["through"] == "2026-11-02"
+    assert {g["title"] for g in data.json()["goals"]} == {"Acme leads convert", "Acme wins more"}
+
+
+def test_it_hides_the_report_from_another_organisation(owner, goals, charlie_client):
+    for name in ("insights_report", "insights_report_pdf"):
+        answer = charlie_client.get(reverse(name, args=["acme", "2026Q3"]))
+        assert answer.status_code == 404
+        assert b"Acme leads" not in answer.content
+    assert charlie_client.get(reverse("insights_report_index", args=["acme"])).status_code == 404
+
+
+def test_it_emails_the_report_once_when_the_quarter_ends_in_local_time(
+    owner, sales_lead, marketing_lead, seller, viewer, goals, smtp
+):
+    organization = owner.organization  # New York
+    assert _client(seller).get(reverse("org_overview", args=["acme"])).status_code == 200
+    schedule = ReportSchedule.objects.get(organization=organization)
+    # 2026Q4 ends on 31 December in New York: the report leaves at 06:00 there
+    # on 1 January, which is 11:00 UTC.
+    assert schedule.quarter == "2026Q4"
+    assert schedule.run_after == datetime(2027, 1, 1, 11, 0, tzinfo=UTC)
+    # A second visit queues nothing more.
+    _client(owner).get(reverse("org_overview", args=["acme"]))
+    with time_machine.travel(datetime(2027, 1, 1, 10, 59, tzinfo=UTC), tick=False):
+        run_queued_jobs()  # the goals' emails, not yet the report
+    assert not QuarterlyReport.objects.exists()
+    assert not [m for _, m in smtp.messages if "report" in m["Subject"]]
+    smtp.messages.clear()
+
+    with time_machine.travel(datetime(2027, 1, 1, 11, 0, tzinfo=UTC), tick=False):
+        run_queued_jobs()
+        # The same job again (a retry, a second worker): nothing more is sent.
+        job_enqueue(
+            delivery.quarterly_report_send, organization_id=organization.pk, quarter="2026Q4"
+        )
+        run_queued_jobs()
+    stored = QuarterlyReport.objects.get(organization=organization)
+    assert stored.quarter == "2026Q4"
+    expected = ["alice@acme.example", "carol@acme.example", "sam@acme.example"]
+    assert sorted(stored.emailed_to) == expected
+    assert sorted(envelope.rcpt_tos[0] for envelope, _ in smtp.messages) == expected
+    for _, message in smtp.messages:
+        assert message["Subject"] == "Acme: alignment report 2026Q4"
+        pdfs = [p for p in message.iter_attachments() if p.get_content_type() == "application/pdf"]
+        assert [p.get_filename() for p in pdfs] == ["accord-acme-2026Q4.pdf"]
+        text = _pdf_text(pdfs[0].get_content())
+        assert "Alignment report 2026Q4" in text and "Acme leads convert" in text
+        body = message.get_body(("plain",)).get_content()
+        assert "/o/acme/insights/report/2026Q4/" in body
+    # The next quarter's job is queued, for 1 April 2027 in New York.
+    schedule.refresh_from_db()
+    assert schedule.quarter == "2027Q1"
+    assert schedule.run_after == datetime(2027, 4, 1, 10, 0, tzinfo=UTC)
+
+
+def test_it_counts_quarters_across_years():
+    q4 = Quarter(2026, 4)
+    assert (q4.start.isoformat(), q4.end.isoformat()) == ("2026-10-01", "2026-12-31")
+    assert q4.next == Quarter(2027, 1) and Quarter(2027, 1).previous == q4
+    assert Quarter(2028, 1).end.isoformat() == "2028-03-31"
+    assert [m.month for m in Quarter(2026, 2).months] == [4, 5, 6]

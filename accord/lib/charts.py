@@ -1,0 +1,26 @@
+"""Rendering a chart defined once with Altair: SVG for pages and PDFs, PNG for email.
+
+Each app defines its charts as Altair specs; these two functions are the only
+places a spec becomes a picture, so every medium draws the same one, offline
+(vl-convert bundles the Vega renderer; nothing is fetched).
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import vl_convert as vlc
+
+
+def svg_of(chart: alt.TopLevelMixin) -> str:
+    """The chart as SVG markup, for a page or a PDF (WeasyPrint keeps it vector)."""
+    svg: str = vlc.vegalite_to_svg(chart.to_json())
+    # The SVG is embedded in the page: it is markup and must stay script-free.
+    if "<script" in svg.lower():
+        raise ValueError("Refusing to embed an SVG with a script.")
+    return svg
+
+
+def png_of(chart: alt.TopLevelMixin, *, scale: float = 2.0) -> bytes:
+    """The chart as a PNG image (``scale`` 2: sharp on high-density screens), for email."""
+    png: bytes = vlc.vegalite_to_png(chart.to_json(), scale=scale)
+    return png
