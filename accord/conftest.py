@@ -8,10 +8,20 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from accord.accounts.tests.factories import PASSWORD, UserFactory
 from accord.orgs.models import Membership, Organization, Role, TeamKind
 from accord.orgs.tests.factories import OrganizationFactory, team_of
+
+# Property tests judge what is computed, not how fast: on a busy 2-core
+# machine Hypothesis's timing checks (a per-example deadline, "input
+# generation is slow") failed tests whose answers were right.
+hypothesis_settings.register_profile(
+    "accord", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("accord")
 
 
 @pytest.fixture(autouse=True)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import altair as alt
+from typing import TYPE_CHECKING
 
 from accord.lib.charts import svg_of
 from accord.lib.nps import Nps
+
+if TYPE_CHECKING:
+    import altair as alt
 
 
 def nps_trend_svg(result: Nps, title: str) -> str:
@@ -14,6 +17,8 @@ def nps_trend_svg(result: Nps, title: str) -> str:
 
 def nps_trend_spec(result: Nps, title: str) -> alt.TopLevelMixin:
     """NPS per period as a line, its 95% interval as a band, n in the tooltip-free labels."""
+    import altair as alt
+
     points = [
         {
             "period": group.key,
@@ -46,6 +51,8 @@ def nps_trend_spec(result: Nps, title: str) -> alt.TopLevelMixin:
 
 def category_bars_svg(result: Nps, title: str) -> str:
     """Promoters, passives and detractors per group, stacked, as shares."""
+    import altair as alt
+
     rows = []
     for group in result.groups[:15]:
         for name, count in (

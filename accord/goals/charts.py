@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import altair as alt
-
 from accord.goals.models import Goal
 from accord.goals.selectors import Progress
 from accord.lib.charts import svg_of
@@ -12,6 +10,8 @@ from accord.lib.charts import svg_of
 def goal_chart_svg(goal: Goal, progress: Progress) -> str:
     """Actual values (check-ins, computed) against the straight line from
     baseline to target over the period."""
+    import altair as alt
+
     expected = [
         {
             "date": goal.period_start.isoformat(),

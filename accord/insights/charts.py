@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict
-
-import altair as alt
+from typing import TYPE_CHECKING
 
 from accord.feedback import charts as feedback_charts
 from accord.insights.health import TrendPoint
@@ -16,9 +15,14 @@ from accord.lib.nps import SMALL_SAMPLE, Nps
 from accord.pipeline import charts as pipeline_charts
 from accord.pulse import charts as pulse_charts
 
+if TYPE_CHECKING:
+    import altair as alt
+
 
 def health_trend_spec(points: list[TrendPoint]) -> alt.TopLevelMixin:
     """The health score per month on 0-100; months without data are gaps, not zeros."""
+    import altair as alt
+
     rows = [
         {"month": p.month.strftime("%Y-%m"), "score": p.score}
         for p in points
@@ -52,11 +56,15 @@ OUTCOME_COLOURS = (
 
 
 def _values(rows: list[dict[str, object]]) -> alt.Data:
+    import altair as alt
+
     return alt.Data(values=rows)  # type: ignore[no-untyped-call]
 
 
 def goals_outcome_spec(report: Report) -> alt.TopLevelMixin:
     """Each goal's way from baseline to target, in percent, coloured by outcome."""
+    import altair as alt
+
     rows: list[dict[str, object]] = [
         {"goal": g.title[:60], "progress": g.progress_pct or 0, "outcome": g.outcome}
         for g in report.goals
@@ -130,6 +138,8 @@ def report_sla_spec(report: Report) -> alt.TopLevelMixin:
 
 
 def report_meetings_spec(report: Report) -> alt.TopLevelMixin:
+    import altair as alt
+
     rows: list[dict[str, object]] = [
         {"month": m.month, "kind": kind, "count": count}
         for m in report.meetings
@@ -157,6 +167,7 @@ def report_meetings_spec(report: Report) -> alt.TopLevelMixin:
 
 def report_specs(report: Report) -> dict[str, alt.TopLevelMixin]:
     """The report's charts by name, only those with data to draw."""
+
     specs: dict[str, alt.TopLevelMixin] = {}
     if report.goals:
         specs["goals"] = goals_outcome_spec(report)

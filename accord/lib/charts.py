@@ -3,16 +3,24 @@
 Each app defines its charts as Altair specs; these two functions are the only
 places a spec becomes a picture, so every medium draws the same one, offline
 (vl-convert bundles the Vega renderer; nothing is fetched).
+
+altair and vl-convert take seconds to import, and most commands and requests
+draw no chart: they are imported where a chart is drawn (here and in each
+app's chart functions), never when a module is imported.
 """
 
 from __future__ import annotations
 
-import altair as alt
-import vl_convert as vlc
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import altair as alt
 
 
 def svg_of(chart: alt.TopLevelMixin) -> str:
     """The chart as SVG markup, for a page or a PDF (WeasyPrint keeps it vector)."""
+    import vl_convert as vlc
+
     svg: str = vlc.vegalite_to_svg(chart.to_json())
     # The SVG is embedded in the page: it is markup and must stay script-free.
     if "<script" in svg.lower():
@@ -22,5 +30,7 @@ def svg_of(chart: alt.TopLevelMixin) -> str:
 
 def png_of(chart: alt.TopLevelMixin, *, scale: float = 2.0) -> bytes:
     """The chart as a PNG image (``scale`` 2: sharp on high-density screens), for email."""
+    import vl_convert as vlc
+
     png: bytes = vlc.vegalite_to_png(chart.to_json(), scale=scale)
     return png

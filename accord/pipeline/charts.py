@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import altair as alt
 from django.utils.safestring import SafeString, mark_safe
 
 from accord.lib.charts import svg_of
 
+if TYPE_CHECKING:
+    import altair as alt
+
 
 def _data(values: list[dict[str, Any]]) -> alt.Data:
+    import altair as alt
+
     return alt.Data(values=values)  # type: ignore[no-untyped-call]
 
 
@@ -25,6 +29,8 @@ def funnel_chart(stages: list[dict[str, Any]]) -> SafeString:
 
 def funnel_spec(stages: list[dict[str, Any]]) -> alt.TopLevelMixin:
     """Horizontal bars, one per stage, labelled with count and conversion."""
+    import altair as alt
+
     values = [
         {
             "stage": s["stage"].upper() if s["stage"] in ("mql", "sql") else s["stage"].title(),
@@ -56,6 +62,8 @@ def monthly_chart(rows: list[dict[str, Any]], *, title: str, y_title: str) -> Sa
 
 def monthly_spec(rows: list[dict[str, Any]], *, title: str, y_title: str) -> alt.TopLevelMixin:
     """Lines by month: ``rows`` are ``{"month", "series", "value"}``."""
+    import altair as alt
+
     spec: alt.TopLevelMixin = (
         alt.Chart(_data(rows))
         .mark_line(point=True)
@@ -71,6 +79,8 @@ def monthly_spec(rows: list[dict[str, Any]], *, title: str, y_title: str) -> alt
 
 def stacked_chart(rows: list[dict[str, Any]], *, title: str) -> SafeString:
     """Stacked bars by month: ``rows`` are ``{"month", "series", "value"}``."""
+    import altair as alt
+
     chart = (
         alt.Chart(_data(rows))
         .mark_bar()

@@ -3,11 +3,15 @@ one definition each (pages, email and PDF draw the same picture)."""
 
 from __future__ import annotations
 
-import altair as alt
+from typing import TYPE_CHECKING
 
 from accord.lib.charts import svg_of
 from accord.pulse.counting import GoalResult
 from accord.pulse.selectors import CyclePoint
+
+if TYPE_CHECKING:
+    import altair as alt
+
 
 VOTE_COLOURS = (["Worse", "Same", "Better"], ["#c92a2a", "#9aa3b5", "#0b7a75"])
 
@@ -27,6 +31,8 @@ def trend_values_spec(
     cycles: list[tuple[str, float | None, dict[str, float | None]]],
 ) -> alt.TopLevelMixin:
     """The same chart from plain values: (period, balance, {rated team: NPS}) per cycle."""
+    import altair as alt
+
     rows: list[dict[str, object]] = []
     for period, balance, internal in cycles:
         if balance is not None:
@@ -52,6 +58,8 @@ def trend_svg(points: list[CyclePoint]) -> str:
 
 def goals_svg(goals: list[GoalResult]) -> str:
     """Worse / Same / Better per goal of one cycle, stacked counts."""
+    import altair as alt
+
     rows = [
         {"goal": g.title, "vote": label, "count": getattr(g.total, label.lower())}
         for g in goals
