@@ -19,7 +19,16 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Path, Router, Schema, Status
 from ninja.pagination import paginate
 
-from accord.lib.api import FieldErrors, InputSchema, Pagination, RecordId, with_errors
+from accord.lib.api import (
+    MAX_ID,
+    DecimalOut,
+    FieldErrors,
+    InputSchema,
+    Pagination,
+    RecordId,
+    decimal_in,
+    with_errors,
+)
 from accord.orgs.api_auth import acting_member
 from accord.orgs.permissions import Action, require
 from accord.pulse import scorecard, selectors, services
@@ -27,8 +36,6 @@ from accord.pulse.models import Measurable, PulseCycle
 
 router = Router(tags=["pulse"])
 
-MAX_ID = 2_147_483_647
-MAX_NUMBER = 999_999_999_999
 VoteName = Literal["worse", "same", "better"]
 FollowName = Literal["done", "partly", "not_done"]
 
@@ -249,7 +256,7 @@ class PulseMeasurableOut(Schema):
     moves: str
     unit: str
     owner_id: int | None
-    goal_value: float
+    goal_value: DecimalOut
     direction: Literal["up", "down"]
     is_active: bool
 
@@ -260,7 +267,7 @@ class PulseMeasurableIn(InputSchema):
     moves: str = Field("", max_length=160)
     unit: str = Field("", max_length=32)
     owner_id: int = Field(..., ge=1, le=MAX_ID)
-    goal_value: float = Field(..., ge=-MAX_NUMBER, le=MAX_NUMBER, allow_inf_nan=False)
+    goal_value: Decimal = decimal_in()
     direction: Literal["up", "down"] | None = None
 
 
@@ -269,20 +276,20 @@ class PulseMeasurablePatch(InputSchema):
     moves: str | None = Field(None, max_length=160)
     unit: str | None = Field(None, max_length=32)
     owner_id: int | None = Field(None, ge=1, le=MAX_ID)
-    goal_value: float | None = Field(None, ge=-MAX_NUMBER, le=MAX_NUMBER, allow_inf_nan=False)
+    goal_value: Decimal | None = decimal_in(None)
     direction: Literal["up", "down"] | None = None
     is_active: bool | None = None
 
 
 class PulseValueIn(InputSchema):
     week: dt.date = Field(..., description="Its Monday, or any day in it")
-    value: float = Field(..., ge=-MAX_NUMBER, le=MAX_NUMBER, allow_inf_nan=False)
+    value: Decimal = decimal_in()
 
 
 class PulseValueOut(Schema):
     measurable_id: int
     week: dt.date
-    value: float
+    value: DecimalOut
 
 
 class PulseCellOut(Schema):
@@ -523,7 +530,6 @@ def measurable_create(request: HttpRequest, payload: PulseMeasurableIn) -> Any:
     """Add a measurable (leads, admins, owners). Vanity metrics are refused."""
     data = payload.dict()
     data["owner"] = data.pop("owner_id")
-    data["goal_value"] = Decimal(str(data["goal_value"]))
     with _fields():
         found = scorecard.measurable_create(membership=acting_member(request), **data)
     return Status(201, found)
@@ -538,8 +544,6 @@ def measurable_patch(
     changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
     if "owner_id" in changes:
         changes["owner"] = changes.pop("owner_id")
-    if "goal_value" in changes:
-        changes["goal_value"] = Decimal(str(changes["goal_value"]))
     with _fields():
         return scorecard.measurable_update(
             membership=acting_member(request), measurable=found, **changes
@@ -557,6 +561,6 @@ def measurable_value_put(
             membership=acting_member(request),
             measurable=found,
             week=payload.week,
-            value=Decimal(str(payload.value)),
+            value=payload.value,
         )
-    return {"measurable_id": found.pk, "week": row.week, "value": float(row.value)}
+    return {"measurable_id": found.pk, "week": row.week, "value": row.value}

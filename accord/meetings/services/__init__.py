@@ -14,6 +14,7 @@ from accord.meetings.services.agenda import (
 )
 from accord.meetings.services.common import StaleEdit
 from accord.meetings.services.issues import (
+    ActionItemSpec,
     issue_put_on_agenda,
     issue_raise,
     issue_solve,
@@ -46,6 +47,7 @@ from accord.meetings.services.series import (
 )
 
 __all__ = [
+    "ActionItemSpec",
     "NewFeed",
     "StaleEdit",
     "Verdict",
