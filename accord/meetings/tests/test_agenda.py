@@ -314,7 +314,7 @@ def test_it_solves_an_issue_in_a_meeting_and_keeps_its_history(joint, sales_lead
             resolution="Sales gives a reason code for every rejection.",
             occurrence=occurrence,
             action_items=[
-                {"title": "Add reason codes", "owner": seller.pk, "due_on": dt.date(2026, 3, 20)}
+                {"title": "Add reason codes", "owner": seller, "due_on": dt.date(2026, 3, 20)}
             ],
         )
     issue.refresh_from_db()
