@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -85,7 +86,7 @@ def test_it_runs_a_goal_through_propose_agree_and_check_in(
 
 def test_it_reports_bad_goals_naming_the_field(owner, seller, marketer):
     api = Api(owner)
-    cases = [
+    cases: list[tuple[dict[str, Any], str, str]] = [
         ({"metric": "impressions"}, "body/metric", "vanity"),
         ({"target": 20}, "body/target", "differ"),
         (
