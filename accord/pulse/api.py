@@ -31,6 +31,7 @@ from accord.lib.api import (
 )
 from accord.orgs.api_auth import acting_member
 from accord.orgs.permissions import Action, require
+from accord.orgs.selectors import member_find
 from accord.pulse import scorecard, selectors, services
 from accord.pulse.models import Measurable, PulseCycle
 
@@ -528,10 +529,11 @@ def scorecard_get(request: HttpRequest) -> Any:
 @router.post("/measurables", response=with_errors({201: PulseMeasurableOut}))
 def measurable_create(request: HttpRequest, payload: PulseMeasurableIn) -> Any:
     """Add a measurable (leads, admins, owners). Vanity metrics are refused."""
+    membership = acting_member(request)
     data = payload.dict()
-    data["owner"] = data.pop("owner_id")
+    data["owner"] = member_find(membership, data.pop("owner_id"))
     with _fields():
-        found = scorecard.measurable_create(membership=acting_member(request), **data)
+        found = scorecard.measurable_create(membership=membership, **data)
     return Status(201, found)
 
 
@@ -540,14 +542,13 @@ def measurable_patch(
     request: HttpRequest, payload: PulseMeasurablePatch, measurable_id: int = _id("A measurable")
 ) -> Any:
     """Change a measurable; ``is_active: false`` retires it."""
+    membership = acting_member(request)
     found = _measurable(request, measurable_id)
     changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
     if "owner_id" in changes:
-        changes["owner"] = changes.pop("owner_id")
+        changes["owner"] = member_find(membership, changes.pop("owner_id"))
     with _fields():
-        return scorecard.measurable_update(
-            membership=acting_member(request), measurable=found, **changes
-        )
+        return scorecard.measurable_update(membership=membership, measurable=found, **changes)
 
 
 @router.put("/measurables/{int:measurable_id}/values", response=with_errors({200: PulseValueOut}))

@@ -3,6 +3,8 @@ or CSP errors, and accessible (axe-core finds no serious or critical violation).
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
@@ -40,7 +42,7 @@ def acme_pulse(transactional_db):
         name="Acme joint calls",
         moves="Pipeline creation",
         owner=sam,
-        goal_value="3",
+        goal_value=Decimal("3"),
         direction="up",
     )
     return alice, sam, goal, cycle, measurable
