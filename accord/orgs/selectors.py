@@ -5,6 +5,7 @@ A missing object and another organisation's object look the same: 404.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
@@ -128,7 +129,8 @@ def business_calendar(organization: Organization) -> BusinessCalendar:
     return calendar_from(
         time_zone=organization.time_zone,
         country=organization.country,
-        holidays=organization.holidays,
+        # Stored in JSON as ISO dates (organization_update writes them).
+        holidays=[date.fromisoformat(day) for day in organization.holidays],
     )
 
 
