@@ -6,7 +6,10 @@
 
 from __future__ import annotations
 
+from email.message import EmailMessage
+
 import pytest
+from aiosmtpd.smtp import Envelope
 from django.test import Client
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -45,17 +48,17 @@ def password() -> str:
 
 @pytest.fixture
 def alice(db):
-    return UserFactory(email="alice@acme.example", name="Alice Owner")
+    return UserFactory.create(email="alice@acme.example", name="Alice Owner")
 
 
 @pytest.fixture
 def acme(alice) -> Organization:
-    return OrganizationFactory(name="Acme", slug="acme", owner=alice)
+    return OrganizationFactory.create(name="Acme", slug="acme", owner=alice)
 
 
 @pytest.fixture
 def bob(acme):
-    user = UserFactory(email="bob@acme.example", name="Bob Seller")
+    user = UserFactory.create(email="bob@acme.example", name="Bob Seller")
     Membership.objects.create(
         organization=acme, user=user, role=Role.MEMBER, team=team_of(acme, TeamKind.SALES)
     )
@@ -64,7 +67,7 @@ def bob(acme):
 
 @pytest.fixture
 def carol(acme):
-    user = UserFactory(email="carol@acme.example", name="Carol Marketer")
+    user = UserFactory.create(email="carol@acme.example", name="Carol Marketer")
     Membership.objects.create(
         organization=acme,
         user=user,
@@ -76,12 +79,12 @@ def carol(acme):
 
 @pytest.fixture
 def charlie(db):
-    return UserFactory(email="charlie@globex.example", name="Charlie Outsider")
+    return UserFactory.create(email="charlie@globex.example", name="Charlie Outsider")
 
 
 @pytest.fixture
 def globex(charlie) -> Organization:
-    return OrganizationFactory(name="Globex", slug="globex", owner=charlie)
+    return OrganizationFactory.create(name="Globex", slug="globex", owner=charlie)
 
 
 def _logged_in(user) -> Client:
@@ -117,7 +120,7 @@ class SmtpSink:
 
         from aiosmtpd.controller import Controller
 
-        self.messages: list = []
+        self.messages: list[tuple[Envelope, EmailMessage]] = []
         sink = self
 
         class Handler:

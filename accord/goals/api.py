@@ -9,7 +9,6 @@ import time, and ``@paginate`` hides the module's names from string annotations.
 """
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
@@ -65,7 +64,8 @@ from accord.goals.schemas import (
 )
 from accord.lib.api import MAX_ID, Pagination, fields_named, with_errors
 from accord.orgs.api_auth import acting_member
-from accord.orgs.selectors import get_scoped
+from accord.orgs.models import Membership
+from accord.orgs.selectors import get_scoped, member_find, member_named, team_find
 
 router = Router(tags=["goals"])
 
@@ -77,6 +77,12 @@ GOAL_FIELDS = {
 
 def _id(description: str) -> Any:
     return Path(..., ge=1, le=MAX_ID, description=description)  # type: ignore[type-arg]
+
+
+def _member_or_self(membership: Membership, member_id: int | None) -> Membership | None:
+    """The member a ``member_id`` in the body names (None: the acting member
+    themself); another organisation's id is the ``member`` field's error."""
+    return None if member_id is None else member_named(membership, member_id, "member")
 
 
 # -- metric catalogue --------------------------------------------------------
@@ -131,13 +137,12 @@ def goals_list(request: HttpRequest, filters: Query[GoalFilter]) -> Any:
 @router.post("", response=with_errors({201: GoalOut}))
 def goal_create(request: HttpRequest, payload: GoalIn) -> Any:
     """Draft a goal (leads, admins, owners). Vanity metrics are refused with a suggestion."""
+    membership = acting_member(request)
     data = payload.dict()
-    data["sales_owner"] = data.pop("sales_owner_id")
-    data["marketing_owner"] = data.pop("marketing_owner_id")
-    data["baseline"] = Decimal(str(data["baseline"]))
-    data["target"] = Decimal(str(data["target"]))
+    data["sales_owner"] = member_find(membership, data.pop("sales_owner_id"))
+    data["marketing_owner"] = member_find(membership, data.pop("marketing_owner_id"))
     with fields_named(**GOAL_FIELDS):
-        goal = services.goal_create(membership=acting_member(request), **data)
+        goal = services.goal_create(membership=membership, **data)
     return Status(201, goal)
 
 
@@ -150,17 +155,14 @@ def goal_get(request: HttpRequest, goal_id: int = _id("A goal")) -> Goal:
 def goal_patch(request: HttpRequest, payload: GoalPatch, goal_id: int = _id("A goal")) -> Goal:
     """Change a goal. Changing metric, target, direction or period of a proposed
     or active goal re-opens agreement and emails both leads."""
+    membership = acting_member(request)
     goal = _goal(request, goal_id)
-    changes = payload.dict(exclude_unset=True)
+    changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
     for key in ("sales_owner_id", "marketing_owner_id"):
         if key in changes:
-            changes[key.removesuffix("_id")] = changes.pop(key)
-    for key in ("baseline", "target"):
-        if changes.get(key) is not None:
-            changes[key] = Decimal(str(changes[key]))
-    changes = {k: v for k, v in changes.items() if v is not None}
+            changes[key.removesuffix("_id")] = member_find(membership, changes.pop(key))
     with fields_named(**GOAL_FIELDS):
-        return services.goal_update(membership=acting_member(request), goal=goal, **changes)
+        return services.goal_update(membership=membership, goal=goal, **changes)
 
 
 @router.post("/{int:goal_id}/propose", response=with_errors({200: GoalOut}))
@@ -223,7 +225,7 @@ def goal_check_in(
         checkin = services.goal_check_in(
             membership=acting_member(request),
             goal=goal,
-            value=Decimal(str(payload.value)),
+            value=payload.value,
             date=payload.date,
             confidence=payload.confidence,
             note=payload.note,
@@ -267,10 +269,11 @@ def activity_goals_list(request: HttpRequest) -> Any:
 @router.post("/activity-goals", response=with_errors({201: GoalsActivityGoalOut}))
 def activity_goal_create(request: HttpRequest, payload: GoalsActivityGoalIn) -> Any:
     """Commit a team to an activity the other team normally does (leads, admins, owners)."""
+    membership = acting_member(request)
     with fields_named(team=("body", "team_id")):
         goal = services.activity_goal_create(
-            membership=acting_member(request),
-            team=payload.team_id,
+            membership=membership,
+            team=team_find(membership, payload.team_id),
             activity_type=payload.activity_type,
             custom_name=payload.custom_name,
             target_count=payload.target_count,
@@ -348,13 +351,14 @@ def activity_logs_list(request: HttpRequest, filters: Query[GoalsActivityLogFilt
 @router.post("/activity-logs", response=with_errors({201: GoalsActivityLogOut}))
 def activity_log_create(request: HttpRequest, payload: GoalsActivityLogIn) -> Any:
     """Log a cross-team activity (one's own; leads for anyone)."""
+    membership = acting_member(request)
     with fields_named(member=("body", "member_id")):
         log = services.activity_log(
-            membership=acting_member(request),
+            membership=membership,
             activity_type=payload.activity_type,
             occurred_on=payload.occurred_on,
             note=payload.note,
-            member=payload.member_id,
+            member=_member_or_self(membership, payload.member_id),
             source="api",
         )
     return Status(201, log)
@@ -453,14 +457,15 @@ def content_use_log(
     request: HttpRequest, payload: GoalsUsageIn, asset_id: int = _id("An asset")
 ) -> Any:
     """Log a use by a sales member (oneself; leads for anyone)."""
+    membership = acting_member(request)
     asset = _asset(request, asset_id)
     with fields_named(member=("body", "member_id")):
         usage = services.content_usage_log(
-            membership=acting_member(request),
+            membership=membership,
             asset=asset,
             used_on=payload.used_on,
             note=payload.note,
-            member=payload.member_id,
+            member=_member_or_self(membership, payload.member_id),
         )
     return Status(201, usage)
 
@@ -527,7 +532,11 @@ def event_signup(request: HttpRequest, payload: GoalsSignupIn, slot_id: int = _i
     membership = acting_member(request)
     slot = selectors.event_slot(membership, slot_id)
     with fields_named(member=("body", "member_id"), slot=("path", "slot_id")):
-        signup = services.event_signup(membership=membership, slot=slot, member=payload.member_id)
+        signup = services.event_signup(
+            membership=membership,
+            slot=slot,
+            member=_member_or_self(membership, payload.member_id),
+        )
     return Status(201, signup)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -18,7 +19,7 @@ from accord.goals.models import (
     SlotRole,
     TargetPer,
 )
-from accord.orgs.models import Team
+from accord.orgs.models import Membership, Team
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -29,8 +30,30 @@ def _choice(form: forms.Form, name: str) -> forms.ChoiceField:
     return field
 
 
-def _member_choices(people: Any) -> list[tuple[str, str]]:
-    return [("", "—")] + [(str(m.pk), m.user.display_name) for m in people]
+class MemberChoiceField(forms.ChoiceField):
+    """One of the members the view offers (``offer``), chosen by id; it cleans
+    to that Membership, or None when left blank."""
+
+    def __init__(self, *, blank: str = "—", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.blank = blank
+        self.people: dict[str, Membership] = {}
+
+    def offer(self, people: Iterable[Membership]) -> None:
+        self.people = {str(m.pk): m for m in people}
+        self.choices = [("", self.blank)] + [
+            (pk, m.user.display_name) for pk, m in self.people.items()
+        ]
+
+    def clean(self, value: Any) -> Membership | None:
+        key = super().clean(value)
+        return self.people.get(key) if key else None
+
+
+def _offer(form: forms.Form, name: str, people: Iterable[Membership]) -> None:
+    field = form.fields[name]
+    assert isinstance(field, MemberChoiceField)
+    field.offer(people)
 
 
 class GoalForm(forms.Form):
@@ -60,18 +83,16 @@ class GoalForm(forms.Form):
         required=False, widget=DATE, help_text="Blank: the current quarter."
     )
     period_end = forms.DateField(required=False, widget=DATE)
-    sales_owner = forms.ChoiceField(label="Owner from Sales")
-    marketing_owner = forms.ChoiceField(label="Owner from Marketing")
+    sales_owner = MemberChoiceField(label="Owner from Sales")
+    marketing_owner = MemberChoiceField(label="Owner from Marketing")
 
     def __init__(self, *args: Any, sales: Any, marketing: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _choice(self, "sales_owner").choices = _member_choices(sales)
-        _choice(self, "marketing_owner").choices = _member_choices(marketing)
+        _offer(self, "sales_owner", sales)
+        _offer(self, "marketing_owner", marketing)
 
     def service_kwargs(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
-        for field in ("sales_owner", "marketing_owner"):
-            data[field] = int(data[field]) if data[field] else None
         data["direction"] = data["direction"] or None
         return data
 
@@ -147,13 +168,13 @@ class ActivityLogForm(forms.Form):
     )
     occurred_on = forms.DateField(label="Date", required=False, widget=DATE)
     note = forms.CharField(max_length=300, required=False)
-    member = forms.ChoiceField(required=False, help_text="Leads may log for someone else.")
+    member = MemberChoiceField(
+        blank="Myself", required=False, help_text="Leads may log for someone else."
+    )
 
     def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _choice(self, "member").choices = [("", "Myself")] + [
-            (str(m.pk), m.user.display_name) for m in people
-        ]
+        _offer(self, "member", people)
 
 
 class CsvForm(forms.Form):
@@ -179,13 +200,11 @@ class AssetForm(forms.Form):
 class UsageForm(forms.Form):
     used_on = forms.DateField(label="Used on", required=False, widget=DATE)
     note = forms.CharField(max_length=300, required=False, help_text="With whom, in which deal.")
-    member = forms.ChoiceField(required=False)
+    member = MemberChoiceField(blank="Myself", required=False)
 
     def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _choice(self, "member").choices = [("", "Myself")] + [
-            (str(m.pk), m.user.display_name) for m in people
-        ]
+        _offer(self, "member", people)
 
 
 class UntouchedForm(forms.Form):
@@ -212,13 +231,11 @@ class SlotForm(forms.Form):
 
 
 class SignupForm(forms.Form):
-    member = forms.ChoiceField(required=False)
+    member = MemberChoiceField(blank="Myself", required=False)
 
     def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _choice(self, "member").choices = [("", "Myself")] + [
-            (str(m.pk), m.user.display_name) for m in people
-        ]
+        _offer(self, "member", people)
 
 
 def member_id(value: str) -> int | None:

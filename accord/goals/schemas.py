@@ -5,6 +5,7 @@ annotations at import time.
 """
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any, Literal
 
 from ninja import Field, Schema
@@ -27,17 +28,10 @@ from accord.goals.models import (
     SlotRole,
     TargetPer,
 )
-from accord.lib.api import MAX_ID, InputSchema
+from accord.lib.api import MAX_ID, DecimalOut, InputSchema, decimal_in
 
 # Literal rather than the model enum: its name would clash in the OpenAPI schema.
 SideName = Literal["sales", "marketing"]
-
-# Ids are database integers: anything larger cannot name an object.
-MAX_NUMBER = 999_999_999_999
-
-
-def _number(description: str) -> Any:
-    return Field(..., ge=-MAX_NUMBER, le=MAX_NUMBER, allow_inf_nan=False, description=description)
 
 
 class GoalsMetricOut(Schema):
@@ -93,8 +87,8 @@ class GoalOut(Schema):
     metric_name: str
     metric_moves: str
     unit: str
-    baseline: float
-    target: float
+    baseline: DecimalOut
+    target: DecimalOut
     direction: Direction
     period_start: dt.date
     period_end: dt.date
@@ -129,8 +123,8 @@ class GoalIn(InputSchema):
         "", max_length=160, description="Which goal or revenue stage it moves (custom metrics)"
     )
     unit: str = Field("", max_length=32)
-    baseline: float = _number("Where the metric starts")
-    target: float = _number("Where it should be at the period's end")
+    baseline: Decimal = decimal_in(description="Where the metric starts")
+    target: Decimal = decimal_in(description="Where it should be at the period's end")
     direction: Direction | None = None
     period_start: dt.date | None = Field(None, description="Default: this quarter")
     period_end: dt.date | None = None
@@ -146,8 +140,8 @@ class GoalPatch(InputSchema):
     metric_name: str | None = Field(None, max_length=120)
     metric_moves: str | None = Field(None, max_length=160)
     unit: str | None = Field(None, max_length=32)
-    baseline: float | None = Field(None, ge=-MAX_NUMBER, le=MAX_NUMBER, allow_inf_nan=False)
-    target: float | None = Field(None, ge=-MAX_NUMBER, le=MAX_NUMBER, allow_inf_nan=False)
+    baseline: Decimal | None = decimal_in(None)
+    target: Decimal | None = decimal_in(None)
     direction: Direction | None = None
     period_start: dt.date | None = None
     period_end: dt.date | None = None
@@ -186,7 +180,7 @@ class GoalsCloseIn(InputSchema):
 
 
 class GoalsCheckInIn(InputSchema):
-    value: float = _number("The metric's value")
+    value: Decimal = decimal_in(description="The metric's value")
     date: dt.date | None = Field(None, description="Default: today")
     confidence: Confidence = Confidence.MEDIUM
     note: str = Field("", max_length=2000)
@@ -194,7 +188,7 @@ class GoalsCheckInIn(InputSchema):
 
 class GoalsCheckInOut(Schema):
     id: int
-    value: float
+    value: DecimalOut
     date: dt.date
     confidence: str
     note: str

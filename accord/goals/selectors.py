@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -38,6 +38,9 @@ from accord.goals.models import (
 from accord.goals.services import goals_settings_of, today
 from accord.orgs.models import Membership, Organization, Role, Side, TeamKind
 from accord.orgs.selectors import get_scoped, scoped
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 logger = logging.getLogger(__name__)
 
@@ -465,6 +468,13 @@ def activity_logs(membership: Membership, *, team_id: int | None = None) -> Quer
 # -- content -----------------------------------------------------------------
 
 
+class AssetUse(TypedDict):
+    """What ``content_assets`` adds to each asset."""
+
+    uses: int
+    last_used: dt.date | None
+
+
 def content_assets(
     membership: Membership,
     *,
@@ -472,7 +482,7 @@ def content_assets(
     kind: str | None = None,
     tag: str | None = None,
     query: str | None = None,
-) -> QuerySet[ContentAsset]:
+) -> QuerySet[WithAnnotations[ContentAsset, AssetUse]]:
     """Assets with their use counts and last use; ``untouched``: no one in
     sales used them in the organisation's untouched period (N days)."""
     # Correlated subqueries rather than a join + GROUP BY: the database

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec, Protocol, TypeVar, cast
 
 from django.conf import settings
 
@@ -34,13 +34,24 @@ class JobSpec:
 
 _REGISTRY: dict[str, JobSpec] = {}
 
+P = ParamSpec("P")
+R = TypeVar("R", covariant=True)
+
+
+class Job(Protocol[P, R]):
+    """A function registered with ``@job``: callable as before, and named."""
+
+    job_name: str
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R: ...
+
 
 def job(
     *,
     max_attempts: int | None = None,
     queue: str = "default",
     former_names: tuple[str, ...] = (),
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+) -> Callable[[Callable[P, R]], Job[P, R]]:
     """Register ``func`` as a job. Its arguments must be JSON-serialisable.
 
     A job must be idempotent or guard its own side effect (see
@@ -49,13 +60,14 @@ def job(
     so runs queued under them still find it.
     """
 
-    def register(func: Callable[..., Any]) -> Callable[..., Any]:
+    def register(func: Callable[P, R]) -> Job[P, R]:
         name = f"{func.__module__}.{func.__qualname__}"
         spec = JobSpec(name=name, func=func, queue=queue, attempts=max_attempts)
         for registered in (name, *former_names):
             _REGISTRY[registered] = spec
-        func.job_name = name  # type: ignore[attr-defined]
-        return func
+        named = cast(Job[P, R], func)
+        named.job_name = name
+        return named
 
     return register
 

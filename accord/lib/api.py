@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
@@ -14,7 +15,7 @@ from ninja import Field, Schema
 from ninja.conf import settings as ninja_settings
 from ninja.pagination import LimitOffsetPagination
 from ninja.schema import DjangoGetter
-from pydantic import BaseModel, field_validator, model_validator
+from pydantic import BaseModel, PlainSerializer, field_validator, model_validator
 
 # The largest id a client may send: primary keys are 32-bit on every database
 # Accord runs on, so a larger number is refused as invalid (422), never sent
@@ -22,6 +23,22 @@ from pydantic import BaseModel, field_validator, model_validator
 MAX_ID = 2_147_483_647
 # An id in a request body.
 RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+# A stored decimal quantity (a goal's target, a check-in's value: DecimalField(16, 4))
+# in a response. It is a Decimal in Python and a JSON number on the wire, as the API
+# has always written it; clients must not read it as text.
+DecimalOut = Annotated[Decimal, PlainSerializer(float, return_type=float)]
+# Largest absolute value of a decimal quantity: 12 digits before the point.
+MAX_NUMBER = 999_999_999_999
+
+
+def decimal_in(default: Any = ..., description: str | None = None) -> Any:
+    """A decimal quantity in a request, read exactly as a Decimal from a JSON
+    number (or a numeric string); finite and at most ``MAX_NUMBER`` either way."""
+    return Field(
+        default, ge=-MAX_NUMBER, le=MAX_NUMBER, allow_inf_nan=False, description=description
+    )
+
 
 # Largest page a client may ask for, and the furthest it may skip: both bounded,
 # so that no number a client sends reaches the database as an out-of-range integer.

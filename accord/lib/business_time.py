@@ -113,14 +113,14 @@ class BusinessCalendar:
 def calendar_from(
     *,
     time_zone: str,
-    holidays: Iterable[date | str] = (),
+    holidays: Iterable[date] = (),
     day_start: time = time(9, 0),
     day_end: time = time(17, 0),
     country: str = "",
 ) -> BusinessCalendar:
-    """A calendar from settings as stored (holidays may be ISO date strings;
-    ``country`` adds that country's public holidays)."""
-    days = frozenset(d if isinstance(d, date) else date.fromisoformat(d) for d in holidays)
+    """A calendar from an organisation's settings: its own ``holidays`` and
+    ``country``'s public holidays are days off."""
+    days = frozenset(holidays)
     return BusinessCalendar(
         time_zone=time_zone,
         day_start=day_start,

@@ -58,12 +58,19 @@ from accord.meetings.schemas import (
     MeetingsVersionIn,
 )
 from accord.orgs.api_auth import acting_member
+from accord.orgs.models import Membership
+from accord.orgs.selectors import member_named
 
 router = Router(tags=["meetings"])
 
 
 def _id(description: str) -> Any:
     return Path(..., ge=1, le=MAX_ID, description=description)  # type: ignore[type-arg]
+
+
+def _members(membership: Membership, ids: list[int]) -> list[Membership]:
+    """The members ``attendee_ids`` names; another organisation's id is its error."""
+    return [member_named(membership, pk, "attendee_ids") for pk in ids]
 
 
 def _versioned(ok: dict[int, Any]) -> dict[int, Any]:
@@ -93,12 +100,11 @@ def series_list(request: HttpRequest) -> Any:
 def series_create(request: HttpRequest, payload: MeetingsSeriesIn) -> Any:
     """Start a series (leads, admins, owners); attendees get an .ics invitation.
     ``warnings`` says when a joint series invites only one team."""
+    membership = acting_member(request)
     data = payload.dict()
-    attendees = data.pop("attendee_ids")
     with fields_named():
-        series = services.series_create(
-            membership=acting_member(request), attendees=attendees, **data
-        )
+        attendees = _members(membership, data.pop("attendee_ids"))
+        series = services.series_create(membership=membership, attendees=attendees, **data)
     return Status(201, series)
 
 
@@ -115,8 +121,9 @@ def series_patch(
     membership = acting_member(request)
     series = selectors.series_get(membership, series_id)
     changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
-    attendees = changes.pop("attendee_ids", None)
     with fields_named():
+        ids = changes.pop("attendee_ids", None)
+        attendees = None if ids is None else _members(membership, ids)
         return services.series_update(
             membership=membership, series=series, attendees=attendees, **changes
         )
@@ -253,7 +260,7 @@ def attendance_set(
         services.attendance_set(
             membership=membership,
             occurrence=occurrence,
-            member=payload.member_id,
+            member=member_named(membership, payload.member_id, "member_id"),
             present=payload.present,
         )
     return selectors.occurrence_get(membership, occurrence_id)
@@ -332,7 +339,7 @@ def action_item_create(request: HttpRequest, payload: MeetingsActionIn) -> Any:
         item = services.action_item_create(
             membership=membership,
             title=payload.title,
-            owner=payload.owner_id,
+            owner=member_named(membership, payload.owner_id, "owner_id"),
             due_on=payload.due_on,
             occurrence=occurrence,
             agenda_item=agenda_item,
@@ -350,10 +357,10 @@ def action_item_patch(
     item = selectors.action_item_get(membership, action_item_id)
     changes = payload.dict(exclude_unset=True)
     version = changes.pop("version")
-    if "owner_id" in changes:
-        changes["owner"] = changes.pop("owner_id")
     changes = {k: v for k, v in changes.items() if v is not None}
     with _no_stale_edit(), fields_named(owner=("body", "owner_id")):
+        if "owner_id" in changes:
+            changes["owner"] = member_named(membership, changes.pop("owner_id"), "owner")
         return services.action_item_update(
             membership=membership, action_item=item, version=version, **changes
         )
@@ -428,10 +435,15 @@ def issue_solve(
         if payload.occurrence_id
         else None
     )
-    actions = [
-        {"title": a.title, "owner": a.owner_id, "due_on": a.due_on} for a in payload.action_items
-    ]
     with fields_named(issue=("path", "issue_id")):
+        actions = [
+            services.ActionItemSpec(
+                title=a.title,
+                owner=member_named(membership, a.owner_id, f"action_items.{i}.owner_id"),
+                due_on=a.due_on,
+            )
+            for i, a in enumerate(payload.action_items)
+        ]
         services.issue_solve(
             membership=membership,
             issue=issue,

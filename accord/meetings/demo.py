@@ -258,7 +258,7 @@ def _issues(organization: Organization, people: dict[str, Membership]) -> None:
         action_items=[
             {
                 "title": "Align the lifecycle stages in both tools",
-                "owner": people[LEO].pk,
+                "owner": people[LEO],
                 "due_on": timezone.localdate() + dt.timedelta(days=14),
             }
         ],

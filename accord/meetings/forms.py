@@ -5,19 +5,38 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 
 from accord.meetings.models import Cadence, IssueSource, MeetingKind, Section
 from accord.orgs.models import Membership, Role, Team
 
 
-def _member_choices(organization_id: int) -> list[tuple[int, str]]:
-    return [
-        (m.pk, f"{m.user.display_name} ({m.team.name if m.team else 'no team'})")
-        for m in Membership.objects.filter(organization_id=organization_id)
+def _members(organization_id: int) -> QuerySet[Membership]:
+    """Who may attend or own an item: the organisation's members but viewers."""
+    return (
+        Membership.objects.filter(organization_id=organization_id)
         .exclude(role=Role.VIEWER)
         .select_related("user", "team")
         .order_by("user__email")
-    ]
+    )
+
+
+def _member_label(m: Membership) -> str:
+    return f"{m.user.display_name} ({m.team.name if m.team else 'no team'})"
+
+
+class MemberField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A member of the organisation, chosen by id; cleans to the Membership."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return _member_label(obj)
+
+
+class MembersField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    """Members of the organisation, chosen by id; cleans to the Memberships."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return _member_label(obj)
 
 
 class SeriesForm(forms.Form):
@@ -39,11 +58,13 @@ class SeriesForm(forms.Form):
     agenda_lead_hours = forms.IntegerField(
         min_value=1, max_value=336, initial=24, label="Build the agenda this many hours before"
     )
-    attendees = forms.TypedMultipleChoiceField(coerce=int, widget=forms.CheckboxSelectMultiple)
+    attendees = MembersField(
+        queryset=Membership.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
 
     def __init__(self, *args: Any, organization_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["attendees"].choices = _member_choices(organization_id)  # type: ignore[attr-defined]
+        self.fields["attendees"].queryset = _members(organization_id)  # type: ignore[attr-defined]
 
     def service_kwargs(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
@@ -71,7 +92,7 @@ class ItemEditForm(forms.Form):
 
 class ActionItemForm(forms.Form):
     title = forms.CharField(max_length=200)
-    owner = forms.TypedChoiceField(coerce=int, label="Owner")
+    owner = MemberField(queryset=Membership.objects.none(), label="Owner")
     due_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     agenda_item = forms.TypedChoiceField(
         coerce=int, required=False, empty_value=None, label="About the item"
@@ -86,7 +107,7 @@ class ActionItemForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["agenda_item"].choices = [("", "—"), *(items or [])]  # type: ignore[attr-defined]
-        self.fields["owner"].choices = _member_choices(organization_id)  # type: ignore[attr-defined]
+        self.fields["owner"].queryset = _members(organization_id)  # type: ignore[attr-defined]
 
 
 class IssueForm(forms.Form):

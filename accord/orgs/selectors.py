@@ -5,6 +5,7 @@ A missing object and another organisation's object look the same: 404.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
@@ -128,7 +129,8 @@ def business_calendar(organization: Organization) -> BusinessCalendar:
     return calendar_from(
         time_zone=organization.time_zone,
         country=organization.country,
-        holidays=organization.holidays,
+        # Stored in JSON as ISO dates (organization_update writes them).
+        holidays=[date.fromisoformat(day) for day in organization.holidays],
     )
 
 
@@ -162,6 +164,37 @@ def team(membership: Membership, pk: int) -> Team:
 def member(membership: Membership, pk: int) -> Membership:
     """A member of the acting member's organisation, by membership id."""
     return get_scoped(membership, Membership.objects.select_related("user"), pk=pk)
+
+
+# What a client is told when an id it sent names no member of its organisation.
+NO_SUCH_MEMBER = "No such member in this organisation."
+
+
+def member_find(membership: Membership, pk: int | None) -> Membership | None:
+    """A member of the acting member's organisation by id (with user and team),
+    or None: for no id, an unknown id and another organisation's member alike."""
+    if pk is None:
+        return None
+    return (
+        scoped(membership, Membership.objects.select_related("user", "team")).filter(pk=pk).first()
+    )
+
+
+def member_named(membership: Membership, pk: int | None, field: str) -> Membership:
+    """A member of the acting member's organisation chosen by id in input
+    ``field``; a ValidationError naming ``field`` if there is none (also for
+    another organisation's member)."""
+    found = member_find(membership, pk)
+    if found is None:
+        raise ValidationError({field: NO_SUCH_MEMBER})
+    return found
+
+
+def team_find(membership: Membership, pk: int | None) -> Team | None:
+    """A team of the acting member's organisation by id, or None (also for another's)."""
+    if pk is None:
+        return None
+    return scoped(membership, Team.objects.all()).filter(pk=pk).first()
 
 
 def invitation(membership: Membership, pk: int) -> Invitation:

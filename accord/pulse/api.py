@@ -19,16 +19,24 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Path, Router, Schema, Status
 from ninja.pagination import paginate
 
-from accord.lib.api import FieldErrors, InputSchema, Pagination, RecordId, with_errors
+from accord.lib.api import (
+    MAX_ID,
+    DecimalOut,
+    FieldErrors,
+    InputSchema,
+    Pagination,
+    RecordId,
+    decimal_in,
+    with_errors,
+)
 from accord.orgs.api_auth import acting_member
 from accord.orgs.permissions import Action, require
+from accord.orgs.selectors import member_find
 from accord.pulse import scorecard, selectors, services
 from accord.pulse.models import Measurable, PulseCycle
 
 router = Router(tags=["pulse"])
 
-MAX_ID = 2_147_483_647
-MAX_NUMBER = 999_999_999_999
 VoteName = Literal["worse", "same", "better"]
 FollowName = Literal["done", "partly", "not_done"]
 
@@ -249,7 +257,7 @@ class PulseMeasurableOut(Schema):
     moves: str
     unit: str
     owner_id: int | None
-    goal_value: float
+    goal_value: DecimalOut
     direction: Literal["up", "down"]
     is_active: bool
 
@@ -260,7 +268,7 @@ class PulseMeasurableIn(InputSchema):
     moves: str = Field("", max_length=160)
     unit: str = Field("", max_length=32)
     owner_id: int = Field(..., ge=1, le=MAX_ID)
-    goal_value: float = Field(..., ge=-MAX_NUMBER, le=MAX_NUMBER, allow_inf_nan=False)
+    goal_value: Decimal = decimal_in()
     direction: Literal["up", "down"] | None = None
 
 
@@ -269,20 +277,20 @@ class PulseMeasurablePatch(InputSchema):
     moves: str | None = Field(None, max_length=160)
     unit: str | None = Field(None, max_length=32)
     owner_id: int | None = Field(None, ge=1, le=MAX_ID)
-    goal_value: float | None = Field(None, ge=-MAX_NUMBER, le=MAX_NUMBER, allow_inf_nan=False)
+    goal_value: Decimal | None = decimal_in(None)
     direction: Literal["up", "down"] | None = None
     is_active: bool | None = None
 
 
 class PulseValueIn(InputSchema):
     week: dt.date = Field(..., description="Its Monday, or any day in it")
-    value: float = Field(..., ge=-MAX_NUMBER, le=MAX_NUMBER, allow_inf_nan=False)
+    value: Decimal = decimal_in()
 
 
 class PulseValueOut(Schema):
     measurable_id: int
     week: dt.date
-    value: float
+    value: DecimalOut
 
 
 class PulseCellOut(Schema):
@@ -521,11 +529,11 @@ def scorecard_get(request: HttpRequest) -> Any:
 @router.post("/measurables", response=with_errors({201: PulseMeasurableOut}))
 def measurable_create(request: HttpRequest, payload: PulseMeasurableIn) -> Any:
     """Add a measurable (leads, admins, owners). Vanity metrics are refused."""
+    membership = acting_member(request)
     data = payload.dict()
-    data["owner"] = data.pop("owner_id")
-    data["goal_value"] = Decimal(str(data["goal_value"]))
+    data["owner"] = member_find(membership, data.pop("owner_id"))
     with _fields():
-        found = scorecard.measurable_create(membership=acting_member(request), **data)
+        found = scorecard.measurable_create(membership=membership, **data)
     return Status(201, found)
 
 
@@ -534,16 +542,13 @@ def measurable_patch(
     request: HttpRequest, payload: PulseMeasurablePatch, measurable_id: int = _id("A measurable")
 ) -> Any:
     """Change a measurable; ``is_active: false`` retires it."""
+    membership = acting_member(request)
     found = _measurable(request, measurable_id)
     changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
     if "owner_id" in changes:
-        changes["owner"] = changes.pop("owner_id")
-    if "goal_value" in changes:
-        changes["goal_value"] = Decimal(str(changes["goal_value"]))
+        changes["owner"] = member_find(membership, changes.pop("owner_id"))
     with _fields():
-        return scorecard.measurable_update(
-            membership=acting_member(request), measurable=found, **changes
-        )
+        return scorecard.measurable_update(membership=membership, measurable=found, **changes)
 
 
 @router.put("/measurables/{int:measurable_id}/values", response=with_errors({200: PulseValueOut}))
@@ -557,6 +562,6 @@ def measurable_value_put(
             membership=acting_member(request),
             measurable=found,
             week=payload.week,
-            value=Decimal(str(payload.value)),
+            value=payload.value,
         )
-    return {"measurable_id": found.pk, "week": row.week, "value": float(row.value)}
+    return {"measurable_id": found.pk, "week": row.week, "value": row.value}

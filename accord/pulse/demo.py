@@ -209,7 +209,11 @@ def _scorecard(
     ]
     for name, metric, email, goal in computed:
         scorecard.measurable_create(
-            membership=owner, name=name, metric=metric, owner=by_email[email], goal_value=goal
+            membership=owner,
+            name=name,
+            metric=metric,
+            owner=by_email[email],
+            goal_value=Decimal(goal),
         )
     manual = [
         ("Joint prospect calls", "Pipeline creation", "priya@northwind.example", "4", 4.0),
@@ -224,7 +228,7 @@ def _scorecard(
             name=name,
             moves=moves,
             owner=by_email[email],
-            goal_value=goal,
+            goal_value=Decimal(goal),
             direction=direction,
         )
         for back in range(scorecard.WEEKS - 1, 0, -1):  # this week is not over yet

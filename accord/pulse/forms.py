@@ -172,7 +172,7 @@ class MeasurableForm(forms.Form):
     )
     unit = forms.CharField(required=False, max_length=32)
     owner = forms.TypedChoiceField(coerce=int)
-    goal_value = forms.CharField(label="Goal value", max_length=40)
+    goal_value = forms.DecimalField(label="Goal value")
     direction = forms.ChoiceField(
         choices=[
             ("", "As the metric says"),
@@ -201,4 +201,4 @@ class ValueForm(forms.Form):
     """A week's value of a manual measurable."""
 
     week = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    value = forms.CharField(max_length=40)
+    value = forms.DecimalField()

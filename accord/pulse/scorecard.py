@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -50,11 +50,7 @@ def weeks_ending(last: dt.date, count: int = WEEKS) -> list[dt.date]:
 # -- writes --------------------------------------------------------------------
 
 
-def _decimal(value: Any, field: str) -> Decimal:
-    try:
-        number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise ValidationError({field: "Enter a number."}) from None
+def _decimal(number: Decimal, field: str) -> Decimal:
     if not number.is_finite() or abs(number) > MAX_VALUE:
         raise ValidationError({field: f"Enter a number up to {MAX_VALUE:,} in absolute value."})
     return number.quantize(Decimal("0.0001"))
@@ -99,12 +95,10 @@ def _clean(organization: Organization, data: dict[str, Any]) -> dict[str, Any]:
     if data.get("direction") not in ("up", "down"):
         errors["direction"] = "Choose up (higher is better) or down (lower is better)."
     try:
-        data["goal_value"] = _decimal(data.get("goal_value"), "goal_value")
+        data["goal_value"] = _decimal(data["goal_value"], "goal_value")
     except ValidationError as error:
         errors["goal_value"] = error.message_dict["goal_value"][0]
     owner = data.get("owner")
-    if isinstance(owner, int):
-        owner = Membership.objects.filter(organization=organization, pk=owner).first()
     if not isinstance(owner, Membership) or owner.organization_id != organization.pk:
         errors["owner"] = "Choose a member of this organisation as owner."
     elif owner.role == Role.VIEWER:
@@ -119,10 +113,32 @@ FIELDS = ("name", "metric", "moves", "unit", "owner", "goal_value", "direction")
 
 
 @transaction.atomic
-def measurable_create(*, membership: Membership, **data: Any) -> Measurable:
-    """Add a measurable to the scorecard (leads, admins, owners)."""
+def measurable_create(
+    *,
+    membership: Membership,
+    name: str,
+    owner: Membership | None,
+    goal_value: Decimal,
+    metric: str = MANUAL,
+    moves: str = "",
+    unit: str = "",
+    direction: str | None = None,
+) -> Measurable:
+    """Add a measurable to the scorecard (leads, admins, owners). ``owner``
+    None is refused: the client named no member of this organisation."""
     require(membership, Action.SCORECARD_MANAGE)
-    clean = _clean(membership.organization, {k: data.get(k) for k in FIELDS})
+    clean = _clean(
+        membership.organization,
+        {
+            "name": name,
+            "metric": metric,
+            "moves": moves,
+            "unit": unit,
+            "owner": owner,
+            "goal_value": goal_value,
+            "direction": direction,
+        },
+    )
     measurable = Measurable.objects.create(organization=membership.organization, **clean)
     audit_record(
         organization=membership.organization,
@@ -161,7 +177,7 @@ def measurable_update(
 
 @transaction.atomic
 def measurable_value_enter(
-    *, membership: Membership, measurable: Measurable, week: dt.date, value: Any
+    *, membership: Membership, measurable: Measurable, week: dt.date, value: Decimal
 ) -> MeasurableValue:
     """Enter (or correct) a manual measurable's value for a week: its owner, or a lead."""
     require(membership, Action.SCORECARD_ENTER)

@@ -12,7 +12,7 @@ from accord.lib.forms import add_service_errors
 from accord.orgs.decorators import org_view
 from accord.orgs.models import Membership, Role
 from accord.orgs.permissions import Action, can
-from accord.orgs.selectors import members
+from accord.orgs.selectors import member_find, members
 from accord.pulse import scorecard, selectors
 from accord.pulse.forms import MeasurableForm, ValueForm
 from accord.pulse.models import MANUAL, Measurable
@@ -85,6 +85,7 @@ def measurable_form(
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
+        data["owner"] = member_find(membership, data["owner"])
         try:
             if measurable is None:
                 scorecard.measurable_create(membership=membership, **data)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.test import Client
 
 from accord.accounts.models import User
 from accord.orgs.models import Membership, Organization
 from accord.orgs.services import api_token_create
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse
+    from django.utils.functional import _StrPromise
 
 API = "/api/v1"
 
@@ -26,11 +30,25 @@ class ApiClient(Client):
         headers = {"Authorization": f"Bearer {token}"} if token is not None else None
         super().__init__(headers=headers, **defaults)
 
-    def post(self, path: str, data: Any = None, content_type: str = "application/json", **kw: Any):
-        return super().post(path, data, content_type=content_type, **kw)
+    def post(
+        self,
+        path: str | _StrPromise,
+        data: Any = None,
+        content_type: str = "application/json",
+        *args: Any,
+        **kwargs: Any,
+    ) -> _MonkeyPatchedWSGIResponse:
+        return super().post(path, data, content_type, *args, **kwargs)
 
-    def patch(self, path: str, data: Any = None, content_type: str = "application/json", **kw: Any):
-        return super().patch(path, data, content_type=content_type, **kw)
+    def patch(
+        self,
+        path: str | _StrPromise,
+        data: Any = None,
+        content_type: str = "application/json",
+        *args: Any,
+        **kwargs: Any,
+    ) -> _MonkeyPatchedWSGIResponse:
+        return super().patch(path, data, content_type, *args, **kwargs)
 
 
 def api_as(user: User, organization: Organization) -> ApiClient:

@@ -13,6 +13,7 @@ import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 import schemathesis
@@ -40,13 +41,14 @@ DOCUMENTED_ERRORS = {"400", "401", "403", "404", "422"}
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
 
 
-def openapi(client: Client) -> dict:
+def openapi(client: Client) -> dict[str, Any]:
     response = client.get(SCHEMA_URL)
     assert response.status_code == 200
-    return response.json()
+    document: dict[str, Any] = response.json()
+    return document
 
 
-def operations(document: dict) -> Iterator[tuple[str, str, dict]]:
+def operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
     for path, methods in document["paths"].items():
         for method, operation in methods.items():
             yield method.upper(), path, operation

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 import time_machine
@@ -22,7 +23,7 @@ NOW = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.UTC)
 class Script:
     """Answers given in turn, then 200 for ever."""
 
-    def __init__(self, *answers: tuple[int, dict]) -> None:
+    def __init__(self, *answers: tuple[int, dict[str, str]]) -> None:
         self.answers = list(answers)
 
     def __call__(self, method, path, query, headers, body):
@@ -41,7 +42,7 @@ def clock() -> Iterator[time_machine.Traveller]:
 
 
 @pytest.fixture
-def serve(settings) -> Iterator:
+def serve(settings) -> Iterator[Callable[..., LoopbackServer]]:
     servers: list[LoopbackServer] = []
 
     def start(handler) -> LoopbackServer:
@@ -54,6 +55,13 @@ def serve(settings) -> Iterator:
     yield start
     for server in servers:
         server.stop()
+
+
+def _round_trip(block: dict[str, Any]) -> dict[str, Any]:
+    """``block`` parsed as slack-sdk's Block Kit model, and written back."""
+    parsed = Block.parse(block)
+    assert parsed is not None, block
+    return parsed.to_dict()
 
 
 def _notify(org, n: int, event=ChatEvent.GOAL_AGREED) -> int:
@@ -78,7 +86,7 @@ def test_it_delivers_block_kit_to_a_slack_webhook(acme, serve, clock):
     assert request["path"] == "/services/T1/B1/secret"
     blocks = request["body"]["blocks"]
     # Every block parses as slack-sdk's Block Kit model and round-trips unchanged.
-    assert [Block.parse(b).to_dict() for b in blocks] == blocks
+    assert [_round_trip(b) for b in blocks] == blocks
     assert blocks[0] == {
         "type": "header",
         "text": {"type": "plain_text", "text": "Goal 1 agreed"},
@@ -105,9 +113,7 @@ def test_it_posts_with_a_slack_bot_token_to_the_configured_api(acme, serve, cloc
     assert request["path"] == "/api/chat.postMessage"
     assert request["headers"]["Authorization"] == "Bearer xoxb-1-2-secret"
     assert request["body"]["channel"] == "#revenue"
-    assert [Block.parse(b).to_dict() for b in request["body"]["blocks"]] == request["body"][
-        "blocks"
-    ]
+    assert [_round_trip(b) for b in request["body"]["blocks"]] == request["body"]["blocks"]
     assert ChatMessage.objects.get().status == MessageStatus.SENT
 
 
@@ -146,7 +152,7 @@ def test_it_delivers_every_message_exactly_once_in_order_through_failures(acme, 
     run_queued_jobs()
     # The 503 holds back the whole channel; nothing overtakes the first message.
     assert [r["body"]["text"] for r in server.requests] == ["Goal 1 agreed"]
-    first = ChatMessage.objects.order_by("pk").first()
+    first = ChatMessage.objects.earliest("pk")
     assert first.status == MessageStatus.PENDING
     assert first.last_error.startswith("HTTP 503")
     assert first.next_attempt_at == NOW + dt.timedelta(seconds=30)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from accord.feedback.tests.factories import RecipientFactory
+from accord.feedback.tests.factories import TOKEN, RecipientFactory
 from accord.orgs.models import Membership, Role, TeamKind
 from accord.orgs.tests.factories import team_of
 
@@ -27,7 +27,7 @@ def dave_member(acme) -> Membership:
     """Acme's sales lead."""
     from accord.accounts.tests.factories import UserFactory
 
-    user = UserFactory(email="dave@acme.example", name="Dave Saleslead")
+    user = UserFactory.create(email="dave@acme.example", name="Dave Saleslead")
     return Membership.objects.create(
         organization=acme, user=user, role=Role.SALES_LEAD, team=team_of(acme, TeamKind.SALES)
     )
@@ -35,7 +35,5 @@ def dave_member(acme) -> Membership:
 
 @pytest.fixture
 def recipient(acme):
-    """Someone at Acme's customer who was sent a survey; ``recipient.token`` opens it."""
-    made = RecipientFactory(organization=acme, token="t" * 43)
-    made.token = "t" * 43
-    return made
+    """Someone at Acme's customer who was sent a survey; ``TOKEN`` opens it."""
+    return RecipientFactory.create(organization=acme, token=TOKEN)

@@ -1,15 +1,17 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import factory
 from django.utils import timezone
 
 from accord.feedback.models import Campaign, Contact, Recipient, Response, Survey
-from accord.feedback.services import month_of
+from accord.feedback.services import Link, link_for_token, month_of
 from accord.lib.nps import category
 from accord.lib.tokens import hash_token
 
 
-class SurveyFactory(factory.django.DjangoModelFactory):
+class SurveyFactory(factory.django.DjangoModelFactory[Survey]):
     class Meta:
         model = Survey
 
@@ -17,7 +19,7 @@ class SurveyFactory(factory.django.DjangoModelFactory):
     brand_name = "Acme"
 
 
-class CampaignFactory(factory.django.DjangoModelFactory):
+class CampaignFactory(factory.django.DjangoModelFactory[Campaign]):
     class Meta:
         model = Campaign
 
@@ -25,7 +27,7 @@ class CampaignFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Acme campaign {n}")
 
 
-class ContactFactory(factory.django.DjangoModelFactory):
+class ContactFactory(factory.django.DjangoModelFactory[Contact]):
     class Meta:
         model = Contact
 
@@ -33,7 +35,18 @@ class ContactFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Customer {n}")
 
 
-class RecipientFactory(factory.django.DjangoModelFactory):
+# The secret in the link of the ``recipient`` fixture: Accord keeps only its hash.
+TOKEN = "t" * 43
+
+
+def live_link(token: str) -> Link:
+    """The live link behind ``token``; the test fails here if there is none."""
+    found = link_for_token(token)
+    assert found is not None, token
+    return found
+
+
+class RecipientFactory(factory.django.DjangoModelFactory[Recipient]):
     """A recipient who has been sent their email: ``token`` is their link's secret."""
 
     class Meta:
@@ -53,10 +66,10 @@ class RecipientFactory(factory.django.DjangoModelFactory):
     token_hash = factory.LazyAttribute(lambda o: hash_token(o.token))
     status = Recipient.Status.SENT
     sent_at = factory.LazyFunction(timezone.now)
-    expires_at = factory.LazyFunction(lambda: timezone.now() + timezone.timedelta(days=60))
+    expires_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=60))
 
 
-class ResponseFactory(factory.django.DjangoModelFactory):
+class ResponseFactory(factory.django.DjangoModelFactory[Response]):
     class Meta:
         model = Response
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -70,8 +71,8 @@ def test_it_needs_an_email_column(owner, campaign):
 
 def test_it_adds_a_list_saved_by_excel_with_semicolons_in_windows_1252(owner, campaign):
     """Excel's "CSV" on a French Windows: cp1252, semicolons, a BOM-less header in capitals."""
-    data = "E-mail;Name;Company;Language\r\nchloe@customer.example;Chloé;Café Ŝ SARL;fr\r\n"
-    data = data.replace("Ŝ", "&").replace("E-mail", "Email").encode("cp1252")
+    text = "E-mail;Name;Company;Language\r\nchloe@customer.example;Chloé;Café Ŝ SARL;fr\r\n"
+    data = text.replace("Ŝ", "&").replace("E-mail", "Email").encode("cp1252")
     result = recipients_add_csv(membership=owner, campaign=campaign, data=data)
     assert (result.added, result.errors) == (1, [])
     chloe = Recipient.objects.get()
@@ -131,13 +132,14 @@ def test_it_sends_over_smtp_with_both_parts_a_clickable_scale_and_unsubscribe(
     # Only hashes are stored, and each link opens its own form.
     recipient = Recipient.objects.get(email="ben@customer.example")
     assert recipient.token_hash and len(recipient.token_hash) == 64
+    assert recipient.expires_at is not None
     assert recipient.expires_at > timezone.now() + timedelta(days=59)
 
 
 def test_it_sends_each_batch_over_one_connection(owner, campaign, smtp, monkeypatch):
     monkeypatch.setattr(jobs, "BATCH_SIZE", 2)
     opened: list[int] = []
-    real = jobs.get_connection
+    real = get_connection
 
     def counting(**kwargs):
         connection = real(**kwargs)
@@ -156,7 +158,7 @@ def test_it_resumes_after_a_crash_without_sending_anyone_twice(owner, campaign, 
     recipients_add_csv(membership=owner, campaign=campaign, data=CSV.encode())
     campaign_send(membership=owner, campaign=campaign)
     calls = {"n": 0}
-    real_send = jobs.EmailMultiAlternatives.send
+    real_send = EmailMultiAlternatives.send
 
     def crash_on_second(self, *args, **kwargs):
         calls["n"] += 1
@@ -164,10 +166,10 @@ def test_it_resumes_after_a_crash_without_sending_anyone_twice(owner, campaign, 
             raise KeyboardInterrupt("the worker is killed mid-batch")
         return real_send(self, *args, **kwargs)
 
-    monkeypatch.setattr(jobs.EmailMultiAlternatives, "send", crash_on_second)
+    monkeypatch.setattr(EmailMultiAlternatives, "send", crash_on_second)
     with pytest.raises(KeyboardInterrupt):
         jobs.campaign_send_batch(campaign_id=campaign.pk)
-    monkeypatch.setattr(jobs.EmailMultiAlternatives, "send", real_send)
+    monkeypatch.setattr(EmailMultiAlternatives, "send", real_send)
     # The worker comes back and runs the batch job again.
     jobs.campaign_send_batch(campaign_id=campaign.pk)
     run_queued_jobs()
@@ -183,14 +185,14 @@ def test_it_counts_a_refused_address_as_bounced(owner, campaign, smtp, monkeypat
 
     recipients_add_csv(membership=owner, campaign=campaign, data=CSV.encode())
     campaign_send(membership=owner, campaign=campaign)
-    real_send = jobs.EmailMultiAlternatives.send
+    real_send = EmailMultiAlternatives.send
 
     def refuse_ben(self, *args, **kwargs):
         if self.to == ["ben@customer.example"]:
             raise smtplib.SMTPRecipientsRefused({"ben@customer.example": (550, b"no such user")})
         return real_send(self, *args, **kwargs)
 
-    monkeypatch.setattr(jobs.EmailMultiAlternatives, "send", refuse_ben)
+    monkeypatch.setattr(EmailMultiAlternatives, "send", refuse_ben)
     run_queued_jobs()
     progress = campaign_progress(campaign)
     assert (progress.sent, progress.bounced) == (2, 1)
@@ -240,11 +242,11 @@ def _mixed_csv(acme, owner, bob_member, rows: int, tag: str) -> str:
     Contact.objects.create(organization=acme, email=f"{tag}-0@c.example", opted_out_at=now)
     Contact.objects.create(organization=acme, email=f"{tag}-1@c.example", last_surveyed_at=now)
     Contact.objects.create(organization=acme, email=f"{tag}-2@c.example", name="Known")
-    account = AccountFactory(organization=acme, owner=bob_member)
+    account = AccountFactory.create(organization=acme, owner=bob_member)
     for index in range(3, rows, 4):
         PipelineContactFactory(organization=acme, email=f"{tag}-{index}@c.example", account=account)
     for index in range(4, rows, 4):
-        LeadFactory(organization=acme, email=f"{tag}-{index}@c.example", owner=owner)
+        LeadFactory.create(organization=acme, email=f"{tag}-{index}@c.example", owner=owner)
     lines = [f"{tag}-{index}@c.example,Person {index},,en,gold" for index in range(rows)]
     return "email,name,company,language,plan\n" + "\n".join(lines) + "\n"
 

@@ -18,8 +18,8 @@ from django_tasks_db.models import DBTaskResult
 
 from accord.feedback.jobs import response_received
 from accord.feedback.models import FollowUp, Recipient, Response, SurveyRateCounter
-from accord.feedback.services import AlreadyRecorded, link_for_token, response_record
-from accord.feedback.tests.factories import RecipientFactory
+from accord.feedback.services import AlreadyRecorded, response_record
+from accord.feedback.tests.factories import RecipientFactory, live_link
 from accord.jobs.testing import run_queued_jobs
 from accord.orgs.tests.factories import OrganizationFactory
 
@@ -79,14 +79,14 @@ def assert_the_winner_opened_its_follow_up(recipient: Recipient) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_it_stores_exactly_one_response_for_32_concurrent_submissions():
-    organization = OrganizationFactory(name="Acme", slug="acme")
+    organization = OrganizationFactory.create(name="Acme", slug="acme")
     token = "c" * 43
-    recipient = RecipientFactory(organization=organization, token=token)
+    recipient = RecipientFactory.create(organization=organization, token=token)
 
     def submit(score: int, _: None) -> str:
         try:
             response_record(
-                link=link_for_token(token),
+                link=live_link(token),
                 score=score,
                 better=f"answer {score}",
                 # Every attempt counts against the same two rows.
@@ -108,9 +108,9 @@ def test_it_stores_exactly_one_response_for_32_concurrent_submissions():
 def test_it_answers_32_concurrent_posts_on_the_public_form_with_one_thanks(settings):
     settings.ACCORD_SURVEY_RATE_PER_LINK = SUBMISSIONS
     settings.ACCORD_SURVEY_RATE_PER_ADDRESS = SUBMISSIONS
-    organization = OrganizationFactory(name="Acme", slug="acme")
+    organization = OrganizationFactory.create(name="Acme", slug="acme")
     token = "w" * 43
-    recipient = RecipientFactory(organization=organization, token=token)
+    recipient = RecipientFactory.create(organization=organization, token=token)
 
     def prepare() -> tuple[Client, str]:
         client = Client()

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accord.chat.tests.hooks import slack_hook, titles
 from accord.feedback.models import FollowUp
+from accord.feedback.tests.factories import TOKEN
 from accord.feedback.tests.test_followups import answer
 from accord.jobs.testing import run_queued_jobs
 
@@ -19,7 +20,7 @@ def test_it_posts_a_new_detractor_and_its_overdue_follow_up(
     settings, acme, recipient, carol_member, dave_member
 ):
     with slack_hook(settings, acme) as server:
-        followup = answer(recipient, 3).followup
+        followup = answer(TOKEN, 3).followup
         after_answer = titles(server)
         FollowUp.objects.filter(pk=followup.pk).update(due_at=timezone.now() - timedelta(minutes=1))
         # The escalation was queued for the original due time.

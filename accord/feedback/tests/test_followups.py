@@ -14,10 +14,9 @@ from accord.feedback.models import FeedbackSettings, FollowUp, Recipient
 from accord.feedback.selectors import loops_closed_on_time, metric_values
 from accord.feedback.services import (
     followup_update,
-    link_for_token,
     response_record,
 )
-from accord.feedback.tests.factories import RecipientFactory
+from accord.feedback.tests.factories import TOKEN, RecipientFactory, live_link
 from accord.jobs.testing import run_queued_jobs
 from accord.lib.business_time import add_working_days, calendar_from
 from accord.mail.models import CapturedMessage
@@ -27,9 +26,9 @@ from accord.orgs.services import organization_update
 pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 
-def answer(recipient, score: int):
+def answer(token: str, score: int):
     """The customer answers; the worker opens the follow-up (and sends its alerts)."""
-    response = response_record(link=link_for_token(recipient.token), score=score, better="Slow")
+    response = response_record(link=live_link(token), score=score, better="Slow")
     run_queued_jobs()
     response.refresh_from_db()
     return response
@@ -40,7 +39,7 @@ def test_it_gives_a_detractor_a_recovery_with_the_account_owner_and_marketing(
 ):
     Recipient.objects.filter(pk=recipient.pk).update(account_owner=bob_member)
     recipient.refresh_from_db()
-    followup = answer(recipient, 4).followup
+    followup = answer(TOKEN, 4).followup
     assert followup.kind == "recovery"
     assert (followup.sales_owner, followup.marketing_owner) == (bob_member, carol_member)
 
@@ -51,26 +50,26 @@ def test_it_falls_back_to_the_sales_lead_and_a_designated_marketing_partner(
     FeedbackSettings.objects.update_or_create(
         organization=acme, defaults={"marketing_partner": bob_member}
     )
-    followup = answer(recipient, 0).followup
+    followup = answer(TOKEN, 0).followup
     assert (followup.sales_owner, followup.marketing_owner) == (dave_member, bob_member)
 
 
 def test_it_gives_a_promoter_an_advocacy_play_led_by_marketing(recipient, bob_member, carol_member):
     Recipient.objects.filter(pk=recipient.pk).update(account_owner=bob_member)
     recipient.refresh_from_db()
-    followup = answer(recipient, 10).followup
+    followup = answer(TOKEN, 10).followup
     assert followup.kind == "advocacy" and followup.play == "referral"
     assert (followup.marketing_owner, followup.sales_owner) == (carol_member, bob_member)
 
 
 def test_it_opens_a_nurture_task_for_passives_only_when_asked(acme, recipient):
-    response = answer(recipient, 7)
+    response = answer(TOKEN, 7)
     assert not FollowUp.objects.filter(response=response).exists()
     FeedbackSettings.objects.filter(organization=acme).update(nurture_passives=True)
     from accord.feedback.tests.factories import RecipientFactory
 
-    other = RecipientFactory(organization=acme, token="n" * 43)
-    nurtured = response_record(link=link_for_token("n" * 43), score=8)
+    other = RecipientFactory.create(organization=acme, token="n" * 43)
+    nurtured = response_record(link=live_link("n" * 43), score=8)
     run_queued_jobs()
     assert FollowUp.objects.get(response=nurtured).kind == "nurture"
     assert other
@@ -98,9 +97,8 @@ def test_it_makes_a_follow_up_due_after_the_organisations_holidays(acme, owner):
     assert not calendar.is_business_day(date(2026, 12, 25))  # from the holidays package
     assert not calendar.is_business_day(date(2026, 12, 28))  # Acme's own
     with time_machine.travel(datetime(2026, 12, 24, 9, 0, tzinfo=UTC), tick=False):
-        recipient = RecipientFactory(organization=acme, token="h" * 43)
-        recipient.token = "h" * 43
-        response = answer(recipient, 2)
+        RecipientFactory.create(organization=acme, token="h" * 43)
+        response = answer("h" * 43, 2)
     followup = FollowUp.objects.get(response=response)
     assert followup.due_at == datetime(2026, 12, 30, 9, 0, tzinfo=UTC)  # 10:00 in Berlin
 
@@ -108,17 +106,17 @@ def test_it_makes_a_follow_up_due_after_the_organisations_holidays(acme, owner):
 def test_it_alerts_both_owners_through_the_job_queue(recipient, bob_member, carol_member):
     Recipient.objects.filter(pk=recipient.pk).update(account_owner=bob_member)
     recipient.refresh_from_db()
-    response = response_record(link=link_for_token(recipient.token), score=2)
+    response = response_record(link=live_link(TOKEN), score=2)
     assert CapturedMessage.objects.count() == 0  # nothing leaves before the worker runs
     run_queued_jobs()
     assert FollowUp.objects.get(response=response).kind == "recovery"
     to = sorted(address for m in CapturedMessage.objects.all() for address in m.to)
     assert to == ["bob@acme.example", "carol@acme.example"]
-    assert "Recovery follow-up: 2/10" in CapturedMessage.objects.first().subject
+    assert "Recovery follow-up: 2/10" in CapturedMessage.objects.earliest("pk").subject
 
 
 def test_it_escalates_an_overdue_follow_up_to_both_leads(recipient, carol_member, dave_member):
-    followup = answer(recipient, 3).followup
+    followup = answer(TOKEN, 3).followup
     run_queued_jobs()
     before = CapturedMessage.objects.count()
     # Two business days pass (the test cannot wait, so the due time moves instead).
@@ -132,7 +130,7 @@ def test_it_escalates_an_overdue_follow_up_to_both_leads(recipient, carol_member
 
 
 def test_it_does_not_escalate_a_closed_loop(recipient, owner, dave_member):
-    followup = answer(recipient, 3).followup
+    followup = answer(TOKEN, 3).followup
     followup_update(membership=owner, followup=followup, status="resolved", outcome="Refund given")
     run_queued_jobs(until=followup.due_at + timedelta(days=1))
     followup.refresh_from_db()
@@ -140,7 +138,7 @@ def test_it_does_not_escalate_a_closed_loop(recipient, owner, dave_member):
 
 
 def test_it_moves_through_statuses_and_needs_an_outcome_to_close(recipient, bob_member):
-    followup = answer(recipient, 5).followup
+    followup = answer(TOKEN, 5).followup
     followup = followup_update(membership=bob_member, followup=followup, status="contacted")
     assert followup.status == "contacted" and followup.closed_at is None
     with pytest.raises(ValidationError) as error:
@@ -156,20 +154,20 @@ def test_it_keeps_viewers_from_working_follow_ups(acme, recipient):
     from accord.orgs.models import Membership, Role
     from accord.orgs.tests.factories import MembershipFactory
 
-    viewer = MembershipFactory(organization=acme, role=Role.VIEWER)
-    followup = answer(recipient, 5).followup
+    viewer = MembershipFactory.create(organization=acme, role=Role.VIEWER)
+    followup = answer(TOKEN, 5).followup
     with pytest.raises(PermissionDenied):
         followup_update(membership=viewer, followup=followup, status="contacted")
     assert isinstance(viewer, Membership)
 
 
 def test_it_measures_loops_closed_on_time(acme, recipient, owner):
-    followup = answer(recipient, 1).followup
+    followup = answer(TOKEN, 1).followup
     followup_update(membership=owner, followup=followup, status="resolved", outcome="Fixed")
     from accord.feedback.tests.factories import RecipientFactory
 
-    late = RecipientFactory(organization=acme, token="l" * 43)
-    late_response = response_record(link=link_for_token("l" * 43), score=2)
+    late = RecipientFactory.create(organization=acme, token="l" * 43)
+    late_response = response_record(link=live_link("l" * 43), score=2)
     run_queued_jobs()
     late_followup = FollowUp.objects.get(response=late_response)
     FollowUp.objects.filter(pk=late_followup.pk).update(due_at=timezone.now() - timedelta(hours=1))

@@ -34,6 +34,7 @@ def test_it_keeps_the_interval_inside_minus_100_and_100():
     assert high < 100 or low < 100
     everyone = nps(10, 0, 0)
     assert everyone.nps == 100.0
+    assert everyone.ci95 is not None
     assert everyone.ci95[1] == pytest.approx(min(everyone.ci95[1], 100))
     assert everyone.ci95[0] < 100  # the adjusted interval never collapses to a point
 

@@ -9,8 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accord.feedback.models import Campaign, FollowUp, Recipient, Survey
-from accord.feedback.services import campaign_create, link_for_token, response_record, survey_create
-from accord.feedback.tests.factories import ResponseFactory
+from accord.feedback.services import campaign_create, response_record, survey_create
+from accord.feedback.tests.factories import TOKEN, ResponseFactory, live_link
 from accord.jobs.testing import run_queued_jobs
 
 pytestmark = [pytest.mark.django_db, pytest.mark.dates]
@@ -25,7 +25,9 @@ def test_it_explains_the_empty_section(alice_client):
 def test_it_shows_nps_with_interval_n_and_a_chart(alice_client, acme):
     now = timezone.now()
     for i, score in enumerate([10, 9, 9, 3, 7, 10, 0, 8, 9, 10]):
-        ResponseFactory(organization=acme, score=score, created_at=now - timedelta(days=i * 20))
+        ResponseFactory.create(
+            organization=acme, score=score, created_at=now - timedelta(days=i * 20)
+        )
     text = alice_client.get("/o/acme/customers/").content.decode()
     assert "95% CI" in text and "n = " in text
     assert "small sample" in text
@@ -107,7 +109,7 @@ def test_it_keeps_members_from_managing_surveys(bob_client, acme):
 
 
 def test_it_lets_a_member_work_a_follow_up(bob_client, acme, recipient, bob_member):
-    response_record(link=link_for_token(recipient.token), score=1)
+    response_record(link=live_link(TOKEN), score=1)
     run_queued_jobs()
     followup = FollowUp.objects.get()
     page = bob_client.get(f"/o/acme/customers/followups/{followup.pk}/")
@@ -126,8 +128,8 @@ def test_it_lets_a_member_work_a_follow_up(bob_client, acme, recipient, bob_memb
 
 
 def test_it_lists_and_filters_responses(alice_client, acme):
-    ResponseFactory(organization=acme, score=2, better="Slow invoices")
-    ResponseFactory(organization=acme, score=10, well="Lovely team")
+    ResponseFactory.create(organization=acme, score=2, better="Slow invoices")
+    ResponseFactory.create(organization=acme, score=10, well="Lovely team")
     text = alice_client.get("/o/acme/customers/responses/?category=detractor").content.decode()
     assert "Slow invoices" in text and "Lovely team" not in text
 

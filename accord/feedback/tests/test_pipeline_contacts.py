@@ -7,11 +7,11 @@ import pytest
 from accord.feedback.models import FollowUp, Recipient
 from accord.feedback.services import (
     campaign_create,
-    link_for_token,
     recipients_add_contacts,
     response_record,
     survey_create,
 )
+from accord.feedback.tests.factories import live_link
 from accord.jobs.testing import run_queued_jobs
 from accord.lib.tokens import hash_token
 from accord.pipeline.tests import factories as pipeline
@@ -43,7 +43,7 @@ def test_it_adds_a_segment_of_pipeline_contacts_with_their_account_owner(
     assert ana.attributes.get("region") == "EMEA"
     # Her answer's recovery loop goes to her account owner, with marketing.
     Recipient.objects.filter(pk=ana.pk).update(token_hash=hash_token("z" * 43), status="sent")
-    response_record(link=link_for_token("z" * 43), score=3)
+    response_record(link=live_link("z" * 43), score=3)
     run_queued_jobs()
     followup = FollowUp.objects.get()
     assert (followup.sales_owner, followup.marketing_owner) == (bob_member, carol_member)

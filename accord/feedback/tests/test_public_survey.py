@@ -13,6 +13,7 @@ from django_tasks_db.models import DBTaskResult
 
 from accord.feedback.models import FollowUp, Recipient, Response
 from accord.feedback.services import feedback_settings, survey_anonymous_link
+from accord.feedback.tests.factories import TOKEN
 from accord.feedback.tests.statements import statements
 from accord.jobs.testing import run_queued_jobs
 
@@ -28,7 +29,7 @@ def open_link(client: Client, token: str, query: str = "") -> str:
 
 
 def test_it_shows_the_three_questions_and_records_nothing_on_get(client, recipient):
-    form_url = open_link(client, recipient.token)
+    form_url = open_link(client, TOKEN)
     response = client.get(form_url)
     assert response.status_code == 200
     text = response.content.decode()
@@ -36,21 +37,21 @@ def test_it_shows_the_three_questions_and_records_nothing_on_get(client, recipie
     assert "What can we do better?" in text
     assert "What do we do well?" in text
     assert response["Referrer-Policy"] == "no-referrer"
-    assert recipient.token not in text
+    assert TOKEN not in text
     recipient.refresh_from_db()
     assert recipient.opened_at is None and recipient.responded_at is None
     assert Response.objects.count() == 0
 
 
 def test_it_preselects_the_score_clicked_in_the_email(client, recipient):
-    form_url = open_link(client, recipient.token, "?score=7")
+    form_url = open_link(client, TOKEN, "?score=7")
     assert form_url.endswith("?score=7")
     text = client.get(form_url).content.decode()
     assert 'value="7" checked' in text
 
 
 def test_it_records_one_response_on_post_and_thanks(client, recipient):
-    form_url = open_link(client, recipient.token)
+    form_url = open_link(client, TOKEN)
     response = client.post(form_url, {"score": "3", "better": "Faster support", "well": ""})
     assert response.status_code == 200
     assert "Thank you" in response.content.decode()
@@ -65,7 +66,7 @@ def test_it_records_a_post_with_one_read_and_four_writes_in_one_transaction(
     client, acme, recipient
 ):
     feedback_settings(acme)  # the rules exist, so they are read with the link
-    form_url = open_link(client, recipient.token)
+    form_url = open_link(client, TOKEN)
     with CaptureQueriesContext(connection) as queries:
         response = client.post(form_url, {"score": "10", "well": ""})
     assert "Thank you" in response.content.decode()
@@ -82,19 +83,19 @@ def test_it_records_a_post_with_one_read_and_four_writes_in_one_transaction(
 
 
 def test_it_says_already_recorded_the_second_time(client, recipient):
-    form_url = open_link(client, recipient.token)
+    form_url = open_link(client, TOKEN)
     client.post(form_url, {"score": "9"})
     again = client.post(form_url, {"score": "2"})
     assert again.status_code == 200
     assert "already recorded" in again.content.decode()
     assert Response.objects.get().score == 9
     other = Client()
-    assert "already recorded" in other.get(open_link(other, recipient.token)).content.decode()
+    assert "already recorded" in other.get(open_link(other, TOKEN)).content.decode()
 
 
 def test_it_explains_an_expired_link(client, recipient):
     Recipient.objects.filter(pk=recipient.pk).update(expires_at=timezone.now() - timedelta(days=1))
-    response = client.get(f"/s/{recipient.token}")
+    response = client.get(f"/s/{TOKEN}")
     assert response.status_code == 410
     assert "expired" in response.content.decode()
 
@@ -107,7 +108,7 @@ def test_it_explains_an_unknown_link(client, acme):
 
 @pytest.mark.parametrize("score", ["11", "abc", "", "-1", "3.5"])
 def test_it_refuses_a_bad_score_and_keeps_what_was_typed(client, recipient, score):
-    form_url = open_link(client, recipient.token)
+    form_url = open_link(client, TOKEN)
     response = client.post(form_url, {"score": score, "better": "Keep this text"})
     assert response.status_code == 400
     text = response.content.decode()
@@ -117,7 +118,7 @@ def test_it_refuses_a_bad_score_and_keeps_what_was_typed(client, recipient, scor
 
 
 def test_it_refuses_an_overlong_comment_and_keeps_it(client, recipient):
-    form_url = open_link(client, recipient.token)
+    form_url = open_link(client, TOKEN)
     long = "x" * 10_001
     response = client.post(form_url, {"score": "8", "well": long})
     assert response.status_code == 400
@@ -126,7 +127,7 @@ def test_it_refuses_an_overlong_comment_and_keeps_it(client, recipient):
 
 
 def test_it_answers_a_20_mb_comment_with_a_message_not_a_5xx(client, recipient):
-    form_url = open_link(client, recipient.token)
+    form_url = open_link(client, TOKEN)
     response = client.post(form_url, {"score": "8", "better": "x" * 20_000_000})
     assert response.status_code == 413
     assert "characters" in response.content.decode()
@@ -135,7 +136,7 @@ def test_it_answers_a_20_mb_comment_with_a_message_not_a_5xx(client, recipient):
 
 def test_it_speaks_the_recipients_language(client, recipient):
     Recipient.objects.filter(pk=recipient.pk).update(language="de")
-    text = client.get(open_link(client, recipient.token)).content.decode()
+    text = client.get(open_link(client, TOKEN)).content.decode()
     assert "Was können wir besser machen?" in text
     assert 'lang="de"' in text
 
@@ -149,7 +150,7 @@ def test_it_speaks_the_recipients_language(client, recipient):
     ],
 )
 def test_it_falls_back_to_the_browsers_language(client, recipient, header, expected):
-    form_url = open_link(client, recipient.token)
+    form_url = open_link(client, TOKEN)
     text = client.get(form_url, HTTP_ACCEPT_LANGUAGE=header).content.decode()
     assert expected in text
 
@@ -166,16 +167,17 @@ def test_it_takes_many_answers_on_the_anonymous_link(client, acme, owner, recipi
 
 
 def test_it_opens_a_recovery_loop_for_a_detractor(client, recipient, carol, dave_member):
-    client.post(open_link(client, recipient.token), {"score": "2"})
+    client.post(open_link(client, TOKEN), {"score": "2"})
     run_queued_jobs()
     followup = FollowUp.objects.get()
     assert followup.kind == "recovery"
     assert followup.sales_owner == dave_member
+    assert followup.marketing_owner is not None
     assert followup.marketing_owner.user == carol
 
 
 def test_it_counts_the_form_opened_only_when_a_browser_reports_it(client, recipient):
-    form_url = open_link(client, recipient.token)
+    form_url = open_link(client, TOKEN)
     client.get(form_url)
     recipient.refresh_from_db()
     assert recipient.opened_at is None
@@ -185,7 +187,7 @@ def test_it_counts_the_form_opened_only_when_a_browser_reports_it(client, recipi
 
 
 def test_it_rate_limits_posts_to_one_link(client, recipient, frozen_clock):
-    form_url = open_link(client, recipient.token)
+    form_url = open_link(client, TOKEN)
     statuses = [client.post(form_url, {"score": "x"}).status_code for _ in range(7)]
     assert statuses[:5] == [400] * 5
     assert statuses[5:] == [429, 429]
@@ -202,7 +204,7 @@ def test_it_rate_limits_posts_to_one_link(client, recipient, frozen_clock):
 
 
 def test_it_unsubscribes_in_one_click(client, recipient):
-    response = client.post(f"/s/{recipient.token}/unsubscribe", {"List-Unsubscribe": "One-Click"})
+    response = client.post(f"/s/{TOKEN}/unsubscribe", {"List-Unsubscribe": "One-Click"})
     assert response.status_code == 200
     recipient.contact.refresh_from_db()
     assert recipient.contact.opted_out_at is not None
@@ -215,7 +217,7 @@ def test_it_rate_limits_posts_from_one_address(client, acme, settings, frozen_cl
     statuses = []
     for i in range(4):
         token = f"addr{i}" + "q" * 40
-        RecipientFactory(organization=acme, token=token)
+        RecipientFactory.create(organization=acme, token=token)
         statuses.append(client.post(open_link(client, token), {"score": "x"}).status_code)
     assert statuses == [400, 400, 400, 429]
     assert not Response.objects.exists()
@@ -227,7 +229,7 @@ def test_it_shows_the_organisations_logo_and_colour(client, recipient):
     survey.logo = b"\x89PNG logo"
     survey.logo_type = "image/png"
     survey.save()
-    text = client.get(open_link(client, recipient.token)).content.decode()
+    text = client.get(open_link(client, TOKEN)).content.decode()
     assert f"/s/brand/{survey.pk}/style.css" in text and f"/s/brand/{survey.pk}/logo" in text
     css = client.get(f"/s/brand/{survey.pk}/style.css").content.decode()
     # A light brand colour gets dark text on its buttons, for contrast.

@@ -22,7 +22,7 @@ from accord.feedback.services import (
     rate_count,
     response_record,
 )
-from accord.feedback.tests.factories import RecipientFactory
+from accord.feedback.tests.factories import RecipientFactory, live_link
 from accord.feedback.tests.statements import statements
 from accord.jobs.testing import run_queued_jobs
 
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.django_db
 
 def links(acme, count: int, prefix: str = "o"):
     for index in range(count):
-        RecipientFactory(organization=acme, token=f"{prefix}{index:03d}".ljust(43, "x"))
+        RecipientFactory.create(organization=acme, token=f"{prefix}{index:03d}".ljust(43, "x"))
     return [link_for_token(f"{prefix}{index:03d}".ljust(43, "x")) for index in range(count)]
 
 
@@ -109,7 +109,7 @@ def test_it_counts_per_minute_exactly(acme, frozen_clock):
 def test_it_says_already_recorded_and_keeps_nothing_of_the_second_answer(acme):
     (link,) = links(acme, 1)
     response_record(link=link, score=0, limits={"l:1": 5})
-    again = link_for_token("o000".ljust(43, "x"))
+    again = live_link("o000".ljust(43, "x"))
     with pytest.raises(AlreadyRecorded):
         response_record(link=again, score=10, better="Changed my mind", limits={"l:1": 5})
     assert Response.objects.get().score == 0

@@ -43,9 +43,11 @@ def make_comments(acme, count: int, seed: int = 1) -> None:
         topic = rng.choice(list(TOPICS))
         text = rng.choice(TOPICS[topic])
         if topic == "pricing":
-            ResponseFactory(organization=acme, score=rng.randint(0, 6), better=text)
+            ResponseFactory.create(organization=acme, score=rng.randint(0, 6), better=text)
         else:
-            ResponseFactory(organization=acme, score=rng.randint(9, 10), well=text, may_quote=True)
+            ResponseFactory.create(
+                organization=acme, score=rng.randint(9, 10), well=text, may_quote=True
+            )
 
 
 def theme_of(word: str) -> Theme:
@@ -68,10 +70,10 @@ def test_it_assigns_new_comments_incrementally(acme):
     make_comments(acme, 200)
     themes_update(organization_id=acme.pk)
     fitted = ThemeModel.objects.get().fitted_at
-    ResponseFactory(organization=acme, score=2, better="pricing is far too expensive now")
+    ResponseFactory.create(organization=acme, score=2, better="pricing is far too expensive now")
     themes_update(organization_id=acme.pk)
     assert ThemeModel.objects.get().fitted_at == fitted  # no refit for one comment
-    newest = Response.objects.order_by("-id").first()
+    newest = Response.objects.latest("id")
     assert newest.mentions.get().theme == theme_of("pricing")
 
 
@@ -100,7 +102,7 @@ def test_it_merges_themes(acme, owner):
 def test_it_saves_a_consenting_promoters_quote_as_a_testimonial(acme, owner):
     from accord.goals.models import ContentAsset
 
-    quoted = ResponseFactory(
+    quoted = ResponseFactory.create(
         organization=acme,
         score=10,
         well="Best support ever",
@@ -111,10 +113,10 @@ def test_it_saves_a_consenting_promoters_quote_as_a_testimonial(acme, owner):
     testimonial_save(membership=owner, response=quoted)
     asset = ContentAsset.objects.get(organization=acme)
     assert asset.kind == "testimonial" and "Best support ever" in asset.body
-    shy = ResponseFactory(organization=acme, score=10, well="Great", may_quote=False)
+    shy = ResponseFactory.create(organization=acme, score=10, well="Great", may_quote=False)
     with pytest.raises(ValidationError, match="did not agree"):
         testimonial_save(membership=owner, response=shy)
-    detractor = ResponseFactory(organization=acme, score=3, well="x", may_quote=True)
+    detractor = ResponseFactory.create(organization=acme, score=3, well="x", may_quote=True)
     with pytest.raises(ValidationError, match="promoter"):
         testimonial_save(membership=owner, response=detractor)
 
@@ -131,5 +133,5 @@ def test_it_shows_themes_with_quotes_and_split(alice_client, acme):
 
 
 def test_it_waits_for_enough_comments(acme):
-    ResponseFactory(organization=acme, score=3, better="too slow")
+    ResponseFactory.create(organization=acme, score=3, better="too slow")
     assert themes_update(organization_id=acme.pk) == "too few comments"

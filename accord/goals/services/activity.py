@@ -39,7 +39,7 @@ def allowed_activities(team: Team) -> frozenset[str]:
 def activity_goal_create(
     *,
     membership: Membership,
-    team: Team | int | None,
+    team: Team | None,
     activity_type: str,
     target_count: int,
     per: str = TargetPer.PERSON,
@@ -49,8 +49,6 @@ def activity_goal_create(
     times a month per person or per team. One active activity goal per team."""
     require(membership, Action.ACTIVITY_GOAL_MANAGE)
     organization = membership.organization
-    if not isinstance(team, Team):
-        team = Team.objects.filter(organization=organization, pk=team).first() if team else None
     if team is None or team.organization_id != organization.pk:
         raise ValidationError({"team": "Choose the Sales or the Marketing team."})
     allowed = allowed_activities(team)
@@ -229,18 +227,13 @@ def activity_log(
     activity_type: str | None = None,
     occurred_on: dt.date | None = None,
     note: str = "",
-    member: Membership | int | None = None,
+    member: Membership | None = None,
     source: str = ActivitySource.MANUAL,
 ) -> ActivityLog:
     """Log one cross-team activity (default: the member's own, today, of their
     team's activity goal). Leads may log for someone else."""
     require(membership, Action.ACTIVITY_LOG)
-    if member is None:
-        target = Membership.objects.select_related("team", "user").get(pk=membership.pk)
-    elif isinstance(member, Membership):
-        target = _member(membership, member.pk, "member")
-    else:
-        target = _member(membership, member, "member")
+    target = _member(membership, membership if member is None else member, "member")
     plan = _plan_log(
         membership, member=target, activity_type=activity_type, occurred_on=occurred_on, note=note
     )

@@ -17,6 +17,7 @@ from accord.goals.models import (
     GoalEvent,
 )
 from accord.orgs.models import Membership, Organization, Role, Side
+from accord.orgs.selectors import member_named
 from accord.orgs.services import audit_record
 
 # Largest absolute value a goal's numbers may take (DecimalField(16, 4)).
@@ -81,18 +82,10 @@ def _decimal(value: Any, field: str) -> Decimal:
     return number.quantize(Decimal("0.0001"))
 
 
-def _member(acting: Membership, member_id: int | None, field: str) -> Membership:
-    """A member of the acting member's organisation; the field's error if not."""
-    if member_id is None:
-        raise ValidationError({field: "Choose a member."})
-    found = (
-        Membership.objects.select_related("team", "user")
-        .filter(organization=acting.organization, pk=member_id)
-        .first()
-    )
-    if found is None:
-        raise ValidationError({field: "No such member in this organisation."})
-    return found
+def _member(acting: Membership, member: Membership, field: str) -> Membership:
+    """``member`` afresh (with team and user) if it belongs to the acting
+    member's organisation; the field's error if not."""
+    return member_named(acting, member.pk, field)
 
 
 def _team_kind(member: Membership) -> str | None:

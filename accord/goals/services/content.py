@@ -105,7 +105,7 @@ def content_asset_update(
     url: str | None = None,
     tags: list[str] | None = None,
     body: str | None = None,
-    owner: Membership | int | None = None,
+    owner: Membership | None = None,
 ) -> ContentAsset:
     require(membership, Action.CONTENT_MANAGE)
     title_, kind_, url_ = _clean_asset(
@@ -119,9 +119,7 @@ def content_asset_update(
     if body is not None:
         asset.body = body.strip()
     if owner is not None:
-        asset.owner = _member(
-            membership, owner.pk if isinstance(owner, Membership) else owner, "owner"
-        )
+        asset.owner = _member(membership, owner, "owner")
     asset.save()
     audit_record(
         organization=membership.organization,
@@ -187,20 +185,14 @@ def content_usage_log(
     asset: ContentAsset,
     used_on: dt.date | None = None,
     note: str = "",
-    member: Membership | int | None = None,
+    member: Membership | None = None,
 ) -> ContentUsage:
     """Log that a sales member (default: the actor) used ``asset``. A member's
     first use of an asset counts toward sales' content activity goal."""
     require(membership, Action.CONTENT_USE_LOG)
     if asset.organization_id != membership.organization_id:
         raise ValidationError({"asset": "No such asset."})
-    target = _member(
-        membership,
-        membership.pk
-        if member is None
-        else (member.pk if isinstance(member, Membership) else member),
-        "member",
-    )
+    target = _member(membership, membership if member is None else member, "member")
     asset, target, day, note = _plan_usage(
         membership, asset=asset, member=target, used_on=used_on, note=note
     )

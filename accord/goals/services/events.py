@@ -127,19 +127,13 @@ def _reminder_at(slot: EventSlot, days_before: int) -> dt.datetime:
 
 @transaction.atomic
 def event_signup(
-    *, membership: Membership, slot: EventSlot, member: Membership | int | None = None
+    *, membership: Membership, slot: EventSlot, member: Membership | None = None
 ) -> EventSignup:
     """Sign a member (default: the actor) up for a slot. A sales member who
     staffs a slot counts toward sales' event activity goal; a reminder is
     queued for before the slot."""
     require(membership, Action.EVENT_SIGNUP)
-    target = _member(
-        membership,
-        membership.pk
-        if member is None
-        else (member.pk if isinstance(member, Membership) else member),
-        "member",
-    )
+    target = _member(membership, membership if member is None else member, "member")
     if target.pk != membership.pk and not can(membership, Action.EVENT_MANAGE):
         raise PermissionDenied("Members sign up themselves; leads may sign up others.")
     if target.role == Role.VIEWER:

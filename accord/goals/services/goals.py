@@ -127,28 +127,16 @@ def _clean_goal(organization: Organization, data: dict[str, Any]) -> dict[str, A
     return data
 
 
-def _owner(organization: Organization, value: Membership | int | None) -> Membership | None:
-    if isinstance(value, Membership):
-        return value
-    if value is None:
-        return None
-    return (
-        Membership.objects.select_related("team", "user")
-        .filter(organization=organization, pk=value)
-        .first()
-    )
-
-
 @transaction.atomic
 def goal_create(
     *,
     membership: Membership,
     title: str,
     metric: str,
-    baseline: Decimal | float | str,
-    target: Decimal | float | str,
-    sales_owner: Membership | int | None,
-    marketing_owner: Membership | int | None,
+    baseline: Decimal,
+    target: Decimal,
+    sales_owner: Membership | None,
+    marketing_owner: Membership | None,
     why: str = "",
     kind: str = GoalKind.PARTNERSHIP,
     metric_name: str = "",
@@ -177,8 +165,8 @@ def goal_create(
             "direction": direction,
             "period_start": period_start,
             "period_end": period_end,
-            "sales_owner": _owner(organization, sales_owner),
-            "marketing_owner": _owner(organization, marketing_owner),
+            "sales_owner": sales_owner,
+            "marketing_owner": marketing_owner,
         },
     )
     data["why"] = str(data.get("why") or "").strip()
@@ -216,9 +204,6 @@ def goal_update(*, membership: Membership, goal: Goal, **changes: Any) -> Goal:
         raise ValidationError({sorted(unknown)[0]: "This field cannot be changed."})
     before = _snapshot(goal)
     data = dict(before)
-    for field in ("sales_owner", "marketing_owner"):
-        if field in changes:
-            changes[field] = _owner(goal.organization, changes[field])
     data.update(changes)
     if "metric" in changes and "unit" not in changes:
         data["unit"] = ""
@@ -459,7 +444,7 @@ def goal_check_in(
     *,
     membership: Membership,
     goal: Goal,
-    value: Decimal | float | str,
+    value: Decimal,
     date: dt.date | None = None,
     confidence: str = Confidence.MEDIUM,
     note: str = "",

@@ -15,7 +15,7 @@ from accord.orgs.tests.factories import team_of
 
 def member(organization: Organization, email: str, role: Role, kind: TeamKind | None) -> Membership:
     """A member of ``organization`` with ``role`` in the team of ``kind``."""
-    user = UserFactory(email=email, name=email.split("@")[0].title())
+    user = UserFactory.create(email=email, name=email.split("@")[0].title())
     return Membership.objects.create(
         organization=organization,
         user=user,
@@ -24,7 +24,7 @@ def member(organization: Organization, email: str, role: Role, kind: TeamKind | 
     )
 
 
-class GoalFactory(factory.django.DjangoModelFactory):
+class GoalFactory(factory.django.DjangoModelFactory[Goal]):
     """A draft goal; pass ``sales_owner`` and ``marketing_owner`` of one organisation."""
 
     class Meta:
@@ -44,7 +44,7 @@ class GoalFactory(factory.django.DjangoModelFactory):
     status = GoalStatus.DRAFT
 
 
-class ContentAssetFactory(factory.django.DjangoModelFactory):
+class ContentAssetFactory(factory.django.DjangoModelFactory[ContentAsset]):
     class Meta:
         model = ContentAsset
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from accord.goals import services
@@ -29,8 +30,8 @@ def _world(acme: Organization, owner: Membership) -> dict[str, Any]:
         membership=owner,
         title="Acme secret goal",
         metric="win_rate",
-        baseline="10",
-        target="20",
+        baseline=Decimal("10"),
+        target=Decimal("20"),
         sales_owner=sales,
         marketing_owner=marketing,
     )
@@ -47,7 +48,7 @@ def _world(acme: Organization, owner: Membership) -> dict[str, Any]:
     event = services.event_create(
         membership=owner, name="Acme Expo", starts_on=dt.date.today() + dt.timedelta(days=30)
     )
-    signup = services.event_signup(membership=owner, slot=event.slots.first(), member=sales)
+    signup = services.event_signup(membership=owner, slot=event.slots.earliest("pk"), member=sales)
     return {
         "goal": goal,
         "activity_goal": activity_goal,

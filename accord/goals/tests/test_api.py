@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.test import Client
 
-from accord.goals.models import GoalStatus
+from accord.goals.models import Goal, GoalStatus
 from accord.orgs.services import api_token_create
 
 pytestmark = pytest.mark.django_db
@@ -83,9 +85,25 @@ def test_it_runs_a_goal_through_propose_agree_and_check_in(
     assert Api(owner).get("", status="active").json()["count"] == 1
 
 
+def test_it_reads_decimals_exactly_and_answers_json_numbers(owner, seller, marketer):
+    body = goal_body(seller, marketer, baseline="12.3456", target=20.5)
+    created = Api(owner).post("", body)
+    assert created.status_code == 201, created.content
+    assert (created.json()["baseline"], created.json()["target"]) == (12.3456, 20.5)
+    goal = Goal.objects.get(pk=created.json()["id"])
+    assert (goal.baseline, goal.target) == (Decimal("12.3456"), Decimal("20.5000"))
+    # More places than the four stored are rounded; a number that is no number is refused.
+    patched = Api(owner).patch(f"/{goal.pk}", {"baseline": "0.00005"})
+    assert patched.json()["baseline"] == 0.0
+    refused = Api(owner).patch(f"/{goal.pk}", {"target": "lots"})
+    assert refused.status_code == 422 and "body/target" in fields(refused)
+    goal.refresh_from_db()
+    assert goal.target == Decimal("20.5")
+
+
 def test_it_reports_bad_goals_naming_the_field(owner, seller, marketer):
     api = Api(owner)
-    cases = [
+    cases: list[tuple[dict[str, Any], str, str]] = [
         ({"metric": "impressions"}, "body/metric", "vanity"),
         ({"target": 20}, "body/target", "differ"),
         (

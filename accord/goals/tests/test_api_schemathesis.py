@@ -9,6 +9,7 @@ rolled back, so each meets the same world.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 import schemathesis
@@ -39,8 +40,8 @@ def _objects(owner, sales_lead, marketing_lead, seller, marketer, organization) 
         membership=owner,
         title=f"{organization.name} draft",
         metric="win_rate",
-        baseline="10",
-        target="20",
+        baseline=Decimal("10"),
+        target=Decimal("20"),
         sales_owner=seller,
         marketing_owner=marketer,
     )
@@ -48,8 +49,8 @@ def _objects(owner, sales_lead, marketing_lead, seller, marketer, organization) 
         membership=owner,
         title=f"{organization.name} proposed",
         metric="nps",
-        baseline="10",
-        target="30",
+        baseline=Decimal("10"),
+        target=Decimal("30"),
         sales_owner=seller,
         marketing_owner=marketer,
     )
@@ -58,8 +59,8 @@ def _objects(owner, sales_lead, marketing_lead, seller, marketer, organization) 
         membership=owner,
         title=f"{organization.name} active",
         metric="median_first_touch_hours",
-        baseline="20",
-        target="5",
+        baseline=Decimal("20"),
+        target=Decimal("5"),
         sales_owner=seller,
         marketing_owner=marketer,
         period_start=dt.date(2025, 1, 1),
@@ -67,7 +68,9 @@ def _objects(owner, sales_lead, marketing_lead, seller, marketer, organization) 
     )
     services.goal_propose(membership=sales_lead, goal=active)
     services.goal_agree(membership=marketing_lead, goal=active)
-    services.goal_check_in(membership=seller, goal=active, value="12", date=dt.date(2025, 2, 1))
+    services.goal_check_in(
+        membership=seller, goal=active, value=Decimal("12"), date=dt.date(2025, 2, 1)
+    )
     del draft
     sales = organization.teams.get(kind=TeamKind.SALES)
     services.activity_goal_create(
@@ -79,7 +82,7 @@ def _objects(owner, sales_lead, marketing_lead, seller, marketer, organization) 
     event = services.event_create(
         membership=owner, name="Expo", starts_on=dt.date.today() + dt.timedelta(days=9)
     )
-    services.event_signup(membership=seller, slot=event.slots.first())
+    services.event_signup(membership=seller, slot=event.slots.earliest("pk"))
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 
 from accord.goals import services
 from accord.goals.models import Agreement, Goal, GoalStatus
+from accord.orgs.models import Membership
 
 ACTORS = ("owner", "sales_lead", "marketing_lead", "seller")
 SIDES = (None, "sales", "marketing")
@@ -53,7 +55,7 @@ def agreed_sides(goal: Goal) -> set[str]:
     )
 
 
-def apply(action: tuple, goal: Goal, people: dict) -> None:
+def apply(action: tuple[Any, ...], goal: Goal, people: dict[str, Membership]) -> None:
     name = action[0]
     if name == "propose":
         services.goal_propose(membership=people[action[1]], goal=goal)
@@ -103,8 +105,8 @@ def test_it_never_activates_a_goal_without_both_agreements_of_its_version(
             membership=owner,
             title="Acme property goal",
             metric="win_rate",
-            baseline="10",
-            target="20",
+            baseline=Decimal("10"),
+            target=Decimal("20"),
             sales_owner=seller,
             marketing_owner=marketer,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -26,8 +27,8 @@ def active_goal(owner, sales_lead, marketing_lead, seller, marketer) -> Goal:
         membership=owner,
         title="Acme win rate up",
         metric="win_rate",
-        baseline="20",
-        target="30",
+        baseline=Decimal("20"),
+        target=Decimal("30"),
         sales_owner=seller,
         marketing_owner=marketer,
         period_start=dt.date.today() - dt.timedelta(days=45),
@@ -45,7 +46,7 @@ def test_it_shows_an_empty_board_that_says_what_will_appear(alice_client):
 
 
 def test_it_shows_goals_by_status_with_owners_and_track(alice_client, active_goal, seller):
-    services.goal_check_in(membership=seller, goal=active_goal, value="21")
+    services.goal_check_in(membership=seller, goal=active_goal, value=Decimal("21"))
     html = alice_client.get("/o/acme/goals/").content.decode()
     assert "Acme win rate up" in html
     assert "Active (1)" in html
@@ -72,7 +73,9 @@ def test_it_filters_the_board_by_status_team_and_period(alice_client, active_goa
 def test_it_shows_agreements_history_checkins_and_an_inline_svg_chart(
     alice_client, active_goal, seller
 ):
-    services.goal_check_in(membership=seller, goal=active_goal, value="26", note="Good month")
+    services.goal_check_in(
+        membership=seller, goal=active_goal, value=Decimal("26"), note="Good month"
+    )
     html = alice_client.get(f"/o/acme/goals/{active_goal.pk}/").content.decode()
     assert "Agreed with Carol" in html
     assert "sam@acme.example" in html
@@ -133,8 +136,8 @@ def test_it_proposes_agrees_and_declines_through_the_pages(
         membership=owner,
         title="Acme SLA",
         metric="lead_sla_compliance",
-        baseline="70",
-        target="90",
+        baseline=Decimal("70"),
+        target=Decimal("90"),
         sales_owner=seller,
         marketing_owner=marketer,
     )

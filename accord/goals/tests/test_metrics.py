@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
@@ -64,8 +65,8 @@ def goal(owner, seller, marketer):
         membership=owner,
         title="Acme conversion",
         metric="mql_to_sql_conversion",
-        baseline="10",
-        target="30",
+        baseline=Decimal("10"),
+        target=Decimal("30"),
         sales_owner=seller,
         marketing_owner=marketer,
         period_start=services.today() - dt.timedelta(days=50),
@@ -83,12 +84,12 @@ def test_it_computes_a_built_in_metric_from_the_pipeline_when_it_has_data(goal, 
     now = timezone.now()
     mql_at = now - dt.timedelta(days=10)
     for n in range(4):
-        LeadFactory(
+        LeadFactory.create(
             organization=acme,
             mql_at=mql_at,
             sql_at=mql_at + dt.timedelta(days=1) if n == 0 else None,
         )
-    LeadFactory(organization=acme, mql_at=now - dt.timedelta(days=80), sql_at=now)
+    LeadFactory.create(organization=acme, mql_at=now - dt.timedelta(days=80), sql_at=now)
 
     progress = selectors.goal_progress(goal)
 
@@ -104,7 +105,7 @@ def test_it_falls_back_to_check_ins_while_the_other_app_has_no_data(
     services.goal_propose(membership=owner, goal=goal)
     services.goal_agree(membership=owner, goal=goal, side="sales")
     services.goal_agree(membership=owner, goal=goal, side="marketing")
-    services.goal_check_in(membership=seller, goal=goal, value="12")
+    services.goal_check_in(membership=seller, goal=goal, value=Decimal("12"))
     progress = selectors.goal_progress(goal)
     assert (progress.computed, progress.actual, progress.on_track) == (False, 12.0, False)
 
@@ -133,8 +134,8 @@ def test_it_computes_content_utilisation_from_the_library(owner, seller, markete
         membership=owner,
         title="Acme content used",
         metric="content_utilisation",
-        baseline="20",
-        target="80",
+        baseline=Decimal("20"),
+        target=Decimal("80"),
         sales_owner=seller,
         marketing_owner=marketer,
     )
@@ -146,8 +147,8 @@ def test_it_follows_the_straight_line_for_a_down_metric(owner, seller, marketer)
         membership=owner,
         title="Acme faster touch",
         metric="median_first_touch_hours",
-        baseline="48",
-        target="8",
+        baseline=Decimal("48"),
+        target=Decimal("8"),
         sales_owner=seller,
         marketing_owner=marketer,
         period_start=dt.date(2026, 1, 1),

@@ -17,7 +17,6 @@ from accord.goals.forms import (
     ActivityGoalForm,
     ActivityLogForm,
     CsvForm,
-    member_id,
 )
 from accord.goals.views.common import PAGE_SIZE, _post_only, _status, _try
 from accord.lib.forms import add_service_errors
@@ -58,7 +57,7 @@ def activity(request: HttpRequest, membership: Membership) -> HttpResponse:
                 activity_type=data["activity_type"] or None,
                 occurred_on=data["occurred_on"],
                 note=data["note"],
-                member=member_id(data["member"]),
+                member=data["member"],
             ),
             "Activity logged.",
         ):

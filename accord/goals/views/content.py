@@ -12,7 +12,6 @@ from accord.goals.forms import (
     AssetForm,
     UntouchedForm,
     UsageForm,
-    member_id,
 )
 from accord.goals.models import (
     AssetKind,
@@ -168,7 +167,7 @@ def content_asset(request: HttpRequest, membership: Membership, pk: int) -> Http
                     asset=asset,
                     used_on=data["used_on"],
                     note=data["note"],
-                    member=member_id(data["member"]),
+                    member=data["member"],
                 ),
                 "Use logged.",
             ):

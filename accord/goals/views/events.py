@@ -16,7 +16,6 @@ from accord.goals.forms import (
     EventForm,
     SignupForm,
     SlotForm,
-    member_id,
 )
 from accord.goals.models import (
     Event,
@@ -107,7 +106,7 @@ def event_signup(request: HttpRequest, membership: Membership, pk: int) -> HttpR
     if (refused := _post_only(request)) is not None:
         return refused
     form = SignupForm(request.POST, people=_people_for_signup(membership))
-    who = member_id(form.cleaned_data["member"]) if form.is_valid() else None
+    who = form.cleaned_data["member"] if form.is_valid() else None
     try:
         services.event_signup(membership=membership, slot=slot, member=who)
     except (ValidationError, PermissionDenied) as error:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -66,7 +67,7 @@ def test_it_leaves_every_part_out_of_an_empty_organisation(owner, acme):
 
 
 def test_it_scores_only_the_parts_with_data(owner, acme, goals, pulses):
-    goal_services.goal_check_in(membership=owner, goal=goals[0], value="30")
+    goal_services.goal_check_in(membership=owner, goal=goals[0], value=Decimal("30"))
     found = health.health_now(acme)
     parts = {p.key: p for p in found.parts}
     # 16 votes: 6 Better, 2 Worse: balance +25 points, 62.5 on 0-100.
@@ -82,7 +83,9 @@ def test_it_scores_only_the_parts_with_data(owner, acme, goals, pulses):
     for key in ("meetings", "loops", "sla", "activity"):
         assert parts[key].value is None and "left out" in parts[key].raw
     # Weighted mean of the four parts with data only (3, 2, 1, 2), not of eight.
-    expected = (50 * 3 + 62.5 * 2 + 50 * 1 + parts["internal_nps"].value * 2) / 8
+    internal = parts["internal_nps"].value
+    assert internal is not None
+    expected = (50 * 3 + 62.5 * 2 + 50 * 1 + internal * 2) / 8
     assert found.score == pytest.approx(expected, abs=0.05)
     assert parts["goals"].url == f"/o/{acme.slug}/goals/"
 

@@ -20,7 +20,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-Handler = Callable[[str, str, dict, dict, Any], tuple[int, dict, Any]]
+# (method, path, query, headers, body) -> (status, extra headers, body)
+Handler = Callable[[str, str, dict[str, Any], dict[str, str], Any], tuple[int, dict[str, str], Any]]
 
 
 def _self_signed() -> tuple[str, str]:

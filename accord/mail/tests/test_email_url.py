@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -27,7 +28,7 @@ print(json.dumps({name: getattr(s, name, None) for name in (
 """
 
 
-def run(args: list[str], email_url: str | None) -> subprocess.CompletedProcess:
+def run(args: list[str], email_url: str | None) -> subprocess.CompletedProcess[str]:
     env = {
         k: v for k, v in os.environ.items() if k not in ("EMAIL_URL", "ACCOUNT_EMAIL_VERIFICATION")
     }
@@ -44,10 +45,11 @@ def run(args: list[str], email_url: str | None) -> subprocess.CompletedProcess:
     )
 
 
-def settings_with(email_url: str | None) -> dict:
+def settings_with(email_url: str | None) -> dict[str, Any]:
     done = run(["-c", SHOW_SETTINGS], email_url)
     assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    found: dict[str, Any] = json.loads(done.stdout)
+    return found
 
 
 def test_it_captures_mail_without_email_url():

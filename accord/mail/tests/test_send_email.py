@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import Envelope
 from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -28,7 +29,8 @@ def free_port() -> int:
     """A loopback port where nothing listens: a mail server that is down."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 class RefusingHandler:
@@ -36,7 +38,7 @@ class RefusingHandler:
 
     def __init__(self) -> None:
         self.refusing = True
-        self.accepted: list = []
+        self.accepted: list[Envelope] = []
 
     async def handle_DATA(self, server, session, envelope):
         if self.refusing:

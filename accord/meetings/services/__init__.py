@@ -25,6 +25,7 @@ from accord.meetings.services.digest import (
     digests_send,
 )
 from accord.meetings.services.issues import (
+    ActionItemSpec,
     issue_put_on_agenda,
     issue_raise,
     issue_solve,
@@ -57,6 +58,7 @@ from accord.meetings.services.series import (
 )
 
 __all__ = [
+    "ActionItemSpec",
     "NewFeed",
     "StaleEdit",
     "Verdict",

@@ -12,6 +12,7 @@ from django.utils import timezone
 from accord.meetings.models import MeetingSeries, Occurrence
 from accord.orgs.models import Membership, Organization
 from accord.orgs.permissions import Action, can, require
+from accord.orgs.selectors import NO_SUCH_MEMBER
 
 
 class StaleEdit(Exception):
@@ -40,18 +41,16 @@ def check_version(what: str, current: int, given: int | None) -> None:
         raise StaleEdit(what, current)
 
 
-def member_of(organization: Organization, value: Membership | int | None, field: str) -> Membership:
-    """A member of ``organization``; a ValidationError naming ``field`` if not."""
-    pk = value.pk if isinstance(value, Membership) else value
+def member_of(organization: Organization, member: Membership, field: str) -> Membership:
+    """``member`` afresh (with user and team) if it belongs to ``organization``;
+    a ValidationError naming ``field`` if not."""
     found = (
         Membership.objects.select_related("user", "team")
-        .filter(organization=organization, pk=pk)
+        .filter(organization=organization, pk=member.pk)
         .first()
-        if isinstance(pk, int)
-        else None
     )
     if found is None:
-        raise ValidationError({field: "No such member in this organisation."})
+        raise ValidationError({field: NO_SUCH_MEMBER})
     return found
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -152,6 +152,14 @@ def issue_put_on_agenda(*, membership: Membership, issue: Issue) -> Issue:
     return locked
 
 
+class ActionItemSpec(TypedDict):
+    """An action item decided with a solution: what, who, by when."""
+
+    title: str
+    owner: Membership
+    due_on: dt.date
+
+
 @transaction.atomic
 def issue_solve(
     *,
@@ -159,7 +167,7 @@ def issue_solve(
     issue: Issue,
     resolution: str,
     occurrence: Occurrence | None = None,
-    action_items: Iterable[dict[str, Any]] = (),
+    action_items: Iterable[ActionItemSpec] = (),
 ) -> Issue:
     """Solve an issue with a resolution (in a meeting, by its attendees, or
     by a lead), with optional action items (title, owner, due_on)."""
@@ -179,9 +187,9 @@ def issue_solve(
         try:
             action_item_create(
                 membership=membership,
-                title=spec.get("title", ""),
-                owner=spec.get("owner"),
-                due_on=spec.get("due_on") or dt.date.min,
+                title=spec["title"],
+                owner=spec["owner"],
+                due_on=spec["due_on"],
                 occurrence=occurrence,
                 issue_id=locked.pk,
             )

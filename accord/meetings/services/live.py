@@ -62,7 +62,7 @@ def action_item_create(
     *,
     membership: Membership,
     title: str,
-    owner: Membership | int | None,
+    owner: Membership,
     due_on: dt.date,
     occurrence: Occurrence | None = None,
     agenda_item: AgendaItem | None = None,
@@ -142,7 +142,7 @@ def action_item_update(
 
 @transaction.atomic
 def attendance_set(
-    *, membership: Membership, occurrence: Occurrence, member: Membership | int, present: bool
+    *, membership: Membership, occurrence: Occurrence, member: Membership, present: bool
 ) -> bool:
     """Record whether ``member`` (an attendee of the series) was there."""
     locked = Occurrence.objects.select_for_update().select_related("series").get(pk=occurrence.pk)

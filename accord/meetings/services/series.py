@@ -158,7 +158,7 @@ def series_create(
     name: str,
     start_date: dt.date,
     start_time: dt.time,
-    attendees: Iterable[Membership | int],
+    attendees: Iterable[Membership],
     kind: str = MeetingKind.JOINT,
     cadence: str = Cadence.BIWEEKLY,
     rrule: str = "",
@@ -216,7 +216,7 @@ def series_update(
     *,
     membership: Membership,
     series: MeetingSeries,
-    attendees: Iterable[Membership | int] | None = None,
+    attendees: Iterable[Membership] | None = None,
     **changes: Any,
 ) -> MeetingSeries:
     """Change a series: SEQUENCE goes up and every attendee gets the new

@@ -45,19 +45,19 @@ def joint(sales_lead, marketing_lead, seller, marketer):
 
 
 def _first(series) -> Occurrence:
-    return Occurrence.objects.filter(series=series).order_by("starts_at").first()
+    return Occurrence.objects.filter(series=series).earliest("starts_at")
 
 
 def _world(acme, sales_lead, marketing_lead, seller, marketer) -> None:
     """What happened between the series' start and its first meeting."""
     with time_machine.travel(dt.datetime(2026, 3, 2, 8, tzinfo=UTC), tick=False):
-        goal = GoalFactory(
+        goal = GoalFactory.create(
             sales_owner=seller, marketing_owner=marketer, title="More MQLs become SQLs"
         )
         goal_services.goal_propose(membership=sales_lead, goal=goal)
         for score in (2, 5):
-            ResponseFactory(organization=acme, score=score, company="Acme customer")
-        response = ResponseFactory(organization=acme, score=3, company="Initech")
+            ResponseFactory.create(organization=acme, score=score, company="Acme customer")
+        response = ResponseFactory.create(organization=acme, score=3, company="Initech")
         FollowUp.objects.create(
             organization=acme,
             response=response,
@@ -65,12 +65,13 @@ def _world(acme, sales_lead, marketing_lead, seller, marketer) -> None:
             due_at=dt.datetime(2026, 3, 3, 9, tzinfo=UTC),
         )
         for _ in range(2):
-            LeadFactory(
+            LeadFactory.create(
                 organization=acme,
                 rejected_at=dt.datetime(2026, 3, 2, 9, tzinfo=UTC),
                 rejection_reason="not_icp",
             )
-        lead = LeadFactory(organization=acme)
+        lead = LeadFactory.create(organization=acme)
+        assert lead.mql_at is not None
         SlaBreach.objects.create(
             organization=acme, lead=lead, kind=BreachKind.FIRST_TOUCH, due_at=lead.mql_at
         )
@@ -230,7 +231,7 @@ def test_it_closes_a_collaborative_meeting_and_carries_over_what_is_unfinished(
     assert values == {"collaborative_meetings": Decimal(1)}
 
 
-def _version(occurrence) -> int:
+def _version(occurrence: Occurrence) -> int:
     occurrence.refresh_from_db()
     return occurrence.version
 
@@ -319,7 +320,7 @@ def test_it_solves_an_issue_in_a_meeting_and_keeps_its_history(joint, sales_lead
             resolution="Sales gives a reason code for every rejection.",
             occurrence=occurrence,
             action_items=[
-                {"title": "Add reason codes", "owner": seller.pk, "due_on": dt.date(2026, 3, 20)}
+                {"title": "Add reason codes", "owner": seller, "due_on": dt.date(2026, 3, 20)}
             ],
         )
     issue.refresh_from_db()

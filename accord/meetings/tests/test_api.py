@@ -130,7 +130,7 @@ def test_it_names_the_field_of_bad_input_and_writes_nothing(sales_lead, seller, 
     assert not MeetingSeries.objects.exists()
 
     lead.post("/series", _series_body(seller, sales_lead))
-    occurrence = Occurrence.objects.order_by("starts_at").first()
+    occurrence = Occurrence.objects.earliest("starts_at")
     backwards = lead.post(
         f"/occurrences/{occurrence.pk}/move",
         {"starts_at": "2026-03-06T10:00:00Z", "ends_at": "2026-03-06T09:00:00Z"},
@@ -169,7 +169,7 @@ def test_it_enforces_roles(sales_lead, seller, marketer, viewer):
     assert response.status_code == 403
     assert not MeetingSeries.objects.exists()
     Api(sales_lead).post("/series", _series_body(seller, marketer))
-    occurrence = Occurrence.objects.order_by("starts_at").first()
+    occurrence = Occurrence.objects.earliest("starts_at")
     read = Api(viewer).get(f"/occurrences/{occurrence.pk}")
     assert read.status_code == 200
     assert read.json()["id"] == occurrence.pk

@@ -115,10 +115,10 @@ def test_it_never_silently_overwrites_another_attendees_notes(seller, marketer, 
     item = services.agenda_item_add(membership=seller, occurrence=meeting, title="Lead quality")
     url = reverse("meetings_item_edit", args=[seller.organization.slug, item.pk])
     bob, mia = _client(seller), _client(marketer)
-    htmx = {"HTTP_HX_REQUEST": "true"}
+    htmx = {"HX-Request": "true"}
 
-    first = bob.post(url, {"version": item.version, "notes": "Bob's **notes**"}, **htmx)
-    second = mia.post(url, {"version": item.version, "notes": "Mia's notes"}, **htmx)
+    first = bob.post(url, {"version": item.version, "notes": "Bob's **notes**"}, headers=htmx)
+    second = mia.post(url, {"version": item.version, "notes": "Mia's notes"}, headers=htmx)
 
     assert first.status_code == 200
     assert "<strong>notes</strong>" in first.content.decode()
@@ -268,4 +268,5 @@ def test_it_lets_an_attendee_add_an_item_with_their_team(marketer, meeting):
     )
     assert "Campaign calendar for Q2" in response.content.decode()
     item = AgendaItem.objects.get(title="Campaign calendar for Q2")
+    assert item.team is not None
     assert (item.section, item.raised_by, item.team.kind) == ("headlines", marketer, "marketing")

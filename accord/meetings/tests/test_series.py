@@ -32,9 +32,18 @@ def _calendars(smtp) -> list[tuple[str, icalendar.Calendar, str]]:
     return found
 
 
-def _starts(calendar: icalendar.Calendar, start: dt.datetime, end: dt.datetime) -> list:
+def _instant(component: icalendar.cal.Component, name: str) -> dt.datetime:
+    """A date-time property of ``component`` (DTSTART, RECURRENCE-ID), decoded."""
+    value = component.decoded(name)
+    assert isinstance(value, dt.datetime), value
+    return value
+
+
+def _starts(
+    calendar: icalendar.Calendar, start: dt.datetime, end: dt.datetime
+) -> list[dt.datetime]:
     return [
-        e["DTSTART"].dt.astimezone(UTC)
+        _instant(e, "DTSTART").astimezone(UTC)
         for e in recurring_ical_events.of(calendar).between(start, end)
     ]
 
@@ -121,12 +130,12 @@ def test_it_raises_the_sequence_on_every_change_and_cancels_with_method_cancel(
     assert {str(e["UID"]) for e in events} == {series.uid}
     assert [e["SEQUENCE"] for e in events] == [0, 1, 2, 3]
     # The one cancelled occurrence names itself; the series' end does not.
-    assert events[2]["RECURRENCE-ID"].dt.astimezone(UTC) == occurrence.original_start
+    assert _instant(events[2], "RECURRENCE-ID").astimezone(UTC) == occurrence.original_start
     assert str(events[2]["STATUS"]) == "CANCELLED"
     assert "RECURRENCE-ID" not in events[3]
     assert str(events[3]["STATUS"]) == "CANCELLED"
     # 11:00 Berlin after the update.
-    assert events[1]["DTSTART"].dt.time() == dt.time(11, 0)
+    assert _instant(events[1], "DTSTART").time() == dt.time(11, 0)
     assert not Occurrence.objects.filter(
         series=series, status=OccurrenceStatus.SCHEDULED, starts_at__gte=dt.datetime.now(UTC)
     ).exists()

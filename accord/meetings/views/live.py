@@ -25,6 +25,7 @@ from accord.meetings.forms import (
 from accord.meetings.models import Occurrence
 from accord.meetings.recurrence import zone
 from accord.meetings.views.common import form_errors, post_only, run_service, to_int
+from accord.orgs import selectors as org_selectors
 from accord.orgs.decorators import org_view
 from accord.orgs.models import Membership
 from accord.orgs.permissions import Action, can
@@ -313,7 +314,9 @@ def attendance(request: HttpRequest, membership: Membership, pk: int) -> HttpRes
         lambda: services.attendance_set(
             membership=membership,
             occurrence=occurrence,
-            member=to_int(request.POST.get("member")) or 0,
+            member=org_selectors.member_named(
+                membership, to_int(request.POST.get("member")), "member_id"
+            ),
             present=present,
         ),
         "Attendance saved.",

@@ -7,7 +7,7 @@ from accord.orgs.models import Membership, Organization, Role, Team, TeamKind
 from accord.orgs.services import organization_create
 
 
-class OrganizationFactory(factory.django.DjangoModelFactory):
+class OrganizationFactory(factory.django.DjangoModelFactory[Organization]):
     """An organisation made by the real service: with Sales, Marketing and an owner."""
 
     class Meta:
@@ -18,11 +18,11 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, owner=None, **kwargs):
-        owner = owner or UserFactory()
+        owner = owner or UserFactory.create()
         return organization_create(name=kwargs["name"], slug=kwargs["slug"], owner=owner)
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class MembershipFactory(factory.django.DjangoModelFactory[Membership]):
     class Meta:
         model = Membership
 

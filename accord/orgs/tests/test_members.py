@@ -42,7 +42,7 @@ def test_it_invites_by_email_and_the_colleague_accepts(alice_client, alice, acme
     link = next(word for word in message.text_body.split() if "/invitations/" in word)
     path = link.split("127.0.0.1:8000", 1)[1]
 
-    dana = UserFactory(email="dana@acme.example")
+    dana = UserFactory.create(email="dana@acme.example")
     client = Client()
     client.force_login(dana)
     page = client.get(path)
@@ -101,7 +101,7 @@ def test_it_revokes_a_pending_invitation(alice_client, alice, acme):
     issued.invitation.refresh_from_db()
     assert issued.invitation.status == "revoked"
     with pytest.raises(ValidationError, match="revoked"):
-        invitation_accept(token=issued.token, user=UserFactory())
+        invitation_accept(token=issued.token, user=UserFactory.create())
 
 
 def test_it_changes_a_role_and_records_it(alice_client, bob, acme):
@@ -127,7 +127,7 @@ def test_it_keeps_at_least_one_owner(alice, acme):
 
 
 def test_it_lets_only_owners_touch_owners(alice, acme):
-    admin = Membership.objects.create(organization=acme, user=UserFactory(), role=Role.ADMIN)
+    admin = Membership.objects.create(organization=acme, user=UserFactory.create(), role=Role.ADMIN)
     with pytest.raises(PermissionDenied):
         member_change_role(membership=admin, target=membership(alice, acme), role=Role.MEMBER)
     with pytest.raises(PermissionDenied):
@@ -163,7 +163,7 @@ def test_it_forbids_role_changes_to_members(bob_client, alice, acme):
 
 
 def test_it_lets_a_viewer_read_but_not_invite(acme):
-    viewer = UserFactory()
+    viewer = UserFactory.create()
     Membership.objects.create(organization=acme, user=viewer, role=Role.VIEWER)
     client = Client()
     client.force_login(viewer)

@@ -61,7 +61,7 @@ def test_it_answers_the_same_in_goals_and_the_sla_for_an_owner_in_a_team(acme, c
     seller = _in_team(acme, "sel@acme.example", Role.MEMBER, TeamKind.SALES)
     marketer = _in_team(acme, "mar@acme.example", Role.MEMBER, TeamKind.MARKETING)
 
-    goal = GoalFactory(sales_owner=seller, marketing_owner=marketer)
+    goal = GoalFactory.create(sales_owner=seller, marketing_owner=marketer)
     goal_services.goal_propose(membership=admin, goal=goal)
     goal_services.goal_agree(membership=admin, goal=goal)
     assert list(Agreement.objects.filter(goal=goal).values_list("side", flat=True)) == ["sales"]

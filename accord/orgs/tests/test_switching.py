@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_it_lists_every_organisation_of_the_user_and_switches(alice_client, alice):
-    OrganizationFactory(name="Initech", slug="initech", owner=alice)
+    OrganizationFactory.create(name="Initech", slug="initech", owner=alice)
 
     page = alice_client.get(reverse("org_overview", args=["acme"])).content.decode()
     assert 'href="/o/initech/"' in page

@@ -63,7 +63,9 @@ def test_it_shows_a_new_token_once(alice_client, alice, acme):
 
 def test_it_stores_only_the_sha256_of_the_secret(alice_client, alice, acme):
     response = alice_client.post(TOKENS_URL, {"name": "CI export"})
-    secret = SECRET.search(response.content.decode()).group()
+    shown = SECRET.search(response.content.decode())
+    assert shown is not None
+    secret = shown.group()
 
     token = ApiToken.objects.get(name="CI export")
     assert token.token_hash == sha256(secret)

@@ -13,7 +13,7 @@ from accord.pipeline.services import agreement_agree, agreement_propose
 def sam(acme):
     from accord.accounts.tests.factories import UserFactory
 
-    user = UserFactory(email="sam@acme.example", name="Sam Lead")
+    user = UserFactory.create(email="sam@acme.example", name="Sam Lead")
     return Membership.objects.create(
         organization=acme, user=user, role=Role.SALES_LEAD, team=team_of(acme, TeamKind.SALES)
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import time
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,7 +14,7 @@ from accord.pipeline.services import agreement_agree, agreement_propose
 
 
 def propose(membership, **kw):
-    terms = {
+    terms: dict[str, Any] = {
         "mql_definition": "Acme ICP: 50+ employees, demo requested",
         "monthly_mql_commitment": 40,
         "first_touch_hours": 4,
@@ -42,12 +43,14 @@ def test_it_supersedes_the_previous_version_when_a_new_one_is_agreed(acme, carol
     agreement_agree(membership=sam, agreement=first)
     second = propose(sam, first_touch_hours=8)
     assert second.version == 2
-    assert agreement_active(acme).pk == first.pk  # still v1 until both agree
+    active = agreement_active(acme)
+    assert active is not None and active.pk == first.pk  # still v1 until both agree
     agreement_agree(membership=carol_m, agreement=second)
     agreement_agree(membership=sam, agreement=second)
     first.refresh_from_db()
     assert first.status == AgreementStatus.SUPERSEDED
-    assert agreement_active(acme).first_touch_hours == 8
+    active = agreement_active(acme)
+    assert active is not None and active.first_touch_hours == 8
 
 
 def test_it_lets_only_leads_agree_and_only_for_their_own_side(acme, carol, bob, sam):

@@ -18,8 +18,8 @@ P = f"{API}/pipeline"
 
 
 def test_it_returns_the_same_funnel_as_the_command_line(acme, alice, capsys):
-    LeadFactory(organization=acme, source="Webinar", sql_at="2026-03-09T10:00:00Z")
-    LeadFactory(organization=acme, source="Ads")
+    LeadFactory.create(organization=acme, source="Webinar", sql_at="2026-03-09T10:00:00Z")
+    LeadFactory.create(organization=acme, source="Ads")
     response = api_as(alice, acme).get(f"{P}/funnel?by=source")
     assert response.status_code == 200
     call_command("funnel", "--org", "acme", "--by", "source", "--json")
@@ -41,8 +41,8 @@ def test_it_names_a_bad_query_parameter(acme, alice):
 
 def test_it_decides_leads(acme, bob):
     client = api_as(bob, acme)
-    lead = LeadFactory(organization=acme)
-    other = LeadFactory(organization=acme)
+    lead = LeadFactory.create(organization=acme)
+    other = LeadFactory.create(organization=acme)
     undecided = client.get(f"{P}/leads?undecided=true").json()
     assert undecided["count"] == 2
     response = client.post(f"{P}/leads/{lead.pk}/accept")
@@ -58,7 +58,7 @@ def test_it_decides_leads(acme, bob):
 
 
 def test_it_refuses_to_decide_a_lead_that_is_no_mql(acme, bob):
-    lead = LeadFactory(organization=acme, mql_at=None, stage="lead", mql_month="")
+    lead = LeadFactory.create(organization=acme, mql_at=None, stage="lead", mql_month="")
     response = api_as(bob, acme).post(f"{P}/leads/{lead.pk}/accept")
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["path", "lead_id"]
@@ -122,7 +122,7 @@ def test_it_reports_imports_and_their_refused_rows(acme, alice):
 
 
 def test_it_gives_metric_values_and_compliance(acme, alice, agreement):
-    LeadFactory(organization=acme)
+    LeadFactory.create(organization=acme)
     client = api_as(alice, acme)
     metrics = client.get(f"{P}/metrics?start=2026-03-01&end=2026-03-31").json()
     assert metrics["mql_to_sql_conversion"] == 0.0

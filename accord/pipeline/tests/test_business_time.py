@@ -87,7 +87,7 @@ def test_it_refuses_naive_datetimes_and_bad_calendars():
 
 
 def test_it_reads_holidays_given_as_iso_strings():
-    cal = calendar_from(time_zone="UTC", holidays=["2026-03-03"])
+    cal = calendar_from(time_zone="UTC", holidays=[date(2026, 3, 3)])
     utc = ZoneInfo("UTC")
     assert add_business_hours(cal, at(2026, 3, 2, 16, tz=utc), 2) == at(2026, 3, 4, 10, tz=utc)
 

@@ -35,7 +35,7 @@ def _funnel_data(acme):
     day = timedelta(days=1)
     # March cohort: 4 MQLs, 3 accepted, 2 SQL, 1 opportunity, 1 won.
     for i in range(4):
-        LeadFactory(
+        LeadFactory.create(
             organization=acme,
             source="Webinar" if i < 2 else "Paid Search",
             mql_at=MARCH,
@@ -46,9 +46,9 @@ def _funnel_data(acme):
             customer_at=MARCH + 25 * day if i < 1 else None,
         )
     # April cohort: 2 MQLs, one an SQL straight away (CRMs skip steps).
-    LeadFactory(organization=acme, source="Webinar", mql_at=APRIL, sql_at=APRIL + day)
-    LeadFactory(organization=acme, source="Webinar", mql_at=APRIL)
-    LeadFactory(organization=acme, mql_at=None, mql_month="", stage="lead")  # not an MQL
+    LeadFactory.create(organization=acme, source="Webinar", mql_at=APRIL, sql_at=APRIL + day)
+    LeadFactory.create(organization=acme, source="Webinar", mql_at=APRIL)
+    LeadFactory.create(organization=acme, mql_at=None, mql_month="", stage="lead")  # not an MQL
 
 
 def test_it_counts_and_converts_the_funnel(acme):
@@ -100,9 +100,9 @@ def test_it_prints_the_funnel_as_json(acme, capsys):
 
 
 def test_it_attributes_pipeline_and_revenue_to_campaigns(acme):
-    webinar = CampaignFactory(organization=acme, name="Acme webinar")
-    ads = CampaignFactory(organization=acme, name="Acme ads")
-    won = OpportunityFactory(
+    webinar = CampaignFactory.create(organization=acme, name="Acme webinar")
+    ads = CampaignFactory.create(organization=acme, name="Acme ads")
+    won = OpportunityFactory.create(
         organization=acme,
         amount=Decimal(900),
         status="won",
@@ -115,11 +115,11 @@ def test_it_attributes_pipeline_and_revenue_to_campaigns(acme):
     OpportunityTouch.objects.create(
         organization=acme, opportunity=won, campaign=ads, touched_at=APRIL
     )
-    influenced = OpportunityFactory(
+    influenced = OpportunityFactory.create(
         organization=acme, amount=Decimal(300), created_on=date(2026, 3, 5)
     )
     OpportunityTouch.objects.create(organization=acme, opportunity=influenced, campaign=ads)
-    OpportunityFactory(organization=acme, amount=Decimal(100), created_on=date(2026, 3, 6))
+    OpportunityFactory.create(organization=acme, amount=Decimal(100), created_on=date(2026, 3, 6))
     result = attribution(acme)
     assert result.total_pipeline == 1300 and result.total_revenue == 900
     assert result.sourced_pipeline == 900 and result.influenced_pipeline == 1200
@@ -133,14 +133,14 @@ def test_it_attributes_pipeline_and_revenue_to_campaigns(acme):
 
 def test_it_gives_goal_metrics_for_a_period(acme, agreement):
     _funnel_data(acme)
-    OpportunityFactory(
+    OpportunityFactory.create(
         organization=acme,
         status="won",
         amount=Decimal(500),
         created_on=date(2026, 3, 1),
         close_date=date(2026, 3, 31),
     )
-    OpportunityFactory(
+    OpportunityFactory.create(
         organization=acme,
         status="lost",
         created_on=date(2026, 3, 1),
@@ -169,10 +169,16 @@ def test_it_gives_goal_metrics_for_a_period(acme, agreement):
 
 def test_it_lists_contacts_for_surveys_and_finds_account_owners(acme, bob):
     bob_m = acme.memberships.get(user=bob)
-    account = AccountFactory(organization=acme, owner=bob_m, industry="Retail", name="Acme shop")
-    ContactFactory(organization=acme, account=account, email="buyer@shop.example", language="de")
-    ContactFactory(organization=acme, email="other@else.example", attributes={"plan": "gold"})
-    ContactFactory(organization=acme, email="")
+    account = AccountFactory.create(
+        organization=acme, owner=bob_m, industry="Retail", name="Acme shop"
+    )
+    ContactFactory.create(
+        organization=acme, account=account, email="buyer@shop.example", language="de"
+    )
+    ContactFactory.create(
+        organization=acme, email="other@else.example", attributes={"plan": "gold"}
+    )
+    ContactFactory.create(organization=acme, email="")
     everyone = list(contacts_for_survey(bob_m))
     assert {c["email"] for c in everyone} == {"buyer@shop.example", "other@else.example"}
     [retail] = contacts_for_survey(bob_m, segment={"industry": "Retail"})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -77,8 +77,8 @@ def test_it_imports_a_hubspot_contacts_export_and_reports_bad_rows(acme, alice, 
     assert ada.stage == Stage.MQL
     assert ada.mql_at == datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
     assert ada.mql_month == "2026-03"
-    assert ada.owner.user == bob
-    assert ada.campaign.name == "Spring webinar"
+    assert ada.owner is not None and ada.owner.user == bob
+    assert ada.campaign is not None and ada.campaign.name == "Spring webinar"
     grace = Lead.objects.get(organization=acme, source_id="102")
     assert grace.stage == Stage.SQL and grace.accepted_at is not None
     ed = Lead.objects.get(organization=acme, source_id="105")
@@ -126,9 +126,9 @@ def test_it_imports_salesforce_opportunities_with_european_numbers(acme, alice):
     assert "'12,5k' is not an amount" in error.message
     won = Opportunity.objects.get(organization=acme, source_id="0061")
     assert won.amount == Decimal("12500.00") and won.currency == "EUR"
-    assert won.status == "won" and won.close_date.isoformat() == "2026-03-31"
-    assert won.account.name == "Initech"
-    assert won.primary_campaign.name == "Spring webinar"
+    assert won.status == "won" and won.close_date == date(2026, 3, 31)
+    assert won.account is not None and won.account.name == "Initech"
+    assert won.primary_campaign is not None and won.primary_campaign.name == "Spring webinar"
     assert Opportunity.objects.get(organization=acme, source_id="0063").status == "lost"
 
 

@@ -32,8 +32,10 @@ def test_it_explains_the_empty_pipeline(alice_client):
 
 
 def test_it_shows_the_funnel_with_a_chart_and_groups(alice_client, acme):
-    LeadFactory(organization=acme, source="Webinar", accepted_at=datetime(2026, 3, 3, tzinfo=UTC))
-    LeadFactory(organization=acme, source="Ads")
+    LeadFactory.create(
+        organization=acme, source="Webinar", accepted_at=datetime(2026, 3, 3, tzinfo=UTC)
+    )
+    LeadFactory.create(organization=acme, source="Ads")
     response = alice_client.get(url("pipeline_index") + "?by=source")
     body = response.content.decode()
     assert response.status_code == 200
@@ -51,8 +53,8 @@ def test_it_rejects_a_bad_filter_with_400(alice_client):
 
 
 def test_it_lets_sales_triage_mqls(bob_client, acme):
-    first = LeadFactory(organization=acme, name="Acme first lead")
-    second = LeadFactory(organization=acme, name="Acme second lead")
+    first = LeadFactory.create(organization=acme, name="Acme first lead")
+    second = LeadFactory.create(organization=acme, name="Acme second lead")
     page = bob_client.get(url("pipeline_triage")).content.decode()
     assert "Acme first lead" in page and "Acme second lead" in page
     response = bob_client.post(url("pipeline_lead_accept", pk=first.pk))
@@ -72,7 +74,7 @@ def test_it_lets_sales_triage_mqls(bob_client, acme):
 
 
 def test_it_refuses_get_on_decisions(bob_client, acme):
-    lead = LeadFactory(organization=acme)
+    lead = LeadFactory.create(organization=acme)
     assert bob_client.get(url("pipeline_lead_accept", pk=lead.pk)).status_code == 405
     assert bob_client.get(url("pipeline_lead_reject", pk=lead.pk)).status_code == 405
     lead.refresh_from_db()
@@ -107,7 +109,7 @@ def test_it_proposes_and_agrees_from_the_page(client, acme, carol, sam):
 
 
 def test_it_shows_compliance_with_charts(alice_client, acme, agreement):
-    LeadFactory(
+    LeadFactory.create(
         organization=acme,
         rejected_at=datetime(2026, 3, 3, tzinfo=UTC),
         rejection_reason="duplicate",
@@ -184,7 +186,7 @@ def test_it_connects_a_crm_and_never_shows_the_token(alice_client, acme, bob_cli
 
 
 def test_it_decides_in_place_with_htmx(bob_client, acme):
-    lead = LeadFactory(organization=acme, name="Acme htmx lead")
+    lead = LeadFactory.create(organization=acme, name="Acme htmx lead")
     htmx = {"HTTP_HX_REQUEST": "true"}
     touched = bob_client.post(url("pipeline_lead_touch", pk=lead.pk), **htmx)
     assert touched.status_code == 200

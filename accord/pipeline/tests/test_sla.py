@@ -27,7 +27,7 @@ MONDAY_10 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 def test_it_accepts_and_rejects_mqls_with_a_reason(acme, bob, agreement):
     bob_m = acme.memberships.get(user=bob)
-    good, bad = LeadFactory(organization=acme), LeadFactory(organization=acme)
+    good, bad = LeadFactory.create(organization=acme), LeadFactory.create(organization=acme)
     lead_accept(membership=bob_m, lead=good, at=datetime(2026, 3, 3, 10, tzinfo=UTC))
     lead_reject(membership=bob_m, lead=bad, reason="no_budget")
     good.refresh_from_db()
@@ -42,7 +42,7 @@ def test_it_accepts_and_rejects_mqls_with_a_reason(acme, bob, agreement):
 
 def test_it_needs_text_for_other_and_a_known_reason(acme, bob):
     bob_m = acme.memberships.get(user=bob)
-    lead = LeadFactory(organization=acme)
+    lead = LeadFactory.create(organization=acme)
     with pytest.raises(ValidationError) as caught:
         lead_reject(membership=bob_m, lead=lead, reason="other")
     assert "text" in caught.value.message_dict
@@ -54,13 +54,15 @@ def test_it_needs_text_for_other_and_a_known_reason(acme, bob):
 def test_it_lets_no_viewer_decide(acme):
     from accord.orgs.tests.factories import MembershipFactory
 
-    viewer = MembershipFactory(organization=acme, role="viewer")
+    viewer = MembershipFactory.create(organization=acme, role="viewer")
     with pytest.raises(PermissionDenied):
-        lead_accept(membership=viewer, lead=LeadFactory(organization=acme))
+        lead_accept(membership=viewer, lead=LeadFactory.create(organization=acme))
 
 
 def test_it_measures_first_touch_in_business_hours(acme, bob, agreement):
-    lead = LeadFactory(organization=acme, mql_at=datetime(2026, 3, 6, 16, tzinfo=UTC))  # Friday
+    lead = LeadFactory.create(
+        organization=acme, mql_at=datetime(2026, 3, 6, 16, tzinfo=UTC)
+    )  # Friday
     lead_touch(
         membership=acme.memberships.get(user=bob),
         lead=lead,
@@ -71,8 +73,10 @@ def test_it_measures_first_touch_in_business_hours(acme, bob, agreement):
 
 
 def test_it_records_breaches_once_and_alerts_by_email(acme, bob, agreement):
-    lead = LeadFactory(organization=acme, mql_at=MONDAY_10, owner=acme.memberships.get(user=bob))
-    on_time = LeadFactory(organization=acme, mql_at=MONDAY_10)
+    lead = LeadFactory.create(
+        organization=acme, mql_at=MONDAY_10, owner=acme.memberships.get(user=bob)
+    )
+    on_time = LeadFactory.create(organization=acme, mql_at=MONDAY_10)
     lead_touch(
         membership=acme.memberships.get(user=bob),
         lead=on_time,
@@ -94,8 +98,8 @@ def test_it_records_breaches_once_and_alerts_by_email(acme, bob, agreement):
 
 def test_it_reports_compliance_per_month_and_per_owner(acme, bob, agreement):
     bob_m = acme.memberships.get(user=bob)
-    fast = LeadFactory(organization=acme, mql_at=MONDAY_10, owner=bob_m)
-    slow = LeadFactory(organization=acme, mql_at=MONDAY_10, owner=bob_m)
+    fast = LeadFactory.create(organization=acme, mql_at=MONDAY_10, owner=bob_m)
+    slow = LeadFactory.create(organization=acme, mql_at=MONDAY_10, owner=bob_m)
     lead_touch(membership=bob_m, lead=fast, at=datetime(2026, 3, 2, 12, tzinfo=UTC))
     lead_touch(membership=bob_m, lead=slow, at=datetime(2026, 3, 3, 16, tzinfo=UTC))
     lead_accept(membership=bob_m, lead=fast, at=datetime(2026, 3, 2, 12, tzinfo=UTC))
@@ -194,7 +198,7 @@ def test_it_emails_last_months_results_and_rejection_reasons_to_marketing_once(
     from accord.pipeline.services import monthly_digest_send
 
     bob_m = acme.memberships.get(user=bob)
-    lead = LeadFactory(organization=acme, mql_at=MONDAY_10)
+    lead = LeadFactory.create(organization=acme, mql_at=MONDAY_10)
     lead_reject(membership=bob_m, lead=lead, reason="not_icp")
     assert monthly_digest_send(organization=acme, today=date(2026, 4, 2)) == "2026-03"
     assert monthly_digest_send(organization=acme, today=date(2026, 4, 20)) is None

@@ -15,7 +15,7 @@ MONDAY_10 = datetime(2026, 3, 2, 10, tzinfo=UTC)
 
 def test_it_posts_breaches_to_chat_once(settings, acme, bob, agreement):
     with slack_hook(settings, acme) as server:
-        lead = LeadFactory(
+        lead = LeadFactory.create(
             organization=acme, mql_at=MONDAY_10, owner=acme.memberships.get(user=bob)
         )
         sla_breaches_detect(organization=acme, now=datetime(2026, 3, 2, 15, tzinfo=UTC))

@@ -7,6 +7,7 @@ Acme's time zone is New York, so opening times are checked in local time.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -65,8 +66,8 @@ def active_goal(owner, seller, marketer, title: str, metric: str = "win_rate"):
         membership=owner,
         title=title,
         metric=metric,
-        baseline="10",
-        target="20",
+        baseline=Decimal("10"),
+        target=Decimal("20"),
         sales_owner=seller,
         marketing_owner=marketer,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -32,7 +33,7 @@ def _measurable(acme: Organization, owner: Membership) -> Measurable:
         name="Acme secret measurable",
         moves="Pipeline creation",
         owner=owner,
-        goal_value="5",
+        goal_value=Decimal("5"),
         direction="up",
     )
 

@@ -8,6 +8,8 @@ measurable). Each example is rolled back, so each meets the same world.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
@@ -44,11 +46,15 @@ def _objects(owner, seller, marketer) -> None:
         name="Demos",
         moves="Pipeline",
         owner=seller,
-        goal_value="3",
+        goal_value=Decimal("3"),
         direction="up",
     )
     scorecard.measurable_create(
-        membership=owner, name="Balance", metric="pulse_balance", owner=owner, goal_value="0"
+        membership=owner,
+        name="Balance",
+        metric="pulse_balance",
+        owner=owner,
+        goal_value=Decimal("0"),
     )
 
 

@@ -71,6 +71,7 @@ def test_it_counts_votes_per_goal_and_team_with_the_change(owner, goals, two_cyc
     assert goal.change == 3 - (-4)
     sales = next(t for t in goal.teams if t.label == "Sales")
     marketing = next(t for t in goal.teams if t.label == "Marketing")
+    assert sales.counts is not None
     assert (sales.hidden, sales.counts.better, sales.counts.worse) == (False, 2, 1)
     assert marketing.hidden and marketing.counts is None  # two answers: totals only
 
@@ -84,7 +85,8 @@ def test_it_shows_follow_through_and_internal_nps_with_interval(owner, two_cycle
     by_rated = {s.rated: s for s in found.internal}
     marketing = by_rated["Marketing"]  # rated by four sales people: 10, 9, 9, 3
     assert (marketing.n, marketing.hidden) == (4, False)
-    assert marketing.result.nps == 50.0
+    assert marketing.result is not None and marketing.result.nps == 50.0
+    assert marketing.result.ci95 is not None
     low, high = marketing.result.ci95
     assert low < 50 < high
     assert by_rated["Sales"].hidden and by_rated["Sales"].result is None

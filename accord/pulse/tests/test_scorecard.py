@@ -33,7 +33,7 @@ def calls(owner, seller):
         name="Acme joint prospect calls",
         moves="Pipeline creation",
         owner=seller,
-        goal_value="5",
+        goal_value=Decimal("5"),
         direction="up",
     )
 
@@ -41,17 +41,25 @@ def calls(owner, seller):
 def test_it_refuses_vanity_metrics_and_unexplained_numbers(owner, seller):
     with pytest.raises(ValidationError) as error:
         scorecard.measurable_create(
-            membership=owner, name="Page views", owner=seller, goal_value="1000", direction="up"
+            membership=owner,
+            name="Page views",
+            owner=seller,
+            goal_value=Decimal("1000"),
+            direction="up",
         )
     assert "Page views is a vanity metric" in error.value.message_dict["name"][0]
     with pytest.raises(ValidationError) as error:
         scorecard.measurable_create(
-            membership=owner, name="Demos", owner=seller, goal_value="3", direction="up"
+            membership=owner, name="Demos", owner=seller, goal_value=Decimal("3"), direction="up"
         )
     assert "moves" in error.value.message_dict
     with pytest.raises(ValidationError) as error:
         scorecard.measurable_create(
-            membership=owner, name="Reach", metric="impressions", owner=seller, goal_value="3"
+            membership=owner,
+            name="Reach",
+            metric="impressions",
+            owner=seller,
+            goal_value=Decimal("3"),
         )
     assert "vanity metric" in error.value.message_dict["metric"][0]
     assert not Measurable.objects.exists()
@@ -61,22 +69,31 @@ def test_it_lets_only_leads_manage_the_scorecard(seller, viewer):
     for someone in (seller, viewer):
         with pytest.raises(PermissionDenied):
             scorecard.measurable_create(
-                membership=someone, name="Demos", moves="Pipeline", owner=seller, goal_value="3"
+                membership=someone,
+                name="Demos",
+                moves="Pipeline",
+                owner=seller,
+                goal_value=Decimal("3"),
             )
 
 
 def test_it_lets_the_owner_enter_weekly_values_green_or_red(calls, seller, marketer, owner):
     scorecard.measurable_value_enter(
-        membership=seller, measurable=calls, week=MONDAY - dt.timedelta(days=5), value="6"
+        membership=seller, measurable=calls, week=MONDAY - dt.timedelta(days=5), value=Decimal("6")
     )
-    scorecard.measurable_value_enter(membership=seller, measurable=calls, week=MONDAY, value="2")
+    scorecard.measurable_value_enter(
+        membership=seller, measurable=calls, week=MONDAY, value=Decimal("2")
+    )
     with pytest.raises(PermissionDenied):
         scorecard.measurable_value_enter(
-            membership=marketer, measurable=calls, week=MONDAY, value="9"
+            membership=marketer, measurable=calls, week=MONDAY, value=Decimal("9")
         )
     with pytest.raises(ValidationError) as error:
         scorecard.measurable_value_enter(
-            membership=seller, measurable=calls, week=MONDAY + dt.timedelta(days=7), value="1"
+            membership=seller,
+            measurable=calls,
+            week=MONDAY + dt.timedelta(days=7),
+            value=Decimal("1"),
         )
     assert "week" in error.value.message_dict
     weeks, rows = scorecard.scorecard(owner)
@@ -108,7 +125,7 @@ def test_it_computes_measurables_through_the_metric_registry(owner, seller, goal
         name="Pulse balance",
         metric="pulse_balance",
         owner=owner,
-        goal_value="0",
+        goal_value=Decimal("0"),
     )
     assert (balance.direction, balance.moves) == ("up", "Alignment")
     cycle = services.cycle_open_now(membership=owner)
@@ -125,7 +142,7 @@ def test_it_computes_measurables_through_the_metric_registry(owner, seller, goal
     assert (last.value, last.state) == (-100.0, "red")
     with pytest.raises(ValidationError):
         scorecard.measurable_value_enter(
-            membership=owner, measurable=balance, week=MONDAY, value="3"
+            membership=owner, measurable=balance, week=MONDAY, value=Decimal("3")
         )
 
 
@@ -143,7 +160,9 @@ def test_it_puts_a_red_measurable_on_the_next_joint_meetings_agenda(calls, selle
     from accord.meetings.models import AgendaItem, Section
     from accord.meetings.tests.factories import series_for
 
-    scorecard.measurable_value_enter(membership=seller, measurable=calls, week=MONDAY, value="1")
+    scorecard.measurable_value_enter(
+        membership=seller, measurable=calls, week=MONDAY, value=Decimal("1")
+    )
     with pytest.raises(ValidationError) as error:
         scorecard.measurable_send_to_agenda(membership=owner, measurable=calls)
     assert "No joint meeting is scheduled" in error.value.message_dict["agenda"][0]

@@ -17,11 +17,20 @@ import os
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    ViewportSize,
+    expect,
+    sync_playwright,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -33,7 +42,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-DESKTOP = {"width": 1280, "height": 800}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 # Waits are for conditions (an element, a response), and their limit is a
 # ceiling, not a pace: 5 s failed on a 2-core machine busy with other suites.
 TIMEOUT_MS = 30_000
@@ -92,7 +101,7 @@ def browser(playwright: Playwright, browser_type_launch_args) -> Iterator[Browse
 
 
 @pytest.fixture(scope="session")
-def browser_context_args() -> dict:
+def browser_context_args() -> dict[str, Any]:
     return {"viewport": DESKTOP, "locale": "en-GB"}
 
 
@@ -112,7 +121,8 @@ def site(live_server, settings, transactional_db) -> str:
     settings.SITE_URL = live_server.url
     settings.EMAIL_BACKEND = "accord.mail.backends.CapturingBackend"
     settings.EMAIL_CAPTURED = True
-    return live_server.url
+    url: str = live_server.url
+    return url
 
 
 @pytest.fixture

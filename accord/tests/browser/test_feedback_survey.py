@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from accord.feedback.models import Recipient, Response
 from accord.feedback.tests.factories import RecipientFactory
@@ -20,15 +20,15 @@ pytestmark = [
 ]
 
 AXE = Path(__file__).resolve().parents[3] / "node_modules" / "axe-core" / "axe.min.js"
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 @pytest.fixture
 def acme_link(transactional_db):
-    organization = OrganizationFactory(name="Acme", slug="acme")
+    organization = OrganizationFactory.create(name="Acme", slug="acme")
 
     def make(token: str, **fields) -> Recipient:
-        return RecipientFactory(organization=organization, token=token, **fields)
+        return RecipientFactory.create(organization=organization, token=token, **fields)
 
     return make
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -22,8 +23,8 @@ AXE = Path(__file__).resolve().parents[3] / "node_modules" / "axe-core" / "axe.m
 
 @pytest.fixture
 def acme_goals(transactional_db):
-    alice = UserFactory(email="alice@acme.example", name="Alice Owner")
-    acme = OrganizationFactory(name="Acme", slug="acme", owner=alice)
+    alice = UserFactory.create(email="alice@acme.example", name="Alice Owner")
+    acme = OrganizationFactory.create(name="Acme", slug="acme", owner=alice)
     owner = Membership.objects.get(user=alice, organization=acme)
     sam = member(acme, "sam@acme.example", Role.SALES_LEAD, TeamKind.SALES)
     maya = member(acme, "maya@acme.example", Role.MARKETING_LEAD, TeamKind.MARKETING)
@@ -31,8 +32,8 @@ def acme_goals(transactional_db):
         membership=owner,
         title="Acme conversion",
         metric="mql_to_sql_conversion",
-        baseline="10",
-        target="20",
+        baseline=Decimal("10"),
+        target=Decimal("20"),
         sales_owner=sam,
         marketing_owner=maya,
         period_start=dt.date.today() - dt.timedelta(days=20),
@@ -40,7 +41,7 @@ def acme_goals(transactional_db):
     )
     services.goal_propose(membership=sam, goal=goal)
     services.goal_agree(membership=maya, goal=goal)
-    services.goal_check_in(membership=sam, goal=goal, value="14")
+    services.goal_check_in(membership=sam, goal=goal, value=Decimal("14"))
     services.activity_goal_create(
         membership=owner,
         team=acme.teams.get(kind=TeamKind.MARKETING),

@@ -26,8 +26,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def meeting(transactional_db):
-    alice = UserFactory(email="alice@acme.example", name="Alice Owner")
-    acme = OrganizationFactory(name="Acme", slug="acme", owner=alice)
+    alice = UserFactory.create(email="alice@acme.example", name="Alice Owner")
+    acme = OrganizationFactory.create(name="Acme", slug="acme", owner=alice)
     owner = Membership.objects.get(user=alice, organization=acme)
     sam = member(acme, "sam@acme.example", Role.SALES_LEAD, TeamKind.SALES)
     maya = member(acme, "maya@acme.example", Role.MARKETING_LEAD, TeamKind.MARKETING)

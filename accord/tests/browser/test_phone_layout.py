@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 pytestmark = [
     pytest.mark.browser,
@@ -23,10 +23,11 @@ def overflow(page: Page) -> int:
     Measured against the device width, not ``innerWidth``: a mobile browser
     widens its layout viewport to fit content that overflows.
     """
-    return page.evaluate(
+    overflow: int = page.evaluate(
         "Math.max(window.innerWidth, document.documentElement.scrollWidth,"
         f" document.body.scrollWidth) - {PHONE['width']}"
     )
+    return overflow
 
 
 def test_it_fits_a_phone_screen(

@@ -28,18 +28,18 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def acme_pipeline(transactional_db):
-    alice = UserFactory(email="alice@acme.example", name="Alice Owner")
-    acme = OrganizationFactory(name="Acme", slug="acme", owner=alice)
+    alice = UserFactory.create(email="alice@acme.example", name="Alice Owner")
+    acme = OrganizationFactory.create(name="Acme", slug="acme", owner=alice)
     owner = Membership.objects.get(user=alice, organization=acme)
     sam = Membership.objects.create(
         organization=acme,
-        user=UserFactory(email="sam@acme.example"),
+        user=UserFactory.create(email="sam@acme.example"),
         role=Role.SALES_LEAD,
         team=team_of(acme, TeamKind.SALES),
     )
     maya = Membership.objects.create(
         organization=acme,
-        user=UserFactory(email="maya@acme.example"),
+        user=UserFactory.create(email="maya@acme.example"),
         role=Role.MARKETING_LEAD,
         team=team_of(acme, TeamKind.MARKETING),
     )
@@ -53,13 +53,13 @@ def acme_pipeline(transactional_db):
     agreement_agree(membership=maya, agreement=agreement)
     agreement_agree(membership=sam, agreement=agreement)
     for i in range(4):
-        LeadFactory(
+        LeadFactory.create(
             organization=acme,
             source="Webinar" if i % 2 else "Ads",
             owner=sam,
             sql_at=datetime(2026, 3, 9, tzinfo=UTC) if i == 0 else None,
         )
-    lead_reject(membership=sam, lead=LeadFactory(organization=acme), reason="no_budget")
+    lead_reject(membership=sam, lead=LeadFactory.create(organization=acme), reason="no_budget")
     run = import_run_create(
         membership=owner,
         kind="leads",

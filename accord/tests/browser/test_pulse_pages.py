@@ -3,8 +3,10 @@ or CSP errors, and accessible (axe-core finds no serious or critical violation).
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from accord.accounts.tests.factories import UserFactory
 from accord.goals.tests.factories import member
@@ -16,13 +18,13 @@ from accord.pulse.tests.conftest import active_goal
 from accord.tests.browser.test_goals_pages import serious_violations
 
 pytestmark = pytest.mark.browser
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 @pytest.fixture
 def acme_pulse(transactional_db):
-    alice = UserFactory(email="alice@acme.example", name="Alice Owner")
-    acme = OrganizationFactory(name="Acme", slug="acme", owner=alice)
+    alice = UserFactory.create(email="alice@acme.example", name="Alice Owner")
+    acme = OrganizationFactory.create(name="Acme", slug="acme", owner=alice)
     owner = Membership.objects.get(user=alice, organization=acme)
     sam = member(acme, "sam@acme.example", Role.SALES_LEAD, TeamKind.SALES)
     maya = member(acme, "maya@acme.example", Role.MARKETING_LEAD, TeamKind.MARKETING)
@@ -40,7 +42,7 @@ def acme_pulse(transactional_db):
         name="Acme joint calls",
         moves="Pipeline creation",
         owner=sam,
-        goal_value="3",
+        goal_value=Decimal("3"),
         direction="up",
     )
     return alice, sam, goal, cycle, measurable

@@ -100,7 +100,7 @@ class FakeHubSpot:
                 }
             ],
         }
-        self.failures: list[tuple[int, dict]] = []
+        self.failures: list[tuple[int, dict[str, str]]] = []
         self.server = LoopbackServer(self.handle)
 
     def handle(self, method, path, query, headers, body):
@@ -196,14 +196,15 @@ def test_it_syncs_contacts_companies_and_deals_page_by_page(acme, bob, connectio
     counts = hubspot_sync.sync(connection)
     assert counts == {"companies": 1, "contacts": 3, "deals": 1}
     ada = Lead.objects.get(organization=acme, source_system="hubspot", source_id="101")
-    assert ada.stage == Stage.MQL and ada.owner.user == bob
+    assert ada.stage == Stage.MQL and ada.owner is not None and ada.owner.user == bob
     assert ada.mql_at == datetime(2026, 3, 2, 10, tzinfo=UTC)
     grace = Lead.objects.get(organization=acme, source_id="102")
     assert grace.stage == Stage.SQL and grace.accepted_at and grace.first_touch_at
     assert not Lead.objects.filter(organization=acme, source_id="103").exists()
     assert Contact.objects.filter(organization=acme, source_system="hubspot").count() == 3
     account = Account.objects.get(organization=acme, source_id="501")
-    assert account.owner.user == bob and account.region == "United Kingdom"
+    assert account.owner is not None and account.owner.user == bob
+    assert account.region == "United Kingdom"
     deal = Opportunity.objects.get(organization=acme, source_id="701")
     assert deal.status == "won" and str(deal.amount) == "12500.50" and deal.currency == "GBP"
     searches = [r for r in hubspot.server.requests if r["path"].endswith("contacts/search")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -95,8 +96,8 @@ class FakeSalesforce:
                 ),
             ],
         }
-        self.failures: list[tuple[int, dict]] = []
-        self.pages: dict[str, list] = {}
+        self.failures: list[tuple[int, dict[str, str]]] = []
+        self.pages: dict[str, list[dict[str, Any]]] = {}
         self.server = LoopbackServer(self.handle, tls=True)
 
     def handle(self, method, path, query, headers, body):
@@ -111,7 +112,9 @@ class FakeSalesforce:
             return status, extra, [{"message": "Try later", "errorCode": "REQUEST_LIMIT_EXCEEDED"}]
         if path.rstrip("/") == f"{BASE}/query":
             soql = query["q"]
-            kind = re.search(r"FROM (\w+)", soql).group(1)
+            found = re.search(r"FROM (\w+)", soql)
+            assert found is not None, soql
+            kind = found.group(1)
             rows = sorted(self.objects[kind], key=lambda r: r["SystemModstamp"])
             since = re.search(r"SystemModstamp >= (\S+)", soql)
             if since:
@@ -168,7 +171,7 @@ def test_it_syncs_campaigns_accounts_leads_and_opportunities(acme, bob, connecti
     campaign = Campaign.objects.get(organization=acme, source_system="salesforce")
     assert campaign.name == "Acme spring webinar" and campaign.channel == "Webinar"
     account = Account.objects.get(organization=acme, source_id="0011")
-    assert account.owner.user == bob
+    assert account.owner is not None and account.owner.user == bob
     open_lead, working, closed = Lead.objects.filter(organization=acme).order_by("source_id")
     assert open_lead.stage == Stage.MQL and open_lead.mql_month == "2026-03"
     assert working.accepted_at is not None and working.first_touch_at is not None
