@@ -84,6 +84,7 @@ def test_it_lists_running_jobs_with_their_lease_and_queued_ones(frozen_clock):
     job_enqueue(record, key="running")
     job_enqueue(record, key="queued")
     running, _ = make_worker(worker_id="w1").claim_next()
+    assert running is not None
 
     out = jobs("list")
 

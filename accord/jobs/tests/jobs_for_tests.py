@@ -68,7 +68,7 @@ def dead_record(key: str, organization: Any = None) -> DeadJob:
     """A failed ``record`` job, as the worker would leave it after every attempt."""
     return DeadJob.objects.create(
         organization=organization,
-        job_name=record.job_name,  # type: ignore[attr-defined]
+        job_name=record.job_name,
         kwargs={"key": key},
         attempts=5,
         error=f"RuntimeError: the downstream service is down ({key})",

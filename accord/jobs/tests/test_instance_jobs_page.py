@@ -21,7 +21,7 @@ PAGE = "/instance/jobs/"
 @pytest.fixture
 def operator_client() -> Client:
     client = Client()
-    client.force_login(UserFactory(email="ops@instance.example", is_staff=True))
+    client.force_login(UserFactory.create(email="ops@instance.example", is_staff=True))
     return client
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -65,7 +66,7 @@ def world(acme, globex, charlie, sales_lead, seller, marketer, viewer):
         for company, status in [("Initech", FollowUp.Status.OPEN), ("Hooli", FollowUp.Status.LOST)]:
             FollowUp.objects.create(
                 organization=acme,
-                response=ResponseFactory(organization=acme, score=3, company=company),
+                response=ResponseFactory.create(organization=acme, score=3, company=company),
                 kind=FollowUp.Kind.RECOVERY,
                 status=status,
                 sales_owner=seller,
@@ -97,7 +98,7 @@ def world(acme, globex, charlie, sales_lead, seller, marketer, viewer):
     return series
 
 
-def _mails(smtp) -> list[dict]:
+def _mails(smtp) -> list[dict[str, Any]]:
     found = []
     for envelope, message in smtp.messages:
         found.append(
@@ -112,7 +113,7 @@ def _mails(smtp) -> list[dict]:
     return found
 
 
-def _digests(smtp, to: str | None = None) -> list[dict]:
+def _digests(smtp, to: str | None = None) -> list[dict[str, Any]]:
     return [
         m
         for m in _mails(smtp)
@@ -145,7 +146,9 @@ def test_it_emails_each_member_their_week_once_even_when_run_twice(smtp, world, 
     assert "Send the Initech case study</a>" in html
     assert "Routing rule for demo requests" in html
     # RFC 8058 one-click opt-out.
-    off_url = re.search(r"Turn it off in one click: (\S+)", text).group(1)
+    found = re.search(r"Turn it off in one click: (\S+)", text)
+    assert found is not None
+    off_url = found.group(1)
     assert str(digest["headers"]["List-Unsubscribe"]).strip() == f"<{off_url}>"
     assert digest["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
@@ -209,7 +212,9 @@ def test_it_turns_the_digest_off_in_one_click_and_back_on_in_settings(
 ):
     _monday(MONDAY)
     [digest] = _digests(smtp, "bob@acme.example")
-    off_url = re.search(r"Turn it off in one click: (\S+)", digest["text"]).group(1)
+    found = re.search(r"Turn it off in one click: (\S+)", digest["text"])
+    assert found is not None
+    off_url = found.group(1)
     path = urlparse(off_url).path
     anonymous = Client(enforce_csrf_checks=True)
 
