@@ -41,7 +41,7 @@ from accord.goals.models import ActivityGoal, ActivityLog, ActivityType
 from accord.lib.nps import category
 from accord.orgs.models import Membership, Organization, Role, Team, TeamKind
 from accord.orgs.services import organization_create
-from accord.pipeline.importer import LEAD_COLUMNS as IMPORTED_LEAD_COLUMNS
+from accord.pipeline.import_writing import LEAD_COLUMNS as IMPORTED_LEAD_COLUMNS
 from accord.pipeline.models import (
     AgreementStatus,
     BreachKind,
