@@ -1,6 +1,7 @@
 # Accord: two commands do everything.
 #   make run    install, migrate, seed the demo, serve web + worker on http://127.0.0.1:8000
-#   make test   lint, types, migration and deploy checks, the suite on SQLite and PostgreSQL
+#   make test   lint, types, migration and deploy checks, the suite on SQLite and PostgreSQL,
+#               and every benchmark at tiny sizes
 
 PYTHON ?= python3
 VENV   := .venv
@@ -17,7 +18,7 @@ STAMP  := $(VENV)/.installed
 TEST_DATES := 2026-03-31T23:30:00+00:00 2027-01-01T00:30:00+00:00 2028-02-29T12:00:00+00:00 \
 	2026-03-29T01:30:00+00:00 2026-11-01T06:30:00+00:00
 
-.PHONY: setup run serve demo test lint types checks test-sqlite test-postgres test-dates clean docs-permissions audit
+.PHONY: setup run serve demo test lint types checks test-sqlite test-postgres test-dates bench-smoke clean docs-permissions audit
 
 setup: $(STAMP)
 
@@ -74,7 +75,12 @@ test-dates: setup
 	  $(BIN)/pytest -n $(PYTEST_WORKERS) -q -m dates --now $$now || exit 1; \
 	done
 
-test: lint types checks test-sqlite test-postgres test-dates
+# Every script in bench/ at tiny sizes on a fresh SQLite database, and on a
+# fresh PostgreSQL database beside PG_TEST_URL when a server answers there.
+bench-smoke: setup
+	$(BIN)/python bench/smoke.py --postgres "$(PG_TEST_URL)"
+
+test: lint types checks test-sqlite test-postgres test-dates bench-smoke
 
 # Known vulnerabilities in the pinned dependencies (needs the network, so not
 # part of `make test`). pip-audit lives in its own virtualenv, apart from Accord's.

@@ -103,7 +103,7 @@ def timed(
     return time.perf_counter() - started, statuses
 
 
-def setup(count: int) -> list[str]:
+def setup(count: int, history: int) -> list[str]:
     import django
 
     django.setup()
@@ -111,11 +111,9 @@ def setup(count: int) -> list[str]:
     from django.db import connection
     from django.utils import timezone
 
-    from accord.accounts.services import user_ensure
+    from accord.cli.benchdata import Sizes, bench_data
     from accord.feedback.models import Campaign, Contact, Recipient, Survey
     from accord.lib.tokens import hash_token, new_token
-    from accord.orgs.models import Organization
-    from accord.orgs.services import organization_create
 
     if connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL to a PostgreSQL database (see the docstring).")
@@ -126,10 +124,8 @@ def setup(count: int) -> list[str]:
             "CREATE TABLE IF NOT EXISTS bench_row (id bigserial PRIMARY KEY, "
             "created timestamptz NOT NULL, value integer NOT NULL)"
         )
-    organization = Organization.objects.filter(slug="bench").first()
-    if organization is None:
-        owner = user_ensure(email="bench@bench.example", name="Bench", password="x" * 20).user
-        organization = organization_create(name="Bench", slug="bench", owner=owner)
+    (filled,) = bench_data(slugs=["survey-bench"], sizes=Sizes(responses=history))
+    organization = filled.organization
     survey, _ = Survey.objects.get_or_create(organization=organization, name="Bench survey")
     campaign = Campaign.objects.create(organization=organization, survey=survey, name="Bench run")
     tokens = [new_token() for _ in range(count)]
@@ -160,10 +156,13 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=4000)
     parser.add_argument("--processes", type=int, default=2, help="load generator processes")
     parser.add_argument("--threads", type=int, default=8, help="threads per process")
+    parser.add_argument(
+        "--history", type=int, default=10_000, help="past responses of the organisation"
+    )
     options = parser.parse_args()
 
     load = os.getloadavg()
-    tokens = setup(options.requests)
+    tokens = setup(options.requests, options.history)
     port = free_port()
     server = subprocess.Popen(
         [

@@ -2,7 +2,8 @@
 bounded as the number of comments grows (issue 4).
 
 Each size runs in a fresh process (so its peak resident memory is its own):
-it loads that many responses with generated comments, then runs the themes
+it fills ``themes-<size>`` up to that many responses with ``accord
+bench-data`` (generated comments on most answers), then runs the themes
 job (fit on a bounded sample, assign every comment in chunks). Printed: time,
 peak memory, and the peak at the largest size over the peak at the smallest
 (bounded memory means it stays near 1, not near the size ratio).
@@ -17,64 +18,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import resource
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-
-SUBJECTS = [
-    "support",
-    "pricing",
-    "onboarding",
-    "reporting",
-    "invoices",
-    "integrations",
-    "account manager",
-    "mobile app",
-    "exports",
-    "performance",
-    "training",
-    "roadmap",
-]
-GOOD = [
-    "is great",
-    "was fast and helpful",
-    "saves us hours",
-    "is reliable",
-    "works well",
-    "is friendly",
-    "is clear",
-]
-BAD = [
-    "is too slow",
-    "is confusing",
-    "is too expensive",
-    "keeps failing",
-    "needs work",
-    "took too long",
-    "is hard to find",
-]
-TAILS = [
-    "for our team",
-    "this quarter",
-    "since the last release",
-    "in our region",
-    "",
-    "",
-    "compared to competitors",
-    "for new hires",
-]
-
-
-def comment(rng: random.Random, good: bool) -> str:
-    words = rng.choice(GOOD if good else BAD)
-    return f"The {rng.choice(SUBJECTS)} {words} {rng.choice(TAILS)}".strip()
 
 
 def child(size: int) -> None:
@@ -85,44 +36,13 @@ def child(size: int) -> None:
     django.setup()
     from django.core.management import call_command
 
-    from accord.accounts.services import user_ensure
+    from accord.cli.benchdata import Sizes, bench_data
     from accord.feedback.models import Response, Theme
-    from accord.feedback.services import month_of
     from accord.feedback.themes import themes_update
-    from accord.lib.nps import category
-    from accord.orgs.models import Organization
-    from accord.orgs.services import organization_create
 
     call_command("migrate", verbosity=0)
-    slug = f"themes-{size}"
-    organization = Organization.objects.filter(slug=slug).first()
-    if organization is None:
-        owner = user_ensure(email=f"{slug}@bench.example", name="Bench", password="x" * 20).user
-        organization = organization_create(name=slug, slug=slug, owner=owner)
-    have = Response.objects.filter(organization=organization).count()
-    rng = random.Random(size)
-    start = datetime(2025, 1, 1, tzinfo=UTC)
-    batch: list[Response] = []
-    for _ in range(size - have):
-        moment = start + timedelta(minutes=rng.randrange(0, 525_600))
-        score = rng.randint(0, 10)
-        batch.append(
-            Response(
-                organization=organization,
-                source="import",
-                score=score,
-                category=category(score),
-                better=comment(rng, False) if score < 9 else "",
-                well=comment(rng, True) if score >= 7 else "",
-                created_at=moment,
-                month=month_of(moment),
-            )
-        )
-        if len(batch) == 5_000:
-            Response.objects.bulk_create(batch)
-            batch = []
-    if batch:
-        Response.objects.bulk_create(batch)
+    (filled,) = bench_data(slugs=[f"themes-{size}"], sizes=Sizes(responses=size))
+    organization = filled.organization
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
     outcome = themes_update(organization_id=organization.pk, refit=True)

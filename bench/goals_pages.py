@@ -4,9 +4,10 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/accord_goals_bench \\
         .venv/bin/python bench/goals_pages.py
 
-Loads ``--rows`` activity logs (18 months, 40 people) and ``--rows`` content
-uses (2,000 assets) with the database's bulk path (kept between runs when the
-counts match), then times, best of ``--repeat``:
+Fills ``goals-bench`` up to ``--rows`` activity logs with ``accord
+bench-data`` (24 months, 12 people) and loads ``--rows`` content uses (2,000
+assets) with the same bulk path (kept between runs when the counts match),
+then times, best of ``--repeat``:
 
 * an activity goal's month (per person, who is behind, six months of history);
 * the first page of the content library with use counts and last use;
@@ -24,7 +25,7 @@ import random
 import sys
 import time
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +34,6 @@ os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench-goals.s
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.settings")
 
 LIMIT_SECONDS = 0.2
-PEOPLE = 40
 ASSETS = 2000
 
 
@@ -57,62 +57,22 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
     from django.db import connection, transaction
+    from django.utils import timezone
 
-    from accord.accounts.services import user_ensure
-    from accord.goals import selectors, services
-    from accord.goals.models import ActivityGoal, ActivityLog, ContentAsset, ContentUsage
-    from accord.orgs.models import Membership, Organization, Role, TeamKind
-    from accord.orgs.services import member_add, organization_create
+    from accord.cli.benchdata import Sizes, bench_data, bulk_write
+    from accord.goals import selectors
+    from accord.goals.models import ActivityGoal, ContentAsset, ContentUsage
+    from accord.orgs.models import Membership, Role, TeamKind
 
     call_command("migrate", verbosity=0)
-    organization = Organization.objects.filter(slug="goals-bench").first()
-    if organization is None:
-        owner = user_ensure(email="bench@bench.example", name="Bench", password="x" * 12).user
-        organization = organization_create(name="Bench", slug="goals-bench", owner=owner)
+    (filled,) = bench_data(slugs=["goals-bench"], sizes=Sizes(activity=args.rows))
+    organization = filled.organization
     owner_membership = Membership.objects.get(organization=organization, role=Role.OWNER)
     sales = organization.teams.get(kind=TeamKind.SALES)
     people = list(Membership.objects.filter(organization=organization, team=sales))
-    for i in range(len(people), PEOPLE):
-        user = user_ensure(email=f"seller{i}@bench.example", name=f"Seller {i}", password="x" * 12)
-        people.append(
-            member_add(
-                organization=organization,
-                user=user.user,
-                role=Role.MEMBER,
-                team=sales,
-                actor=owner_membership.user,
-            )
-        )
-    goal = ActivityGoal.objects.filter(organization=organization, is_active=True).first()
-    if goal is None:
-        goal = services.activity_goal_create(
-            membership=owner_membership, team=sales, activity_type="content_use", target_count=4
-        )
+    goal = ActivityGoal.objects.get(organization=organization, team=sales, is_active=True)
     rng = random.Random(7)
-    today = date.today()
-    if ActivityLog.objects.filter(organization=organization).count() != args.rows:
-        ActivityLog.objects.filter(organization=organization).delete()
-        rows = [
-            (
-                organization.pk,
-                rng.choice(people).pk,
-                sales.pk,
-                "content_use",
-                goal.pk,
-                (today - timedelta(days=rng.randint(0, 540))).isoformat(),
-                "",
-                "manual",
-                "2026-01-01 00:00:00",
-            )
-            for _ in range(args.rows)
-        ]
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.executemany(
-                f"INSERT INTO {ActivityLog._meta.db_table} (organization_id, member_id, team_id,"
-                " activity_type, activity_goal_id, occurred_on, note, source, created_at)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                rows,
-            )
+    today = timezone.localdate()
     if ContentAsset.objects.filter(organization=organization).count() != ASSETS:
         ContentAsset.objects.filter(organization=organization).delete()
         ContentAsset.objects.bulk_create(
@@ -126,23 +86,20 @@ def main() -> None:
             ContentAsset.objects.filter(organization=organization).values_list("pk", flat=True)
         )
         popular = assets[: ASSETS // 5]
-        rows = [
+        rows = (
             (
                 organization.pk,
                 rng.choice(popular if rng.random() < 0.97 else assets),
                 rng.choice(people).pk,
-                (today - timedelta(days=rng.randint(0, 540))).isoformat(),
-                "",
+                today - timedelta(days=rng.randint(0, 540)),
                 False,
-                "2026-01-01 00:00:00",
             )
             for _ in range(args.rows)
-        ]
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.executemany(
-                f"INSERT INTO {ContentUsage._meta.db_table} (organization_id, asset_id,"
-                " member_id, used_on, note, first_use, created_at)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+        )
+        with transaction.atomic():
+            bulk_write(
+                ContentUsage,
+                ("organization_id", "asset_id", "member_id", "used_on", "first_use"),
                 rows,
             )
     if connection.vendor == "postgresql":

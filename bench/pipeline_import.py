@@ -5,12 +5,12 @@
         .venv/bin/python bench/pipeline_import.py
 
 1. Writes a HubSpot contacts export with ``--rows`` leads (not timed).
-2. Runs ``accord import leads FILE --org bench --format hubspot`` in a child
+2. Runs ``accord import leads FILE --org import-bench --format hubspot`` in a child
    process: rows per second (wall clock of the command) and peak RSS.
 3. In this process, the same rows already parsed by the importer (its own row
    builder, not timed) are bulk loaded into an emptied table with the
-   database's own bulk path: ``executemany`` of a plain INSERT on SQLite,
-   ``COPY`` on PostgreSQL (timed, batch by batch).
+   database's own bulk path, as ``accord bench-data`` writes: ``executemany``
+   of a plain INSERT on SQLite, ``COPY`` on PostgreSQL (timed, batch by batch).
 
 The limits (issue 5): the import reaches at least 0.15x the bulk load's rows
 per second, with a peak under 300 MB. Printed as ratios: below 1.0 is within.
@@ -107,17 +107,13 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection, transaction
 
-    from accord.accounts.services import user_ensure
-    from accord.orgs.models import Organization
-    from accord.orgs.services import organization_create
+    from accord.cli.benchdata import Sizes, bench_data, bulk_write
     from accord.pipeline.importer import BATCH, LEAD_COLUMNS, Importer, open_csv
     from accord.pipeline.models import ImportRun, Lead
 
     call_command("migrate", verbosity=0)
-    organization = Organization.objects.filter(slug="bench").first()
-    if organization is None:
-        owner = user_ensure(email="bench@bench.example", name="Bench", password="x" * 12).user
-        organization = organization_create(name="Bench", slug="bench", owner=owner)
+    (filled,) = bench_data(slugs=["import-bench"], sizes=Sizes())
+    organization = filled.organization
     wipe(organization.pk)
 
     workdir = Path(tempfile.mkdtemp(prefix="accord-bench-"))
@@ -137,7 +133,7 @@ def main() -> None:
             "leads",
             str(path),
             "--org",
-            "bench",
+            "import-bench",
             "--format",
             "hubspot",
             "--quiet",
@@ -157,8 +153,6 @@ def main() -> None:
     wipe(organization.pk)
     run = ImportRun(organization=organization, kind="leads", format="hubspot", filename="x")
     importer = Importer(run)
-    table = Lead._meta.db_table
-    names = ", ".join(LEAD_COLUMNS)
     load_seconds = 0.0
     with open(path, "rb") as raw:
         _, reader = open_csv(raw)
@@ -171,11 +165,6 @@ def main() -> None:
             for raw_row in reader:
                 values = {f: raw_row[i] for f, i in positions}
                 record = importer.lead_row(lambda n, v=values: v.get(n, ""))
-                if connection.vendor == "sqlite":
-                    record = tuple(
-                        connection.ops.adapt_datetimefield_value(v) if hasattr(v, "tzinfo") else v
-                        for v in record
-                    )
                 parsed.append(record)
                 if len(parsed) >= BATCH:
                     break
@@ -184,17 +173,8 @@ def main() -> None:
             if not parsed:
                 break
             began = time.perf_counter()
-            with transaction.atomic(), connection.cursor() as cursor:
-                if connection.vendor == "postgresql":
-                    with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                        for record in parsed:
-                            copy.write_row(record)
-                else:
-                    marks = ", ".join(["%s"] * len(LEAD_COLUMNS))
-                    cursor.executemany(
-                        f"INSERT INTO {table} ({names}) VALUES ({marks})",
-                        parsed,
-                    )
+            with transaction.atomic():
+                bulk_write(Lead, LEAD_COLUMNS, parsed)
             load_seconds += time.perf_counter() - began
     load_rate = args.rows / load_seconds
     wipe(organization.pk)

@@ -160,7 +160,11 @@ class Recipient(models.Model):
                 fields=["campaign", "contact"], name="recipient_once_per_campaign"
             )
         ]
-        indexes = [models.Index(fields=["campaign", "status"], name="recipient_campaign_status")]
+        indexes = [
+            models.Index(fields=["campaign", "status"], name="recipient_campaign_status"),
+            # The response rate of a period (a goal's metric) reads its sends only.
+            models.Index(fields=["organization", "sent_at"], name="recipient_org_sent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.email} ({self.campaign})"

@@ -4,9 +4,9 @@ campaign progress, follow-ups and themes. Aggregates run in SQL."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet
@@ -22,6 +22,7 @@ from accord.feedback.models import (
     Theme,
     ThemeMention,
 )
+from accord.goals.metrics import MetricValues
 from accord.lib.nps import Change, Nps, change, nps
 from accord.orgs.models import Membership, Organization
 from accord.orgs.selectors import get_scoped, scoped
@@ -314,30 +315,46 @@ def _due_field() -> Any:
     return F("due_at")
 
 
-def metric_values(organization: Organization, start: date, end: date) -> dict[str, float | None]:
+FEEDBACK_METRICS = ("nps", "survey_response_rate", "detractor_loops_closed_on_time")
+
+
+def metric_values(
+    organization: Organization,
+    start: date,
+    end: date,
+    keys: Collection[str] = FEEDBACK_METRICS,
+) -> dict[str, float | None]:
     """Values for the goals app's metric catalogue over ``start``..``end`` (inclusive):
     NPS (-100..100), survey response rate and detractor loops closed on time (0..100);
-    None when there is no data."""
-    score = nps_total(organization, since=start, until=end + timedelta(days=1)).nps
-    sent = Recipient.objects.filter(
-        organization=organization,
-        sent_at__gte=_start_of(start),
-        sent_at__lt=_start_of(end + timedelta(days=1)),
-    ).aggregate(sent=Count("id"), responded=Count("id", filter=Q(responded_at__isnull=False)))
-    rate = round(100 * sent["responded"] / sent["sent"], 1) if sent["sent"] else None
-    on_time, due = loops_closed_on_time(organization, start=start, end=end)
-    loops = round(100 * on_time / due, 1) if due else None
-    return {
-        "nps": score,
-        "survey_response_rate": rate,
+    None when there is no data. ``keys`` narrows it to those metrics, each
+    running only its own query."""
+
+    def response_rate() -> float | None:
+        sent = Recipient.objects.filter(
+            organization=organization,
+            sent_at__gte=_start_of(start),
+            sent_at__lt=_start_of(end + timedelta(days=1)),
+        ).aggregate(sent=Count("id"), responded=Count("id", filter=Q(responded_at__isnull=False)))
+        return round(100 * sent["responded"] / sent["sent"], 1) if sent["sent"] else None
+
+    def loops() -> float | None:
+        on_time, due = loops_closed_on_time(organization, start=start, end=end)
+        return round(100 * on_time / due, 1) if due else None
+
+    computers: dict[str, Callable[[], float | None]] = {
+        "nps": lambda: nps_total(organization, since=start, until=end + timedelta(days=1)).nps,
+        "survey_response_rate": response_rate,
         "detractor_loops_closed_on_time": loops,
     }
+    return {key: computers[key]() for key in FEEDBACK_METRICS if key in keys}
 
 
-def goal_metric_values(organization: Organization, start: date, end: date) -> dict[str, Decimal]:
-    """``metric_values`` as the goals app reads it: Decimals, metrics without data left out."""
-    values = metric_values(organization, start, end)
-    return {key: Decimal(str(value)) for key, value in values.items() if value is not None}
+def goal_metric_values(organization: Organization, start: date, end: date) -> MetricValues:
+    """``metric_values`` as the goals app reads it: Decimals, metrics without data
+    left out, each computed only when a goal reads it."""
+    return MetricValues(
+        FEEDBACK_METRICS, lambda key: metric_values(organization, start, end, keys=(key,))[key]
+    )
 
 
 # -- themes ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -354,7 +354,39 @@ def validate_metric(
 
 # ``fn(organization, start, end)``: the values of the source's metrics over
 # ``start``..``end`` (inclusive), by metric key; a metric without data is left out.
-MetricSource = Callable[["Organization", dt.date, dt.date], dict[str, Decimal]]
+MetricSource = Callable[["Organization", dt.date, dt.date], Mapping[str, Decimal]]
+
+
+class MetricValues(Mapping[str, Decimal]):
+    """A source's metric values, each computed when first read (then kept).
+
+    A goal reads one metric; computing every metric of its source would scan
+    the same history several times over for values nobody shows. ``compute``
+    gives one metric's value (None without data: the metric is then absent).
+    """
+
+    def __init__(self, keys: Iterable[str], compute: Callable[[str], float | None]) -> None:
+        self._keys = tuple(keys)
+        self._compute = compute
+        self._known: dict[str, Decimal | None] = {}
+
+    def __getitem__(self, key: str) -> Decimal:
+        if key not in self._keys:
+            raise KeyError(key)
+        if key not in self._known:
+            value = self._compute(key)
+            self._known[key] = None if value is None else Decimal(str(value))
+        found = self._known[key]
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return (key for key in self._keys if key in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
 
 _SOURCES: dict[str, MetricSource] = {}
 

@@ -186,7 +186,7 @@ def metric_value(
         values = {}
         if provider is not None:
             try:
-                values = provider(organization, start, end) or {}
+                values = provider(organization, start, end)
             except Exception:  # another app's bug must not break the goals board
                 logger.exception("metric_values of %s failed", found.source)
                 values = {}

@@ -181,6 +181,14 @@ class Lead(models.Model):
                 ),
             ),
             models.Index(fields=["organization", "email"], name="lead_org_email"),
+            # Goal metrics read the MQLs of a period; the agenda, the
+            # rejections since the last meeting: windows, not all history.
+            models.Index(fields=["organization", "mql_at"], name="lead_org_mql"),
+            models.Index(
+                fields=["organization", "rejected_at", "rejection_reason"],
+                name="lead_org_rejected",
+                condition=Q(rejected_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -332,7 +340,11 @@ class SlaBreach(models.Model):
     class Meta:
         ordering = ["-due_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["lead", "kind"], name="sla_breach_once")]
-        indexes = [models.Index(fields=["organization", "due_at"], name="breach_org_due")]
+        indexes = [
+            models.Index(fields=["organization", "due_at"], name="breach_org_due"),
+            # The agenda counts the breaches detected since the last meeting.
+            models.Index(fields=["organization", "detected_at"], name="breach_org_detected"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.lead}"

@@ -115,8 +115,9 @@ def agenda_build(occurrence: Occurrence, *, force: bool = False, notify: bool = 
         .values_list("source_key", flat=True)
     )
     counts: dict[str, int] = {}
-    created = 0
     timeboxes = {key: minutes for _, _, _, key, minutes in FIXED_ITEMS}
+    teams = {kind: _team_of(locked.organization_id, kind) for kind in ("sales", "marketing")}
+    items: list[AgendaItem] = []
     for candidate in candidates:
         if candidate.key and candidate.key in existing:
             continue
@@ -126,22 +127,26 @@ def agenda_build(occurrence: Occurrence, *, force: bool = False, notify: bool = 
         issue_id = None
         if candidate.key.startswith("issue:"):
             issue_id = int(candidate.key.split(":", 1)[1])
-        AgendaItem.objects.create(
-            organization=locked.organization,
-            occurrence=locked,
-            section=candidate.section,
-            title=candidate.title[:200],
-            why=candidate.why[:500],
-            source_url=candidate.source_url[:500],
-            source_key=candidate.key[:100],
-            position=_position(candidate.section, counts[candidate.section] * 10),
-            timebox_minutes=timeboxes.get(candidate.key),
-            team=_team_of(locked.organization_id, candidate.team_kind),
-            issue_id=issue_id,
+        items.append(
+            AgendaItem(
+                organization=locked.organization,
+                occurrence=locked,
+                section=candidate.section,
+                title=candidate.title[:200],
+                why=candidate.why[:500],
+                source_url=candidate.source_url[:500],
+                source_key=candidate.key[:100],
+                position=_position(candidate.section, counts[candidate.section] * 10),
+                timebox_minutes=timeboxes.get(candidate.key),
+                team=teams.get(candidate.team_kind),
+                issue_id=issue_id,
+            )
         )
         if candidate.key:
             existing.add(candidate.key)
-        created += 1
+    # One INSERT for the whole agenda rather than one per item.
+    AgendaItem.objects.bulk_create(items)
+    created = len(items)
     first_build = locked.agenda_built_at is None
     locked.agenda_built_at = now()
     locked.version += 1

@@ -8,6 +8,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accord.pipeline.models import OpportunityTouch
 from accord.pipeline.selectors import (
@@ -15,6 +17,7 @@ from accord.pipeline.selectors import (
     attribution,
     contacts_for_survey,
     funnel,
+    goal_metric_values,
     metric_values,
 )
 from accord.pipeline.tests.factories import (
@@ -165,6 +168,23 @@ def test_it_gives_goal_metrics_for_a_period(acme, agreement):
     assert values["marketing_sourced_pipeline"] == 0.0
     empty = metric_values(acme, date(2020, 1, 1), date(2020, 1, 31))
     assert empty["mql_to_sql_conversion"] is None and empty["win_rate"] is None
+
+
+def test_it_computes_only_the_metric_a_goal_reads(acme, agreement):
+    _funnel_data(acme)
+    values = goal_metric_values(acme, date(2026, 3, 1), date(2026, 3, 31))
+
+    with CaptureQueriesContext(connection) as captured:
+        conversion = values["mql_to_sql_conversion"]
+        again = values.get("mql_to_sql_conversion")
+
+    assert conversion == again == Decimal("50.0")
+    # One aggregate over the period's leads; no opportunity, breach or median query.
+    assert len(captured) == 1
+    assert "pipeline_lead" in captured[0]["sql"]
+    assert "pipeline_slabreach" not in captured[0]["sql"]
+    # Reading them all: the metrics without data in March are absent.
+    assert set(values) == {"mql_to_sql_conversion", "sql_acceptance_rate"}
 
 
 def test_it_lists_contacts_for_surveys_and_finds_account_owners(acme, bob):
