@@ -89,6 +89,15 @@ def due_after(organization: Organization, quarter: Quarter) -> dt.datetime:
     return local.astimezone(dt.UTC)
 
 
+def quarterly_report_sent(organization: Organization, quarter: Quarter) -> QuarterlyReport | None:
+    """The record of ``quarter``'s report as it was emailed, without its PDF, or None."""
+    return (
+        QuarterlyReport.objects.filter(organization=organization, quarter=quarter.label)
+        .defer("pdf")
+        .first()
+    )
+
+
 def report_schedule_ensure(organization: Organization) -> ReportSchedule:
     """Queue the job for the current quarter's report, once (idempotent)."""
     quarter = quarter_of(local_today(organization))

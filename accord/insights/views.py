@@ -19,7 +19,6 @@ from accord.feedback.models import FollowUp
 from accord.goals import selectors as goals
 from accord.insights import charts, delivery, health
 from accord.insights.forms import HealthWeightsForm
-from accord.insights.models import QuarterlyReport
 from accord.insights.portfolio import portfolio_of
 from accord.insights.quarters import Quarter, quarter_of, quarter_parse
 from accord.insights.report import report_build
@@ -172,11 +171,7 @@ def report(request: HttpRequest, membership: Membership, quarter: str) -> HttpRe
         {
             "report": built,
             "svgs": charts.report_svgs(built),
-            "archived": QuarterlyReport.objects.filter(
-                organization=membership.organization, quarter=found.label
-            )
-            .defer("pdf")
-            .first(),
+            "archived": delivery.quarterly_report_sent(membership.organization, found),
         },
     )
 
