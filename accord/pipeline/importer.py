@@ -29,10 +29,12 @@ from datetime import date, datetime
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from accord.lib.csvfile import normalise_header
+from accord.lib.emails import email_clean
 from accord.orgs.models import Membership, Organization
 from accord.pipeline.import_parsing import (
     ACCEPT_STATUSES,
@@ -211,10 +213,13 @@ class Importer:
         return name[:200]
 
     def _email(self, get: Callable[[str], str]) -> str:
-        email = get("email").strip().lower()
-        if email and ("@" not in email or len(email) > 254):
-            raise RowError("email", f"'{email[:40]}' is not an email address.")
-        return email
+        email = get("email").strip()
+        if not email:
+            return ""
+        try:
+            return email_clean(email)
+        except ValidationError as error:
+            raise RowError("email", error.messages[0]) from None
 
     def column(self, field_name: str) -> str:
         """The file's header for a field (errors name the column the user sees)."""
