@@ -100,9 +100,13 @@ def _recipient_row(values: dict[str, str]) -> RecipientRow | str:
     for column in ("name", "company"):
         if len(values.get(column, "")) > 200:
             return f"{column}: at most 200 characters."
-    attributes = {
-        k[:60]: v[:200] for k, v in values.items() if k and k not in RECIPIENT_COLUMNS and v
-    }
+    attributes = {k: v for k, v in values.items() if k and k not in RECIPIENT_COLUMNS and v}
+    for key, value in attributes.items():
+        # Refused, never cut: a segment must read as the file wrote it.
+        if len(key) > 60:
+            return f"{key[:60]}…: a column name of at most 60 characters."
+        if len(value) > 200:
+            return f"{key}: at most 200 characters."
     return RecipientRow(
         email=email,
         name=values.get("name", ""),
