@@ -9,11 +9,11 @@ from allauth.account.models import EmailAddress
 from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
 
 from accord.accounts.models import User
+from accord.lib.emails import email_clean
 
 
 @dataclass(frozen=True)
@@ -25,11 +25,10 @@ class EnsuredUser:
 @transaction.atomic
 def user_ensure(*, email: str, name: str = "", password: str | None = None) -> EnsuredUser:
     """The user with ``email``, created (verified, with ``password`` or none) if missing."""
-    email = email.strip().lower()
     try:
-        validate_email(email)
-    except ValidationError:
-        raise ValidationError({"email": f"'{email}' is not a valid email address."}) from None
+        email = email_clean(email)
+    except ValidationError as error:
+        raise ValidationError({"email": error.messages[0]}) from None
     user = User.objects.filter(email__iexact=email).first()
     if user is not None:
         return EnsuredUser(user=user, created=False)

@@ -15,10 +15,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 
 from accord.feedback.services.common import COMMENT_MAX_LENGTH
 from accord.lib.csvfile import CsvFileError, read_csv
+from accord.lib.emails import email_clean
 
 DELIGHTED_COLUMNS = {
     "email": ("email", "person email"),
@@ -91,12 +91,12 @@ def import_rows(data: bytes, fmt: str) -> Iterator[tuple[int, dict[str, Any] | s
             if when is None:
                 yield number, f"date: '{cell.get('date', '')[:40]}' is not a date (2025-03-31)."
                 continue
-            email = cell.get("email", "").lower()
+            email = cell.get("email", "")
             if email:
                 try:
-                    validate_email(email)
-                except ValidationError:
-                    yield number, f"email: '{email[:80]}' is not an email address."
+                    email = email_clean(email)
+                except ValidationError as error:
+                    yield number, f"email: {error.messages[0]}"
                     continue
             too_long = [k for k in ("better", "well") if len(cell.get(k, "")) > COMMENT_MAX_LENGTH]
             if too_long:

@@ -3,7 +3,7 @@ follow-ups, themes, import and settings."""
 
 from __future__ import annotations
 
-import csv
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -29,6 +29,7 @@ from accord.feedback.forms import (
     ThemeMergeForm,
 )
 from accord.feedback.models import FollowUp, Recipient, Response
+from accord.lib.csvfile import csv_response
 from accord.lib.forms import add_service_errors
 from accord.orgs.decorators import org_view
 from accord.orgs.models import Membership
@@ -107,27 +108,14 @@ def nps_export(request: HttpRequest, membership: Membership) -> HttpResponse:
         by = "month"
     since = _parse_date(request.GET.get("since", ""))
     result = selectors.nps_by(membership.organization, by=by, since=since)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="nps-by-{by}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            by,
-            "n",
-            "promoters",
-            "passives",
-            "detractors",
-            "nps",
-            "ci95_low",
-            "ci95_high",
-            "small_sample",
-        ]
-    )
-    for group in [*result.groups, replace(result, key="all")]:
-        low, high = group.ci95 if group.ci95 else ("", "")
-        writer.writerow(
-            [
-                _safe_cell(group.key),
+    header = ["n", "promoters", "passives", "detractors", "nps", "ci95_low", "ci95_high"]
+
+    def rows() -> Iterator[list[object]]:
+        yield [by, *header, "small_sample"]
+        for group in [*result.groups, replace(result, key="all")]:
+            low, high = group.ci95 if group.ci95 else ("", "")
+            yield [
+                group.key,
                 group.n,
                 group.promoters,
                 group.passives,
@@ -137,13 +125,8 @@ def nps_export(request: HttpRequest, membership: Membership) -> HttpResponse:
                 high,
                 group.small_sample,
             ]
-        )
-    return response
 
-
-def _safe_cell(value: str) -> str:
-    # A segment value typed by a customer must not run as a spreadsheet formula.
-    return "'" + value if value[:1] in {"=", "+", "-", "@", "\t", "\r"} else value
+    return csv_response(rows(), filename=f"nps-by-{by}.csv")  # type: ignore[return-value]
 
 
 # -- surveys ---------------------------------------------------------------------------

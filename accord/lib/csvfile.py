@@ -1,4 +1,5 @@
-"""Reading an uploaded CSV file: the one reader every importer uses.
+"""CSV files in and out: the one reader every importer uses and the one
+writer every export uses.
 
 Bytes go in, exactly as uploaded; what the spreadsheet or CRM wrote is found
 out here, once for every importer:
@@ -11,9 +12,19 @@ out here, once for every importer:
 * Header names: trimmed, lower-case, inner runs of spaces made one.
 * Rows: numbered as the spreadsheet numbers them (the header is row 1; a
   quoted cell spanning lines is still one row); blank rows are skipped.
+* Strict: bytes that are not valid in the detected encoding, a quote never
+  closed and a row with more or fewer fields than the header are refused
+  with the row's number, never read as replacement characters or as rows
+  run together into one cell.
 
 Problems with the file as a whole raise ``CsvFileError`` with a message for
 the user; what a row means is for each importer to check.
+
+Writing (``csv_lines``, ``csv_response``): every text cell, header included,
+that a spreadsheet would read as a formula (it starts with ``=``, ``+``,
+``-``, ``@``, a tab or a carriage return) is written with a single quote in
+front, as OWASP advises against CSV injection. Numbers Accord computes (int,
+float, Decimal) are written as they are: ``-12`` is a number, not a formula.
 """
 
 from __future__ import annotations
@@ -22,8 +33,11 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.http import StreamingHttpResponse
 
 csv.field_size_limit(1024 * 1024)
 
@@ -77,12 +91,39 @@ def normalise_header(name: str) -> str:
     return _SPACES.sub(" ", name.replace("\ufeff", "").strip()).lower()
 
 
-def open_text(raw: io.RawIOBase | io.BytesIO) -> tuple[io.TextIOWrapper, str]:
-    """A binary stream as decoded text ready for ``csv.reader``, and its delimiter.
+ENCODINGS_READ = "UTF-8 (with or without BOM), UTF-16 or Windows-1252 (Latin-1)"
+
+
+class UnreadableText(csv.Error):
+    """A line holds bytes the file's encoding cannot decode; a ``csv.Error`` so
+    that every reader loop refuses it as the row it was reading."""
+
+
+def _decoded_lines(buffered: Iterable[bytes], encoding: str) -> Iterator[str]:
+    """The file's lines decoded one at a time, so a byte that cannot be read
+    is refused on its own row (UTF-16 is decoded by ``TextIOWrapper``)."""
+    name = {"utf-8-sig": "UTF-8", "utf-8": "UTF-8", "cp1252": "Windows-1252"}[encoding]
+    first = True
+    for line in buffered:
+        try:
+            text = line.decode(encoding if first else encoding.replace("-sig", ""))
+        except UnicodeDecodeError as error:
+            byte = line[error.start]
+            raise UnreadableText(
+                f"byte 0x{byte:02x} cannot be read as {name}; Accord reads "
+                f'{ENCODINGS_READ}: save the file as "CSV UTF-8"'
+            ) from None
+        first = False
+        yield text
+
+
+def open_text(raw: io.RawIOBase | io.BytesIO) -> tuple[Iterator[str], str]:
+    """A binary stream as decoded lines ready for ``csv.reader``, and its delimiter.
 
     Streams: only the first ``SAMPLE_BYTES`` are looked at ahead of reading,
     so a file of any size is read in flat memory. Bytes that are not valid in
-    the detected encoding become U+FFFD rather than stopping the import.
+    the detected encoding raise ``UnreadableText`` (a ``csv.Error``) when
+    their line is read: no replacement characters, no guessed text.
     """
     # BytesIO has the readinto a raw stream needs.
     buffered = io.BufferedReader(raw, buffer_size=1 << 20)
@@ -90,7 +131,11 @@ def open_text(raw: io.RawIOBase | io.BytesIO) -> tuple[io.TextIOWrapper, str]:
     if not sample.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
         raise CsvFileError("The file is empty; the first row names the columns.")
     encoding = detect_encoding(sample)
-    text = io.TextIOWrapper(buffered, encoding=encoding, errors="replace", newline="")
+    text: Iterator[str] = (
+        io.TextIOWrapper(buffered, encoding=encoding, newline="")
+        if encoding.startswith("utf-16")
+        else _decoded_lines(buffered, encoding)
+    )
     head = sample.decode(encoding, errors="replace")
     delimiter = sniff_delimiter(head.lstrip("\ufeff").splitlines()[0] if head.strip() else "")
     return text, delimiter
@@ -118,6 +163,15 @@ class CsvTable:
     delimiter: str
 
 
+def row_width_error(cells: list[str], width: int) -> str | None:
+    """Why a row with ``cells`` does not fit a header of ``width`` columns, or
+    None. Empty cells past the header's end (a trailing separator) fit."""
+    if len(cells) == width or (len(cells) > width and not any(cells[width:])):
+        return None
+    quoted = "; a quote may be left open" if any("\n" in cell for cell in cells) else ""
+    return f"has {len(cells)} fields where the header has {width}{quoted}."
+
+
 def _rows(reader: Iterator[list[str]], header: list[str], line: int) -> Iterator[CsvRow]:
     number = line
     try:
@@ -125,6 +179,9 @@ def _rows(reader: Iterator[list[str]], header: list[str], line: int) -> Iterator
             number += 1
             if not any(cell.strip() for cell in cells):
                 continue
+            wrong = row_width_error(cells, len(header))
+            if wrong:
+                raise CsvFileError(f"Row {number}: {wrong}", row=number)
             stripped = tuple(cell.strip() for cell in cells)
             values = {
                 name: (stripped[i] if i < len(stripped) else "")
@@ -132,8 +189,19 @@ def _rows(reader: Iterator[list[str]], header: list[str], line: int) -> Iterator
                 if name
             }
             yield CsvRow(number, values, stripped)
+    except UnreadableText as error:
+        raise CsvFileError(f"Row {number + 1}: {error}.", row=number + 1) from None
     except csv.Error as error:
-        raise CsvFileError(f"Row {number + 1}: not valid CSV ({error}).", row=number + 1) from None
+        raise CsvFileError(
+            f"Row {number + 1}: not valid CSV ({csv_error(error)}).", row=number + 1
+        ) from None
+
+
+def csv_error(error: csv.Error) -> str:
+    """What ``csv`` found wrong, in the user's words."""
+    # The csv module says "unexpected end of data" for a quote never closed.
+    text = str(error)
+    return "a quote opened on this row is never closed" if "end of data" in text else text
 
 
 def read_csv(data: bytes) -> CsvTable:
@@ -143,13 +211,15 @@ def read_csv(data: bytes) -> CsvTable:
     iterating the rows raises it for broken quoting, naming the row.
     """
     text, delimiter = open_text(io.BytesIO(data))
-    reader = csv.reader(text, delimiter=delimiter)
+    reader = csv.reader(text, delimiter=delimiter, strict=True)
     try:
         header = [normalise_header(h) for h in next(reader)]
     except StopIteration:
         raise CsvFileError("The file is empty; the first row names the columns.") from None
+    except UnreadableText as error:
+        raise CsvFileError(f"Row 1: {error}.") from None
     except csv.Error as error:
-        raise CsvFileError(f"Row 1: not valid CSV ({error}).") from None
+        raise CsvFileError(f"Row 1: not valid CSV ({csv_error(error)}).") from None
     if not any(header):
         raise CsvFileError("Row 1: the first row names the columns; it is empty.")
     return CsvTable(header=header, rows=_rows(reader, header, 1), delimiter=delimiter)
@@ -161,3 +231,40 @@ def require_columns(table: CsvTable, *columns: str) -> None:
     if missing:
         found = ", ".join(h for h in table.header if h) or "none"
         raise CsvFileError(f"Row 1: missing column(s) {', '.join(missing)}; found {found}.")
+
+
+# What a spreadsheet reads as the start of a formula (OWASP, "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> str:
+    """A cell's text as exported: text a spreadsheet would run as a formula
+    gets a single quote in front; numbers (not text) and None (empty) pass."""
+    if value is None:
+        return ""
+    if isinstance(value, int | float | Decimal):
+        return str(value)
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+class _Line:
+    """A file-like object whose ``write`` hands back the line written."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(rows: Iterable[Iterable[object]]) -> Iterator[str]:
+    """The CSV text of ``rows`` (the header is the first), one line at a time,
+    every cell neutralised (see ``neutralise``)."""
+    writer = csv.writer(_Line())
+    for row in rows:
+        yield writer.writerow([neutralise(cell) for cell in row])
+
+
+def csv_response(rows: Iterable[Iterable[object]], *, filename: str) -> StreamingHttpResponse:
+    """An export download: ``rows`` streamed as UTF-8 CSV through ``csv_lines``."""
+    response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -21,6 +21,7 @@ from accord.accounts.models import User
 from accord.jobs import services as job_services
 from accord.jobs.models import DeadJob
 from accord.lib.business_time import countries
+from accord.lib.emails import email_clean
 from accord.lib.tokens import hash_token, new_token
 from accord.mail.services import email_enqueue_template
 from accord.orgs.models import (
@@ -319,9 +320,10 @@ def invitation_create(
     """Invite ``email`` with ``role``; the email with the link is queued."""
     require(membership, Action.MEMBER_INVITE)
     _check_role_grant(membership, role)
-    email = User.objects.normalize_email(email.strip()).lower()
-    if not email or "@" not in email:
-        raise ValidationError({"email": "Enter a valid email address."})
+    try:
+        email = email_clean(email)
+    except ValidationError as error:
+        raise ValidationError({"email": error.messages[0]}) from None
     organization = membership.organization
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
         raise ValidationError({"email": f"{email} is already a member."})

@@ -416,4 +416,4 @@ def open_csv(raw: IO[bytes]) -> tuple[CountingReader, Iterator[list[str]]]:
         text, delimiter = open_text(counting)
     except CsvFileError as error:
         raise ImportFileError(str(error)) from None
-    return counting, csv.reader(text, delimiter=delimiter)
+    return counting, csv.reader(text, delimiter=delimiter, strict=True)

@@ -29,10 +29,12 @@ from datetime import date, datetime
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accord.lib.csvfile import normalise_header
+from accord.lib.csvfile import csv_error, normalise_header, row_width_error
+from accord.lib.emails import email_clean
 from accord.orgs.models import Membership, Organization
 from accord.pipeline.import_parsing import (
     ACCEPT_STATUSES,
@@ -80,6 +82,14 @@ MAX_STORED_ERRORS = 10_000
 
 
 # -- the import ----------------------------------------------------------------------
+
+
+def _fit(get: Callable[[str], str], field_name: str, limit: int) -> str:
+    """A cell's trimmed text, refused (never cut) when longer than its column."""
+    text = get(field_name).strip()
+    if len(text) > limit:
+        raise RowError(field_name, f"is {len(text)} characters long; at most {limit} fit.")
+    return text
 
 
 @dataclass
@@ -208,13 +218,18 @@ class Importer:
         name = get("name").strip()
         if not name:
             name = f"{get('first_name').strip()} {get('last_name').strip()}".strip()
-        return name[:200]
+        if len(name) > 200:
+            raise RowError("name", f"is {len(name)} characters long; at most 200 fit.")
+        return name
 
     def _email(self, get: Callable[[str], str]) -> str:
-        email = get("email").strip().lower()
-        if email and ("@" not in email or len(email) > 254):
-            raise RowError("email", f"'{email[:40]}' is not an email address.")
-        return email
+        email = get("email").strip()
+        if not email:
+            return ""
+        try:
+            return email_clean(email)
+        except ValidationError as error:
+            raise RowError("email", error.messages[0]) from None
 
     def column(self, field_name: str) -> str:
         """The file's header for a field (errors name the column the user sees)."""
@@ -223,7 +238,7 @@ class Importer:
 
     def lead_row(self, get: Callable[[str], str]) -> tuple[Any, ...]:
         dates = self.dates
-        source_id = get("source_id").strip()[:120]
+        source_id = _fit(get, "source_id", 120)
         if not source_id:
             raise RowError("source_id", "is empty; every record needs its id.")
         stage_text = get("stage").strip()
@@ -293,8 +308,8 @@ class Importer:
             source_id,
             self._email(get),
             self._name(get),
-            get("company").strip()[:200],
-            get("source").strip()[:120],
+            _fit(get, "company", 200),
+            _fit(get, "source", 120),
             self.campaign_id(get("campaign")),
             self.owner_id(get("owner")),
             str(stage),
@@ -312,7 +327,7 @@ class Importer:
         )
 
     def contact_row(self, get: Callable[[str], str]) -> tuple[Any, ...]:
-        source_id = get("source_id").strip()[:120]
+        source_id = _fit(get, "source_id", 120)
         if not source_id:
             raise RowError("source_id", "is empty; every record needs its id.")
         known = set(self.index.values())
@@ -327,16 +342,16 @@ class Importer:
             source_id,
             self._email(get),
             self._name(get),
-            get("company").strip()[:200],
+            _fit(get, "company", 200),
             self.account_id(get("account")),
-            get("language").strip()[:10],
+            _fit(get, "language", 10),
             self.owner_id(get("owner")),
             attributes,
         )
 
     def account_row(self, get: Callable[[str], str]) -> tuple[Any, ...]:
-        source_id = get("source_id").strip()[:120]
-        name = get("name").strip()[:200]
+        source_id = _fit(get, "source_id", 120)
+        name = _fit(get, "name", 200)
         if not source_id:
             raise RowError("source_id", "is empty; every record needs its id.")
         if not name:
@@ -346,15 +361,15 @@ class Importer:
             self.source_system,
             source_id,
             name,
-            get("domain").strip()[:200],
-            get("industry").strip()[:120],
-            get("region").strip()[:120],
+            _fit(get, "domain", 200),
+            _fit(get, "industry", 120),
+            _fit(get, "region", 120),
             self.owner_id(get("owner")),
         )
 
     def opportunity_row(self, get: Callable[[str], str]) -> tuple[Any, ...]:
-        source_id = get("source_id").strip()[:120]
-        name = get("name").strip()[:200]
+        source_id = _fit(get, "source_id", 120)
+        name = _fit(get, "name", 200)
         if not source_id:
             raise RowError("source_id", "is empty; every record needs its id.")
         if not name:
@@ -365,7 +380,7 @@ class Importer:
             raise RowError("currency", f"'{currency}' is not a currency code like EUR.")
         created = self.dates("created_on", get("created_on"))
         closing = self.dates("close_date", get("close_date"))
-        stage = get("stage").strip()[:80]
+        stage = _fit(get, "stage", 80)
         won_text, closed_text = get("won"), get("closed")
         won = parse_bool("won", won_text) if won_text.strip() else None
         closed = parse_bool("closed", closed_text) if closed_text.strip() else None
@@ -395,7 +410,7 @@ class Importer:
             str(status),
             created.astimezone(self.zone).date() if created else None,
             closing.astimezone(self.zone).date() if closing else None,
-            get("source").strip()[:120],
+            _fit(get, "source", 120),
             self.campaign_id(get("primary_campaign")),
             self.owner_id(get("owner")),
         )
@@ -518,7 +533,7 @@ class Importer:
                 row_number += 1
                 seen += 1
                 if seen > skip:
-                    errors.append((row_number, "", f"cannot be read as CSV: {error}"))
+                    errors.append((row_number, "", f"cannot be read as CSV: {csv_error(error)}."))
                 continue
             row_number += 1
             if not raw_row or (len(raw_row) == 1 and not raw_row[0].strip()):
@@ -528,6 +543,10 @@ class Importer:
                 continue
             self._raw = raw_row
             width = len(raw_row)
+            wrong = row_width_error(raw_row, len(header))
+            if wrong:
+                errors.append((row_number, "", wrong))
+                continue
             values = dict(blank)
             if width >= needed:
                 for f, i in positions:

@@ -4,7 +4,6 @@ imports (with the column-mapping screen). The CRM sync page is
 
 from __future__ import annotations
 
-import csv
 import os
 import uuid
 from pathlib import Path
@@ -19,10 +18,10 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseNotAllowed,
-    StreamingHttpResponse,
 )
 from django.shortcuts import redirect, render
 
+from accord.lib.csvfile import csv_response
 from accord.lib.forms import add_service_errors
 from accord.orgs.decorators import org_view
 from accord.orgs.models import Membership
@@ -361,16 +360,10 @@ def import_detail(request: HttpRequest, membership: Membership, pk: int) -> Http
 def import_errors(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     run = selectors.import_run(membership, pk)
 
-    class Echo:
-        def write(self, value: str) -> str:
-            return value
-
-    writer = csv.writer(Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow(row) for row in error_rows(run)), content_type="text/csv"
+    # Streamed: the file may be long.
+    return csv_response(  # type: ignore[return-value]
+        error_rows(run), filename=f"import-{run.pk}-refused-rows.csv"
     )
-    response["Content-Disposition"] = f'attachment; filename="import-{run.pk}-refused-rows.csv"'
-    return response  # type: ignore[return-value]  # streamed: the file may be long
 
 
 @org_view(Action.PIPELINE_IMPORT)

@@ -66,3 +66,68 @@ def test_it_names_missing_columns_and_refuses_empty_or_binary_files():
         read_csv(codecs.BOM_UTF8 + b"\r\n")
     with pytest.raises(CsvFileError, match="binary"):
         read_csv(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00binary\xff\xfe")
+
+
+# -- strict reading: refused rows with their numbers, never guessed text -----------------
+
+
+def test_it_refuses_a_quote_never_closed_with_its_row():
+    data = b'email,note\na@x.example,fine\nb@x.example,"never closed\nc@x.example,lost\n'
+    table = read_csv(data)
+    with pytest.raises(CsvFileError) as caught:
+        list(table.rows)
+    assert caught.value.row == 3
+    assert str(caught.value) == "Row 3: not valid CSV (a quote opened on this row is never closed)."
+
+
+def test_it_refuses_a_row_with_the_wrong_number_of_fields():
+    data = "Email;Name\r\na@x.example;Ana\r\nb@x.example;Bo;extra\r\n".encode("cp1252")
+    with pytest.raises(CsvFileError) as caught:
+        list(read_csv(data).rows)
+    assert (caught.value.row, str(caught.value)) == (
+        3,
+        "Row 3: has 3 fields where the header has 2.",
+    )
+
+
+def test_it_accepts_a_trailing_separator():
+    rows = list(read_csv(b"email,name\na@x.example,Ana,\n").rows)
+    assert rows[0].values == {"email": "a@x.example", "name": "Ana"}
+
+
+def test_it_refuses_a_salesforce_footer_row_by_number():
+    data = (
+        codecs.BOM_UTF8
+        + b'"Email","Name","Company"\r\n"a@x.example","Ana","Acme"\r\n""\r\n'
+        + b'"Grand Totals (1 records)"\r\n"Copyright (c) 2000-2026 salesforce.com"\r\n'
+    )
+    rows = read_csv(data).rows
+    assert next(rows).values == {"email": "a@x.example", "name": "Ana", "company": "Acme"}
+    with pytest.raises(CsvFileError) as caught:
+        next(rows)
+    assert (caught.value.row, str(caught.value)) == (
+        4,
+        "Row 4: has 1 fields where the header has 3.",
+    )
+
+
+def test_it_reads_latin_1_as_written_and_refuses_bytes_it_cannot_read():
+    latin = "email;firma\nzoe@kunde.example;Müller & Söhne\n".encode("latin-1")
+    assert next(read_csv(latin).rows).get("firma") == "Müller & Söhne"
+    # 0x81 means nothing in Windows-1252: refused, not a replacement character.
+    data = b"email;firma\nzoe@kunde.example;M\xfcller\nana@x.example;Bad \x81\n"
+    rows = read_csv(data).rows
+    assert next(rows).get("firma") == "Müller"
+    with pytest.raises(CsvFileError) as caught:
+        next(rows)
+    assert caught.value.row == 3
+    assert "byte 0x81 cannot be read as Windows-1252" in str(caught.value)
+    assert "UTF-8 (with or without BOM), UTF-16 or Windows-1252 (Latin-1)" in str(caught.value)
+
+
+def test_it_refuses_latin_1_after_utf_8_instead_of_mixing_them():
+    data = ("email,name\n" + "a@x.example,Ana\n" * 5000).encode() + b"z@x.example,Z\xfcrich\n"
+    with pytest.raises(CsvFileError) as caught:
+        list(read_csv(data).rows)
+    assert caught.value.row == 5002
+    assert "byte 0xfc cannot be read as UTF-8" in str(caught.value)

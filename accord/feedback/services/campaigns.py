@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import (
     transaction,
 )
@@ -23,6 +22,7 @@ from accord.feedback.models import (
 from accord.feedback.services.surveys import feedback_settings
 from accord.jobs.services import job_enqueue
 from accord.lib.csvfile import CsvFileError, read_csv, require_columns
+from accord.lib.emails import email_clean
 from accord.orgs.models import Membership, Organization
 from accord.orgs.permissions import Action, require
 from accord.orgs.services import audit_record
@@ -88,22 +88,25 @@ def recipient_rows_from_csv(data: bytes) -> Iterator[tuple[int, RecipientRow | s
 
 
 def _recipient_row(values: dict[str, str]) -> RecipientRow | str:
-    email = values.get("email", "").lower()
-    if not email:
+    if not values.get("email", ""):
         return "email: missing."
     try:
-        validate_email(email)
-    except ValidationError:
-        return f"email: '{email[:80]}' is not an email address."
+        email = email_clean(values["email"])
+    except ValidationError as error:
+        return f"email: {error.messages[0]}"
     language = values.get("language", "").lower()[:10]
     if language and language[:2] not in LANGUAGES:
         return f"language: unknown '{language}'; use one of {', '.join(LANGUAGES)} or leave empty."
     for column in ("name", "company"):
         if len(values.get(column, "")) > 200:
             return f"{column}: at most 200 characters."
-    attributes = {
-        k[:60]: v[:200] for k, v in values.items() if k and k not in RECIPIENT_COLUMNS and v
-    }
+    attributes = {k: v for k, v in values.items() if k and k not in RECIPIENT_COLUMNS and v}
+    for key, value in attributes.items():
+        # Refused, never cut: a segment must read as the file wrote it.
+        if len(key) > 60:
+            return f"{key[:60]}…: a column name of at most 60 characters."
+        if len(value) > 200:
+            return f"{key}: at most 200 characters."
     return RecipientRow(
         email=email,
         name=values.get("name", ""),

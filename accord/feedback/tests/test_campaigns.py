@@ -289,6 +289,25 @@ def test_it_adds_a_list_in_the_same_number_of_queries_whatever_its_length(
     again = recipients_add_csv(
         membership=owner,
         campaign=campaign,
-        data=(_mixed_csv(acme, owner, bob_member, 0, "x") + "large-5@c.example\n").encode(),
+        data=(_mixed_csv(acme, owner, bob_member, 0, "x") + "large-5@c.example,,,,\n").encode(),
     )
     assert (again.added, again.duplicates) == (0, 1)
+
+
+def test_it_refuses_a_broken_quote_and_a_long_segment_by_row_in_a_german_excel_list(
+    owner, campaign
+):
+    """Excel "CSV" on a German Windows: cp1252, semicolons; a quote never closed
+    and a segment too long are refused with their rows, nothing is added."""
+    head = "Email;Name;Branche\r\nzoe@kunde.example;Zoë;Maschinenbau\r\n"
+    long_value = f"ana@kunde.example;Ana;{'x' * 201}\r\n"
+    result = recipients_add_csv(
+        membership=owner, campaign=campaign, data=(head + long_value).encode("cp1252")
+    )
+    assert result.errors == [(3, "branche: at most 200 characters.")]
+    broken = head + 'bo@kunde.example;"Bo;Handel\r\ncy@kunde.example;Cy;Handel\r\n'
+    result = recipients_add_csv(membership=owner, campaign=campaign, data=broken.encode("cp1252"))
+    assert result.errors == [
+        (3, "Row 3: not valid CSV (a quote opened on this row is never closed).")
+    ]
+    assert Recipient.objects.count() == 0

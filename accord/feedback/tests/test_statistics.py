@@ -3,6 +3,8 @@ by account owner, and the `accord nps` command."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import UTC, date, datetime
 
@@ -109,10 +111,19 @@ def test_it_names_the_bad_argument(acme, args, message):
         call_command("nps", *args)
 
 
+def test_it_exports_a_segment_that_looks_like_a_formula_as_text(alice_client, acme):
+    for plan in ['=HYPERLINK("http://x.example","y")', "@SUM(A1)", "-2+3", "+1"]:
+        ResponseFactory(organization=acme, score=9, attributes={"plan": plan})
+    response = alice_client.get("/o/acme/customers/nps.csv?by=plan")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    keys = {row[0] for row in rows[1:]}
+    assert keys == {'\'=HYPERLINK("http://x.example","y")', "'@SUM(A1)", "'-2+3", "'+1", "all"}
+
+
 def test_it_exports_the_nps_table_with_n_and_interval(alice_client, acme, responses):
     response = alice_client.get("/o/acme/customers/nps.csv?by=plan")
     assert response["Content-Type"].startswith("text/csv")
-    lines = response.content.decode().splitlines()
+    lines = b"".join(response.streaming_content).decode().splitlines()
     assert lines[0] == "plan,n,promoters,passives,detractors,nps,ci95_low,ci95_high,small_sample"
     assert any(line.startswith("enterprise,3,3,0,0,100.0,") for line in lines)
     assert lines[-1].startswith("all,6,")

@@ -21,6 +21,7 @@ from accord.goals.models import (
 )
 from accord.goals.services.common import _check_date, _member, today
 from accord.lib.csvfile import CsvFileError, read_csv, require_columns
+from accord.lib.emails import email_clean
 from accord.orgs.models import Membership, Organization, Team, TeamKind
 from accord.orgs.permissions import Action, can, require
 from accord.orgs.services import audit_record
@@ -352,6 +353,19 @@ def _members_by_email(organization: Organization) -> dict[str, Membership]:
     }
 
 
+def _csv_member(people: dict[str, Membership], value: str) -> Membership:
+    """The member a CSV row's email names; ``ValidationError`` on the email column
+    for something that is not an address or no member's address."""
+    try:
+        email = email_clean(value)
+    except ValidationError as error:
+        raise ValidationError({"email": error.messages[0]}) from None
+    member = people.get(email)
+    if member is None:
+        raise ValidationError({"email": f"no member with the address '{email[:80]}'."})
+    return member
+
+
 @transaction.atomic
 def activity_import_csv(*, membership: Membership, data: bytes) -> int:
     """Import activity logs from CSV (columns: email, date, activity_type, note).
@@ -366,11 +380,7 @@ def activity_import_csv(*, membership: Membership, data: bytes) -> int:
     errors: list[str] = []
     for number, row in rows:
         try:
-            member = people.get(row.get("email", "").lower())
-            if member is None:
-                raise ValidationError(
-                    {"email": f"no member with the address '{row.get('email', '')}'."}
-                )
+            member = _csv_member(people, row.get("email", ""))
             day = _csv_date(row.get("date", ""), number)
             plans.append(
                 _plan_log(

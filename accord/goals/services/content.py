@@ -18,6 +18,7 @@ from accord.goals.models import (
 )
 from accord.goals.services.activity import (
     _csv_date,
+    _csv_member,
     _csv_rows,
     _members_by_email,
     _row_error,
@@ -219,11 +220,7 @@ def content_usage_import_csv(*, membership: Membership, data: bytes) -> int:
     errors: list[str] = []
     for number, row in rows:
         try:
-            member = people.get(row.get("email", "").lower())
-            if member is None:
-                raise ValidationError(
-                    {"email": f"no member with the address '{row.get('email', '')}'."}
-                )
+            member = _csv_member(people, row.get("email", ""))
             ref = row.get("asset", "")
             asset = None
             if ref.isdigit():

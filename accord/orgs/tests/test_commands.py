@@ -57,7 +57,7 @@ def test_it_names_the_field_of_a_bad_slug():
 
 
 def test_it_refuses_an_invalid_owner_email_and_writes_nothing():
-    with pytest.raises(CommandError, match="email: 'not-an-email' is not a valid email"):
+    with pytest.raises(CommandError, match="email: 'not-an-email' is not an email address"):
         run("org", "create", "initech", "--name", "Initech", "--owner", "not-an-email")
     assert not Organization.objects.exists()
     assert not User.objects.exists()

@@ -289,3 +289,46 @@ def test_it_runs_a_generic_dry_run_with_a_saved_mapping_from_the_command_line(
         )
     with pytest.raises(CommandError, match="mapping: A generic CSV needs a column mapping"):
         call_command("import", "leads", str(path), "--org", "acme", "--format", "generic")
+
+
+def test_it_refuses_footers_long_values_and_broken_quotes_by_row_and_stores_the_rest(acme, alice):
+    """A Salesforce-style Leads report saved by Excel on a German Windows:
+    cp1252, semicolons, a value too long for its column, a quote never closed
+    and the report's footer."""
+    header = "Lead ID;Email;Company;Create Date;Lead Source\r\n"
+    text = (
+        header
+        + "L1;ana@prospect.example;Müller & Söhne;01.03.2026;Messe\r\n"
+        + f"L2;bo@prospect.example;{'X' * 201};01.03.2026;Web\r\n"
+        + "L3;cy@prospect.example;Nord;01.03.2026;Web;extra\r\n"
+        + '""\r\n"Grand Totals (3 records)"\r\n'
+        + 'L4;di@prospect.example;"never closed;01.03.2026;Web\r\n'
+        + "L5;ed@prospect.example;Lost;01.03.2026;Web\r\n"
+    )
+    run = _import(acme, alice, text, fmt="salesforce", encoding="cp1252")
+    errors = {e.row: (e.column, e.message) for e in run.row_errors.all()}
+    assert errors == {
+        3: ("Company", "is 201 characters long; at most 200 fit."),
+        4: ("", "has 6 fields where the header has 5."),
+        6: ("", "has 1 fields where the header has 5."),
+        7: ("", "cannot be read as CSV: a quote opened on this row is never closed."),
+    }
+    assert list(Lead.objects.values_list("source_id", "company")) == [("L1", "Müller & Söhne")]
+
+
+def test_it_reads_latin_1_and_refuses_bytes_the_encoding_cannot_read_by_row(acme, alice):
+    row = "{},Zoë,Z,{}@prospect.example,Zürich AG,lead,,,2026-03-01,,,,\n"
+    latin = HUBSPOT_CONTACTS + row.format(106, "zoe")
+    _import(acme, alice, latin, encoding="latin-1")
+    assert Lead.objects.get(source_id="106").company == "Zürich AG"
+    # UTF-8 for the first 64 KiB, then one Latin-1 byte: that row is refused.
+    many = HUBSPOT_CONTACTS + "".join(row.format(200 + i, f"p{i}") for i in range(1200))
+    data = many.encode() + "5000,Z,Z,z@prospect.example,Zürich,lead,,,2026-03-01,,,,\n".encode(
+        "latin-1"
+    )
+    run = _import(acme, alice, data.decode("latin-1"), encoding="latin-1")
+    error = run.row_errors.get(row=1207)
+    assert error.message.startswith("cannot be read as CSV: byte 0xfc cannot be read as UTF-8")
+    assert "Windows-1252 (Latin-1)" in error.message
+    assert not Lead.objects.filter(source_id="5000").exists()
+    assert Lead.objects.get(source_id="1399").company == "Zürich AG"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -139,6 +141,18 @@ def test_it_imports_an_upload_in_the_background_and_lists_refused_rows(alice_cli
     assert "4,Lifecycle Stage" in csv_text
     fragment = alice_client.get(url("pipeline_import", pk=run.pk), HTTP_HX_REQUEST="true")
     assert b"<html" not in fragment.content
+
+
+def test_it_exports_refused_rows_that_look_like_formulas_as_text(alice_client, acme):
+    run = ImportRun.objects.create(
+        organization=acme, kind="leads", format="generic", filename="x.csv"
+    )
+    run.row_errors.create(organization=acme, row=2, column="=cmd|' /C calc'!A0", message="-1+1")
+    body = b"".join(alice_client.get(url("pipeline_import_errors", pk=run.pk))).decode()
+    assert list(csv.reader(io.StringIO(body))) == [
+        ["row", "column", "message"],
+        ["2", "'=cmd|' /C calc'!A0", "'-1+1"],
+    ]
 
 
 def test_it_refuses_a_generic_import_without_a_mapping(alice_client):
