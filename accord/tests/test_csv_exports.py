@@ -45,4 +45,4 @@ def test_it_streams_a_download_with_a_file_name():
     response = csv_response([["=h"], ["@v"]], filename="x.csv")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="x.csv"'
-    assert b"".join(response.streaming_content) == b"'=h\r\n'@v\r\n"
+    assert b"".join(response) == b"'=h\r\n'@v\r\n"
