@@ -18,7 +18,7 @@ STAMP  := $(VENV)/.installed
 TEST_DATES := 2026-03-31T23:30:00+00:00 2027-01-01T00:30:00+00:00 2028-02-29T12:00:00+00:00 \
 	2026-03-29T01:30:00+00:00 2026-11-01T06:30:00+00:00
 
-.PHONY: setup run serve demo test lint types checks test-sqlite test-postgres test-dates bench-smoke clean docs-permissions audit
+.PHONY: setup run serve demo test lint types checks test-sqlite test-postgres test-dates bench-smoke backup-check clean docs-permissions audit
 
 setup: $(STAMP)
 
@@ -56,6 +56,7 @@ checks: setup
 	ACCORD_ENV=production SECRET_KEY=check-deploy-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
 	  ALLOWED_HOSTS=accord.example.com $(BIN)/accord check --deploy --fail-level WARNING
 	$(BIN)/python -m accord.orgs.permissions_doc --check docs/permissions.md
+	$(BIN)/python -m accord.cli.upgrades --check docs/operations.md
 
 test-sqlite: setup node_modules/.installed
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -q
@@ -80,7 +81,19 @@ test-dates: setup
 bench-smoke: setup
 	$(BIN)/python bench/smoke.py --postgres "$(PG_TEST_URL)"
 
-test: lint types checks test-sqlite test-postgres test-dates bench-smoke
+# Back up the demo, restore it into a fresh database, compare every table's
+# rows: on SQLite, and on PostgreSQL beside PG_TEST_URL (mandatory under CI).
+backup-check: setup
+	$(BIN)/python ops/backup_check.py
+	@if $(BIN)/python -m accord.lib.pgcheck "$(PG_TEST_URL)"; then \
+	  $(BIN)/python ops/backup_check.py --postgres "$(PG_TEST_URL)"; \
+	elif [ "$$CI" = "true" ]; then \
+	  echo "PostgreSQL at $(PG_TEST_URL) is not reachable, and CI=true makes it mandatory." >&2; exit 1; \
+	else \
+	  echo "SKIPPED the PostgreSQL backup check: no server at $(PG_TEST_URL)."; \
+	fi
+
+test: lint types checks test-sqlite test-postgres test-dates bench-smoke backup-check
 
 # Known vulnerabilities in the pinned dependencies (needs the network, so not
 # part of `make test`). pip-audit lives in its own virtualenv, apart from Accord's.

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import quote
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from django_tasks_db.compat import TaskResultStatus
@@ -34,3 +36,18 @@ def run_queued_jobs(limit: int = 1000, *, until: datetime | None = None) -> int:
         worker.run_task(result)
         ran += 1
     return ran
+
+
+def current_database_url() -> str:
+    """The URL of the database this process uses, to hand to another process.
+
+    Tests that start ``accord`` commands in a subprocess pass it as
+    DATABASE_URL so the child sees the same (test) database.
+    """
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"  # an absolute path: sqlite:////…
+    user = quote(db["USER"] or "", safe="")
+    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
+    host = db["HOST"] or "127.0.0.1"
+    return f"postgres://{user}{password}@{host}:{db['PORT'] or 5432}/{db['NAME']}"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from accord.jobs.tests.test_worker import test_database_url
+from accord.jobs.testing import current_database_url
 
 # Other processes, on the real clock.
 pytestmark = pytest.mark.real_clock
@@ -45,7 +45,7 @@ def test_it_serves_two_instances_on_one_machine_without_a_shared_control_socket(
     runtime.mkdir()
     env = {
         **os.environ,
-        "DATABASE_URL": test_database_url(),
+        "DATABASE_URL": current_database_url(),
         "HOME": str(home),
         "XDG_RUNTIME_DIR": str(runtime),
         "PYTHONUNBUFFERED": "1",

@@ -13,16 +13,15 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
 from accord.jobs.models import DeadJob
 from accord.jobs.services import job_enqueue
+from accord.jobs.testing import current_database_url
 from accord.jobs.tests.jobs_for_tests import record
 from accord.mail.models import Delivery
 
@@ -32,21 +31,6 @@ pytestmark = pytest.mark.real_clock
 STARTED = "Starting worker"
 
 
-def test_database_url() -> str:
-    """The URL of the database this test runs against, for another process."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"  # an absolute path: sqlite:////…
-    assert connection.vendor == "postgresql", connection.vendor
-    user = quote(db["USER"] or "", safe="")
-    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
-    host = db["HOST"] or "127.0.0.1"
-    return f"postgres://{user}{password}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-setattr(test_database_url, "__test__", False)  # a helper, not a test
-
-
 class Worker:
     """``python -m accord worker``, plus the test jobs, in its own process; output in a file."""
 
@@ -54,7 +38,7 @@ class Worker:
         self.log = log
         env = {
             **os.environ,
-            "DATABASE_URL": test_database_url(),
+            "DATABASE_URL": current_database_url(),
             "PYTHONUNBUFFERED": "1",
             **(env or {}),
         }
