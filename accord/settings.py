@@ -171,6 +171,13 @@ def _databases() -> dict[str, Any]:
         # that must see the same database.
         # Named per process so that concurrent test runs never share a file.
         config["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
+    if config["ENGINE"] == "django.db.backends.postgresql" and env.bool(
+        "DB_DISABLE_SERVER_SIDE_CURSORS", default=False
+    ):
+        # Behind PgBouncer in transaction pooling mode a server-side cursor
+        # (QuerySet.iterator()) outside a transaction may reach another
+        # server connection between fetches; Django then reads all rows at once.
+        config["DISABLE_SERVER_SIDE_CURSORS"] = True
     prepare_threshold = env.int("DB_PREPARE_THRESHOLD", default=0)
     if config["ENGINE"] == "django.db.backends.postgresql" and prepare_threshold > 0:
         # psycopg prepares a statement once it has run this many times on a

@@ -34,10 +34,15 @@ SCRIPTS: dict[str, list[str]] = {
     "feedback_public_post.py": [
         *("--requests", "60", "--history", "20", "--processes", "1", "--threads", "2"),
     ],
+    "two_nodes.py": [
+        *("--answers", "5", "--jobs", "20", "--samples", "3", "--leads", "300"),
+        *("--responses", "100"),
+    ],
 }
 # Scripts that need what SQLite cannot give, and why.
 POSTGRES_ONLY = {
     "feedback_public_post.py": "measures the survey POST under gunicorn on PostgreSQL",
+    "two_nodes.py": "two nodes share one PostgreSQL",
 }
 # Modules in bench/ that are not benchmarks.
 HELPERS = {
@@ -47,6 +52,8 @@ HELPERS = {
     "feedback_settings.py",
     "feedback_urls.py",
     "feedback_urls_wsgi.py",
+    "two_nodes_settings.py",
+    "two_nodes_urls.py",
 }
 
 
