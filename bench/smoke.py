@@ -34,6 +34,9 @@ SCRIPTS: dict[str, list[str]] = {
     "feedback_public_post.py": [
         *("--requests", "60", "--history", "20", "--processes", "1", "--threads", "2"),
     ],
+    "memory.py": [
+        *("--requests", "20", "--import-rows", "200", "--leads", "300", "--responses", "100"),
+    ],
     "two_nodes.py": [
         *("--answers", "5", "--jobs", "20", "--samples", "3", "--leads", "300"),
         *("--responses", "100"),

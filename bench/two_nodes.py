@@ -150,11 +150,13 @@ def setup(*, answers: int, leads: int, responses: int) -> dict[str, Any]:
 
 
 @contextmanager
-def process(command: list[str], env: dict[str, str], log: Path) -> Iterator[None]:
+def process(
+    command: list[str], env: dict[str, str], log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
     with log.open("w") as out:
         child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
-            yield
+            yield child
         finally:
             child.terminate()
             try:
