@@ -14,6 +14,9 @@ during an import uploaded through the web, sampled as they run.
    imports page, as a person would, and samples the worker's resident memory
    every half second until the import is done: the upload's time, the
    import's rows per second from upload to done, and the worker's peak.
+   Meanwhile four signed-in members load ``--page-loads`` pages between
+   them; on SQLite every one must answer 200 while the import writes
+   (issue 13: SQLite stays responsive under work).
 
 Memory that does not grow with requests or rows stays flat from the second
 sample on; the script prints the growth from the first sample after warm-up
@@ -29,7 +32,9 @@ import os
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -65,7 +70,7 @@ def web_worker_pid(serve_pid: int) -> int:
     return found[-1]  # the master's only child, the deepest process
 
 
-def setup(leads: int, responses: int) -> tuple[str, str]:
+def setup(leads: int, responses: int) -> tuple[list[str], str]:
     import django
 
     django.setup()
@@ -79,11 +84,13 @@ def setup(leads: int, responses: int) -> tuple[str, str]:
     call_command("createcachetable", verbosity=0)
     (filled,) = bench_data(slugs=[SLUG], sizes=Sizes(leads=leads, responses=responses))
     owner = filled.organization.memberships.select_related("user").get(role="owner")
-    owner.user.set_password(PASSWORD)
-    owner.user.save(update_fields=["password"])
+    members = [owner, *filled.organization.memberships.exclude(pk=owner.pk).order_by("pk")[:3]]
+    for member in members:
+        member.user.set_password(PASSWORD)
+        member.user.save(update_fields=["password"])
     token = api_token_create(membership=owner, name=f"memory {time.time():.0f}").secret
     connection.close()
-    return str(owner.user.email), token
+    return [str(member.user.email) for member in members], token
 
 
 def growth(samples: list[tuple[int, float]]) -> str:
@@ -126,16 +133,28 @@ def mixed_requests(
     return time.perf_counter() - began
 
 
+def page_load(session: Any, port: int, index: int, began: float) -> tuple[int, float]:
+    """One signed-in page load; its status and when it finished (seconds after ``began``)."""
+    pages = ["goals/", "customers/followups/", "pipeline/imports/", "customers/responses/"]
+    url = f"http://127.0.0.1:{port}/o/{SLUG}/{pages[index % len(pages)]}"
+    status = session.get(url, timeout=300).status_code
+    return status, time.perf_counter() - began
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=10_000)
     parser.add_argument("--import-rows", type=int, default=1_000_000)
     parser.add_argument("--leads", type=int, default=20_000, help="history before the import")
     parser.add_argument("--responses", type=int, default=5_000)
+    parser.add_argument(
+        "--page-loads", type=int, default=200, help="by signed-in members during the import"
+    )
     options = parser.parse_args()
     if options.requests < 10 or options.import_rows < 10:
         sys.exit("--requests and --import-rows must be at least 10.")
-    email, token = setup(options.leads, options.responses)
+    failed = False
+    emails, token = setup(options.leads, options.responses)
     bearer = {"Authorization": f"Bearer {token}"}
     env = {**os.environ, "PYTHONPATH": str(ROOT), "ACCORD_ENV": "development"}
     with tempfile.TemporaryDirectory(prefix="accord-memory-") as name, ExitStack() as stack:
@@ -147,7 +166,7 @@ def main() -> int:
         worker_command = [sys.executable, "-m", "accord", "worker", "--worker-id", "memory"]
         worker = stack.enter_context(process(worker_command, env, folder / "worker.log"))
         ready(port)
-        session = session_on(port, email)
+        session = session_on(port, emails[0])
         web_pid = web_worker_pid(web.pid)
 
         # 1. Many requests: sample every tenth of the way.
@@ -171,6 +190,7 @@ def main() -> int:
         export = folder / "contacts.csv"
         write_csv(export, options.import_rows)
         imports = f"http://127.0.0.1:{port}/o/{SLUG}/pipeline/imports/"
+        members = [session_on(port, email) for email in emails]
         session.get(imports, timeout=300)
         began = time.perf_counter()
         with export.open("rb") as upload:
@@ -192,6 +212,11 @@ def main() -> int:
         from accord.pipeline.models import ImportRun
 
         run = ImportRun.objects.filter(organization__slug=SLUG).latest("pk")
+        pool = stack.enter_context(ThreadPoolExecutor(len(members)))
+        pending = [
+            pool.submit(page_load, members[index % len(members)], port, index, began)
+            for index in range(options.page_loads)
+        ]
         worker_samples: list[tuple[int, float]] = []
         while True:
             run.refresh_from_db()
@@ -205,10 +230,19 @@ def main() -> int:
             f"done after {total:.0f} s ({options.import_rows / total:,.0f} rows/s), "
             f"status {run.status}"
         )
+        loads = [future.result() for future in pending]
+        statuses = Counter(status for status, _ in loads)
+        during = sum(1 for _, finished in loads if finished <= total)
+        print(
+            f"  {options.page_loads} page loads by {len(members)} signed-in members meanwhile: "
+            f"statuses {dict(statuses)}, {during} of them before the import was done"
+        )
         tenth = max(1, len(worker_samples) // 10)
+        if set(statuses) != {200}:
+            failed = True
         print("  worker: " + ", ".join(f"{s}s: {mb:.0f} MB" for s, mb in worker_samples[::tenth]))
         print(f"  {growth(worker_samples)}")
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
