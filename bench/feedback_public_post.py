@@ -30,6 +30,7 @@ import time
 import urllib.parse
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -151,18 +152,119 @@ def setup(count: int, history: int) -> list[str]:
     return tokens
 
 
+def in_process(tokens: list[str], rounds_of: int = 50) -> dict[str, tuple[float, float, float]]:
+    """CPU per request of each view, served in this process through Django's
+    WSGI handler (no HTTP, no load generator): (wall ms, Python CPU ms, CPU ms
+    of the PostgreSQL backend serving the connection, read from /proc, so the
+    server must run on this machine). Rounds of ``rounds_of`` survey POSTs and
+    as many bare POSTs alternate."""
+    import io
+
+    from django.core.wsgi import get_wsgi_application
+    from django.db import connection
+
+    application = get_wsgi_application()
+    rng = random.Random(7)
+
+    def call(
+        method: str, path: str, body: str = "", cookie: str = ""
+    ) -> tuple[str, dict[str, str]]:
+        data = body.encode()
+        environ = {
+            "REQUEST_METHOD": method,
+            "PATH_INFO": path,
+            "QUERY_STRING": "",
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "80",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "HTTP_HOST": "127.0.0.1",
+            "REMOTE_ADDR": f"127.0.{rng.randint(1, 250)}.{rng.randint(1, 250)}",
+            "CONTENT_TYPE": "application/x-www-form-urlencoded",
+            "CONTENT_LENGTH": str(len(data)),
+            "HTTP_COOKIE": cookie,
+            "wsgi.input": io.BytesIO(data),
+            "wsgi.url_scheme": "http",
+            "wsgi.errors": sys.stderr,
+        }
+        answer: dict[str, Any] = {}
+
+        def start_response(status: str, headers: list[tuple[str, str]], *_: Any) -> None:
+            answer["status"], answer["headers"] = status, {k.lower(): v for k, v in headers}
+
+        b"".join(application(environ, start_response))
+        return answer["status"], answer["headers"]
+
+    def backend_seconds() -> float:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            (pid,) = cursor.fetchone()
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    jobs = []
+    for token in tokens:
+        _, headers = call("GET", f"/s/{token}")
+        jobs.append((headers["set-cookie"].split(";", 1)[0], headers["location"]))
+
+    def survey(job: tuple[str, str]) -> None:
+        cookie, path = job
+        body = urllib.parse.urlencode(
+            {"score": rng.randint(0, 10), "better": rng.choice(COMMENTS), "well": ""}
+        )
+        status, _ = call("POST", path, body, cookie)
+        assert status.startswith("200"), status
+
+    def bare(_: tuple[str, str]) -> None:
+        status, _ = call("POST", "/bench/bare/", "score=3")
+        assert status.startswith("200"), status
+
+    # The first round warms the caches and is not counted, when there are more.
+    warm, jobs = (jobs[:rounds_of], jobs[rounds_of:]) if len(jobs) > rounds_of else ([], jobs)
+    for job in warm:
+        survey(job)
+        bare(job)
+    totals = {"survey": [0.0, 0.0, 0.0], "bare": [0.0, 0.0, 0.0]}
+    for start in range(0, len(jobs), rounds_of):
+        chunk = jobs[start : start + rounds_of]
+        for name, view in (("survey", survey), ("bare", bare)):
+            pg, wall, cpu = backend_seconds(), time.perf_counter(), time.process_time()
+            for job in chunk:
+                view(job)
+            spent = totals[name]
+            spent[0] += time.perf_counter() - wall
+            spent[1] += time.process_time() - cpu
+            spent[2] += backend_seconds() - pg
+    return {
+        name: (w * 1000 / len(jobs), c * 1000 / len(jobs), p * 1000 / len(jobs))
+        for name, (w, c, p) in totals.items()
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=4000)
     parser.add_argument("--processes", type=int, default=2, help="load generator processes")
     parser.add_argument("--threads", type=int, default=8, help="threads per process")
     parser.add_argument(
+        "--server-threads",
+        type=int,
+        default=1,
+        help="threads per gunicorn worker (1: sync workers; `accord serve` runs 4)",
+    )
+    parser.add_argument(
         "--history", type=int, default=10_000, help="past responses of the organisation"
+    )
+    parser.add_argument(
+        "--in-process",
+        type=int,
+        default=0,
+        help="then as many POSTs of each view in this process, for their CPU per request",
     )
     options = parser.parse_args()
 
     load = os.getloadavg()
-    tokens = setup(options.requests, options.history)
+    tokens = setup(options.requests + options.in_process, options.history)
+    local_tokens, tokens = tokens[: options.in_process], tokens[options.in_process :]
     port = free_port()
     server = subprocess.Popen(
         [
@@ -170,6 +272,8 @@ def main() -> None:
             "bench.feedback_urls_wsgi:application",
             "--workers",
             "2",
+            "--threads",
+            str(options.server_threads),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -214,12 +318,22 @@ def main() -> None:
         server.wait(timeout=30)
     survey_rps = len(statuses) / survey_seconds
     bare_rps = len(bare_statuses) / bare_seconds
-    print(f"requests per run        {len(statuses)} (gunicorn, 2 sync workers, PostgreSQL)")
+    threads = options.server_threads
+    server = f"gunicorn, 2 {f'workers x {threads} threads' if threads > 1 else 'sync workers'}"
+    print(f"requests per run        {len(statuses)} ({server}, PostgreSQL)")
     print(f"survey POST             {survey_rps:8.0f} req/s  (non-200 answers: {len(bad)})")
     print(f"bare one-row view       {bare_rps:8.0f} req/s")
     print(f"survey / bare           {survey_rps / bare_rps:8.2f}  (must be >= {LIMIT})")
     print(f"ratio against limit     {(bare_rps * LIMIT) / survey_rps:8.2f}  (<= 1.0 passes)")
     print(f"load average            {' '.join(f'{x:.2f}' for x in load)} (before the run)")
+    if local_tokens:
+        spent = in_process(local_tokens)
+        # The first round of 50 warms the caches when there are more.
+        timed_count = len(local_tokens) - 50 if len(local_tokens) > 50 else len(local_tokens)
+        print(f"in process, per request ({timed_count} of each, ms): wall, Python CPU, PG CPU")
+        for name, (wall, cpu, pg) in spent.items():
+            print(f"  {name:6}                {wall:6.2f} {cpu:6.2f} {pg:6.2f}")
+        print(f"  survey / bare (wall)  {spent['bare'][0] / spent['survey'][0]:6.2f}")
 
 
 if __name__ == "__main__":

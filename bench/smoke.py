@@ -33,6 +33,7 @@ SCRIPTS: dict[str, list[str]] = {
     "meetings_agenda.py": ["--leads", "400", "--responses", "150", "--rounds", "1"],
     "feedback_public_post.py": [
         *("--requests", "60", "--history", "20", "--processes", "1", "--threads", "2"),
+        *("--in-process", "10"),
     ],
     "memory.py": [
         *("--requests", "20", "--import-rows", "200", "--leads", "300", "--responses", "100"),

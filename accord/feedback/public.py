@@ -19,7 +19,7 @@ from django.core import signing
 from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
-from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -61,10 +61,20 @@ def _brand(link: Link) -> str:
     return link.survey.brand_name or link.survey.organization.name
 
 
+def _page(template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    """A public page from its view's context alone.
+
+    Not ``render(request, ...)``: the project's context processors serve the
+    signed-in pages (the user, the organisation switcher, messages, the CSRF
+    token) and these pages use none of them, so a customer's answer does not
+    pay for them. A public template that needs the request gets it passed.
+    """
+    return HttpResponse(render_to_string(template, context), status=status)
+
+
 def _problem(request: HttpRequest, key: str, status: int, link: Link | None = None) -> HttpResponse:
     language = _language(request, link)
-    return render(
-        request,
+    return _page(
         "feedback/public/problem.html",
         {"t": words(language), "message": words(language)[key], "language": language},
         status=status,
@@ -163,16 +173,16 @@ def survey_form(request: HttpRequest, nonce: str) -> HttpResponse:
         "values": {"score": request.GET.get("score", ""), "better": "", "well": ""},
     }
     if link.recipient is not None and link.recipient.responded_at is not None:
-        return render(request, "feedback/public/thanks.html", {**context, "already": True})
+        return _page("feedback/public/thanks.html", {**context, "already": True})
     if request.method != "POST":
-        return render(request, "feedback/public/form.html", context)
+        return _page("feedback/public/form.html", context)
 
     if too_big:
         length = request.headers.get("Content-Length", "?")
         context["errors"] = {
             "better": text["too_long"].format(limit=services.COMMENT_MAX_LENGTH, length=length)
         }
-        return render(request, "feedback/public/form.html", context, status=413)
+        return _page("feedback/public/form.html", context, status=413)
     data = request.POST
     score = data.get("score", "")
     better, well = data.get("better", ""), data.get("well", "")
@@ -198,7 +208,7 @@ def survey_form(request: HttpRequest, nonce: str) -> HttpResponse:
     except RateLimited:
         return _problem(request, "too_many", 429, link)
     except AlreadyRecorded:
-        return render(request, "feedback/public/thanks.html", {**context, "already": True})
+        return _page("feedback/public/thanks.html", {**context, "already": True})
     except ValidationError as failure:
         # Refused attempts count towards the limits too.
         with transaction.atomic():
@@ -211,8 +221,8 @@ def survey_form(request: HttpRequest, nonce: str) -> HttpResponse:
             )
             for name, messages in failure.message_dict.items()
         }
-        return render(request, "feedback/public/form.html", context, status=400)
-    response = render(request, "feedback/public/thanks.html", {**context, "already": False})
+        return _page("feedback/public/form.html", context, status=400)
+    response = _page("feedback/public/thanks.html", {**context, "already": False})
     if link.recipient is None:
         # An anonymous link takes many answers, but this page's one is given.
         response.delete_cookie(COOKIE_PREFIX + nonce, path=request.path)
@@ -288,13 +298,11 @@ def survey_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     text = words(language, brand=_brand(link))
     if request.method == "POST":
         services.contact_opt_out(link=link)
-        return render(
-            request,
+        return _page(
             "feedback/public/unsubscribe.html",
             {"t": text, "language": language, "done": True, "survey": link.survey},
         )
-    return render(
-        request,
+    return _page(
         "feedback/public/unsubscribe.html",
         {"t": text, "language": language, "done": False, "survey": link.survey},
     )
