@@ -11,6 +11,8 @@ app's chart functions), never when a module is imported.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -25,6 +27,27 @@ def svg_of(chart: alt.TopLevelMixin) -> str:
     # The SVG is embedded in the page: it is markup and must stay script-free.
     if "<script" in svg.lower():
         raise ValueError("Refusing to embed an SVG with a script.")
+    return svg
+
+
+# Drawn SVGs are kept this long; a change of the data makes a new key anyway.
+SVG_CACHE_SECONDS = 24 * 3600
+
+
+def cached_svg(kind: str, data: object, draw: Callable[[], alt.TopLevelMixin]) -> str:
+    """``svg_of(draw())``, drawn once per change of ``data`` and kept in the cache.
+
+    ``data`` is what the chart shows; its ``repr`` (dataclasses, numbers,
+    strings) names the drawing, so equal data finds the SVG already drawn
+    instead of paying for the spec's validation and the rendering again."""
+    from django.core.cache import cache
+
+    key = f"svg:{kind}:{hashlib.sha256(repr(data).encode()).hexdigest()}"
+    found = cache.get(key)
+    if isinstance(found, str):
+        return found
+    svg = svg_of(draw())
+    cache.set(key, svg, SVG_CACHE_SECONDS)
     return svg
 
 
