@@ -482,6 +482,7 @@ class Importer:
                 source_system=self.source_system,
                 source_id__in=[row[source_at] for row in values],
             )
+            .order_by()
             .values_list("mql_month", flat=True)
             .distinct()
         )

@@ -10,7 +10,7 @@ def mark_every_organization(apps, schema_editor):
     organisation with leads, so the first read (or the worker) builds them."""
     lead = apps.get_model("pipeline", "Lead")
     mark = apps.get_model("pipeline", "LeadRollupMark")
-    ids = lead.objects.values_list("organization_id", flat=True).distinct()
+    ids = lead.objects.order_by().values_list("organization_id", flat=True).distinct()
     mark.objects.bulk_create(
         [mark(organization_id=pk, month="*") for pk in ids], ignore_conflicts=True
     )
