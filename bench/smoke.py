@@ -31,6 +31,10 @@ SCRIPTS: dict[str, list[str]] = {
     "pipeline_funnel.py": ["--rows", "300", "--repeat", "1"],
     "pipeline_import.py": ["--rows", "200"],
     "meetings_agenda.py": ["--leads", "400", "--responses", "150", "--rounds", "1"],
+    "overview_health.py": [
+        *("--leads", "400", "--responses", "150", "--activity", "200"),
+        *("--pulse-answers", "60", "--rounds", "1"),
+    ],
     "feedback_public_post.py": [
         *("--requests", "60", "--history", "20", "--processes", "1", "--threads", "2"),
         *("--in-process", "10"),

@@ -34,13 +34,16 @@ from django.utils import timezone
 
 from accord.accounts.models import User
 from accord.accounts.services import user_ensure
+from accord.feedback import rollups as feedback_rollups
 from accord.feedback.models import Campaign as SurveyCampaign
 from accord.feedback.models import Contact as SurveyContact
 from accord.feedback.models import FollowUp, Recipient, Response, Survey
 from accord.goals.models import ActivityGoal, ActivityLog, ActivityType
+from accord.insights.rollups import rollups_rebuild
 from accord.lib.nps import category
 from accord.orgs.models import Membership, Organization, Role, Team, TeamKind
 from accord.orgs.services import organization_create
+from accord.pipeline import rollups as pipeline_rollups
 from accord.pipeline.import_writing import LEAD_COLUMNS as IMPORTED_LEAD_COLUMNS
 from accord.pipeline.models import (
     AgreementStatus,
@@ -910,6 +913,11 @@ def bench_data(
             if activity > 0:
                 say(f"{slug}: adding {activity:,} activity logs")
                 done.added["activity"] = _activity(organization, people, activity, now)
+            if done.added:
+                # The bulk path sends no signals: every month's rollups are
+                # stale until the rebuild below (or a reader) recomputes them.
+                pipeline_rollups.rollups_mark(organization.pk, [pipeline_rollups.ALL])
+                feedback_rollups.rollups_mark(organization.pk, [feedback_rollups.ALL])
             done.totals = {
                 "leads": _count(Lead, organization),
                 "opportunities": _count(Opportunity, organization),
@@ -923,4 +931,8 @@ def bench_data(
         with connection.cursor() as cursor:
             for model in (Lead, Opportunity, SlaBreach, Recipient, Response, FollowUp, ActivityLog):
                 cursor.execute(f"ANALYZE {model._meta.db_table}")
+    for done in filled:
+        if done.added:
+            say(f"{done.organization.slug}: rebuilding its rollups")
+            rollups_rebuild(done.organization)
     return filled

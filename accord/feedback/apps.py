@@ -11,3 +11,16 @@ class FeedbackConfig(AppConfig):
         from accord.goals.metrics import register_metric_source
 
         register_metric_source("feedback", goal_metric_values)
+
+        from django.db.models.signals import post_delete, post_save
+
+        from accord.feedback import rollups
+        from accord.feedback.models import Response
+
+        # Older months' rollups are marked stale when their answers change.
+        post_save.connect(
+            rollups.response_saved, sender=Response, dispatch_uid="rollup_response_saved"
+        )
+        post_delete.connect(
+            rollups.response_deleted, sender=Response, dispatch_uid="rollup_response_deleted"
+        )

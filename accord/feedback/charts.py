@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from accord.lib.charts import svg_of
+from accord.lib.charts import cached_svg, svg_of
 from accord.lib.nps import Nps
 
 if TYPE_CHECKING:
@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 
 def nps_trend_svg(result: Nps, title: str) -> str:
-    return svg_of(nps_trend_spec(result, title))
+    return cached_svg("nps_trend", (result, title), lambda: nps_trend_spec(result, title))
 
 
 def nps_trend_spec(result: Nps, title: str) -> alt.TopLevelMixin:

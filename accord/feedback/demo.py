@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from accord.feedback import rollups
 from accord.feedback.models import Campaign, FeedbackSettings, FollowUp, Response, Survey
 from accord.feedback.services import month_of
 from accord.lib.business_time import add_working_days
@@ -172,6 +173,8 @@ def seed(organization: Organization, people: dict[str, Membership]) -> None:
                 )
             )
     Response.objects.bulk_create(responses, batch_size=500)
+    # Bulk writes send no signals: every month's rollup is stale.
+    rollups.rollups_mark(organization.pk, [rollups.ALL])
     sales_lead = next((m for m in people.values() if m.role == "sales_lead"), None)
     marketing_lead = next((m for m in people.values() if m.role == "marketing_lead"), None)
     followups = []

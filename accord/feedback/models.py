@@ -6,6 +6,8 @@ Every row carries ``organization``; links carry only a hash of their token.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -241,6 +243,17 @@ class Response(models.Model):
     def __str__(self) -> str:
         return f"{self.score} from {self.email or 'anonymous'}"
 
+    # The month as loaded from the database (None: a new response).
+    _loaded_month: Any = None
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Response:
+        # Remember the month as loaded, so that an edit moving the response to
+        # another month marks both months' rollups (accord.feedback.rollups).
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_month = instance.__dict__.get("month")
+        return instance
+
 
 class FollowUp(models.Model):
     """The closed loop on one response, owned by sales and marketing together.
@@ -397,3 +410,59 @@ class SurveyRateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count}"
+
+
+class ResponseMonthRollup(models.Model):
+    """Promoters, passives and detractors of one month (``Response.month``),
+    kept by ``accord.feedback.rollups`` for the months before the previous
+    one; readers count the current and the previous month live."""
+
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    month = models.DateField()
+    promoters = models.PositiveIntegerField(default=0)
+    passives = models.PositiveIntegerField(default=0)
+    detractors = models.PositiveIntegerField(default=0)
+    refreshed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "month"], name="responserollup_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.month}"
+
+
+class ResponseRollupMark(models.Model):
+    """A month whose ``ResponseMonthRollup`` may be stale, written in the same
+    transaction as the change (an import, an edit, a deletion of an older
+    response). Answers of the current and previous month need no mark."""
+
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    month = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "month"], name="responsemark_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.month}"
+
+
+class ResponseRollupState(models.Model):
+    """How far an organisation's ``ResponseMonthRollup`` rows reach: every
+    month before ``complete_before`` is rolled up (marks aside); later months
+    are counted live. No row: nothing is rolled up yet."""
+
+    organization = models.OneToOneField(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    complete_before = models.DateField()
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} before {self.complete_before}"

@@ -99,7 +99,14 @@ def nps_by(
     queryset = responses_in(organization, since=since, until=until)
     groups: dict[Any, dict[str, int]]
     if by in {"month", "quarter"}:
-        months = _month_counts(queryset)
+        if all(day is None or day.day == 1 for day in (since, until)):
+            # Whole months: the monthly rollups and a live count of the
+            # last two months (accord.feedback.rollups), not all history.
+            from accord.feedback import rollups
+
+            months = rollups.month_counts(organization, since=since, until=until)
+        else:
+            months = _month_counts(queryset)
         groups = {}
         for month, counts in months.items():
             if by == "month":

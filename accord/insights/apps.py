@@ -6,4 +6,5 @@ class InsightsConfig(AppConfig):
     label = "insights"
 
     def ready(self) -> None:
-        from accord.insights import delivery  # noqa: F401  (registers the quarter-end job)
+        # Registers the quarter-end job and the rollups refresh.
+        from accord.insights import delivery, rollups  # noqa: F401

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from accord.feedback import charts as feedback_charts
 from accord.insights.health import TrendPoint
 from accord.insights.report import Report
-from accord.lib.charts import png_of, svg_of
+from accord.lib.charts import cached_svg, png_of, svg_of
 from accord.lib.nps import SMALL_SAMPLE, Nps
 from accord.pipeline import charts as pipeline_charts
 from accord.pulse import charts as pulse_charts
@@ -41,7 +41,7 @@ def health_trend_svg(points: list[TrendPoint]) -> str:
     """Empty when no month has a score: the page says so instead."""
     if all(p.score is None for p in points):
         return ""
-    return svg_of(health_trend_spec(points))
+    return cached_svg("health_trend", points, lambda: health_trend_spec(points))
 
 
 # -- the quarterly report ------------------------------------------------------

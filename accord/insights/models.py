@@ -66,3 +66,15 @@ class ReportSchedule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization} report of {self.quarter} at {self.run_after}"
+
+
+class RollupSchedule(models.Model):
+    """The instance's one chain of rollup refreshes (``key`` "rollups"): the
+    job due at ``next_run_at`` is the only one that runs; any other finds
+    its due time replaced and stops, so two workers never double the chain."""
+
+    key = models.CharField(max_length=20, unique=True)
+    next_run_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.key} at {self.next_run_at:%Y-%m-%d %H:%M:%S}"

@@ -11,3 +11,18 @@ class PipelineConfig(AppConfig):
         from accord.pipeline.selectors import goal_metric_values
 
         register_metric_source("pipeline", goal_metric_values)
+
+        from django.db.models.signals import post_delete, post_save
+
+        from accord.pipeline import rollups
+        from accord.pipeline.models import Lead, SlaBreach
+
+        # Every change to a lead or a breach marks its month's rollup stale.
+        post_save.connect(rollups.lead_saved, sender=Lead, dispatch_uid="rollup_lead_saved")
+        post_delete.connect(rollups.lead_deleted, sender=Lead, dispatch_uid="rollup_lead_deleted")
+        post_save.connect(
+            rollups.breach_changed, sender=SlaBreach, dispatch_uid="rollup_breach_saved"
+        )
+        post_delete.connect(
+            rollups.breach_changed, sender=SlaBreach, dispatch_uid="rollup_breach_deleted"
+        )

@@ -19,6 +19,7 @@ from django.utils import timezone
 from accord.lib.business_time import add_business_days, add_business_hours
 from accord.orgs.models import Membership, Organization
 from accord.orgs.selectors import business_calendar
+from accord.pipeline import rollups
 from accord.pipeline.models import (
     AgreementStatus,
     BreachKind,
@@ -287,6 +288,8 @@ def seed(organization: Organization, people: dict[str, Membership]) -> None:
         ],
         batch_size=500,
     )
+    # Bulk writes send no signals: every month's rollup is stale.
+    rollups.rollups_mark(organization.pk, [rollups.ALL])
     from accord.jobs.services import job_enqueue
     from accord.pipeline.jobs import sla_check
     from accord.pipeline.services import lead_sla_refresh

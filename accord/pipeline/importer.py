@@ -36,6 +36,7 @@ from django.utils import timezone
 from accord.lib.csvfile import csv_error, normalise_header, row_width_error
 from accord.lib.emails import email_clean
 from accord.orgs.models import Membership, Organization
+from accord.pipeline import rollups
 from accord.pipeline.import_parsing import (
     ACCEPT_STATUSES,
     FIELDS,
@@ -469,6 +470,24 @@ class Importer:
         ),
     }
 
+    def _mark_rollups(self, columns: list[str], values: list[tuple[Any, ...]]) -> None:
+        """Mark the cohort months the batch writes to, and those its leads
+        leave (an updated lead may change month), in the batch's transaction."""
+        month_at = columns.index("mql_month")
+        source_at = columns.index("source_id")
+        months = {row[month_at] for row in values}
+        months.update(
+            Lead.objects.filter(
+                organization=self.organization,
+                source_system=self.source_system,
+                source_id__in=[row[source_at] for row in values],
+            )
+            .order_by()
+            .values_list("mql_month", flat=True)
+            .distinct()
+        )
+        rollups.rollups_mark(self.organization.pk, months)
+
     def _write(self, rows: dict[str, tuple[Any, ...]]) -> None:
         model, columns, expressions = self.TABLES[self.kind]
         values = list(rows.values())
@@ -477,6 +496,8 @@ class Importer:
 
             index = columns.index("attributes")
             values = [(*r[:index], json.dumps(r[index]), *r[index + 1 :]) for r in values]
+        if self.kind == ImportKind.LEADS:
+            self._mark_rollups(columns, values)
         upsert(table=model._meta.db_table, columns=columns, rows=values, expressions=expressions)
         if self.kind == ImportKind.OPPORTUNITIES and self._touches:
             ids = dict(

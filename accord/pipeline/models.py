@@ -8,6 +8,8 @@ same file or the same sync page twice changes nothing.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -193,6 +195,17 @@ class Lead(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.email or self.source_id
+
+    # The cohort month as loaded from the database (None: a new lead).
+    _loaded_mql_month: str | None = None
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Lead:
+        # Remember the cohort month as loaded, so that a save moving the lead
+        # to another month marks both months' rollups (accord.pipeline.rollups).
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_mql_month = instance.__dict__.get("mql_month")
+        return instance
 
     @property
     def decided(self) -> bool:
@@ -471,3 +484,54 @@ class CrmConnection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_system_display()} connection"
+
+
+class LeadMonthRollup(models.Model):
+    """SLA compliance counts of one cohort month (``mql_month``) of MQLs.
+
+    Kept by ``accord.pipeline.rollups``: the same numbers
+    ``selectors.compliance(by="month")`` would count from the leads, measured
+    against the limits in ``touch_limit`` and ``decision_limit`` (the active
+    agreement's when refreshed; a row with other limits is stale).
+    ``first_touch_histogram`` maps first-touch hours rounded to 0.1 to their
+    count, so the month's median is exact and months can be combined.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    month = models.CharField(max_length=7)
+    touch_limit = models.FloatField()
+    decision_limit = models.FloatField()
+    mqls = models.PositiveIntegerField(default=0)
+    touched_in_time = models.PositiveIntegerField(default=0)
+    touched_late = models.PositiveIntegerField(default=0)
+    decided_in_time = models.PositiveIntegerField(default=0)
+    decided_late = models.PositiveIntegerField(default=0)
+    accepted = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    first_touch_histogram = models.JSONField(default=dict)
+    refreshed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "month"], name="leadrollup_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.month}"
+
+
+class LeadRollupMark(models.Model):
+    """A cohort month whose ``LeadMonthRollup`` may be stale: written in the
+    same transaction as the change to its leads or breaches. ``month`` "*"
+    stands for every month of the organisation."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    month = models.CharField(max_length=7)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "month"], name="leadmark_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.month}"

@@ -439,6 +439,8 @@ def compliance(
     if agreement is None:
         return []
     calendar = calendar_for(organization)
+    if by == "month":
+        return _compliance_by_month(organization, agreement, calendar, since)
     cohort = funnel_cohort(organization, since=since)
     column = {
         "month": "mql_month",
@@ -464,6 +466,33 @@ def compliance(
             )
         )
     return out
+
+
+def _compliance_by_month(
+    organization: Organization,
+    agreement: HandoffAgreement,
+    calendar: BusinessCalendar,
+    since: dt.date | None,
+) -> list[Compliance]:
+    """``compliance(by="month")`` read from the monthly rollups (one small
+    table), not counted from the leads: see ``accord.pipeline.rollups``."""
+    from accord.pipeline import rollups
+
+    rows = rollups.month_rows(
+        organization,
+        agreement,
+        calendar.hours_per_day,
+        since=since.strftime("%Y-%m") if since is not None else None,
+    )
+    return [
+        Compliance(
+            key=row.month,
+            commitment=agreement.monthly_mql_commitment,
+            median_first_touch_hours=rollups.median_of_histograms([row.first_touch_histogram]),
+            **{name: getattr(row, name) for name in rollups.COUNTS},
+        )
+        for row in rows
+    ]
 
 
 def rejection_reasons(

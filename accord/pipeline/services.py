@@ -23,6 +23,7 @@ from accord.orgs.models import Membership, Organization, Role, Side
 from accord.orgs.permissions import Action, require
 from accord.orgs.selectors import side_acting
 from accord.orgs.services import audit_record
+from accord.pipeline import rollups
 from accord.pipeline.models import (
     AgreementStatus,
     BreachKind,
@@ -160,6 +161,7 @@ def agreement_agree(
         Lead.objects.filter(organization=agreement.organization).update(
             first_touch_hours=None, decision_hours=None
         )
+        rollups.rollups_mark(agreement.organization_id, [rollups.ALL])
         job_enqueue(
             sla_check,
             organization_id=agreement.organization_id,
@@ -271,12 +273,14 @@ def lead_sla_refresh(
         rows = list(
             base.filter(pk__gt=last_id)
             .order_by("pk")
-            .values_list("pk", "mql_at", "first_touch_at", "accepted_at", "rejected_at")[:batch]
+            .values_list(
+                "pk", "mql_at", "first_touch_at", "accepted_at", "rejected_at", "mql_month"
+            )[:batch]
         )
         if not rows:
             return done
         updates = []
-        for pk, mql_at, touched, accepted, rejected in rows:
+        for pk, mql_at, touched, accepted, rejected, _ in rows:
             assert mql_at is not None  # filtered above
             decided = accepted or rejected
             updates.append(
@@ -287,6 +291,7 @@ def lead_sla_refresh(
                 )
             )
         with transaction.atomic(), connection.cursor() as cursor:
+            rollups.rollups_mark(organization.pk, {row[5] for row in rows})
             cursor.executemany(
                 f"UPDATE {table} SET first_touch_hours = %s, "  # noqa: S608 (our table name)
                 "decision_hours = %s WHERE id = %s",

@@ -1,0 +1,49 @@
+"""The worker's chain of rollup refreshes: one run a minute, never doubled."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+
+from accord.insights.models import RollupSchedule
+from accord.insights.rollups import rollups_refresh, rollups_schedule_ensure
+from accord.jobs.testing import run_queued_jobs
+from accord.pipeline.models import Lead, LeadMonthRollup, LeadRollupMark, SourceSystem
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2026, 6, 10, 12, tzinfo=dt.UTC)
+
+
+def test_it_refreshes_marked_months_within_a_minute_and_queues_the_next_run(acme):
+    with time_machine.travel(NOW, tick=False) as clock:
+        rollups_schedule_ensure()
+        rollups_schedule_ensure()  # the second call finds the chain running
+        assert RollupSchedule.objects.get().next_run_at == NOW
+        Lead.objects.create(
+            organization=acme,
+            source_system=SourceSystem.CSV,
+            source_id="1",
+            mql_at=NOW,
+            mql_month="2026-06",
+        )
+        assert LeadRollupMark.objects.filter(organization=acme, month="2026-06").exists()
+
+        assert run_queued_jobs() == 1
+        assert not LeadRollupMark.objects.exists()
+        assert RollupSchedule.objects.get().next_run_at == NOW + dt.timedelta(minutes=1)
+        clock.shift(dt.timedelta(minutes=1))
+        assert run_queued_jobs() == 1
+        assert RollupSchedule.objects.get().next_run_at == NOW + dt.timedelta(minutes=2)
+
+
+def test_it_stops_a_run_whose_due_time_was_replaced(acme):
+    with time_machine.travel(NOW, tick=False):
+        rollups_schedule_ensure()
+        assert rollups_refresh(due=(NOW - dt.timedelta(minutes=5)).isoformat()) == (
+            "replaced by another run"
+        )
+        assert RollupSchedule.objects.get().next_run_at == NOW
+        assert not LeadMonthRollup.objects.exists()
