@@ -83,15 +83,18 @@ def claimed_day_check(
     """The day someone claims ``day`` (today when None), if it can be true.
 
     "Today" is the date at ``now + CLOCK_SKEW`` in ``time_zone`` (the
-    organisation's), so a member in Auckland may log what they did this
-    morning while it is still yesterday in UTC. The day must not be later,
-    nor earlier than ``earliest``. Raises ``ValidationError({field: …})``.
+    organisation's) or in the server's zone, whichever is later: a member in
+    Auckland may log what they did this morning while it is still yesterday
+    in UTC, and nothing the server took as today before is refused. The day
+    must not be later, nor earlier than ``earliest``. Raises
+    ``ValidationError({field: …})``.
     """
     try:
         zone = ZoneInfo(time_zone)
     except (KeyError, ValueError):
         zone = ZoneInfo("UTC")
-    today = ((now or timezone.now()) + CLOCK_SKEW).astimezone(zone).date()
+    moment = (now or timezone.now()) + CLOCK_SKEW
+    today = max(moment.astimezone(zone).date(), timezone.localdate(moment))
     claimed = today if day is None else day
     if not isinstance(claimed, dt.date) or isinstance(claimed, dt.datetime):
         raise ValidationError({field: "Enter a date (YYYY-MM-DD)."})

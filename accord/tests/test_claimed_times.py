@@ -75,7 +75,7 @@ def test_it_reads_today_in_the_organisations_time_zone():
     assert claimed_day_check(
         dt.date(2026, 6, 17), field="date", time_zone="Pacific/Auckland", now=now
     ) == dt.date(2026, 6, 17)
-    # ... and at 13:00 UTC it is the 18th in Auckland but not in New York.
+    # ... and at 13:00 UTC it is the 18th in Auckland but not in New York or UTC.
     later = dt.datetime(2026, 6, 17, 13, tzinfo=dt.UTC)
     assert claimed_day_check(
         dt.date(2026, 6, 18), field="date", time_zone="Pacific/Auckland", now=later
@@ -84,6 +84,11 @@ def test_it_reads_today_in_the_organisations_time_zone():
         claimed_day_check(
             dt.date(2026, 6, 18), field="date", time_zone="America/New_York", now=later
         )
+    # The server's own date (UTC) is never refused, even where it is still yesterday.
+    early = dt.datetime(2026, 6, 17, 1, tzinfo=dt.UTC)
+    assert claimed_day_check(
+        dt.date(2026, 6, 17), field="date", time_zone="America/New_York", now=early
+    ) == dt.date(2026, 6, 17)
     with pytest.raises(ValidationError, match="before the goal's period starts"):
         claimed_day_check(
             dt.date(2026, 5, 31),
