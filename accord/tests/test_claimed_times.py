@@ -9,6 +9,7 @@ and nothing is written.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -242,3 +243,26 @@ def test_it_refuses_attendance_at_a_meeting_that_has_not_started(sales_lead, mar
     )
     assert "is in the future" in fields(response)["body.present"]
     assert not Attendance.objects.exists()
+
+
+def test_it_refuses_a_scorecard_value_for_a_week_not_begun(alice, bob, acme):
+    from accord.conftest import membership
+    from accord.pulse import scorecard
+    from accord.pulse.models import MeasurableValue
+
+    calls = scorecard.measurable_create(
+        membership=membership(alice, acme),
+        name="Acme joint prospect calls",
+        moves="Pipeline creation",
+        owner=membership(bob, acme),
+        goal_value=Decimal("5"),
+        direction="up",
+    )
+    next_week = timezone.localdate() + dt.timedelta(days=7)
+    response = api_as(bob, acme).put(
+        f"{API}/pulse/measurables/{calls.pk}/values",
+        {"week": next_week.isoformat(), "value": 3},
+        content_type="application/json",
+    )
+    assert "is in the future" in fields(response)["body.week"]
+    assert not MeasurableValue.objects.exists()
