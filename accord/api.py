@@ -3,7 +3,8 @@
 Authentication is a personal token (``Authorization: Bearer acc_…``) that acts
 as its user in exactly one organisation, so no path names an organisation.
 Errors: 400 malformed request, 401 no or bad token, 403 role may not act,
-404 missing or another organisation's, 422 invalid fields (each named).
+404 missing or another organisation's, 422 invalid fields (each named),
+503 the database is unavailable (try again later).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import threading
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -24,6 +26,7 @@ from accord.goals.api import router as goals_router
 from accord.insights.api import portfolio_router
 from accord.insights.api import router as insights_router
 from accord.lib.api import FieldErrors
+from accord.lib.outage import api_unavailable
 from accord.lib.throttling import PerAddressThrottle, PerTokenThrottle
 from accord.meetings.api import router as meetings_router
 from accord.orgs.api import router as orgs_router
@@ -152,6 +155,13 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
     )
     response["WWW-Authenticate"] = "Bearer"
     return response
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def on_database_outage(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """The database cannot be reached: 503, so that clients retry later."""
+    return api_unavailable(request)
 
 
 @api.exception_handler(HttpError)

@@ -37,8 +37,24 @@ VAR_DIR = Path(env.str("ACCORD_VAR_DIR", default=str(PROJECT_DIR / "var")))
 DEBUG = env.bool("DEBUG", default=False)
 
 
+# A production key must be long and varied: it signs sessions and password
+# reset links and encrypts stored CRM credentials. Django's deploy check only
+# warns below 50 characters or 5 different ones; Accord refuses to start, and
+# asks for 10 different characters (a hexadecimal key has 16).
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_DISTINCT = 10
+
+
 def _secret_key() -> str:
     key: str | None = env.str("SECRET_KEY", default=None)
+    weak = len(key or "") < SECRET_KEY_MIN_LENGTH or len(set(key or "")) < SECRET_KEY_MIN_DISTINCT
+    if key and PRODUCTION and weak:
+        raise ImproperlyConfigured(
+            f"SECRET_KEY is too weak for production: it needs at least "
+            f"{SECRET_KEY_MIN_LENGTH} characters and {SECRET_KEY_MIN_DISTINCT} different "
+            f"ones (it has {len(key)} and {len(set(key))}). Generate one with: "
+            f"python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
     if key:
         return key
     if PRODUCTION:

@@ -43,3 +43,6 @@ urlpatterns = [
     path("digest/<str:token>/off", meeting_views.digest_off, name="meetings_digest_off"),
     path("api/v1/", api.urls),
 ]
+
+# An unreachable database answers 503 with a clear message, not a 500.
+handler500 = "accord.lib.outage.server_error"

@@ -10,6 +10,7 @@ signal forces an exit, the way Ctrl-C twice does elsewhere.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -23,7 +24,7 @@ from types import FrameType
 from typing import Any
 
 from django.conf import settings
-from django.db import OperationalError, close_old_connections, connection
+from django.db import OperationalError, close_old_connections, connection, connections
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django_tasks_db.compat import TaskResultStatus
@@ -32,12 +33,17 @@ from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from accord.jobs.models import JobLease
+from accord.lib.outage import DATABASE_ERRORS, outage_reason
 
 logger = logging.getLogger(__name__)
 
 # Longest pause between two looks at a stop request while idle: a stopped
 # worker exits within this, whatever --interval says.
 _STOP_CHECK_SECONDS = 0.1
+# While the database is unreachable the worker waits this long before its
+# first new try, then twice as long each time, up to the longest wait.
+OUTAGE_FIRST_WAIT = 1.0
+OUTAGE_LONGEST_WAIT = 60.0
 
 
 class WorkerLost(RuntimeError):
@@ -246,23 +252,53 @@ class GracefulWorker(Worker):
         logger.info(
             "Starting worker worker_id=%s queues=%s", self.worker_id, ",".join(self.queue_names)
         )
+        wait = OUTAGE_FIRST_WAIT
         while self.running:
-            # Drop connections the database closed while we slept.
-            close_old_connections()
-            task_result, looked = self.claim_next()
-            if task_result is not None:
-                # Records success or failure itself; never raises.
-                self.run_task(task_result)
-            if self.batch and looked and task_result is None:
-                logger.info("No more jobs are due; worker %s exits.", self.worker_id)
-                return
-            if self.max_tasks is not None and self._run_tasks >= self.max_tasks:
-                logger.info("Ran %d jobs; worker %s exits.", self._run_tasks, self.worker_id)
-                return
-            close_old_connections()
-            if task_result is None:
-                self.pause(self.interval)
+            try:
+                if self._step():
+                    return
+            except DATABASE_ERRORS as error:
+                # The database went away: say so once per try, wait longer each
+                # time, and carry on when it is back. A job claimed before the
+                # outage keeps its lease, which expires; it is then run again.
+                logger.warning(
+                    "Database unavailable (%s); worker %s tries again in %g s.",
+                    outage_reason(error),
+                    self.worker_id,
+                    wait,
+                )
+                _drop_connections()
+                self.pause(wait)
+                wait = min(wait * 2, OUTAGE_LONGEST_WAIT)
+                continue
+            wait = OUTAGE_FIRST_WAIT
         logger.info("Worker %s stopped.", self.worker_id)
+
+    def _step(self) -> bool:
+        """Claim and run one job, or pause when none is due; True when the worker is done."""
+        # Drop connections the database closed while we slept.
+        close_old_connections()
+        task_result, looked = self.claim_next()
+        if task_result is not None:
+            # Records success or failure itself; never raises.
+            self.run_task(task_result)
+        if self.batch and looked and task_result is None:
+            logger.info("No more jobs are due; worker %s exits.", self.worker_id)
+            return True
+        if self.max_tasks is not None and self._run_tasks >= self.max_tasks:
+            logger.info("Ran %d jobs; worker %s exits.", self._run_tasks, self.worker_id)
+            return True
+        close_old_connections()
+        if task_result is None:
+            self.pause(self.interval)
+        return False
+
+
+def _drop_connections() -> None:
+    """Close every database connection, broken ones included, so the next try reconnects."""
+    for conn in connections.all(initialized_only=True):
+        with contextlib.suppress(*DATABASE_ERRORS):
+            conn.close()
 
 
 def make_worker(

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accord.accounts.models import User
+from accord.accounts.selectors import email_is_unverified, email_is_users
 from accord.jobs import services as job_services
 from accord.jobs.models import DeadJob
 from accord.lib.business_time import countries
@@ -382,12 +383,26 @@ def invitation_by_token(token: str) -> Invitation | None:
 
 @transaction.atomic
 def invitation_accept(*, token: str, user: User) -> Membership:
-    """Join the organisation of a pending invitation as ``user``."""
+    """Join the organisation of a pending invitation as ``user``, whose
+    (verified, when verification is on) address must be the invited one."""
     invitation = Invitation.objects.select_for_update().filter(token_hash=hash_token(token)).first()
     if invitation is None:
         raise ValidationError({"token": "This invitation link is not valid."})
     if invitation.status != "pending":
         raise ValidationError({"token": f"This invitation is {invitation.status}."})
+    # An invitation is for one address: only its owner, once it is verified,
+    # may use it (a forwarded or leaked link lets nobody else in).
+    if email_is_unverified(user, invitation.email):
+        raise ValidationError(
+            {"email": f"Verify {invitation.email} first: follow the link in the email we sent."}
+        )
+    if not email_is_users(user, invitation.email):
+        raise ValidationError(
+            {
+                "email": f"This invitation is for {invitation.email}; "
+                f"you are logged in as {user.email}."
+            }
+        )
     organization = invitation.organization
     membership = Membership.objects.filter(organization=organization, user=user).first()
     if membership is None:

@@ -3,6 +3,7 @@ teams, API tokens, the audit log, the Outbox and failed jobs."""
 
 from __future__ import annotations
 
+from allauth.account.adapter import get_adapter as get_account_adapter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -11,6 +12,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from accord.accounts.models import User
+from accord.accounts.selectors import email_is_unverified, email_is_users
 from accord.lib.forms import add_service_errors
 from accord.orgs import selectors, services
 from accord.orgs.decorators import org_view
@@ -233,23 +236,31 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         return render(
             request, "orgs/invitation_invalid.html", {"invitation": invitation}, status=404
         )
-    if request.method == "POST" and request.user.is_authenticated:
+    context = {
+        "invitation": invitation,
+        "signup_url": reverse("account_signup") + f"?next={request.path}",
+        "login_url": reverse("account_login") + f"?next={request.path}",
+    }
+    user = request.user
+    if not user.is_authenticated:
+        # The link reached the invited mailbox: an account made now with that
+        # address counts it as verified (allauth reads this at sign-up).
+        get_account_adapter(request).stash_verified_email(request, invitation.email)
+        return render(request, "orgs/invitation.html", context)
+    assert isinstance(user, User)
+    if email_is_unverified(user, invitation.email):
+        return render(request, "orgs/invitation_unverified.html", context, status=403)
+    if not email_is_users(user, invitation.email):
+        return render(request, "orgs/invitation_other.html", context, status=403)
+    if request.method == "POST":
         try:
-            membership = services.invitation_accept(token=token, user=request.user)
+            membership = services.invitation_accept(token=token, user=user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect("home")
         messages.success(request, f"Welcome to {membership.organization.name}.")
         return redirect("org_overview", org_slug=membership.organization.slug)
-    return render(
-        request,
-        "orgs/invitation.html",
-        {
-            "invitation": invitation,
-            "signup_url": reverse("account_signup") + f"?next={request.path}",
-            "login_url": reverse("account_login") + f"?next={request.path}",
-        },
-    )
+    return render(request, "orgs/invitation.html", context)
 
 
 @org_view(Action.OUTBOX_READ)

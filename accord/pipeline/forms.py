@@ -32,6 +32,17 @@ class RejectForm(forms.Form):
     text = forms.CharField(required=False, max_length=500, label="Why (for 'Other')")
 
 
+class TouchForm(forms.Form):
+    """The first touch of a lead; its time defaults to now."""
+
+    at = forms.DateTimeField(
+        required=False,
+        label="Touched at",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="Leave empty for now. Between the MQL time and now.",
+    )
+
+
 class AgreementForm(forms.Form):
     mql_definition = forms.CharField(
         label="MQL definition",

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accord.chat.services import chat_notify
 from accord.lib.business_time import business_hours_between
+from accord.lib.claimed_time import claimed_time_check
 from accord.mail.services import email_enqueue
 from accord.orgs.models import Membership, Organization, Role, Side
 from accord.orgs.permissions import Action, require
@@ -178,13 +179,25 @@ def _require_mql(lead: Lead) -> None:
         raise ValidationError({"lead": "Only an MQL can be accepted or rejected."})
 
 
+def _claimed(lead: Lead, at: datetime | None, field: str) -> datetime:
+    """When something happened to ``lead``, as claimed (now when None): no
+    earlier than it became an MQL (or a lead), no later than now."""
+    if lead.mql_at is not None:
+        return claimed_time_check(
+            at, field=field, earliest=lead.mql_at, earliest_what="the lead became an MQL"
+        )
+    return claimed_time_check(
+        at, field=field, earliest=lead.lead_at, earliest_what="the lead arrived"
+    )
+
+
 @transaction.atomic
 def lead_accept(*, membership: Membership, lead: Lead, at: datetime | None = None) -> Lead:
     """Sales accepts the MQL. Deciding again changes the decision, never its first time."""
     require(membership, Action.LEAD_DECIDE)
     lead = Lead.objects.select_for_update().get(pk=lead.pk, organization=membership.organization)
     _require_mql(lead)
-    lead.accepted_at = at or timezone.now()
+    lead.accepted_at = _claimed(lead, at, "at")
     lead.rejected_at = None
     lead.rejection_reason, lead.rejection_text = "", ""
     if lead.stage in (Stage.MQL, Stage.REJECTED, Stage.LEAD):
@@ -215,7 +228,7 @@ def lead_reject(
         raise ValidationError({"text": "Say why, when the reason is 'other'."})
     lead = Lead.objects.select_for_update().get(pk=lead.pk, organization=membership.organization)
     _require_mql(lead)
-    lead.rejected_at = at or timezone.now()
+    lead.rejected_at = _claimed(lead, at, "at")
     lead.accepted_at = None
     lead.rejection_reason, lead.rejection_text = reason, text.strip()[:500]
     lead.stage = Stage.REJECTED
@@ -238,10 +251,19 @@ def lead_touch(*, membership: Membership, lead: Lead, at: datetime | None = None
     require(membership, Action.LEAD_DECIDE)
     lead = Lead.objects.select_for_update().get(pk=lead.pk, organization=membership.organization)
     if lead.first_touch_at is None:
-        lead.first_touch_at = at or timezone.now()
+        lead.first_touch_at = _claimed(lead, at, "at")
         lead.save(update_fields=["first_touch_at"])
+        # The time is the member's word: the audit keeps what was claimed, by whom.
         audit_record(
-            organization=lead.organization, actor=membership.user, action="lead.touch", obj=lead
+            organization=lead.organization,
+            actor=membership.user,
+            action="lead.touch",
+            obj=lead,
+            changes={
+                "first_touch_at": lead.first_touch_at.isoformat(),
+                "time_given": at is not None,
+                "claimed_by": membership.user.email,
+            },
         )
         lead_sla_refresh(organization=lead.organization, lead_ids=[lead.pk])
     return lead

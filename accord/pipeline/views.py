@@ -35,6 +35,7 @@ from accord.pipeline.forms import (
     MappingForm,
     MappingUploadForm,
     RejectForm,
+    TouchForm,
 )
 from accord.pipeline.import_parsing import MAX_IMPORT_BYTES, ImportFileError
 from accord.pipeline.importer import error_rows, preview_header
@@ -108,7 +109,17 @@ def _decide(request: HttpRequest, membership: Membership, pk: int, action: str) 
             services.lead_accept(membership=membership, lead=lead)
             done = f"Accepted {lead}."
         elif action == "touch":
-            lead = services.lead_touch(membership=membership, lead=lead)
+            touch = TouchForm(request.POST)
+            if not touch.is_valid():
+                raise ValidationError(_named(touch.errors))
+            try:
+                lead = services.lead_touch(
+                    membership=membership, lead=lead, at=touch.cleaned_data["at"]
+                )
+            except ValidationError as error:
+                if not hasattr(error, "error_dict"):
+                    raise
+                raise ValidationError(_named(error.message_dict)) from None
             done = f"First touch of {lead} logged."
         else:
             form = RejectForm(request.POST)
@@ -134,6 +145,15 @@ def _decide(request: HttpRequest, membership: Membership, pk: int, action: str) 
         return HttpResponse("")  # decided: the row leaves the queue
     messages.success(request, done)
     return _back_to_triage(request, membership)
+
+
+def _named(errors: Any) -> str:
+    """Field errors as one message that names each field the way the form labels it."""
+    labels = {"at": "Touched at"}
+    return "; ".join(
+        f"{labels.get(field, field)}: {' '.join(map(str, messages))}"
+        for field, messages in errors.items()
+    )
 
 
 def _triage_row(request: HttpRequest, lead: Lead, row_error: str = "") -> HttpResponse:

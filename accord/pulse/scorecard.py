@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accord.goals import metrics
 from accord.goals import selectors as goal_selectors
+from accord.lib.claimed_time import claimed_day_check
 from accord.orgs.models import Membership, Organization, Role
 from accord.orgs.permissions import Action, can, require
 from accord.orgs.services import audit_record
@@ -186,12 +187,17 @@ def measurable_value_enter(
     errors: dict[str, str] = {}
     if not measurable.is_manual:
         errors["metric"] = "This measurable is computed from Accord's data; nothing to enter."
-    if not isinstance(week, dt.date):
+    if not isinstance(week, dt.date) or isinstance(week, dt.datetime):
         errors["week"] = "Enter the week (its Monday, or any day in it)."
-    elif week_of(week) > week_of(local_today(measurable.organization)):
-        errors["week"] = "That week has not started yet."
-    elif week.year < 1970:
-        errors["week"] = "Enter a week after 1970."
+    else:
+        # The week's value is claimed once the week has begun: its Monday is
+        # a day that may be claimed (the rule every claimed date follows).
+        try:
+            claimed_day_check(
+                week_of(week), field="week", time_zone=measurable.organization.time_zone
+            )
+        except ValidationError as error:
+            errors["week"] = error.message_dict["week"][0]
     try:
         number = _decimal(value, "value")
     except ValidationError as error:

@@ -16,9 +16,7 @@ from accord.goals.services.activity import (
     allowed_activities,
 )
 from accord.goals.services.common import (
-    FIRST_YEAR,
     GOAL_FIELDS,
-    LAST_YEAR,
     MATERIAL_FIELDS,
     MAX_VALUE,
     quarter_of,
@@ -48,6 +46,7 @@ from accord.goals.services.goals import (
     goals_settings_of,
     goals_settings_update,
 )
+from accord.lib.claimed_time import FIRST_YEAR, LAST_YEAR
 
 __all__ = [
     "CSV_COLUMNS",

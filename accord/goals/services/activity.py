@@ -19,7 +19,8 @@ from accord.goals.models import (
     EventSignup,
     TargetPer,
 )
-from accord.goals.services.common import _check_date, _member, today
+from accord.goals.services.common import _member, today
+from accord.lib.claimed_time import claimed_day_check
 from accord.lib.csvfile import CsvFileError, read_csv, require_columns
 from accord.lib.emails import email_clean
 from accord.orgs.models import Membership, Organization, Team, TeamKind
@@ -164,10 +165,9 @@ def _plan_log(
         raise ValidationError(
             {"activity_type": f"{member.team.name} has no custom activity goal to count toward."}
         )
-    day = occurred_on or today()
-    _check_date(day, "occurred_on")
-    if day > today():
-        raise ValidationError({"occurred_on": "An activity cannot be in the future."})
+    day = claimed_day_check(
+        occurred_on, field="occurred_on", time_zone=membership.organization.time_zone
+    )
     if len(note) > 300:
         raise ValidationError({"note": "At most 300 characters."})
     linked = goal if goal is not None and goal.activity_type == activity_type else None
@@ -244,7 +244,11 @@ def activity_log(
         actor=membership.user,
         action="activity.log",
         obj=log,
-        changes={"member": target.user.email, "type": plan.activity_type},
+        changes={
+            "member": target.user.email,
+            "type": plan.activity_type,
+            "occurred_on": plan.occurred_on.isoformat(),
+        },
     )
     return log
 

@@ -16,6 +16,7 @@ from accord.goals.models import (
     Goal,
     GoalEvent,
 )
+from accord.lib.claimed_time import FIRST_YEAR, LAST_YEAR
 from accord.orgs.models import Membership, Organization, Role, Side
 from accord.orgs.selectors import member_named
 from accord.orgs.services import audit_record
@@ -57,8 +58,8 @@ def quarter_of(day: dt.date) -> tuple[dt.date, dt.date]:
     return start, end
 
 
-# Dates outside these years are typing mistakes (and would overflow date arithmetic).
-FIRST_YEAR, LAST_YEAR = 1970, 2200
+# Dates outside the years FIRST_YEAR..LAST_YEAR are typing mistakes (and would
+# overflow date arithmetic); the span is the one every claimed date obeys.
 
 
 def _check_date(value: Any, field: str) -> None:

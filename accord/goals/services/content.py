@@ -24,7 +24,8 @@ from accord.goals.services.activity import (
     _row_error,
     activity_log_row,
 )
-from accord.goals.services.common import _check_date, _member, _team_kind, today
+from accord.goals.services.common import _member, _team_kind
+from accord.lib.claimed_time import claimed_day_check
 from accord.orgs.models import Membership, TeamKind
 from accord.orgs.permissions import Action, can, require
 from accord.orgs.services import audit_record
@@ -145,10 +146,7 @@ def _plan_usage(
         raise ValidationError(
             {"member": f"{member.user.email} is not in Sales: the library counts use by sales."}
         )
-    day = used_on or today()
-    _check_date(day, "used_on")
-    if day > today():
-        raise ValidationError({"used_on": "A use cannot be in the future."})
+    day = claimed_day_check(used_on, field="used_on", time_zone=membership.organization.time_zone)
     if len(note) > 300:
         raise ValidationError({"note": "At most 300 characters."})
     return asset, member, day, note.strip()
@@ -203,7 +201,7 @@ def content_usage_log(
         actor=membership.user,
         action="content.use",
         obj=usage,
-        changes={"asset": asset.title, "member": target.user.email},
+        changes={"asset": asset.title, "member": target.user.email, "used_on": day.isoformat()},
     )
     return usage
 

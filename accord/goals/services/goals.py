@@ -41,6 +41,7 @@ from accord.goals.services.common import (
     quarter_of,
     today,
 )
+from accord.lib.claimed_time import claimed_day_check
 from accord.orgs.models import Membership, Organization, Role, Side, TeamKind
 from accord.orgs.permissions import Action, can, require
 from accord.orgs.selectors import lead_side, side_acting
@@ -459,14 +460,13 @@ def goal_check_in(
             {"status": f"Check-ins are for active goals; this one is {goal.status}."}
         )
     number = _decimal(value, "value")
-    day = date or today()
-    _check_date(day, "date")
-    if day > today():
-        raise ValidationError({"date": "A check-in cannot be in the future."})
-    if day < goal.period_start:
-        raise ValidationError(
-            {"date": f"The goal's period starts on {goal.period_start:%d %b %Y}."}
-        )
+    day = claimed_day_check(
+        date,
+        field="date",
+        time_zone=goal.organization.time_zone,
+        earliest=goal.period_start,
+        earliest_what="the goal's period starts",
+    )
     if confidence not in Confidence.values:
         raise ValidationError({"confidence": "Choose low, medium or high."})
     checkin = CheckIn.objects.create(

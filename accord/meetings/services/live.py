@@ -17,6 +17,7 @@ from django.db.models import F, Q
 
 from accord.goals.models import ActivityType
 from accord.goals.services import activity_record_meeting
+from accord.lib.claimed_time import claimed_time_check
 from accord.meetings.models import (
     ActionItem,
     AgendaItem,
@@ -152,6 +153,9 @@ def attendance_set(
     if not is_attendee(locked.series, person) and present:
         raise ValidationError({"member_id": f"{person.user.email} is not invited to this meeting."})
     if present:
+        # Attendance counts toward the collaborative-meeting cadence and activity
+        # goals: nobody attends a meeting before it starts.
+        claimed_time_check(locked.starts_at, field="present", earliest_what="the meeting starts")
         try:
             with transaction.atomic():
                 Attendance.objects.create(

@@ -88,11 +88,14 @@ def test_it_runs_a_meeting_through_the_api(sales_lead, seller, marketer):
     assert "Someone else changed this agenda item" in stale.json()["detail"]
     assert AgendaItem.objects.get(pk=item_id).notes == "We *agree*"
 
-    for person in (seller, marketer):
-        response = lead.post(
-            f"/occurrences/{first['id']}/attendance", {"member_id": person.pk, "present": True}
-        )
-        assert response.status_code == 200
+    # Attendance is taken once the meeting has started (it counts toward the cadence).
+    with time_machine.travel(dt.datetime(2026, 3, 5, 9, 30, tzinfo=UTC), tick=False):
+        for person in (seller, marketer):
+            response = lead.post(
+                f"/occurrences/{first['id']}/attendance",
+                {"member_id": person.pk, "present": True},
+            )
+            assert response.status_code == 200
     assert bob.put(f"/occurrences/{first['id']}/rating", {"score": 9}).status_code == 200
     action = mia.post(
         "/action-items",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
@@ -43,6 +44,7 @@ def test_it_invites_by_email_and_the_colleague_accepts(alice_client, alice, acme
     path = link.split("127.0.0.1:8000", 1)[1]
 
     dana = UserFactory.create(email="dana@acme.example")
+    EmailAddress.objects.create(user=dana, email=dana.email, primary=True, verified=True)
     client = Client()
     client.force_login(dana)
     page = client.get(path)
