@@ -231,13 +231,16 @@ class Progress:
 
 
 def expected_on(goal: Goal, day: dt.date) -> float:
-    """The straight line from baseline (period start) to target (period end)."""
+    """The straight line from baseline to target (period end), leaving the
+    baseline on the goal's ``line_start``: the day it became active when that
+    is inside the period, so a goal agreed mid-period is not off track at once."""
     baseline, target = float(goal.baseline), float(goal.target)
-    span = (goal.period_end - goal.period_start).days
+    start = goal.line_start
+    span = (goal.period_end - start).days
     if span <= 0:
-        fraction = 1.0 if day >= goal.period_start else 0.0
+        fraction = 1.0 if day >= start else 0.0
     else:
-        fraction = min(max((day - goal.period_start).days / span, 0.0), 1.0)
+        fraction = min(max((day - start).days / span, 0.0), 1.0)
     return baseline + (target - baseline) * fraction
 
 
