@@ -460,12 +460,14 @@ def goal_check_in(
     refused (ValidationError on ``value``).
     """
     require(membership, Action.GOAL_CHECK_IN)
-    if not can_check_in(membership, goal):
-        raise PermissionDenied("Only the goal's owners, leads, admins and owners check in.")
+    # Before the permission check: nobody may check in on a computed metric,
+    # and the reason is the metric, not the member.
     if goal.metric_computed:
         raise ValidationError(
             {"value": f"{goal.metric_label} is computed from Accord's data; it takes no check-ins."}
         )
+    if not can_check_in(membership, goal):
+        raise PermissionDenied("Only the goal's owners, leads, admins and owners check in.")
     goal = _lock(goal)
     if goal.status not in (GoalStatus.PROPOSED, GoalStatus.ACTIVE):
         raise ValidationError(

@@ -97,10 +97,12 @@ def test_it_shows_a_computed_metric_without_a_check_in_form_and_refuses_a_check_
     services.goal_agree(membership=marketing_lead, goal=goal)
 
     page = client_for(seller).get(f"/o/acme/goals/{goal.pk}/").content.decode()
-    assert "computed from Accord&#x27;s data, so it takes no check-ins" in page
+    assert "Win rate is computed from Accord's data, so it takes no check-ins" in page
     assert f"/o/acme/goals/{goal.pk}/check-in/" not in page
 
-    refused = client_for(seller).post(f"/o/acme/goals/{goal.pk}/check-in/", {"value": "25"})
+    refused = client_for(seller).post(
+        f"/o/acme/goals/{goal.pk}/check-in/", {"value": "25", "confidence": "medium"}
+    )
     assert refused.status_code == 400
     assert "Win rate is computed from Accord&#x27;s data; it takes no check-ins." in (
         refused.content.decode()
@@ -119,7 +121,9 @@ def test_it_still_takes_check_ins_on_a_metric_entered_by_hand(
     services.goal_agree(membership=marketing_lead, goal=goal)
     page = client_for(seller).get(f"/o/acme/goals/{goal.pk}/").content.decode()
     assert f"/o/acme/goals/{goal.pk}/check-in/" in page
-    response = client_for(seller).post(f"/o/acme/goals/{goal.pk}/check-in/", {"value": "21"})
+    response = client_for(seller).post(
+        f"/o/acme/goals/{goal.pk}/check-in/", {"value": "21", "confidence": "medium"}
+    )
     assert response.status_code == 302
     assert CheckIn.objects.get(goal=goal).value == Decimal("21")
 
@@ -152,7 +156,9 @@ def test_a_goal_agreed_inside_its_period_draws_its_line_from_that_day(
 
     # Re-agreeing to a changed target keeps the first day of agreement.
     services.goal_update(membership=owner, goal=goal, target=Decimal("28"))
-    services.goal_propose(membership=sales_lead, goal=goal)
+    goal.refresh_from_db()
+    assert goal.status == "proposed"
+    services.goal_agree(membership=sales_lead, goal=goal)
     services.goal_agree(membership=marketing_lead, goal=goal)
     goal.refresh_from_db()
     assert goal.active_since == dt.date(2026, 3, 2)
@@ -174,3 +180,21 @@ def test_the_goals_owners_read_its_agreement_request_in_the_outbox(
             "&#x27;", "'"
         )
         assert client.get(f"/o/acme/outbox/{message.pk}/").status_code == 200
+
+
+def test_a_goal_page_writes_amounts_and_the_direction_as_people_read_them(owner, seller, marketer):
+    goal = services.goal_create(
+        membership=owner,
+        title="Sourced pipeline",
+        metric="marketing_sourced_pipeline",
+        unit="EUR",
+        baseline=Decimal("400000"),
+        target=Decimal("650000"),
+        sales_owner=seller,
+        marketing_owner=marketer,
+    )
+    html = client_for(owner).get(f"/o/acme/goals/{goal.pk}/").content.decode()
+    assert "400,000 → 650,000 EUR (higher is better)" in html
+    assert "E+5" not in html and "(up (higher" not in html.lower()
+    board = client_for(owner).get("/o/acme/goals/").content.decode()
+    assert "400,000 → 650,000 EUR" in board
