@@ -66,6 +66,7 @@ def org_settings(request: HttpRequest, membership: Membership) -> HttpResponse:
             "name": organization.name,
             "time_zone": organization.time_zone,
             "country": organization.country,
+            "currency": organization.currency,
             "holidays": "\n".join(organization.holidays),
         },
     )

@@ -51,6 +51,14 @@ def test_it_writes_percentages_money_counts_and_points():
     assert numbers.points(0.0) == "0"
 
 
+def test_it_never_writes_a_decimal_in_exponent_form():
+    assert numbers.number(Decimal("400000.0000").normalize(), 4) == "400,000"
+    assert numbers.number(Decimal("12.3456"), 4) == "12.3456"
+    assert _raw_floats("From 4E+5 to 6.5E+5 EUR") == ["4E+5", "6.5E+5"]
+    assert _raw_floats("2.8499999999999996 h, 33.333%") == ["2.8499999999999996", "33.333"]
+    assert _raw_floats("Accord 1.2, 127.0.0.1, 12.5%, 1,234.56") == []
+
+
 def test_its_filters_are_in_every_template_without_a_load():
     for name in ("django", "text"):
         rendered = engines[name].from_string(
@@ -63,7 +71,8 @@ def test_its_filters_are_in_every_template_without_a_load():
 
 # A number with more than two decimals, as a reader would see it (text
 # outside tags, charts and scripts): "2.8499999999999996", "33.333".
-RAW_FLOAT = re.compile(r"(?<![\w.])-?\d[\d,]*\.\d{3,}(?![\d.])")
+# Also a Decimal's exponent form ("4E+5" for 400000).
+RAW_FLOAT = re.compile(r"(?<![\w.])-?\d[\d,]*\.\d{3,}(?![\d.])|\b\d+(?:\.\d+)?E[+-]\d+\b")
 HIDDEN = re.compile(r"<(svg|script|style)\b.*?</\1>", re.S | re.I)
 TAG = re.compile(r"<[^>]+>")
 LINK = re.compile(r'href="(/o/northwind/[^"#]*)"')
@@ -115,8 +124,31 @@ def test_no_page_of_the_demo_shows_a_raw_float():
         elif bad := _raw_floats(body):
             found[path] = bad[:5]
     assert len(seen) > 40, sorted(seen)
+    # Amounts carry the organisation's currency.
+    assert "EUR " in _visible(client.get("/o/northwind/pipeline/").content.decode())
     for message in CapturedMessage.objects.all():
         text = f"{message.subject}\n{message.text_body}\n{_visible(message.html_body)}"
         if bad := _raw_floats(text):
             found[f"email: {message.subject}"] = bad[:5]
     assert not found, found
+
+
+@pytest.mark.django_db
+def test_it_keeps_the_organisations_currency_and_refuses_a_bad_code(alice_client, acme):
+    from django.core.exceptions import ValidationError
+
+    from accord.orgs.services import organization_update
+
+    owner = Membership.objects.get(organization=acme, role="owner")
+    assert acme.currency == "USD"
+    response = alice_client.post(
+        "/o/acme/settings/", {"name": "Acme", "time_zone": "UTC", "currency": "eur"}
+    )
+    assert response.status_code == 302
+    acme.refresh_from_db()
+    assert acme.currency == "EUR"
+    with pytest.raises(ValidationError) as error:
+        organization_update(membership=owner, currency="euro")
+    assert "'euro' is not a currency code like EUR." in error.value.message_dict["currency"]
+    acme.refresh_from_db()
+    assert acme.currency == "EUR"
