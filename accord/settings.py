@@ -146,6 +146,8 @@ TEMPLATES = [
                 "accord.orgs.context_processors.organizations",
                 "accord.mail.context_processors.email_mode",
             ],
+            # Number filters (hours, percent, money, …) in every template.
+            "builtins": ["accord.lib.numbers"],
         },
     },
     # Plain text (email subjects and text parts): the same templates with
@@ -155,7 +157,7 @@ TEMPLATES = [
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
-        "OPTIONS": {"autoescape": False},
+        "OPTIONS": {"autoescape": False, "builtins": ["accord.lib.numbers"]},
     },
 ]
 

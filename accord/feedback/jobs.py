@@ -21,7 +21,7 @@ from accord.feedback.models import Campaign, Contact, FollowUp, Recipient, Respo
 from accord.jobs.registry import job
 from accord.jobs.services import job_enqueue
 from accord.lib.tokens import hash_token, new_token
-from accord.mail.backends import ORG_HEADER
+from accord.mail.backends import ORG_HEADER, READERS_HEADER
 from accord.mail.services import email_enqueue_template, text_render
 from accord.orgs.models import Membership, Role
 
@@ -58,6 +58,10 @@ def _message(
     }
     if settings.EMAIL_CAPTURED:
         headers[ORG_HEADER] = str(recipient.organization_id)
+        # The campaign's owner reads what was sent on a development instance.
+        owner = recipient.campaign.created_by
+        if owner is not None:
+            headers[READERS_HEADER] = owner.user.email
     subject = text["subject"] if not reminder else f"{text['reminder']} {text['subject']}"
     message = EmailMultiAlternatives(
         subject=" ".join(subject.split()),
@@ -138,7 +142,11 @@ def campaign_send_batch(
         )
     else:
         targets = campaign.recipients.filter(status=Recipient.Status.QUEUED)
-    batch = list(targets.select_related("campaign__survey", "campaign__organization")[:BATCH_SIZE])
+    batch = list(
+        targets.select_related(
+            "campaign__survey", "campaign__organization", "campaign__created_by__user"
+        )[:BATCH_SIZE]
+    )
     if not batch:
         _finish(campaign, reminder=reminder, reminder_after_days=rules.reminder_after_days)
         return "done"

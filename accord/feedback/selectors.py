@@ -434,13 +434,27 @@ def themes_between(
     return [ThemeCount(r["theme__name"], r["n"], r["detractors"]) for r in rows]
 
 
-def theme_quotes(theme: Theme, limit: int = 5) -> QuerySet[ThemeMention]:
-    """The comments that best represent the theme (highest weight first)."""
-    return (
+def theme_quotes(theme: Theme, limit: int = 5) -> list[ThemeMention]:
+    """The comments that best represent the theme (highest weight first), each
+    text once: customers who wrote the same words are one quote, not several."""
+    found: list[ThemeMention] = []
+    seen: set[str] = set()
+    mentions = (
         ThemeMention.objects.filter(theme=theme)
         .select_related("response")
-        .order_by("-weight", "-response__created_at")[:limit]
+        .order_by("-weight", "-response__created_at", "pk")
     )
+    # Read in small batches: duplicates are few, so this rarely goes past one.
+    for mention in mentions.iterator(chunk_size=4 * limit):
+        text = mention.response.better if mention.field == "better" else mention.response.well
+        key = " ".join(text.lower().split())
+        if key in seen:
+            continue
+        seen.add(key)
+        found.append(mention)
+        if len(found) >= limit:
+            break
+    return found
 
 
 def theme_trend(theme: Theme) -> list[tuple[str, int]]:

@@ -9,12 +9,12 @@ from accord.lib.charts import svg_of
 
 def goal_chart_svg(goal: Goal, progress: Progress) -> str:
     """Actual values (check-ins, computed) against the straight line from
-    baseline to target over the period."""
+    baseline (on the goal's ``line_start``) to target (at the period's end)."""
     import altair as alt
 
     expected = [
         {
-            "date": goal.period_start.isoformat(),
+            "date": goal.line_start.isoformat(),
             "value": float(goal.baseline),
             "series": "Expected",
         },

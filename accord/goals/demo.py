@@ -81,7 +81,6 @@ def _goals(people: dict[str, Membership], today: dt.date) -> None:
     services.goal_agree(
         membership=sam, goal=conversion, comment="Yes, with the new MQL definition."
     )
-    _checkins(conversion, alex, ["20", "24", "27"], today)
 
     touch = services.goal_create(
         membership=sam,
@@ -97,7 +96,28 @@ def _goals(people: dict[str, Membership], today: dt.date) -> None:
     )
     services.goal_propose(membership=sam, goal=touch)
     services.goal_agree(membership=maya, goal=touch, comment="Marketing routes leads in real time.")
-    _checkins(touch, jordan, ["19", "18", "17"], today)
+
+    # Computed goals take no check-ins; net revenue retention is typed in by
+    # its owners from the billing system, so it shows the check-in history.
+    nrr = services.goal_create(
+        membership=sam,
+        title="Expand the accounts we keep",
+        why="Customers who grow with us are the cheapest revenue there is.",
+        kind="retention",
+        metric="revenue_retention",
+        baseline=Decimal("102"),
+        target=Decimal("110"),
+        sales_owner=sam,
+        marketing_owner=maya,
+        period_start=start,
+        period_end=end,
+    )
+    services.goal_propose(membership=sam, goal=nrr)
+    services.goal_agree(membership=maya, goal=nrr, comment="Upsell plays for promoters.")
+    # The demo's story: both teams agreed at the start of the quarter.
+    Goal.objects.filter(pk__in=[conversion.pk, touch.pk, nrr.pk]).update(active_since=start)
+    nrr.refresh_from_db()
+    _checkins(nrr, sam, ["103", "105", "106"], today)
 
     loops = services.goal_create(
         membership=sam,
@@ -146,7 +166,6 @@ def _goals(people: dict[str, Membership], today: dt.date) -> None:
     )
     services.goal_propose(membership=sam, goal=sla)
     services.goal_agree(membership=maya, goal=sla)
-    _checkins(sla, jordan, ["66", "78", "88"], today)
     services.goal_close(
         membership=nadia,
         goal=sla,
@@ -168,7 +187,7 @@ def _goals(people: dict[str, Membership], today: dt.date) -> None:
     )
     services.goal_propose(membership=maya, goal=win)
     services.goal_agree(membership=sam, goal=win)
-    _checkins(win, alex, ["18", "19", "20"], today)
+    Goal.objects.filter(pk__in=[sla.pk, win.pk]).update(active_since=last_start)
     services.goal_close(
         membership=nadia,
         goal=win,

@@ -20,6 +20,7 @@ from accord.goals.models import (
     TargetPer,
 )
 from accord.orgs.models import Membership, Team
+from accord.orgs.selectors import lead_side
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -115,6 +116,18 @@ class AnswerForm(forms.Form):
     comment = forms.CharField(
         label="Comment or reason", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+    def __init__(self, *args: Any, membership: Membership | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        own = lead_side(membership) if membership is not None else None
+        if membership is not None and own is not None:
+            # A lead answers for their own side only: offering the other
+            # side would only lead to a refusal.
+            field = _choice(self, "side")
+            field.choices = [(own.value, f"{own.label} (your side)")]
+            field.initial = own.value
+            field.disabled = True
+            field.help_text = f"As {membership.get_role_display()} you answer for {own.label}."
 
 
 class CloseForm(forms.Form):

@@ -42,13 +42,24 @@ class Metric:
 
 @dataclass(frozen=True)
 class VanityMetric:
-    """A metric that is easy to grow without moving revenue; refused as a goal."""
+    """A metric that is easy to grow without moving revenue; refused as a goal.
+
+    ``signals`` say what the metric means rather than how it is spelled: each
+    signal is a space-separated list of slots, each slot a ``|``-separated set
+    of word stems, and a phrase carries the signal when every slot has one of
+    its stems among the phrase's words, in any order ("visit|visitor|traffic"
+    catches "Website visits", "site traffic" and "unique visitors"). ``unless``
+    stems mark a phrase about something else ("lead response time" is not a
+    lead count).
+    """
 
     key: str
     name: str
     why: str
     suggestion: str  # key of the outcome metric to use instead
     aliases: tuple[str, ...] = ()
+    signals: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()
 
 
 METRICS: tuple[Metric, ...] = (
@@ -201,14 +212,111 @@ METRICS: tuple[Metric, ...] = (
     ),
 )
 
+# Words that make a phrase about how leads are handled, not how many there are
+# ("lead response time", "MQLs rejected by reason", "lead-SLA compliance").
+_PROCESS = (
+    "time",
+    "hour",
+    "minute",
+    "day",
+    "touch",
+    "response",
+    "respond",
+    "sla",
+    "compliance",
+    "velocity",
+    "speed",
+    "reject",
+    "rejected",
+    "rejection",
+    "handled",
+    "follow",
+    "followed",
+    "routing",
+    "routed",
+    "age",
+    "aging",
+    "quality",
+    "customer",
+)
+
+# Most specific first: the first entry whose signal a phrase carries names it
+# ("share of voice" is reach, not social shares; "newsletter opens" are opens).
 VANITY: tuple[VanityMetric, ...] = (
+    VanityMetric(
+        "email_opens",
+        "Email opens",
+        "Opens are inflated by mail scanners and privacy proxies and say nothing about intent.",
+        "mql_to_sql_conversion",
+        ("open rate", "email open rate", "opens"),
+        signals=("open email|mail|newsletter|rate|campaign|message|inbox",),
+    ),
+    VanityMetric(
+        "clicks",
+        "Clicks",
+        "Clicks and click-through rates reward curiosity and catchy subject lines, not "
+        "buyers moving towards a deal.",
+        "mql_to_sql_conversion",
+        ("click-through rate", "ctr", "link clicks"),
+        signals=("click", "ctr"),
+    ),
+    VanityMetric(
+        "emails_sent",
+        "Emails sent",
+        "Sending more email is output, not outcome: it grows by pressing send.",
+        "mql_to_sql_conversion",
+        ("emails sent", "newsletter sends"),
+        signals=("email|newsletter|mailing|mail|message send|sent|delivered|volume",),
+    ),
+    VanityMetric(
+        "downloads",
+        "Downloads",
+        "Downloads count who wanted a file, not who wants to buy: gated content is "
+        "downloaded by students, competitors and job seekers.",
+        "mql_to_sql_conversion",
+        ("content downloads", "whitepaper downloads", "app downloads"),
+        signals=("download", "install"),
+    ),
+    VanityMetric(
+        "booth_visitors",
+        "Booth visitors",
+        "Badge scans at a booth include everyone who wanted a free pen.",
+        "marketing_sourced_pipeline",
+        ("badge scans", "booth scans", "event attendees", "webinar registrations"),
+        signals=(
+            "booth",
+            "badge",
+            "scan",
+            "event|webinar|tradeshow|trade|conference|expo|summit|show|fair "
+            "attendee|attendance|registrant|registration|visitor|signup|sign|rsvp|turnout",
+        ),
+    ),
+    VanityMetric(
+        "reach",
+        "Reach",
+        "Reach and awareness count people who might have seen a message; they grow with "
+        "spend and say nothing about whether anyone is closer to buying.",
+        "marketing_influenced_pipeline",
+        ("audience reach", "share of voice", "brand awareness", "brand mentions"),
+        signals=(
+            "reach",
+            "awareness",
+            "audience",
+            "share voice",
+            "sov",
+            "mention",
+            "coverage",
+            "brand lift",
+        ),
+    ),
     VanityMetric(
         "impressions",
         "Impressions",
         "Impressions count eyeballs, not buyers: they grow with spend and say nothing "
         "about pipeline.",
         "marketing_influenced_pipeline",
-        ("ad impressions", "reach"),
+        ("ad impressions",),
+        signals=("impression", "eyeball", "cpm", "view through"),
     ),
     VanityMetric(
         "followers",
@@ -216,6 +324,22 @@ VANITY: tuple[VanityMetric, ...] = (
         "Followers can be bought or won by off-topic posts; they do not buy.",
         "marketing_sourced_pipeline",
         ("social followers", "subscribers"),
+        signals=(
+            "follower",
+            "subscriber",
+            "fan",
+            "subscription newsletter|channel|blog|list|email",
+            "list|database|community size|growth|member",
+        ),
+    ),
+    VanityMetric(
+        "social_engagement",
+        "Social engagement",
+        "Engagement counts reactions to posts; people who comment are rarely the ones "
+        "who sign, and the number grows with giveaways.",
+        "marketing_influenced_pipeline",
+        ("engagement", "engagement rate", "social interactions"),
+        signals=("engagement", "interaction", "comment social|post|linkedin|blog|video"),
     ),
     VanityMetric(
         "likes",
@@ -223,55 +347,7 @@ VANITY: tuple[VanityMetric, ...] = (
         "Likes measure reactions to a post, not interest in buying.",
         "marketing_influenced_pipeline",
         ("reactions",),
-    ),
-    VanityMetric(
-        "page_views",
-        "Page views",
-        "Page views rise with any traffic, qualified or not.",
-        "mql_to_sql_conversion",
-        ("pageviews", "web traffic", "website traffic", "visits"),
-    ),
-    VanityMetric(
-        "sessions",
-        "Sessions",
-        "Sessions count visits, not visitors who become customers.",
-        "mql_to_sql_conversion",
-        ("website sessions", "visitors"),
-    ),
-    VanityMetric(
-        "email_opens",
-        "Email opens",
-        "Opens are inflated by mail scanners and privacy proxies and say nothing about intent.",
-        "mql_to_sql_conversion",
-        ("open rate", "email open rate", "opens"),
-    ),
-    VanityMetric(
-        "raw_lead_count",
-        "Raw lead count",
-        "More leads of any quality mean more work for sales, not more revenue.",
-        "sql_acceptance_rate",
-        ("leads", "lead count", "number of leads", "leads generated"),
-    ),
-    VanityMetric(
-        "mql_count",
-        "MQL count on its own",
-        "A count of MQLs without what sales did with them rewards volume over quality.",
-        "mql_to_sql_conversion",
-        ("mqls", "mql volume", "number of mqls"),
-    ),
-    VanityMetric(
-        "content_pieces_published",
-        "Content pieces published",
-        "Publishing more is output, not outcome: what matters is whether sales uses it.",
-        "content_utilisation",
-        ("content published", "blog posts published", "posts published"),
-    ),
-    VanityMetric(
-        "booth_visitors",
-        "Booth visitors",
-        "Badge scans at a booth include everyone who wanted a free pen.",
-        "marketing_sourced_pipeline",
-        ("badge scans", "event attendees"),
+        signals=("like", "reaction", "heart", "upvote"),
     ),
     VanityMetric(
         "social_shares",
@@ -279,6 +355,90 @@ VANITY: tuple[VanityMetric, ...] = (
         "Shares spread a post; they do not show that a buyer moved closer to a deal.",
         "marketing_influenced_pipeline",
         ("shares", "retweets"),
+        signals=("share", "retweet", "repost"),
+        unless=("market", "wallet"),
+    ),
+    VanityMetric(
+        "search_rankings",
+        "Search rankings",
+        "Rankings and domain authority bring visitors of every kind; they are a means, "
+        "and say nothing about who buys.",
+        "marketing_sourced_pipeline",
+        ("keyword rankings", "seo rankings", "domain authority"),
+        signals=("ranking", "rank", "serp", "backlink", "authority domain|page|seo"),
+    ),
+    VanityMetric(
+        "page_views",
+        "Page views",
+        "Page views rise with any traffic, qualified or not.",
+        "mql_to_sql_conversion",
+        ("pageviews", "web traffic", "website traffic", "visits", "video views"),
+        signals=("view", "hit", "watch time"),
+        unless=("review", "interview"),
+    ),
+    VanityMetric(
+        "sessions",
+        "Sessions",
+        "Sessions, time on site and bounce rate describe browsing, not visitors who "
+        "become customers.",
+        "mql_to_sql_conversion",
+        ("website sessions", "time on site", "bounce rate"),
+        signals=(
+            "session",
+            "time site|page|website",
+            "dwell",
+            "bounce",
+            "scroll",
+        ),
+    ),
+    VanityMetric(
+        "website_visits",
+        "Website visits",
+        "Visits and visitors rise with any traffic, qualified or not: bots, job seekers "
+        "and competitors count as much as buyers.",
+        "mql_to_sql_conversion",
+        ("site traffic", "unique visitors", "website visitors"),
+        signals=("visit", "visitor", "traffic", "unique user"),
+        unless=("customer", "account", "client", "field"),
+    ),
+    VanityMetric(
+        "mql_count",
+        "MQL count on its own",
+        "A count of MQLs without what sales did with them rewards volume over quality.",
+        "mql_to_sql_conversion",
+        ("mqls", "mql volume", "number of mqls"),
+        signals=("mql", "marketing qualified"),
+        unless=_PROCESS,
+    ),
+    VanityMetric(
+        "raw_lead_count",
+        "Raw lead count",
+        "More leads of any quality mean more work for sales, not more revenue.",
+        "sql_acceptance_rate",
+        ("leads", "lead count", "number of leads", "leads generated"),
+        signals=(
+            "lead",
+            "contact new|created|added|generated|count|captured|acquired",
+            "form fill|submission|submit|completion",
+            "signup",
+            "sign up|ups",
+            "inquiry|enquiry",
+        ),
+        unless=_PROCESS,
+    ),
+    VanityMetric(
+        "content_pieces_published",
+        "Content pieces published",
+        "Publishing more is output, not outcome: what matters is whether sales uses it.",
+        "content_utilisation",
+        ("content published", "blog posts published", "posts published"),
+        signals=(
+            "content|blog|post|article|video|asset|piece|ebook|whitepaper|webinar|episode"
+            "|podcast|newsletter|infographic|case publish|published|produced|created|"
+            "written|shipped|launched|output|volume|frequency|cadence|count|number",
+            "post blog|social|linkedin|twitter|instagram|facebook",
+        ),
+        unless=("use", "used", "usage", "using"),
     ),
 )
 
@@ -290,6 +450,111 @@ def _normal(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
 
 
+# Words a phrase about an outcome carries: whatever else it counts, it counts
+# it by what happened in revenue ("visitors who became SQLs", "pipeline from
+# webinar attendees", "download-to-opportunity conversion").
+_OUTCOME = frozenset(
+    [
+        "pipeline",
+        "revenue",
+        "arr",
+        "mrr",
+        "booking",
+        "booked",
+        "won",
+        "win",
+        "closed",
+        "deal",
+        "opportunity",
+        "opp",
+        "sql",
+        "sqo",
+        "accept",
+        "accepted",
+        "acceptance",
+        "conversion",
+        "converted",
+        "convert",
+        "became",
+        "become",
+        "retention",
+        "retained",
+        "churn",
+        "nps",
+        "quota",
+        "sourced",
+        "influenced",
+        "attributed",
+        "roi",
+        "ltv",
+        "cac",
+        "payback",
+        "signed",
+        "purchase",
+        "purchased",
+        "paying",
+        "contract",
+        "renewal",
+        "renewed",
+        "expansion",
+        "upsell",
+        "utilisation",
+        "utilization",
+        "promoter",
+        "detractor",
+        "margin",
+        "profit",
+    ]
+)
+
+# Words written in one piece that mean two ("pageviews" are page views).
+_COMPOUNDS = {
+    "pageview": ("page", "view"),
+    "webpage": ("web", "page"),
+    "signup": ("sign", "up"),
+    "opens": ("email", "open"),
+    "tradeshow": ("trade", "show"),
+    "ebook": ("ebook",),
+}
+
+
+def _stem(word: str) -> str:
+    """A word without its plural ending: "visitors" and "visitor" mean one thing."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def _words(text: str) -> frozenset[str]:
+    """The stems of ``text``'s words, compounds split ("Page-views" → page, view)."""
+    text = re.sub(r"\be-(mail|book)", r"e\1", text.lower())
+    stems: set[str] = set()
+    for word in _normal(text).split():
+        if word in _COMPOUNDS:
+            stems.update(_COMPOUNDS[word])
+        else:
+            stems.add(_stem(word))
+    return frozenset(stems)
+
+
+def _carries(words: frozenset[str], signal: str) -> bool:
+    return all(words & set(slot.split("|")) for slot in signal.split())
+
+
+def _vanity_by_meaning(text: str) -> VanityMetric | None:
+    words = _words(text)
+    if not words or words & _OUTCOME:
+        return None
+    for entry in VANITY:
+        if words & set(entry.unless):
+            continue
+        if any(_carries(words, signal) for signal in entry.signals):
+            return entry
+    return None
+
+
 _VANITY_BY_NAME = {_normal(name): v for v in VANITY for name in (v.key, v.name, *v.aliases)}
 
 
@@ -299,15 +564,34 @@ def metric(key: str) -> Metric | None:
 
 
 def vanity(key_or_name: str) -> VanityMetric | None:
-    """The vanity metric called ``key_or_name`` (by key, name or alias), or None."""
-    return _VANITY_BY_KEY.get(key_or_name) or _VANITY_BY_NAME.get(_normal(key_or_name))
+    """The vanity metric ``key_or_name`` means, or None.
 
-
-def vanity_message(entry: VanityMetric) -> str:
-    """Why a vanity metric is refused, and what to measure instead."""
-    instead = _METRICS_BY_KEY[entry.suggestion]
+    Judged by meaning, not one spelling: a key, a name or an alias of the
+    catalogue, or any phrase carrying one of an entry's signals ("site
+    traffic", "unique visitors", "booth scans") unless it also names an
+    outcome ("visitors who became SQLs" is a conversion, not a count).
+    """
     return (
-        f"{entry.name} is a vanity metric: {entry.why} "
+        _VANITY_BY_KEY.get(key_or_name)
+        or _VANITY_BY_NAME.get(_normal(key_or_name))
+        or _vanity_by_meaning(key_or_name)
+    )
+
+
+def vanity_message(entry: VanityMetric, phrase: str = "") -> str:
+    """Why a vanity metric is refused, and what to measure instead.
+
+    ``phrase`` is what the member wrote; when it is not the entry's own name,
+    the message says which vanity metric it was read as.
+    """
+    instead = _METRICS_BY_KEY[entry.suggestion]
+    phrase = " ".join(phrase.split())
+    if phrase and _normal(phrase) not in (_normal(entry.name), _normal(entry.key)):
+        named = f"“{phrase}” measures {entry.name.lower()}, which is a vanity metric"
+    else:
+        named = f"{entry.name} is a vanity metric"
+    return (
+        f"{named}: {entry.why} "
         f"Measure an outcome instead, for example {instead.name} ({instead.key})."
     )
 
@@ -328,7 +612,7 @@ def validate_metric(
     """
     entry = vanity(key)
     if entry is not None:
-        raise ValidationError({field: vanity_message(entry)})
+        raise ValidationError({field: vanity_message(entry, key)})
     if key == CUSTOM:
         errors: dict[str, str] = {}
         if not custom_name.strip():
@@ -336,7 +620,7 @@ def validate_metric(
         else:
             named = vanity(custom_name)
             if named is not None:
-                errors["metric_name"] = vanity_message(named)
+                errors["metric_name"] = vanity_message(named, custom_name)
         if not moves.strip():
             errors["metric_moves"] = (
                 "Say which goal or revenue stage this metric moves, e.g. 'pipeline creation'."

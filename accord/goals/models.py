@@ -9,6 +9,8 @@ no longer count.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -70,6 +72,9 @@ class Goal(models.Model):
     )
     status = models.CharField(max_length=10, choices=GoalStatus.choices, default=GoalStatus.DRAFT)
     version = models.PositiveIntegerField(default=0)
+    # The day both teams first agreed: a goal agreed inside its period is
+    # expected to move from then, not from a start nobody had committed to.
+    active_since = models.DateField(null=True, blank=True)
     closed_note = models.TextField(blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
@@ -91,6 +96,22 @@ class Goal(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status in CLOSED_STATUSES
+
+    @property
+    def line_start(self) -> dt.date:
+        """The day the expected line leaves the baseline: the period's start, or
+        the day the goal became active when that is later."""
+        if self.active_since is not None and self.active_since > self.period_start:
+            return min(self.active_since, self.period_end)
+        return self.period_start
+
+    @property
+    def metric_computed(self) -> bool:
+        """Whether the metric is computed from Accord's data (no check-ins then)."""
+        from accord.goals.metrics import metric, metric_source
+
+        found = metric(self.metric)
+        return found is not None and metric_source(found.source) is not None
 
     @property
     def metric_label(self) -> str:

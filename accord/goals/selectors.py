@@ -13,7 +13,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from accord.goals import metrics
@@ -33,6 +44,7 @@ from accord.goals.models import (
     Goal,
     GoalEvent,
     GoalStatus,
+    SlotRole,
     TargetPer,
 )
 from accord.goals.services import goals_settings_of, today
@@ -231,13 +243,16 @@ class Progress:
 
 
 def expected_on(goal: Goal, day: dt.date) -> float:
-    """The straight line from baseline (period start) to target (period end)."""
+    """The straight line from baseline to target (period end), leaving the
+    baseline on the goal's ``line_start``: the day it became active when that
+    is inside the period, so a goal agreed mid-period is not off track at once."""
     baseline, target = float(goal.baseline), float(goal.target)
-    span = (goal.period_end - goal.period_start).days
+    start = goal.line_start
+    span = (goal.period_end - start).days
     if span <= 0:
-        fraction = 1.0 if day >= goal.period_start else 0.0
+        fraction = 1.0 if day >= start else 0.0
     else:
-        fraction = min(max((day - goal.period_start).days / span, 0.0), 1.0)
+        fraction = min(max((day - start).days / span, 0.0), 1.0)
     return baseline + (target - baseline) * fraction
 
 
@@ -528,11 +543,20 @@ def events(membership: Membership, *, when: str = "upcoming") -> QuerySet[Event]
     return found.filter(ends_on__gte=today()).order_by("starts_on", "pk")
 
 
+# A day's shifts in the order they happen, not the alphabet's (which puts
+# the booth before set-up).
+SLOT_ORDER = Case(
+    *(When(role=role, then=Value(n)) for n, role in enumerate(SlotRole.values)),
+    default=Value(len(SlotRole.values)),
+)
+
+
 def event_slots(event: Event) -> list[EventSlot]:
+    """The event's slots in time order: by day, then set-up, booth, tear-down."""
     return list(
         EventSlot.objects.filter(event=event)
         .prefetch_related("signups__member__user")
-        .order_by("date", "role", "pk")
+        .order_by("date", SLOT_ORDER, "pk")
     )
 
 

@@ -13,7 +13,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 
 from accord.jobs.registry import job
-from accord.mail.backends import ORG_HEADER
+from accord.mail.backends import ORG_HEADER, READERS_HEADER
 from accord.mail.models import Delivery
 
 
@@ -59,8 +59,13 @@ def send_email(
     organization_id: int | None = None,
     key: str | None = None,
     attachments: list[dict[str, str]] | None = None,
+    readers: list[str] | None = None,
 ) -> str:
     """Send one message; with ``key``, send it at most once ever.
+
+    ``readers``: members' addresses who may read the message in the Outbox
+    besides its recipients (the owners of what it is about); only a captured
+    message carries them.
 
     ``attachments``: ``{"filename", "content", "mimetype"}`` each for text
     (the mimetype may carry parameters: ``text/calendar; method=REQUEST``), or
@@ -80,6 +85,8 @@ def send_email(
     extra = dict(headers or {})
     if organization_id is not None and settings.EMAIL_CAPTURED:
         extra[ORG_HEADER] = str(organization_id)
+    if readers and settings.EMAIL_CAPTURED:
+        extra[READERS_HEADER] = ",".join(readers)
     connection = get_connection(fail_silently=False)
     message = EmailMultiAlternatives(
         subject=subject,

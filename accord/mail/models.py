@@ -10,8 +10,9 @@ class CapturedMessage(models.Model):
     """A message kept in the Outbox because no EMAIL_URL is configured.
 
     ``organization`` is set for mail sent on an organisation's behalf (its
-    admins read it on the Outbox page); account mail (sign-up, password reset)
-    has none and is visible to staff only.
+    admins read all of it on the Outbox page, every other member what
+    ``readers`` names them in); account mail (sign-up, password reset) has
+    none and is visible to staff only.
     """
 
     organization = models.ForeignKey(
@@ -23,6 +24,11 @@ class CapturedMessage(models.Model):
     text_body = models.TextField()
     html_body = models.TextField(blank=True)
     headers = models.JSONField(default=dict)
+    # Searchable copies: the recipients as one line ("a@x, b@y"), and who may
+    # read the message besides admins, as ",a@x,b@y," (its recipients and the
+    # owners of what it is about), so one portable LIKE finds a member's mail.
+    recipients = models.TextField(blank=True)
+    readers = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
@@ -30,6 +36,12 @@ class CapturedMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {', '.join(self.to)}"
+
+
+def readers_field(addresses: list[str]) -> str:
+    """``addresses`` as the ``readers`` column stores them: ",a@x,b@y,"."""
+    found = sorted({a.strip().lower() for a in addresses if a and a.strip()})
+    return f",{','.join(found)}," if found else ""
 
 
 class Delivery(models.Model):

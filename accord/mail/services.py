@@ -22,12 +22,15 @@ def email_enqueue(
     organization_id: int | None = None,
     key: str | None = None,
     attachments: list[dict[str, str]] | None = None,
+    readers: list[str] | None = None,
 ) -> None:
     """Queue one email. Call inside the transaction that causes it.
 
     It leaves only if that transaction commits. With ``key`` (one per event
     and recipient, e.g. ``invitation:42``) it is delivered at most once, even
-    if the job runs twice.
+    if the job runs twice. ``readers``: the addresses of the members who own
+    what the message is about, who may read it in a development instance's
+    Outbox though it is not sent to them.
     """
     if not to:
         raise ValueError("An email needs at least one recipient.")
@@ -41,6 +44,8 @@ def email_enqueue(
     }
     if attachments:
         kwargs["attachments"] = attachments
+    if readers:
+        kwargs["readers"] = sorted(set(readers))
     job_enqueue(send_email, organization_id=organization_id, **kwargs)
 
 
@@ -60,6 +65,7 @@ def email_enqueue_template(
     key: str | None = None,
     attachments: list[dict[str, str]] | None = None,
     headers: dict[str, Any] | None = None,
+    readers: list[str] | None = None,
 ) -> None:
     """Render ``<template>_subject.txt``, ``.txt`` and ``.html`` and queue them."""
     subject = " ".join(text_render(f"{template}_subject.txt", context).split())
@@ -74,4 +80,5 @@ def email_enqueue_template(
         organization_id=organization_id,
         key=key,
         attachments=attachments,
+        readers=readers,
     )

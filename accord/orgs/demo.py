@@ -72,6 +72,9 @@ def demo_organization() -> tuple[Organization, dict[str, Membership]]:
         organization = organization_create(
             name="Northwind", slug=DEMO_SLUG, owner=owner, time_zone="Europe/London"
         )
+        # Northwind's deals are in euros (the pipeline demo's amounts).
+        Organization.objects.filter(pk=organization.pk).update(currency="EUR")
+        organization.currency = "EUR"
     people: dict[str, Membership] = {}
     for person in PEOPLE:
         membership = Membership.objects.filter(

@@ -31,6 +31,11 @@ class OrganizationSettingsForm(forms.Form):
         required=False,
         help_text="Its public holidays are not business days (follow-ups, the hand-off SLA).",
     )
+    currency = forms.CharField(
+        required=False,
+        max_length=3,
+        help_text="The ISO code amounts are shown in, e.g. EUR. Empty: unchanged.",
+    )
     holidays = forms.CharField(
         required=False,
         label="Own holidays",

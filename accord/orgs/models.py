@@ -48,6 +48,9 @@ class Organization(models.Model):
     time_zone = models.CharField(max_length=64, default="UTC")
     country = models.CharField(max_length=2, blank=True, default="")
     holidays = models.JSONField(default=list, blank=True)
+    # The ISO code amounts are shown in (pipeline, revenue): one per
+    # organisation, as imported amounts are summed as they are.
+    currency = models.CharField(max_length=3, default="USD")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

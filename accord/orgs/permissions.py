@@ -121,7 +121,7 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.INVITATION_REVOKE: "Revoke a pending invitation",
     Action.TOKEN_CREATE_OWN: "Create and revoke one's own API tokens (they act with one's role)",
     Action.AUDIT_READ: "Read the audit log",
-    Action.OUTBOX_READ: "Read captured email in the Outbox",
+    Action.OUTBOX_READ: "Read all captured email in the Outbox (members read their own)",
     Action.JOBS_MANAGE: "See failed jobs and retry them",
     Action.PIPELINE_IMPORT: "Import leads, contacts, accounts and opportunities from CSV",
     Action.LEAD_DECIDE: "Accept or reject an MQL, log a first touch",

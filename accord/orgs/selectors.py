@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from accord.accounts.models import User
@@ -27,7 +27,7 @@ from accord.orgs.models import (
     Team,
     TeamKind,
 )
-from accord.orgs.permissions import Action, require
+from accord.orgs.permissions import Action, can, require
 
 M = TypeVar("M", bound=Model)
 
@@ -214,13 +214,28 @@ def audit_events(membership: Membership) -> QuerySet[AuditEvent]:
 # -- outbox and failed jobs ------------------------------------------------------
 
 
-def captured_messages(membership: Membership) -> QuerySet[CapturedMessage]:
-    """Mail captured for the member's organisation, newest first."""
-    return scoped(membership, CapturedMessage.objects.all())
+def _readable_mail(membership: Membership) -> QuerySet[CapturedMessage]:
+    """Mail captured for the organisation that ``membership`` may read: all of
+    it with the Outbox permission (owners, admins), else the messages sent to
+    the member and those about the campaigns and goals they own."""
+    found = scoped(membership, CapturedMessage.objects.all())
+    if not can(membership, Action.OUTBOX_READ):
+        found = found.filter(readers__contains=f",{membership.user.email.lower()},")
+    return found
+
+
+def captured_messages(membership: Membership, *, search: str = "") -> QuerySet[CapturedMessage]:
+    """The captured mail ``membership`` may read, newest first; ``search``
+    keeps the messages whose recipients or subject hold each of its words."""
+    found = _readable_mail(membership)
+    for word in search.split()[:8]:
+        found = found.filter(Q(recipients__icontains=word) | Q(subject__icontains=word))
+    return found
 
 
 def captured_message(membership: Membership, pk: int) -> CapturedMessage:
-    return get_scoped(membership, CapturedMessage.objects.all(), pk=pk)
+    """One message ``membership`` may read; 404 for any other (missing or not theirs)."""
+    return get_scoped(membership, _readable_mail(membership), pk=pk)
 
 
 def dead_jobs(membership: Membership) -> QuerySet[DeadJob]:

@@ -6,6 +6,7 @@ checks the permission matrix itself; views and API operations only translate.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -121,10 +122,12 @@ def organization_update(
     time_zone: str | None = None,
     country: str | None = None,
     holidays: Iterable[date] | None = None,
+    currency: str | None = None,
 ) -> Organization:
     """Change the name and the business calendar: time zone, ``country`` (an ISO
     code whose public holidays become days off; "" for none) and the
-    organisation's own ``holidays``. ``None`` leaves a field as it is."""
+    organisation's own ``holidays``; and the ``currency`` amounts are shown
+    in. ``None`` (or an empty currency) leaves a field as it is."""
     require(membership, Action.ORG_UPDATE)
     organization = membership.organization
     changes: dict[str, Any] = {}
@@ -146,6 +149,14 @@ def organization_update(
             raise ValidationError({"country": f"No public holidays are known for '{country}'."})
         changes["country"] = [organization.country, code]
         organization.country = code
+    if currency is not None and currency.strip():
+        code = currency.strip().upper()
+        if not re.fullmatch(r"[A-Z]{3}", code):
+            raise ValidationError(
+                {"currency": f"'{currency[:20]}' is not a currency code like EUR."}
+            )
+        changes["currency"] = [organization.currency, code]
+        organization.currency = code
     if holidays is not None:
         days = sorted({d.isoformat() for d in holidays})
         if len(days) > 400:

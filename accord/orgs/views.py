@@ -3,6 +3,8 @@ teams, API tokens, the audit log, the Outbox and failed jobs."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from allauth.account.adapter import get_adapter as get_account_adapter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,7 +28,7 @@ from accord.orgs.forms import (
     TeamForm,
 )
 from accord.orgs.models import Membership
-from accord.orgs.permissions import Action
+from accord.orgs.permissions import Action, can
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -67,6 +69,7 @@ def org_settings(request: HttpRequest, membership: Membership) -> HttpResponse:
             "name": organization.name,
             "time_zone": organization.time_zone,
             "country": organization.country,
+            "currency": organization.currency,
             "holidays": "\n".join(organization.holidays),
         },
     )
@@ -263,14 +266,26 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "orgs/invitation.html", context)
 
 
-@org_view(Action.OUTBOX_READ)
+@org_view()
 def outbox(request: HttpRequest, membership: Membership) -> HttpResponse:
-    """The Outbox: captured email, for instances without EMAIL_URL."""
-    page = Paginator(selectors.captured_messages(membership), 50).get_page(request.GET.get("page"))
-    return render(request, "orgs/outbox.html", {"page": page})
+    """The Outbox: captured email, for instances without EMAIL_URL. Admins
+    read all of it; every member the mail sent to them and about what they own."""
+    search = " ".join(request.GET.get("q", "").split())[:200]
+    found = selectors.captured_messages(membership, search=search)
+    page = Paginator(found, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "orgs/outbox.html",
+        {
+            "page": page,
+            "search": search,
+            "query": urlencode({"q": search}) if search else "",
+            "reads_all": can(membership, Action.OUTBOX_READ),
+        },
+    )
 
 
-@org_view(Action.OUTBOX_READ)
+@org_view()
 def outbox_message(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     message = selectors.captured_message(membership, pk)
     return render(request, "orgs/outbox_message.html", {"message": message})

@@ -7,6 +7,8 @@ from typing import Any
 
 from django import forms
 
+from accord.orgs.models import Membership
+from accord.orgs.selectors import lead_side
 from accord.pipeline.import_parsing import FIELDS
 from accord.pipeline.models import ImportFormat, ImportKind, RejectionReason
 
@@ -70,6 +72,19 @@ class AgreeForm(forms.Form):
         help_text="Owners and admins without a sales or marketing team say which side.",
     )
     comment = forms.CharField(required=False, max_length=500)
+
+    def __init__(self, *args: Any, membership: Membership | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        own = lead_side(membership) if membership is not None else None
+        if membership is not None and own is not None:
+            # A lead answers for their own side only: offering the other
+            # side would only lead to a refusal.
+            field = self.fields["side"]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [(own.value, f"{own.label} (your side)")]
+            field.initial = own.value
+            field.disabled = True
+            field.help_text = f"As {membership.get_role_display()} you answer for {own.label}."
 
 
 class ImportForm(forms.Form):

@@ -19,6 +19,7 @@ from django.utils import timezone
 from accord.chat.services import chat_notify
 from accord.lib.business_time import business_hours_between
 from accord.lib.claimed_time import claimed_time_check
+from accord.lib.numbers import count, percent
 from accord.mail.services import email_enqueue
 from accord.orgs.models import Membership, Organization, Role, Side
 from accord.orgs.permissions import Action, require
@@ -564,12 +565,12 @@ def monthly_digest_send(*, organization: Organization, today: date | None = None
     if rows:
         row = rows[0]
         lines += [
-            f"MQLs delivered: {row.mqls} of {agreement.monthly_mql_commitment} committed "
-            f"({row.commitment_percent}%).",
+            f"MQLs delivered: {count(row.mqls)} of {count(agreement.monthly_mql_commitment)} "
+            f"committed ({percent(row.commitment_percent)}).",
             f"Touched within {agreement.first_touch_hours} business hours: "
-            f"{row.touch_compliance if row.touch_compliance is not None else '—'}%.",
+            f"{percent(row.touch_compliance)}.",
             f"Accepted or rejected within {agreement.decision_days} business days: "
-            f"{row.decision_compliance if row.decision_compliance is not None else '—'}%.",
+            f"{percent(row.decision_compliance)}.",
             f"Accepted {row.accepted}, rejected {row.rejected}.",
         ]
     else:

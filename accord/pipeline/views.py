@@ -224,7 +224,7 @@ def agreement(request: HttpRequest, membership: Membership) -> HttpResponse:
             "active": active,
             "proposed": versions.filter(status=AgreementStatus.PROPOSED).first(),
             "history": Paginator(versions, 50).get_page(request.GET.get("page")),
-            "agree_form": AgreeForm(),
+            "agree_form": AgreeForm(membership=membership),
         },
         status=400 if form.errors else 200,
     )
@@ -235,7 +235,7 @@ def agreement_agree(request: HttpRequest, membership: Membership, pk: int) -> Ht
     proposal = selectors.handoff_agreement(membership, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    form = AgreeForm(request.POST)
+    form = AgreeForm(request.POST, membership=membership)
     if form.is_valid():
         try:
             result = services.agreement_agree(

@@ -71,7 +71,7 @@ def _clean(organization: Organization, data: dict[str, Any]) -> dict[str, Any]:
     if metric == MANUAL:
         named = metrics.vanity(name) if name else None
         if named is not None:
-            errors["name"] = metrics.vanity_message(named)
+            errors["name"] = metrics.vanity_message(named, name)
         elif not moves:
             errors["moves"] = (
                 "Say which goal or revenue stage this number moves, e.g. 'pipeline creation'."

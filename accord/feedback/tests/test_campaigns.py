@@ -228,6 +228,30 @@ def test_it_refuses_to_send_an_empty_or_sent_campaign(owner, campaign):
         recipients_add_csv(membership=owner, campaign=campaign, data=CSV.encode())
 
 
+def test_the_campaign_owner_reads_the_survey_she_sent_in_the_outbox(carol_member, bob_member, acme):
+    """The marketing lead may not read every captured message, but she reads
+    the surveys of her own campaign; another member does not."""
+    from django.test import Client
+
+    survey = survey_create(membership=carol_member, name="Pulse", brand_name="Acme")
+    mine = campaign_create(membership=carol_member, survey=survey, name="Carol's customers")
+    recipients_add_csv(membership=carol_member, campaign=mine, data=CSV.encode())
+    campaign_send(membership=carol_member, campaign=mine)
+    run_queued_jobs()
+
+    carol = Client()
+    carol.force_login(carol_member.user)
+    page = carol.get(f"/o/{acme.slug}/outbox/").content.decode()
+    assert "ana@customer.example" in page and "ben@customer.example" in page
+    message = CapturedMessage.objects.get(recipients="ana@customer.example")
+    assert carol.get(f"/o/{acme.slug}/outbox/{message.pk}/").status_code == 200
+
+    bob = Client()
+    bob.force_login(bob_member.user)
+    assert "ana@customer.example" not in bob.get(f"/o/{acme.slug}/outbox/").content.decode()
+    assert bob.get(f"/o/{acme.slug}/outbox/{message.pk}/").status_code == 404
+
+
 def test_it_puts_the_mail_in_the_organisations_outbox(owner, campaign, acme):
     recipients_add_csv(membership=owner, campaign=campaign, data=CSV.encode())
     campaign_send(membership=owner, campaign=campaign)

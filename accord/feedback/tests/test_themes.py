@@ -135,3 +135,20 @@ def test_it_shows_themes_with_quotes_and_split(alice_client, acme):
 def test_it_waits_for_enough_comments(acme):
     ResponseFactory.create(organization=acme, score=3, better="too slow")
     assert themes_update(organization_id=acme.pk) == "too few comments"
+
+
+def test_it_shows_each_quote_of_a_theme_once(alice_client, acme):
+    """Many customers write the same words: the theme quotes them once."""
+    from accord.feedback.selectors import theme_quotes
+
+    theme = Theme.objects.create(organization=acme, name="Speed", top_terms=["slow"])
+    for n, text in enumerate(["Too slow", "too  slow", "Too slow", "Exports are slow"]):
+        response = ResponseFactory.create(organization=acme, score=3, better=text)
+        ThemeMention.objects.create(
+            organization=acme, theme=theme, response=response, field="better", weight=1 - n / 10
+        )
+    quotes = theme_quotes(theme, limit=8)
+    assert [q.response.better for q in quotes] == ["Too slow", "Exports are slow"]
+    page = alice_client.get(f"/o/acme/customers/themes/{theme.pk}/").content.decode()
+    assert page.count("<blockquote>Too slow</blockquote>") == 1
+    assert page.count("<blockquote>too  slow</blockquote>") == 0

@@ -156,6 +156,13 @@ def _chat_goal(goal: Goal, event: str, title: str, *, actor: Membership, text: s
     )
 
 
+def goal_readers(goal: Goal) -> list[str]:
+    """The addresses of the members who own ``goal`` (its two owners and who
+    created it): they read its email in the Outbox of a development instance."""
+    owners = (goal.sales_owner, goal.marketing_owner, goal.created_by)
+    return [m.user.email for m in owners if m is not None]
+
+
 def _notify_leads(goal: Goal, sides: Iterable[Side], *, reason: str, actor: Membership) -> None:
     """Email the leads of ``sides`` about ``goal``; queued in this transaction."""
     from accord.mail.services import email_enqueue_template
@@ -182,4 +189,5 @@ def _notify_leads(goal: Goal, sides: Iterable[Side], *, reason: str, actor: Memb
                 },
                 organization_id=goal.organization_id,
                 key=f"goals:agreement:{goal.pk}:v{goal.version}:{lead.pk}",
+                readers=goal_readers(goal),
             )

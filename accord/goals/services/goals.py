@@ -293,7 +293,10 @@ def _record_agreement(goal: Goal, membership: Membership, side: Side, comment: s
     if _agreed_sides(goal) >= {Side.SALES, Side.MARKETING}:
         goal.status = GoalStatus.ACTIVE
         goal.updated_at = timezone.now()
-        goal.save(update_fields=["status", "updated_at"])
+        # The first agreement counts: re-agreeing to a changed target keeps
+        # the line the teams have been measured against since.
+        goal.active_since = goal.active_since or today()
+        goal.save(update_fields=["status", "updated_at", "active_since"])
         _history(goal, membership, "activate", "Both teams agreed: the goal is active.")
         _chat_goal(
             goal,
@@ -432,8 +435,9 @@ def goal_close(*, membership: Membership, goal: Goal, outcome: str, note: str) -
 
 
 def can_check_in(membership: Membership, goal: Goal) -> bool:
-    """Leads, admins and owners on any goal; members on goals they own."""
-    if not can(membership, Action.GOAL_CHECK_IN):
+    """Leads, admins and owners on any goal; members on goals they own; nobody
+    on a goal whose metric Accord computes."""
+    if goal.metric_computed or not can(membership, Action.GOAL_CHECK_IN):
         return False
     if can(membership, Action.GOAL_MANAGE):
         return True
@@ -450,8 +454,19 @@ def goal_check_in(
     confidence: str = Confidence.MEDIUM,
     note: str = "",
 ) -> CheckIn:
-    """Record the metric's value on ``date`` (default today) on a proposed or active goal."""
+    """Record the metric's value on ``date`` (default today) on a proposed or active goal.
+
+    A metric computed from Accord's data takes no check-in: its value is the
+    computed one, and a typed number beside it would be ignored, so it is
+    refused (ValidationError on ``value``).
+    """
     require(membership, Action.GOAL_CHECK_IN)
+    # Before the permission check: nobody may check in on a computed metric,
+    # and the reason is the metric, not the member.
+    if goal.metric_computed:
+        raise ValidationError(
+            {"value": f"{goal.metric_label} is computed from Accord's data; it takes no check-ins."}
+        )
     if not can_check_in(membership, goal):
         raise PermissionDenied("Only the goal's owners, leads, admins and owners check in.")
     goal = _lock(goal)

@@ -58,9 +58,9 @@ def _objects(owner, sales_lead, marketing_lead, seller, marketer, organization) 
     active = services.goal_create(
         membership=owner,
         title=f"{organization.name} active",
-        metric="median_first_touch_hours",
-        baseline=Decimal("20"),
-        target=Decimal("5"),
+        metric="logo_retention",
+        baseline=Decimal("80"),
+        target=Decimal("90"),
         sales_owner=seller,
         marketing_owner=marketer,
         period_start=dt.date(2025, 1, 1),

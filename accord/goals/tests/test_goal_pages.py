@@ -26,7 +26,8 @@ def active_goal(owner, sales_lead, marketing_lead, seller, marketer) -> Goal:
     goal = services.goal_create(
         membership=owner,
         title="Acme win rate up",
-        metric="win_rate",
+        # Entered by hand: a metric Accord computes takes no check-ins.
+        metric="logo_retention",
         baseline=Decimal("20"),
         target=Decimal("30"),
         sales_owner=seller,
@@ -36,6 +37,9 @@ def active_goal(owner, sales_lead, marketing_lead, seller, marketer) -> Goal:
     )
     services.goal_propose(membership=sales_lead, goal=goal)
     services.goal_agree(membership=marketing_lead, goal=goal, comment="Agreed with Carol")
+    # Agreed on the first day of the period: the line runs from its start.
+    Goal.objects.filter(pk=goal.pk).update(active_since=goal.period_start)
+    goal.refresh_from_db()
     return goal
 
 

@@ -158,7 +158,7 @@ def goal_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpRe
             "agreements": selectors.goal_agreements(goal),
             "current": selectors.current_agreements(goal),
             "checkin_form": CheckInForm(),
-            "answer_form": AnswerForm(),
+            "answer_form": AnswerForm(membership=membership),
             "may_check_in": services.can_check_in(membership, goal),
             "may_manage": can(membership, Action.GOAL_MANAGE),
         },
@@ -187,7 +187,7 @@ def goal_answer(
 ) -> HttpResponse:
     """Agree (POST from the goal page) or decline (a page that asks for the reason)."""
     goal = _goal(membership, pk)
-    form = AnswerForm(request.POST or None)
+    form = AnswerForm(request.POST or None, membership=membership)
     if request.method == "POST" and form.is_valid():
         side = form.cleaned_data["side"] or None
         comment = form.cleaned_data["comment"]

@@ -83,11 +83,11 @@ def test_it_shows_nothing_until_the_job_has_run(alice_client, alice, acme):
     assert "dave@example.com" not in page
 
 
-def test_it_shows_the_banner_on_every_page_to_admins_only(alice_client, bob_client, acme):
+def test_it_shows_the_banner_on_every_page_to_every_member(alice_client, bob_client, acme):
     overview = reverse("org_overview", args=["acme"])
 
-    assert BANNER in alice_client.get(overview).content.decode()
-    assert BANNER not in bob_client.get(overview).content.decode()
+    assert BANNER + " Read it in the" in alice_client.get(overview).content.decode()
+    assert BANNER + " Read yours in the" in bob_client.get(overview).content.decode()
 
 
 def test_it_shows_no_banner_when_mail_is_sent(alice_client, settings, acme):
@@ -98,13 +98,65 @@ def test_it_shows_no_banner_when_mail_is_sent(alice_client, settings, acme):
     assert BANNER not in page
 
 
-def test_it_forbids_the_outbox_to_a_member(bob_client, invited):
+def test_it_shows_a_member_only_the_mail_sent_to_them(bob_client, bob, invited, acme):
+    """Bob reads what was sent to him; Dave's invitation is not his (404)."""
     message = CapturedMessage.objects.get()
-    for page in (bob_client.get(outbox_url()), bob_client.get(message_url(message))):
-        assert page.status_code == 403
-        text = page.content.decode()
-        assert "You can't do that here" in text
-        assert "dave@example.com" not in text and message.subject not in text
+    with_bob = email_enqueue(
+        to=[bob.email.upper()], subject="Your weekly digest", text="Hi", organization_id=acme.pk
+    )
+    del with_bob
+    run_queued_jobs()
+    page = bob_client.get(outbox_url())
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "The messages sent to you, and those about the campaigns and goals you own." in text
+    assert "Your weekly digest" in text
+    assert "dave@example.com" not in text and message.subject not in text
+    assert bob_client.get(message_url(message)).status_code == 404
+    mine = CapturedMessage.objects.get(subject="Your weekly digest")
+    assert bob_client.get(message_url(mine)).status_code == 200
+
+
+def test_it_lets_a_member_read_the_mail_about_what_they_own(bob_client, bob, acme):
+    email_enqueue(
+        to=["customer@example.com"],
+        subject="About Bob's campaign",
+        text="Hi",
+        organization_id=acme.pk,
+        readers=[bob.email],
+    )
+    run_queued_jobs()
+    message = CapturedMessage.objects.get()
+    assert message.readers == f",{bob.email},customer@example.com,"
+    assert "X-Accord-Readers" not in message.headers
+    assert "About Bob&#x27;s campaign" in bob_client.get(outbox_url()).content.decode()
+    assert bob_client.get(message_url(message)).status_code == 200
+
+
+def test_it_searches_the_outbox_by_recipient_and_subject_and_keeps_paging(alice_client, acme):
+    for n in range(55):
+        email_enqueue(
+            to=[f"person{n}@customer.example"],
+            subject=f"Survey {n}" if n % 2 else f"Reminder {n}",
+            text="Hi",
+            organization_id=acme.pk,
+        )
+    email_enqueue(to=["zoe@partner.example"], subject="Hello", text="x", organization_id=acme.pk)
+    run_queued_jobs()
+
+    by_recipient = alice_client.get(outbox_url(), {"q": "zoe@partner"}).content.decode()
+    assert "zoe@partner.example" in by_recipient and "person1@" not in by_recipient
+    by_subject = alice_client.get(outbox_url(), {"q": "reminder"}).content.decode()
+    assert "Reminder 2" in by_subject and "Survey 1" not in by_subject
+    assert 'value="reminder"' in by_subject
+    nothing = alice_client.get(outbox_url(), {"q": "nobody"}).content.decode()
+    assert "No message matches “nobody”." in nothing
+
+    first = alice_client.get(outbox_url(), {"q": "customer.example"}).content.decode()
+    assert "Page 1 of 2" in first
+    assert "?q=customer.example&amp;page=2" in first
+    second = alice_client.get(outbox_url(), {"q": "customer.example", "page": 2})
+    assert "Page 2 of 2" in second.content.decode()
 
 
 def test_it_hides_the_outbox_from_another_organization(charlie_client, invited, globex):

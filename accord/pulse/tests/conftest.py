@@ -82,6 +82,6 @@ def active_goal(owner, seller, marketer, title: str, metric: str = "win_rate"):
 @pytest.fixture
 def goals(owner, seller, marketer, marketing_lead):
     return [
-        active_goal(owner, seller, marketer, "Acme leads convert"),
+        active_goal(owner, seller, marketer, "Acme leads convert", "logo_retention"),
         active_goal(owner, seller, marketer, "Acme wins more", "nps"),
     ]

@@ -31,7 +31,7 @@ def acme_goals(transactional_db):
     goal = services.goal_create(
         membership=owner,
         title="Acme conversion",
-        metric="mql_to_sql_conversion",
+        metric="logo_retention",
         baseline=Decimal("10"),
         target=Decimal("20"),
         sales_owner=sam,
