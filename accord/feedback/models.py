@@ -205,6 +205,8 @@ class Response(models.Model):
     category = models.CharField(max_length=10, choices=Category.choices)
     better = models.TextField(blank=True)
     well = models.TextField(blank=True)
+    # An imported passive's single comment: neither "better" nor "well".
+    comment = models.TextField(blank=True)
     may_quote = models.BooleanField(default=False)
     language = models.CharField(max_length=2, blank=True)
     email = models.EmailField(blank=True)
