@@ -203,7 +203,11 @@ def parse_date(text: str, zone: tzinfo, *, day_first: bool = False) -> datetime 
         ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        # 0001-01-01 east of UTC, or 9999-12-31 west of it.
+        raise ValueError(f"'{text[:40]}' is not a date Accord can store.") from None
 
 
 # -- amounts --------------------------------------------------------------------------

@@ -178,3 +178,11 @@ def test_it_prints_counts_that_add_up(acme, tmp_path, capsys):
     assert summary["rows"] == [
         {"row": 2, "column": "", "reason": "skipped: second header row.", "outcome": "skipped"}
     ]
+
+
+def test_it_refuses_a_date_outside_what_can_be_stored_by_row(owner):
+    text = "email,score,date\na@x.example,9,0001-01-01T00:00:00+05:00\n"
+    result = responses_import(membership=owner, data=text.encode(), fmt="generic")
+    assert result.errors == [
+        (2, "date: '0001-01-01T00:00:00+05:00' is not a date Accord can store.")
+    ]
