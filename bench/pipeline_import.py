@@ -108,7 +108,8 @@ def main() -> None:
     from django.db import connection, transaction
 
     from accord.cli.benchdata import Sizes, bench_data, bulk_write
-    from accord.pipeline.importer import BATCH, LEAD_COLUMNS, Importer, open_csv
+    from accord.pipeline.import_parsing import open_csv
+    from accord.pipeline.importer import BATCH, LEAD_COLUMNS, Importer
     from accord.pipeline.models import ImportRun, Lead
 
     call_command("migrate", verbosity=0)
@@ -156,7 +157,8 @@ def main() -> None:
     load_seconds = 0.0
     with open(path, "rb") as raw:
         _, reader = open_csv(raw)
-        importer.index = importer.header_map(next(reader))
+        importer.headers = next(reader)
+        importer.index = importer.header_map(importer.headers)
         positions = list(importer.index.items())
         importer._raw = []
         done = False

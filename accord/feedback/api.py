@@ -162,7 +162,9 @@ class ResponseFilter(InputSchema):
 
 class ImportIn(InputSchema):
     csv: str = Field(..., max_length=20_000_000)
-    format: Literal["generic", "delighted"] = "generic"
+    format: Literal["generic", "delighted", "surveymonkey", "typeform", "qualtrics", "auto"] = (
+        "generic"
+    )
     dry_run: bool = False
 
 

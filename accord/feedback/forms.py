@@ -73,8 +73,12 @@ class CsvUploadForm(forms.Form):
 class ImportForm(CsvUploadForm):
     format = forms.ChoiceField(
         choices=[
-            ("generic", "Generic (email, score, better, well, date)"),
+            ("generic", "Generic (email, score, better, well, comment, date)"),
+            ("auto", "Recognise the tool from the file"),
             ("delighted", "Delighted export"),
+            ("surveymonkey", "SurveyMonkey export"),
+            ("typeform", "Typeform export"),
+            ("qualtrics", "Qualtrics export"),
         ]
     )
 

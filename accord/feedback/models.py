@@ -207,6 +207,8 @@ class Response(models.Model):
     category = models.CharField(max_length=10, choices=Category.choices)
     better = models.TextField(blank=True)
     well = models.TextField(blank=True)
+    # An imported passive's single comment: neither "better" nor "well".
+    comment = models.TextField(blank=True)
     may_quote = models.BooleanField(default=False)
     language = models.CharField(max_length=2, blank=True)
     email = models.EmailField(blank=True)
@@ -357,18 +359,20 @@ class Theme(models.Model):
 
 
 class ThemeMention(models.Model):
-    """One comment (the "better" or "well" answer of a response) in one theme."""
+    """One comment (the "better" or "well" answer of a response, or its general
+    comment) in one theme."""
 
     class Field(models.TextChoices):
         BETTER = "better", "What can we do better?"
         WELL = "well", "What do we do well?"
+        COMMENT = "comment", "General comment"
 
     organization = models.ForeignKey(
         "orgs.Organization", on_delete=models.CASCADE, related_name="+"
     )
     theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="mentions")
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="mentions")
-    field = models.CharField(max_length=6, choices=Field.choices)
+    field = models.CharField(max_length=10, choices=Field.choices)
     weight = models.FloatField(default=0)
 
     class Meta:

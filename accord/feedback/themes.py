@@ -84,19 +84,25 @@ def _comments(queryset: Any) -> Iterator[tuple[int, str, str]]:
     last = 0
     while True:
         rows = list(
-            queryset.filter(pk__gt=last).order_by("pk").values_list("pk", "better", "well")[:CHUNK]
+            queryset.filter(pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", "better", "well", "comment")[:CHUNK]
         )
         if not rows:
             return
-        for pk, better, well in rows:
-            for field, text in (("better", better), ("well", well)):
+        # A general comment (an imported passive's) is themed but counted on
+        # neither the "better" nor the "well" side of its theme.
+        for pk, better, well, comment in rows:
+            for field, text in (("better", better), ("well", well), ("comment", comment)):
                 if text and len(text.split()) >= MIN_WORDS:
                     yield pk, field, text[:5_000]
         last = rows[-1][0]
 
 
 def _with_text(organization: Organization) -> Any:
-    return Response.objects.filter(organization=organization).filter(~Q(better="") | ~Q(well=""))
+    return Response.objects.filter(organization=organization).filter(
+        ~Q(better="") | ~Q(well="") | ~Q(comment="")
+    )
 
 
 def _fit(organization: Organization) -> tuple[Any, Any, list[int]] | None:
@@ -111,7 +117,7 @@ def _fit(organization: Organization) -> tuple[Any, Any, list[int]] | None:
     recent = list(
         _with_text(organization)
         .order_by("-created_at")
-        .values_list("better", "well")[: SAMPLE // 2]
+        .values_list("better", "well", "comment")[: SAMPLE // 2]
     )
     texts = [t[:5_000] for pair in recent for t in pair if t and len(t.split()) >= MIN_WORDS]
     if len(texts) < 10:

@@ -186,6 +186,10 @@ class ImportRunOut(Schema):
     percent: int
     rows_seen: int
     rows_imported: int
+    rows_created: int
+    rows_updated: int
+    rows_unchanged: int
+    rows_skipped: int
     rows_refused: int
     message: str
     created_at: dt.datetime
@@ -196,6 +200,7 @@ class RowErrorOut(Schema):
     row: int
     column: str
     message: str
+    outcome: str
 
 
 class MetricsQuery(InputSchema):

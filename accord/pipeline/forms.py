@@ -91,7 +91,7 @@ class ImportForm(forms.Form):
     kind = forms.ChoiceField(choices=ImportKind.choices, label="What the file holds")
     format = forms.ChoiceField(choices=ImportFormat.choices, label="Exported from")
     mapping = forms.ChoiceField(required=False, label="Saved column mapping (generic CSV)")
-    file = forms.FileField(label="CSV file")
+    file = forms.FileField(label="CSV file or Excel workbook (.xlsx)")
     dry_run = forms.BooleanField(required=False, label="Dry run: check every row, import nothing")
     day_first = forms.BooleanField(required=False, label="Dates are day first (31/03/2026)")
 
@@ -103,7 +103,7 @@ class ImportForm(forms.Form):
 
 class MappingUploadForm(forms.Form):
     kind = forms.ChoiceField(choices=ImportKind.choices, label="What the file holds")
-    file = forms.FileField(label="A CSV file with the columns to map")
+    file = forms.FileField(label="A CSV file or .xlsx workbook with the columns to map")
 
 
 class MappingForm(forms.Form):

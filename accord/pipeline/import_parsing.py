@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
+from decimal import Decimal
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
+from accord.lib.conventions import DAY_FIRST, DateColumn, parse_date
+from accord.lib.conventions import parse_amount as conventions_parse_amount
 from accord.lib.csvfile import CsvFileError, open_text
 from accord.pipeline.models import (
     ImportFormat,
@@ -291,90 +292,56 @@ FALSE = {"false", "no", "0", "n", "", "lost", "falsch", "non"}
 
 # -- parsing values -------------------------------------------------------------
 
-_SLASH = re.compile(
-    r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$"
-)
-_AMOUNT_PLAIN = re.compile(r"^-?\d+(\.\d+)?$")
-_AMOUNT_THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
-_AMOUNT_EURO = re.compile(r"^-?\d{1,3}(\.\d{3})+(,\d+)?$|^-?\d+,\d{1,2}$")
+# The fields read as dates and as amounts, whose conventions are decided by column.
+DATE_FIELDS = {name for fields in FIELDS.values() for name in fields if name.endswith("_at")}
+DATE_FIELDS |= {"created_on", "close_date"}
+AMOUNT_FIELDS = {"amount"}
 
 
 class DateParser:
-    """Dates as the exports write them, cached (dates repeat across rows).
-
-    ISO (``2026-03-05``, ``2026-03-05 14:22``, ``…T14:22:00Z``), US
-    (``3/5/2026 2:15 PM``, Salesforce in en_US) or day-first with
-    ``day_first`` (``05/03/2026``, ``05.03.2026`` is always day-first).
-    """
+    """Dates as the exports write them (see ``accord.lib.conventions``), read
+    with each column's convention once ``columns`` holds it (month-first until
+    then, as HubSpot and Salesforce write by default), cached per column
+    (dates repeat across rows)."""
 
     def __init__(self, zone: ZoneInfo, *, day_first: bool = False) -> None:
         self.zone = zone
         self.day_first = day_first
-        self._cache: dict[str, datetime] = {}
+        self.columns: dict[str, DateColumn] = {}
+        self._cache: dict[str, dict[str, datetime | None]] = {}
 
     def __call__(self, column: str, text: str) -> datetime | None:
         text = text.strip()
         if not text:
             return None
-        found = self._cache.get(text)
-        if found is None:
+        cache = self._cache.get(column)
+        if cache is None:
+            cache = self._cache[column] = {}
+        if text in cache:
+            found = cache[text]
+        else:
             found = self._parse(column, text)
-            if len(self._cache) > 200_000:
-                self._cache.clear()
-            self._cache[text] = found
+            if len(cache) > 200_000:
+                cache.clear()
+            cache[text] = found
         return found
 
-    def _parse(self, column: str, text: str) -> datetime:
+    def _parse(self, column: str, text: str) -> datetime | None:
+        convention = self.columns.get(column)
+        day_first = convention.order == DAY_FIRST if convention else self.day_first
         try:
-            if len(text) >= 10 and text[4] == "-":
-                value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-            elif text.isdigit() and len(text) >= 12:
-                # Epoch milliseconds, as HubSpot's API and some exports write them.
-                return datetime.fromtimestamp(int(text) / 1000, tz=UTC)
-            else:
-                match = _SLASH.match(text)
-                if match is None:
-                    raise ValueError
-                a, b, year, hour, minute, second, ampm = match.groups()
-                day_first = self.day_first or "." in text[:6]
-                day, month = (int(a), int(b)) if day_first else (int(b), int(a))
-                h = int(hour or 0)
-                if ampm:
-                    if not 1 <= h <= 12:
-                        raise ValueError
-                    h = h % 12 + (12 if ampm.lower() == "pm" else 0)
-                value = datetime(int(year), month, day, h, int(minute or 0), int(second or 0))
-        except ValueError:
-            raise RowError(
-                column, f"'{text[:40]}' is not a date (e.g. 2026-03-31 or 3/31/2026)."
-            ) from None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=self.zone)
-        return value.astimezone(UTC)
+            return parse_date(text, self.zone, day_first=day_first)
+        except ValueError as error:
+            raise RowError(column, str(error)) from None
 
 
-def parse_amount(column: str, text: str) -> Decimal:
-    """``12500``, ``12,500.00``, ``$12,500``, ``12.500,00``; not ``12,5k``."""
-    cleaned = text.strip().replace(" ", "").replace("\u00a0", "")
-    for symbol in ("$", "€", "£", "USD", "EUR", "GBP"):
-        cleaned = cleaned.replace(symbol, "")
-    if not cleaned:
-        return Decimal(0)
-    if _AMOUNT_PLAIN.match(cleaned):
-        number = cleaned
-    elif _AMOUNT_THOUSANDS.match(cleaned):
-        number = cleaned.replace(",", "")
-    elif _AMOUNT_EURO.match(cleaned):
-        number = cleaned.replace(".", "").replace(",", ".")
-    else:
-        raise RowError(column, f"'{text[:40]}' is not an amount (write 12500 or 12,500.00).")
+def parse_amount(column: str, text: str, *, comma: bool = False) -> Decimal:
+    """An amount as ``accord.lib.conventions.parse_amount`` reads it, or a
+    ``RowError`` naming the column."""
     try:
-        value = Decimal(number)
-    except InvalidOperation:
-        raise RowError(column, f"'{text[:40]}' is not an amount.") from None
-    if abs(value) >= Decimal("1e14"):
-        raise RowError(column, f"'{text[:40]}' is too large an amount.")
-    return value.quantize(Decimal("0.01"))
+        return conventions_parse_amount(text, comma=comma)
+    except ValueError as error:
+        raise RowError(column, str(error)) from None
 
 
 def parse_bool(column: str, text: str) -> bool:

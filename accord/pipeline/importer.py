@@ -1,6 +1,8 @@
 """Importing CSV exports of HubSpot, Salesforce or any CRM, in flat memory.
 
-The file is streamed through ``csv.reader`` in batches of ``BATCH`` rows. Each
+The file (CSV or an Excel workbook, read by ``accord.lib.tables``) is read
+twice: once to decide each date and amount column's convention from all its
+values (``accord.lib.conventions``), then streamed in batches of ``BATCH`` rows. Each
 row is checked field by field; a bad row is recorded with its row number, the
 column and the reason, and the good rows of the batch are written with the
 database's own bulk path through Django's connection: ``executemany`` of an
@@ -21,7 +23,6 @@ Reading the file and its cells is ``import_parsing``; the batch upsert is
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -33,12 +34,17 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accord.lib.csvfile import csv_error, normalise_header, row_width_error
+from accord.lib.conventions import COMMA, AmountColumn, ConventionError, DateColumn
+from accord.lib.csvfile import normalise_header, row_width_error
 from accord.lib.emails import email_clean
+from accord.lib.salesforce_ids import id18
+from accord.lib.tables import Skipped, Table, TableError, Unreadable, open_table
 from accord.orgs.models import Membership, Organization
 from accord.pipeline import rollups
 from accord.pipeline.import_parsing import (
     ACCEPT_STATUSES,
+    AMOUNT_FIELDS,
+    DATE_FIELDS,
     FIELDS,
     FORMATS,
     REASONS,
@@ -50,7 +56,6 @@ from accord.pipeline.import_parsing import (
     DateParser,
     ImportFileError,
     RowError,
-    open_csv,
     parse_amount,
     parse_bool,
 )
@@ -74,10 +79,13 @@ from accord.pipeline.models import (
     OpportunityStatus,
     OpportunityTouch,
     RejectionReason,
+    SourceSystem,
     Stage,
 )
 
 BATCH = 5000
+REFUSED = ImportRowError.Outcome.REFUSED.value
+SKIPPED = ImportRowError.Outcome.SKIPPED.value
 # Refused rows beyond this many are counted but not stored one by one.
 MAX_STORED_ERRORS = 10_000
 
@@ -115,6 +123,8 @@ class Importer:
         self.source_system = SOURCE_OF_FORMAT[ImportFormat(run.format)]
         self.zone = ZoneInfo(self.organization.time_zone)
         self.dates = DateParser(self.zone, day_first=day_first or run.day_first)
+        self.amounts: dict[str, AmountColumn] = {}
+        self.salesforce = self.source_system == SourceSystem.SALESFORCE
         self._owners: dict[str, int] | None = None
         self._campaigns: dict[str, int] = {}
         self._accounts: dict[str, int] = {}
@@ -193,8 +203,16 @@ class Importer:
             found = self._campaigns[name] = campaign.pk
         return found
 
+    def _source_id(self, get: Callable[[str], str]) -> str:
+        """The record's id; a Salesforce id in its 18-character form, so that a
+        report's 15-character ids and the API's 18-character ones meet."""
+        source_id = _fit(get, "source_id", 120)
+        return id18(source_id) if self.salesforce else source_id
+
     def account_id(self, text: str) -> int | None:
         key = text.strip().split(";")[0].strip()[:200]
+        if self.salesforce:
+            key = id18(key)
         if not key or self.run.dry_run:
             return None
         found = self._accounts.get(key)
@@ -239,7 +257,7 @@ class Importer:
 
     def lead_row(self, get: Callable[[str], str]) -> tuple[Any, ...]:
         dates = self.dates
-        source_id = _fit(get, "source_id", 120)
+        source_id = self._source_id(get)
         if not source_id:
             raise RowError("source_id", "is empty; every record needs its id.")
         stage_text = get("stage").strip()
@@ -328,7 +346,7 @@ class Importer:
         )
 
     def contact_row(self, get: Callable[[str], str]) -> tuple[Any, ...]:
-        source_id = _fit(get, "source_id", 120)
+        source_id = self._source_id(get)
         if not source_id:
             raise RowError("source_id", "is empty; every record needs its id.")
         known = set(self.index.values())
@@ -351,7 +369,7 @@ class Importer:
         )
 
     def account_row(self, get: Callable[[str], str]) -> tuple[Any, ...]:
-        source_id = _fit(get, "source_id", 120)
+        source_id = self._source_id(get)
         name = _fit(get, "name", 200)
         if not source_id:
             raise RowError("source_id", "is empty; every record needs its id.")
@@ -369,13 +387,16 @@ class Importer:
         )
 
     def opportunity_row(self, get: Callable[[str], str]) -> tuple[Any, ...]:
-        source_id = _fit(get, "source_id", 120)
+        source_id = self._source_id(get)
         name = _fit(get, "name", 200)
         if not source_id:
             raise RowError("source_id", "is empty; every record needs its id.")
         if not name:
             raise RowError("name", "is empty; a deal needs a name.")
-        amount = parse_amount("amount", get("amount"))
+        convention = self.amounts.get("amount")
+        amount = parse_amount(
+            "amount", get("amount"), comma=bool(convention and convention.mark == COMMA)
+        )
         currency = (get("currency").strip().upper() or "USD")[:3]
         if not re.fullmatch(r"[A-Z]{3}", currency):
             raise RowError("currency", f"'{currency}' is not a currency code like EUR.")
@@ -522,51 +543,85 @@ class Importer:
                 ignore_conflicts=True,
             )
 
-    def execute(self, raw: IO[bytes], on_progress: ProgressCallback | None = None) -> ImportRun:
-        """Read, check and write the whole file; the run records progress per batch."""
-        run = self.run
-        counting, reader = open_csv(raw)
+    def _open(self, raw: IO[bytes]) -> Table:
         try:
-            header = next(reader)
-        except StopIteration:
-            raise ImportFileError("The file is empty.") from None
-        except csv.Error as error:
-            raise ImportFileError(f"This is not a CSV file: {error}.") from None
-        self.index = self.header_map(header)
+            return open_table(raw, sheet=self.run.sheet or None)
+        except TableError as error:
+            raise ImportFileError(str(error)) from None
+
+    def _decide_conventions(self, table: Table) -> None:
+        """Look at every value of the file's date and amount columns and fix each
+        column's convention (``accord.lib.conventions``), recorded on the run."""
+        dates = {f: DateColumn(self.column(f)) for f in self.index if f in DATE_FIELDS}
+        amounts = {f: AmountColumn(self.column(f)) for f in self.index if f in AMOUNT_FIELDS}
+        watched = [(self.index[f], c) for f, c in (dates | amounts).items()]
+        if not watched:
+            return
+        for item in table.records():
+            if isinstance(item, tuple):
+                number, cells = item
+                for i, column in watched:
+                    if i < len(cells) and cells[i]:
+                        column.observe(number, cells[i])
+        chosen = True if self.run.day_first else None
+        described: dict[str, str] = {}
+        try:
+            for name, column in dates.items():
+                column.decide(day_first=chosen, country=self.organization.country)
+                if column.shapes:
+                    described[column.name] = column.describe()
+                self.dates.columns[name] = column
+            for name, amount in amounts.items():
+                amount.decide(comma_file=table.delimiter == ";")
+                described[amount.name] = amount.describe()
+                self.amounts[name] = amount
+        except ConventionError as error:
+            raise ImportFileError(str(error)) from None
+        self.run.conventions = described
+        self.run.save(update_fields=["conventions"])
+
+    def execute(self, raw: IO[bytes], on_progress: ProgressCallback | None = None) -> ImportRun:
+        """Read, check and write the whole file; the run records progress per batch.
+
+        The file is read twice: once to decide each date and amount column's
+        convention from all its values, then to import it.
+        """
+        run = self.run
+        table = self._open(raw)
+        self.headers = table.header
+        self.index = self.header_map(table.header)
+        self._decide_conventions(table)
+        raw.seek(0)
+        table = self._open(raw)
         build = self._builder()
         positions = list(self.index.items())
         # Every field the row builder may ask for, empty unless the file has it.
         blank = dict.fromkeys(FIELDS[self.kind], "")
         needed = max(self.index.values(), default=-1) + 1
-        # A resumed run skips the batches already committed.
+        width_of_header = len(table.header)
+        # A resumed run skips the rows already committed.
         skip = run.rows_seen
-        row_number = 1
         batch: dict[str, tuple[Any, ...]] = {}
-        errors: list[tuple[int, str, str]] = []
+        rows_of: dict[str, int] = {}
+        errors: list[tuple[int, str, str, str]] = []
         self._touches: list[tuple[str, list[int | None], datetime | None]] = []
         seen = 0
-        while True:
-            try:
-                raw_row = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as error:
-                row_number += 1
-                seen += 1
-                if seen > skip:
-                    errors.append((row_number, "", f"cannot be read as CSV: {csv_error(error)}."))
-                continue
-            row_number += 1
-            if not raw_row or (len(raw_row) == 1 and not raw_row[0].strip()):
-                continue
+        for item in table.records():
             seen += 1
             if seen <= skip:
                 continue
+            if isinstance(item, Skipped):
+                errors.append((item.number, "", f"skipped: {item.reason}.", SKIPPED))
+                continue
+            if isinstance(item, Unreadable):
+                errors.append((item.number, "", item.message, REFUSED))
+                continue
+            row_number, raw_row = item
             self._raw = raw_row
             width = len(raw_row)
-            wrong = row_width_error(raw_row, len(header))
+            wrong = row_width_error(raw_row, width_of_header)
             if wrong:
-                errors.append((row_number, "", wrong))
+                errors.append((row_number, "", wrong, REFUSED))
                 continue
             values = dict(blank)
             if width >= needed:
@@ -578,18 +633,31 @@ class Importer:
             try:
                 record = build(values.__getitem__)
             except RowError as error:
-                errors.append((row_number, self.column(error.column), error.message))
+                errors.append((row_number, self.column(error.column), error.message, REFUSED))
             else:
-                batch[record[2]] = record
-            if seen - skip and (len(batch) + len(errors)) >= BATCH:
-                self._commit(batch, errors, seen, counting.count)
-                batch, errors, self._touches = {}, [], []
+                key = record[2]
+                earlier = rows_of.get(key)
+                if earlier is not None:
+                    errors.append(
+                        (
+                            earlier,
+                            self.column("source_id"),
+                            f"skipped: row {row_number} has the same id ({key}) and is "
+                            "imported instead.",
+                            SKIPPED,
+                        )
+                    )
+                batch[key] = record
+                rows_of[key] = row_number
+            if (len(batch) + len(errors)) >= BATCH:
+                self._commit(batch, errors, seen, table.bytes_read)
+                batch, errors, rows_of, self._touches = {}, [], {}, []
                 if on_progress:
                     on_progress(run)
-        self._commit(batch, errors, seen, counting.count)
+        self._commit(batch, errors, seen, table.bytes_read)
         run.status = ImportStatus.DONE
         run.finished_at = timezone.now()
-        run.bytes_done = run.file_size or counting.count
+        run.bytes_done = run.file_size or table.bytes_read
         run.save(update_fields=["status", "finished_at", "bytes_done"])
         if on_progress:
             on_progress(run)
@@ -611,7 +679,8 @@ class Importer:
         build = self._builder()
         blank = dict.fromkeys(FIELDS[self.kind], "")
         batch: dict[str, tuple[Any, ...]] = {}
-        errors: list[tuple[int, str, str]] = []
+        errors: list[tuple[int, str, str, str]] = []
+        positions: dict[str, int] = {}
         self._touches = []
         seen = 0
         for values in records:
@@ -626,13 +695,25 @@ class Importer:
                         seen,
                         self.column(error.column),
                         f"{values.get('source_id', '')}: {error.message}",
+                        REFUSED,
                     )
                 )
             else:
-                batch[record[2]] = record
+                key = record[2]
+                if key in positions:
+                    errors.append(
+                        (
+                            positions[key],
+                            self.column("source_id"),
+                            f"skipped: record {seen} of this sync has the same id ({key}).",
+                            SKIPPED,
+                        )
+                    )
+                batch[key] = record
+                positions[key] = seen
             if len(batch) + len(errors) >= BATCH:
                 self._commit(batch, errors, seen, 0)
-                batch, errors, self._touches = {}, [], []
+                batch, errors, positions, self._touches = {}, [], {}, []
         self._commit(batch, errors, seen, 0)
         run.status = ImportStatus.DONE
         run.finished_at = timezone.now()
@@ -647,17 +728,47 @@ class Importer:
             ImportKind.OPPORTUNITIES: self.opportunity_row,
         }[ImportKind(self.kind)]
 
+    def _stored(self, keys: list[str]) -> dict[str, tuple[Any, ...]]:
+        """The stored values of the records with these source ids, as the upsert
+        writes them (to tell updated from unchanged)."""
+        model, columns, _ = self.TABLES[self.kind]
+        compared = [c for c in columns if c not in ("organization_id", "source_system")]
+        found: dict[str, tuple[Any, ...]] = {}
+        # SQLite allows 32,766 parameters per statement; a batch is far below.
+        for row in model.objects.filter(
+            organization=self.organization, source_system=self.source_system, source_id__in=keys
+        ).values_list(*compared):
+            found[row[0]] = row
+        return found
+
+    def _write_counted(self, batch: dict[str, tuple[Any, ...]]) -> tuple[int, int, int]:
+        """Write the batch; (created, updated, unchanged) by comparing each record
+        before and after (the upsert keeps some stored values, see ``LEAD_EXPRESSIONS``)."""
+        keys = list(batch)
+        before = self._stored(keys)
+        self._write(batch)
+        after = self._stored(list(before)) if before else {}
+        updated = sum(1 for key, row in before.items() if after.get(key) != row)
+        return len(batch) - len(before), updated, len(before) - updated
+
     def _commit(
         self,
         batch: dict[str, tuple[Any, ...]],
-        errors: list[tuple[int, str, str]],
+        errors: list[tuple[int, str, str, str]],
         seen: int,
         bytes_done: int,
     ) -> None:
         run = self.run
+        created = updated = unchanged = 0
         with transaction.atomic():
-            if batch and not run.dry_run:
-                self._write(batch)
+            if batch:
+                if run.dry_run:
+                    # Written and rolled back: a dry run counts exactly what a run would.
+                    savepoint = transaction.savepoint()
+                    created, updated, unchanged = self._write_counted(batch)
+                    transaction.savepoint_rollback(savepoint)
+                else:
+                    created, updated, unchanged = self._write_counted(batch)
             stored = ImportRowError.objects.filter(run=run).count() if errors else 0
             room = max(0, MAX_STORED_ERRORS - stored)
             ImportRowError.objects.bulk_create(
@@ -668,17 +779,33 @@ class Importer:
                         row=row,
                         column=col[:200],
                         message=message[:500],
+                        outcome=outcome,
                     )
-                    for row, col, message in errors[:room]
+                    for row, col, message, outcome in errors[:room]
                 ]
             )
+            skipped = sum(1 for error in errors if error[3] == SKIPPED)
             run.rows_seen = seen
             run.rows_imported += len(batch)
-            run.rows_refused += len(errors)
+            run.rows_created += created
+            run.rows_updated += updated
+            run.rows_unchanged += unchanged
+            run.rows_skipped += skipped
+            run.rows_refused += len(errors) - skipped
             run.bytes_done = bytes_done
             run.status = ImportStatus.RUNNING
             run.save(
-                update_fields=["rows_seen", "rows_imported", "rows_refused", "bytes_done", "status"]
+                update_fields=[
+                    "rows_seen",
+                    "rows_imported",
+                    "rows_created",
+                    "rows_updated",
+                    "rows_unchanged",
+                    "rows_skipped",
+                    "rows_refused",
+                    "bytes_done",
+                    "status",
+                ]
             )
 
 
@@ -717,12 +844,11 @@ def error_rows(run: ImportRun) -> Iterable[list[str]]:
 
 
 def preview_header(raw: IO[bytes]) -> list[str]:
-    """The header row of a file, for the column-mapping screen."""
-    _, reader = open_csv(raw)
+    """The header row of a file (CSV or .xlsx), for the column-mapping screen."""
     try:
-        return [h.strip().lstrip("\ufeff") for h in next(reader)]
-    except (StopIteration, csv.Error):
-        raise ImportFileError("The file has no header row.") from None
+        return open_table(raw).header
+    except TableError as error:
+        raise ImportFileError(str(error)) from None
 
 
 def to_date(value: datetime | None) -> date | None:

@@ -420,9 +420,19 @@ class ImportRun(models.Model):
         max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED
     )
     bytes_done = models.BigIntegerField(default=0)
+    sheet = models.CharField(max_length=100, blank=True, help_text="The workbook's sheet")
+    # Every data row ends in exactly one of created, updated, unchanged,
+    # skipped (a report footer, a second header row, a repeated id) or refused:
+    # rows_seen is their sum; rows_imported is created + updated + unchanged.
     rows_seen = models.PositiveIntegerField(default=0)
     rows_imported = models.PositiveIntegerField(default=0)
+    rows_created = models.PositiveIntegerField(default=0)
+    rows_updated = models.PositiveIntegerField(default=0)
+    rows_unchanged = models.PositiveIntegerField(default=0)
+    rows_skipped = models.PositiveIntegerField(default=0)
     rows_refused = models.PositiveIntegerField(default=0)
+    # The convention chosen for each date and amount column, and why.
+    conventions = models.JSONField(default=dict, blank=True)
     message = models.CharField(max_length=500, blank=True)
     started_by = models.ForeignKey(
         Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -444,13 +454,18 @@ class ImportRun(models.Model):
 
 
 class ImportRowError(models.Model):
-    """A refused row of an import: its row number, the column and why."""
+    """A refused or skipped row of an import: its row number, the column and why."""
+
+    class Outcome(models.TextChoices):
+        REFUSED = "refused", "Refused"
+        SKIPPED = "skipped", "Skipped"
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="row_errors")
     row = models.PositiveIntegerField(help_text="1 is the header; data starts at 2")
     column = models.CharField(max_length=200, blank=True)
     message = models.CharField(max_length=500)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.REFUSED)
 
     class Meta:
         ordering = ["row", "id"]

@@ -485,6 +485,7 @@ def import_run_create(
     mapping: ColumnMapping | None = None,
     dry_run: bool = False,
     day_first: bool = False,
+    sheet: str = "",
     enqueue: bool = True,
 ) -> ImportRun:
     """Record an import and, unless ``enqueue`` is False (the CLI runs it itself),
@@ -515,6 +516,7 @@ def import_run_create(
         file_size=file_size,
         dry_run=dry_run,
         day_first=day_first,
+        sheet=sheet[:100],
         started_by=membership,
     )
     audit_record(

@@ -27,6 +27,7 @@ from accord.feedback.services.followups import (
     followup_update,
 )
 from accord.feedback.services.imports import (
+    RESPONSE_FORMATS,
     ImportResult,
     responses_import,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "LOGO_MAX_BYTES",
     "LOGO_TYPES",
     "RECIPIENT_COLUMNS",
+    "RESPONSE_FORMATS",
     "AlreadyRecorded",
     "ImportResult",
     "Link",

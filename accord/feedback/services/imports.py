@@ -11,7 +11,7 @@ from django.db import (
     transaction,
 )
 
-from accord.feedback.importer import import_rows
+from accord.feedback.importer import FORMATS, import_rows
 from accord.feedback.models import (
     Response,
 )
@@ -23,6 +23,8 @@ from accord.orgs.permissions import Action, require
 from accord.orgs.services import audit_record
 from accord.pipeline.selectors import account_owner_for_email
 
+RESPONSE_FORMATS = (*FORMATS, "auto")
+
 
 @dataclass
 class ImportResult:
@@ -31,25 +33,37 @@ class ImportResult:
     added: int = 0
     already: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
+    # Rows that are not responses (a second header row, a report footer), and
+    # rows repeating a response earlier in the same file.
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        """Every row of the file ends in exactly one of these four outcomes."""
+        return self.added + self.already + len(self.skipped) + len(self.errors)
 
 
 @transaction.atomic
 def responses_import(
     *, membership: Membership, data: bytes, fmt: str = "generic", dry_run: bool = False
 ) -> ImportResult:
-    """Import past responses. A dry run lists every bad row and writes nothing;
-    a real run with bad rows writes nothing either. Re-importing adds nothing."""
+    """Import past responses (``fmt``: one of ``FORMATS`` or ``auto``). A dry run
+    lists every bad row and writes nothing; a real run with bad rows writes
+    nothing either. Re-importing adds nothing (those rows count as ``already``)."""
     require(membership, Action.SURVEY_MANAGE)
-    if fmt not in {"generic", "delighted"}:
-        raise ValidationError({"format": "One of generic, delighted."})
+    if fmt not in {*FORMATS, "auto"}:
+        raise ValidationError({"format": f"One of {', '.join(FORMATS)} or auto."})
     organization = membership.organization
     result = ImportResult()
     good: list[dict[str, Any]] = []
-    for number, row in import_rows(data, fmt):
+    for number, row in import_rows(data, fmt, country=organization.country):
         if isinstance(row, str):
             result.errors.append((number, row))
-        else:
+        elif isinstance(row, dict):
+            row["number"] = number
             good.append(row)
+        else:
+            result.skipped.append((number, f"skipped: {row.reason}."))
     if result.errors:
         return result
     keys = {row["external_key"] for row in good}
@@ -63,12 +77,17 @@ def responses_import(
             ).values_list("external_key", flat=True)
             if key
         )
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
     for row in good:
-        if row["external_key"] in existing or row["external_key"] in seen:
+        if row["external_key"] in seen:
+            result.skipped.append(
+                (row["number"], f"skipped: the same response as row {seen[row['external_key']]}.")
+            )
+            continue
+        if row["external_key"] in existing:
             result.already += 1
             continue
-        seen.add(row["external_key"])
+        seen[row["external_key"]] = row["number"]
         result.added += 1
         if dry_run:
             continue
@@ -79,6 +98,7 @@ def responses_import(
             category=category(row["score"]),
             better=row["better"],
             well=row["well"],
+            comment=row["comment"],
             email=row["email"],
             name=row["name"],
             company=row["company"],

@@ -34,7 +34,10 @@ def test_it_imports_a_delighted_export_once(owner, acme):
     again = responses_import(membership=owner, data=DELIGHTED.encode(), fmt="delighted")
     assert (again.added, again.already) == (0, 2)
     ana = Response.objects.get(email="ana@customer.example")
-    assert (ana.score, ana.better, ana.source) == (10, "Great onboarding", "import")
+    # A promoter's single comment is praise: "what we do well", never "better".
+    assert (ana.score, ana.well, ana.better, ana.source) == (10, "Great onboarding", "", "import")
+    ben = Response.objects.get(email="ben@customer.example")
+    assert (ben.score, ben.better, ben.well) == (4, "Invoices are confusing", "")
     assert ana.attributes == {"plan": "enterprise"}
     assert str(ana.month) == "2025-11-01"
 
@@ -50,7 +53,11 @@ def test_it_lists_bad_rows_on_a_dry_run_and_writes_nothing(owner):
     assert result.errors == [
         (2, "score: '11' is not a whole number from 0 to 10."),
         (3, "score: 'abc' is not a whole number from 0 to 10."),
-        (4, "date: 'last tuesday' is not a date (2025-03-31)."),
+        (
+            4,
+            "date: 'last tuesday' is not a date (this column is read month first; "
+            "e.g. 2026-03-31 or 3/31/2026).",
+        ),
         (5, "email: 'not-an-email' is not an email address."),
     ]
     assert Response.objects.count() == 0
@@ -66,12 +73,14 @@ def test_it_imports_from_the_command_and_reports(acme, tmp_path, capsys):
     call_command(
         "import", "responses", str(path), "--org", "acme", "--format", "delighted", "--json"
     )
-    assert json.loads(capsys.readouterr().out) == {
+    summary = json.loads(capsys.readouterr().out)
+    assert {k: summary[k] for k in ("added", "already", "errors", "dry_run")} == {
         "added": 0,
         "already": 2,
         "errors": [],
         "dry_run": False,
     }
+    assert (summary["unchanged"], summary["created"], summary["rows_seen"]) == (2, 0, 2)
 
 
 def test_it_names_bad_rows_on_the_commands_dry_run(acme, tmp_path, capsys):
@@ -94,7 +103,7 @@ def test_it_imports_an_export_saved_by_excel_as_unicode_text(owner):
     result = responses_import(membership=owner, data=text.encode("utf-16"), fmt="delighted")
     assert (result.added, result.errors) == (2, [])
     ana = Response.objects.get(email="ana@customer.example")
-    assert ana.better == "Très bien \u2013 merci"
+    assert ana.well == "Très bien \u2013 merci"
     assert ana.attributes == {"plan": "enterprise"}
     bad = (
         "email;score;name;date\r\n"

@@ -152,3 +152,18 @@ def test_it_shows_each_quote_of_a_theme_once(alice_client, acme):
     page = alice_client.get(f"/o/acme/customers/themes/{theme.pk}/").content.decode()
     assert page.count("<blockquote>Too slow</blockquote>") == 1
     assert page.count("<blockquote>too  slow</blockquote>") == 0
+
+
+def test_it_themes_a_general_comment_on_neither_side(acme, owner):
+    """An imported passive's single comment is read by the themes but counted
+    as neither "what we do well" nor "what we can do better"."""
+    from accord.feedback.selectors import theme_summaries
+
+    make_comments(acme, 200)
+    themes_update(organization_id=acme.pk)
+    ResponseFactory.create(organization=acme, score=7, comment="pricing is too expensive again")
+    themes_update(organization_id=acme.pk)
+    mention = Response.objects.latest("id").mentions.get()
+    assert (mention.theme, mention.field) == (theme_of("pricing"), "comment")
+    row = next(t for t in theme_summaries(owner) if t.theme.pk == mention.theme_id)
+    assert row.total == row.better + row.well + 1

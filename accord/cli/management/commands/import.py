@@ -2,7 +2,8 @@
 
 Kinds: ``leads``, ``contacts``, ``accounts`` and ``opportunities`` go to the
 pipeline's importer (``--format`` required); ``responses`` are past customer
-answers for feedback (``--format delighted|generic``, generic by default).
+answers for feedback (``--format delighted|surveymonkey|typeform|qualtrics|generic|auto``,
+generic by default; ``auto`` recognises the tool by the file's header).
 
 Pipeline imports run in this process with a progress bar on stderr; refused
 rows are listed with row number, column and reason (and kept on the import
@@ -22,14 +23,13 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from accord.feedback.services import responses_import
+from accord.feedback.services import RESPONSE_FORMATS, responses_import
 from accord.orgs.models import Membership, Role
 from accord.pipeline.importer import run_import
 from accord.pipeline.models import ColumnMapping, ImportFormat, ImportKind, ImportRun
 from accord.pipeline.services import import_run_create
 
 RESPONSES = "responses"
-RESPONSE_FORMATS = ("generic", "delighted")
 
 
 def _owner_of(slug: str) -> Membership:
@@ -44,9 +44,32 @@ def _owner_of(slug: str) -> Membership:
     return membership
 
 
+def _summary(run: ImportRun) -> dict[str, Any]:
+    """The run's outcome for ``--json``: the five counts (they add up to ``rows_seen``)
+    and every refused or skipped row with its number, column and reason."""
+    return {
+        "import": run.pk,
+        "dry_run": run.dry_run,
+        "rows_seen": run.rows_seen,
+        "created": run.rows_created,
+        "updated": run.rows_updated,
+        "unchanged": run.rows_unchanged,
+        "skipped": run.rows_skipped,
+        "refused": run.rows_refused,
+        "conventions": run.conventions,
+        "rows": [
+            {"row": row, "column": column, "reason": message, "outcome": outcome}
+            for row, column, message, outcome in run.row_errors.values_list(
+                "row", "column", "message", "outcome"
+            ).iterator()
+        ],
+    }
+
+
 class Command(BaseCommand):
     help = (
-        "Import past customer responses (responses FILE --org SLUG --format delighted|generic), "
+        "Import past customer responses (responses FILE --org SLUG --format "
+        "delighted|surveymonkey|typeform|qualtrics|generic|auto), "
         "or pipeline data (leads, contacts, accounts, opportunities)."
     )
 
@@ -64,6 +87,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--day-first", action="store_true", help="Read 05/03/2026 as 5 March, not May 3"
         )
+        parser.add_argument("--sheet", default="", help="The sheet of an .xlsx workbook to read")
         parser.add_argument("--quiet", action="store_true", help="No progress bar")
         parser.add_argument("--json", action="store_true", help="Machine-readable result")
 
@@ -102,6 +126,7 @@ class Command(BaseCommand):
                 mapping=mapping,
                 dry_run=options["dry_run"],
                 day_first=options["day_first"],
+                sheet=options["sheet"],
                 enqueue=False,
             )
         except ValidationError as error:
@@ -125,25 +150,35 @@ class Command(BaseCommand):
             sys.stderr.flush()
 
         with open(path, "rb") as raw:
-            run = run_import(run, raw, on_progress=progress)
-        sys.stderr.write("\n")
+            run = run_import(run, raw, on_progress=None if options["json"] else progress)
+        if not options["json"]:
+            sys.stderr.write("\n")
         if run.status == "failed":
             raise CommandError(f"file: {run.message}")
+        if options["json"]:
+            self.stdout.write(json.dumps(_summary(run)))
+            return
         for refused in run.row_errors.all()[:50]:
             column = f" column '{refused.column}'" if refused.column else ""
             self.stderr.write(f"row {refused.row}{column}: {refused.message}")
-        if run.rows_refused > 50:
-            self.stderr.write(f"… and {run.rows_refused - 50:,} more refused rows.")
+        if run.rows_refused + run.rows_skipped > 50:
+            self.stderr.write(
+                f"… and {run.rows_refused + run.rows_skipped - 50:,} more refused or skipped rows."
+            )
+        for column, convention in run.conventions.items():
+            self.stderr.write(f"column '{column}': {convention}")
         verb = "would import" if run.dry_run else "imported"
         self.stdout.write(
             f"{run.rows_seen:,} rows read, {verb} {run.rows_imported:,}, "
-            f"refused {run.rows_refused:,} (import #{run.pk})."
+            f"refused {run.rows_refused:,}, skipped {run.rows_skipped:,} "
+            f"({run.rows_created:,} created, {run.rows_updated:,} updated, "
+            f"{run.rows_unchanged:,} unchanged; import #{run.pk})."
         )
 
     def import_responses(self, **options: Any) -> None:
         fmt = options.get("format") or "generic"
         if fmt not in RESPONSE_FORMATS:
-            raise CommandError(f"format: responses come as {' or '.join(RESPONSE_FORMATS)}.")
+            raise CommandError(f"format: responses come as {', '.join(RESPONSE_FORMATS)}.")
         path = options["file"]
         if not os.path.isfile(path):
             raise CommandError(f"file: {path} does not exist.")
@@ -157,6 +192,10 @@ class Command(BaseCommand):
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from None
         if options.get("json"):
+            refused = [
+                {"row": r, "column": m.split(":")[0] if ": " in m else "", "reason": m}
+                for r, m in result.errors
+            ]
             self.stdout.write(
                 json.dumps(
                     {
@@ -164,16 +203,32 @@ class Command(BaseCommand):
                         "already": result.already,
                         "errors": [{"row": r, "reason": m} for r, m in result.errors],
                         "dry_run": bool(options["dry_run"]),
+                        # Responses are never changed once recorded: none is updated.
+                        "created": 0 if result.errors else result.added,
+                        "updated": 0,
+                        "unchanged": result.already,
+                        "skipped": len(result.skipped),
+                        "refused": len(result.errors),
+                        "rows_seen": result.rows,
+                        "rows": [
+                            *[{**r, "outcome": "refused"} for r in refused],
+                            *[
+                                {"row": r, "column": "", "reason": m, "outcome": "skipped"}
+                                for r, m in result.skipped
+                            ],
+                        ],
                     }
                 )
             )
         else:
             for row, message in result.errors:
                 self.stderr.write(f"row {row}: {message}")
+            for row, message in result.skipped:
+                self.stderr.write(f"row {row}: {message}")
             verb = "would add" if options["dry_run"] else "added"
             self.stdout.write(
                 f"{verb} {result.added} responses, {result.already} already imported, "
-                f"{len(result.errors)} bad rows"
+                f"{len(result.skipped)} skipped, {len(result.errors)} bad rows"
             )
         if result.errors:
             raise CommandError(f"{len(result.errors)} bad rows; nothing was imported.")

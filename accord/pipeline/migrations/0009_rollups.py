@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('orgs', '0002_organization_calendar'),
-        ('pipeline', '0006_lead_and_breach_window_indexes'),
+        ('pipeline', '0008_salesforce_ids_18'),
     ]
 
     operations = [

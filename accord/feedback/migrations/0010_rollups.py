@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('feedback', '0007_recipient_org_sent_index'),
+        ('feedback', '0009_mention_general_comment'),
         ('orgs', '0002_organization_calendar'),
     ]
 
