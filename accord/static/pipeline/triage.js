@@ -32,12 +32,26 @@
     return tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA" || (target && target.isContentEditable);
   }
 
-  // After a decision the row leaves the queue: the next one takes the focus.
-  var after = null;
-  document.addEventListener("htmx:afterSettle", function () {
-    if (after && document.body.contains(after)) focusRow(after);
-    after = null;
-  });
+  // After a decision the row leaves the queue (htmx swaps it out): the next
+  // one takes the focus. Polled, since the swap ends on a detached element.
+  function focusWhenGone(row, next) {
+    if (!next) return;
+    var tries = 0;
+    var timer = window.setInterval(function () {
+      tries += 1;
+      if (!document.body.contains(row)) {
+        window.clearInterval(timer);
+        if (document.body.contains(next)) focusRow(next);
+      } else if (tries > 600) {
+        window.clearInterval(timer); // still there after a minute: nothing was decided
+      }
+    }, 100);
+  }
+
+  function neighbour(all, row) {
+    var index = all.indexOf(row);
+    return all[index + 1] || all[index - 1] || null;
+  }
 
   document.addEventListener("keydown", function (event) {
     if (event.altKey || event.ctrlKey || event.metaKey) return;
@@ -61,12 +75,12 @@
         break;
       case "a":
         if (!row) return;
-        after = all[all.indexOf(row) + 1] || all[all.indexOf(row) - 1] || null;
+        focusWhenGone(row, neighbour(all, row));
         row.querySelector("[data-key=accept]").click();
         break;
       case "r":
         if (!row) return;
-        after = all[all.indexOf(row) + 1] || all[all.indexOf(row) - 1] || null;
+        focusWhenGone(row, neighbour(all, row));
         row.querySelector("[data-key=reason]").focus();
         break;
       case "x":
