@@ -13,6 +13,7 @@ from accord.orgs.tests.factories import OrganizationFactory, team_of
 from accord.pipeline.models import Lead
 from accord.pipeline.services import agreement_agree, agreement_propose
 from accord.pipeline.tests.factories import LeadFactory
+from accord.tests.browser.conftest import DESKTOP
 from accord.tests.browser.test_goals_pages import serious_violations
 from accord.tests.browser.test_phone_layout import PHONE, overflow
 
@@ -127,7 +128,7 @@ def test_it_has_no_serious_accessibility_violations_on_triage(browser: Browser, 
     client = Client()
     client.force_login(user)
     name = django_settings.SESSION_COOKIE_NAME
-    for viewport in ({"width": 1280, "height": 800}, PHONE):
+    for viewport in (DESKTOP, PHONE):
         context = browser.new_context(bypass_csp=True, viewport=viewport)
         context.add_cookies([{"name": name, "value": client.cookies[name].value, "url": site}])
         page = context.new_page()
