@@ -213,3 +213,42 @@ def business_hours_between(calendar: BusinessCalendar, start: datetime, end: dat
                 total += closing - opening
         day += timedelta(days=1)
     return total.total_seconds() / 3600
+
+
+def _previous_business_day(calendar: BusinessCalendar, day: date) -> date:
+    """``day`` itself if it is a business day, else the one before."""
+    for _ in range(_MAX_SCAN_DAYS):
+        if calendar.is_business_day(day):
+            return day
+        day -= timedelta(days=1)
+    raise ValueError("The calendar has no business day in ten years.")
+
+
+def subtract_business_hours(calendar: BusinessCalendar, end: datetime, hours: float) -> datetime:
+    """The latest moment that lies ``hours`` business hours before ``end``.
+
+    The inverse of ``add_business_hours`` for ordering: a start ``s`` has
+    ``add_business_hours(calendar, s, hours) <= end`` exactly when
+    ``s <= subtract_business_hours(calendar, end, hours)``, so "which MQLs are
+    past their deadline" becomes one comparison a database can index.
+    """
+    if hours < 0:
+        raise ValueError("Hours must not be negative.")
+    _require_aware(end)
+    local = end.astimezone(calendar.zone)
+    day = local.date()
+    if calendar.is_business_day(day) and local > calendar.opening(day):
+        current = min(local, calendar.closing(day))
+    else:
+        day = _previous_business_day(calendar, day - timedelta(days=1))
+        current = calendar.closing(day)
+    remaining = timedelta(hours=hours)
+    for _ in range(_MAX_SCAN_DAYS):
+        opening = calendar.opening(current.date())
+        available = current - opening
+        if remaining <= available:
+            return current - remaining
+        remaining -= available
+        day = _previous_business_day(calendar, current.date() - timedelta(days=1))
+        current = calendar.closing(day)
+    raise ValueError("The start is more than ten years back.")

@@ -7,10 +7,11 @@ from typing import Any
 
 from django import forms
 
-from accord.orgs.models import Membership
+from accord.orgs.models import Membership, Organization
 from accord.orgs.selectors import lead_side
 from accord.pipeline.import_parsing import FIELDS
-from accord.pipeline.models import ImportFormat, ImportKind, RejectionReason
+from accord.pipeline.models import Campaign, ImportFormat, ImportKind, RejectionReason
+from accord.pipeline.selectors import TRIAGE_SORTS, TriageCursor
 
 
 class FunnelFilterForm(forms.Form):
@@ -29,8 +30,13 @@ class FunnelFilterForm(forms.Form):
     )
 
 
+REASON_CHOICES = [("", "Choose a reason…"), *RejectionReason.choices]
+REASON_REQUIRED = {"required": "Choose a reason to reject."}
+
+
 class RejectForm(forms.Form):
-    reason = forms.ChoiceField(choices=RejectionReason.choices)
+    # No reason is pre-selected: a rejection says why on purpose.
+    reason = forms.ChoiceField(choices=REASON_CHOICES, error_messages=REASON_REQUIRED)
     text = forms.CharField(required=False, max_length=500, label="Why (for 'Other')")
 
 
@@ -43,6 +49,60 @@ class TouchForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         help_text="Leave empty for now. Between the MQL time and now.",
     )
+
+
+class TriageFilterForm(forms.Form):
+    """The triage queue's sort and filters (a GET form: links can be shared)."""
+
+    sort = forms.ChoiceField(required=False, choices=list(TRIAGE_SORTS.items()), label="Sort")
+    mine = forms.BooleanField(required=False, label="Mine only")
+    source = forms.CharField(required=False, max_length=120, label="Source")
+    campaign = forms.ModelChoiceField(
+        required=False, queryset=Campaign.objects.none(), label="Campaign", empty_label="Any"
+    )
+    q = forms.CharField(required=False, max_length=200, label="Search name, email or company")
+    after = forms.CharField(required=False, max_length=60, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["campaign"]
+        field.queryset = Campaign.objects.filter(organization=organization)  # type: ignore[attr-defined]
+
+    def clean_after(self) -> TriageCursor | None:
+        text = self.cleaned_data["after"]
+        if not text:
+            return None
+        try:
+            return TriageCursor.decode(text)
+        except ValueError:
+            raise forms.ValidationError(
+                "This page marker is not one Accord wrote; start from the first page."
+            ) from None
+
+
+class BulkDecideForm(forms.Form):
+    """Several leads accepted, or rejected with one reason."""
+
+    leads = forms.TypedMultipleChoiceField(
+        coerce=int, label="Selected leads", error_messages={"required": "Select at least one lead."}
+    )
+    action = forms.ChoiceField(choices=[("accept", "Accept"), ("reject", "Reject")])
+    reason = forms.ChoiceField(required=False, choices=REASON_CHOICES)
+    text = forms.CharField(required=False, max_length=500, label="Why (for 'Other')")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Any whole number is a choice here; the service says which are not ours.
+        raw = self.data.getlist("leads") if hasattr(self.data, "getlist") else []
+        self.fields["leads"].choices = [  # type: ignore[attr-defined]
+            (value, value) for value in raw if value.isdigit()
+        ]
+
+    def clean(self) -> dict[str, Any] | None:
+        data = super().clean()
+        if data and data.get("action") == "reject" and not data.get("reason"):
+            self.add_error("reason", "Choose a reason to reject the selected leads.")
+        return data
 
 
 class AgreementForm(forms.Form):

@@ -309,8 +309,14 @@ class Importer:
             if not rejection_text and reason == RejectionReason.OTHER:
                 rejection_text = status or "Rejected in the CRM"
             stage = Stage.REJECTED if stage in (Stage.LEAD, Stage.MQL) else stage
-        elif status in ACCEPT_STATUSES or stage == Stage.ACCEPTED:
-            accepted_at = accepted_at or decided_at
+        elif (
+            status in ACCEPT_STATUSES
+            or stage in (Stage.ACCEPTED, Stage.SQL, Stage.OPPORTUNITY, Stage.CUSTOMER)
+            or accepted_at
+        ):
+            # A lead sales already took to SQL, an opportunity or a customer was
+            # accepted, when it became an SQL at the latest: it is past triage.
+            accepted_at = accepted_at or sql_at or decided_at
         if status in TOUCH_STATUSES and first_touch_at is None:
             first_touch_at = updated_at
         if mql_at is not None and stage == Stage.LEAD:

@@ -20,9 +20,16 @@ from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Round
+from django.utils import timezone
 
 from accord.goals.metrics import MetricValues
-from accord.lib.business_time import BusinessCalendar
+from accord.lib.business_time import (
+    BusinessCalendar,
+    add_business_days,
+    add_business_hours,
+    business_hours_between,
+    subtract_business_hours,
+)
 from accord.orgs.models import Membership, Organization
 from accord.orgs.selectors import business_calendar, get_scoped, scoped
 from accord.pipeline.models import (
@@ -38,6 +45,7 @@ from accord.pipeline.models import (
     OpportunityTouch,
     RejectionReason,
     SlaBreach,
+    Stage,
 )
 
 # -- agreement and calendar ----------------------------------------------------
@@ -68,13 +76,207 @@ def calendar_for(organization: Organization) -> BusinessCalendar:
 # -- lists ---------------------------------------------------------------------
 
 
+# Stages a lead reaches only after sales took it: an import or a sync that
+# brings a lead at one of them brings no decision left to make.
+PAST_DECISION = (Stage.SQL, Stage.OPPORTUNITY, Stage.CUSTOMER)
+TRIAGE_SORTS = {
+    "sla": "Closest to breaching the SLA",
+    "oldest": "Oldest first",
+    "newest": "Newest first",
+}
+
+
 def triage_queue(membership: Membership) -> QuerySet[Lead]:
-    """Undecided MQLs, oldest first: what sales must accept or reject."""
+    """Undecided MQLs, oldest first: what sales must accept or reject.
+
+    A lead imported or synced at SQL, opportunity or customer is past the
+    decision and never enters the queue, whatever its dates say.
+    """
     return (
         scoped(membership, Lead.objects.all())
         .filter(mql_at__isnull=False, accepted_at__isnull=True, rejected_at__isnull=True)
+        .exclude(stage__in=PAST_DECISION)
         .select_related("campaign", "owner__user")
         .order_by("mql_at", "id")
+    )
+
+
+@dataclass(frozen=True)
+class TriageCursor:
+    """Where a triage page ends: the sort key (phase, MQL time) and the lead's id.
+
+    ``phase`` is 0 for leads still inside their decision deadline and 1 for
+    overdue ones (the SLA sort lists the leads that can still be saved first);
+    the other sorts use phase 0 only.
+    """
+
+    phase: int
+    mql_at: dt.datetime
+    id: int
+
+    def encode(self) -> str:
+        micros = int(self.mql_at.timestamp() * 1_000_000)
+        return f"{self.phase}.{micros}.{self.id}"
+
+    @classmethod
+    def decode(cls, text: str) -> TriageCursor:
+        """Raises ``ValueError`` for anything but a cursor this module wrote."""
+        phase, micros, pk = (int(part) for part in text.split("."))
+        if phase not in (0, 1) or pk < 1:
+            raise ValueError(text)
+        moment = dt.datetime.fromtimestamp(micros / 1_000_000, tz=dt.UTC)
+        return cls(phase=phase, mql_at=moment, id=pk)
+
+
+@dataclass
+class SlaClock:
+    """One lead's deadlines under the active agreement, and whether they passed."""
+
+    touch_due: dt.datetime | None
+    decision_due: dt.datetime
+    touch_overdue: bool
+    decision_overdue: bool
+    hours_left: float  # business hours to the next deadline; 0 when overdue
+
+    @property
+    def overdue(self) -> bool:
+        return self.touch_overdue or self.decision_overdue
+
+
+@dataclass
+class TriagePage:
+    """One keyset page of the triage queue, and the cursor of the next one."""
+
+    leads: list[Lead]
+    count: int
+    next_cursor: str | None
+    clocks: dict[int, SlaClock] = field(default_factory=dict)
+
+
+def decision_cutoff(organization: Organization, now: dt.datetime) -> dt.datetime | None:
+    """The latest MQL time whose decision deadline has passed at ``now``
+    (``None`` without an active agreement: nothing is overdue)."""
+    agreement = agreement_active(organization)
+    if agreement is None:
+        return None
+    calendar = calendar_for(organization)
+    return subtract_business_hours(calendar, now, agreement.decision_days * calendar.hours_per_day)
+
+
+def triage_page(
+    membership: Membership,
+    *,
+    sort: str = "sla",
+    mine: bool = False,
+    source: str = "",
+    campaign: int | None = None,
+    search: str = "",
+    after: TriageCursor | None = None,
+    size: int = 50,
+    now: dt.datetime | None = None,
+) -> TriagePage:
+    """A page of the filtered triage queue in keyset order (never OFFSET).
+
+    ``sort``: "sla" (default) lists the leads still inside their decision
+    deadline, soonest deadline first, then the overdue ones, most overdue
+    first; "oldest" and "newest" order by MQL time. Each page reads at most
+    ``size + 1`` rows per phase from the (organisation, MQL time) index,
+    so a deep page costs what the first does.
+    """
+    if sort not in TRIAGE_SORTS:
+        raise ValueError(sort)
+    now = now or timezone.now()
+    queue = triage_queue(membership)
+    if mine:
+        queue = queue.filter(owner=membership)
+    if source:
+        queue = queue.filter(source=source)
+    if campaign is not None:
+        queue = queue.filter(campaign_id=campaign)
+    if search:
+        queue = queue.filter(
+            Q(name__icontains=search) | Q(email__icontains=search) | Q(company__icontains=search)
+        )
+    count = queue.count()
+    cutoff = decision_cutoff(membership.organization, now) if sort == "sla" else None
+
+    def after_key(qs: QuerySet[Lead], cursor: TriageCursor, descending: bool) -> QuerySet[Lead]:
+        if descending:
+            return qs.filter(
+                Q(mql_at__lt=cursor.mql_at) | Q(mql_at=cursor.mql_at, id__lt=cursor.id)
+            )
+        return qs.filter(Q(mql_at__gt=cursor.mql_at) | Q(mql_at=cursor.mql_at, id__gt=cursor.id))
+
+    # (phase, queryset in key order); the SLA sort splits the queue at the cutoff.
+    phases: list[tuple[int, QuerySet[Lead]]]
+    if sort == "newest":
+        phases = [(0, queue.order_by("-mql_at", "-id"))]
+    elif cutoff is None:
+        phases = [(0, queue.order_by("mql_at", "id"))]
+    else:
+        phases = [
+            (0, queue.filter(mql_at__gt=cutoff).order_by("mql_at", "id")),
+            (1, queue.filter(mql_at__lte=cutoff).order_by("mql_at", "id")),
+        ]
+    leads: list[tuple[int, Lead]] = []
+    for phase, qs in phases:
+        if after is not None:
+            if phase < after.phase:
+                continue
+            if phase == after.phase:
+                qs = after_key(qs, after, descending=sort == "newest")
+        leads.extend((phase, lead) for lead in qs[: size + 1 - len(leads)])
+        if len(leads) > size:
+            break
+    next_cursor = None
+    if len(leads) > size:
+        phase, last = leads[size - 1]
+        assert last.mql_at is not None  # the queue holds MQLs only
+        next_cursor = TriageCursor(phase=phase, mql_at=last.mql_at, id=last.pk).encode()
+        leads = leads[:size]
+    page = [lead for _, lead in leads]
+    return TriagePage(
+        leads=page,
+        count=count,
+        next_cursor=next_cursor,
+        clocks=sla_clocks(membership.organization, page, now=now),
+    )
+
+
+def sla_clocks(
+    organization: Organization, leads: list[Lead], *, now: dt.datetime
+) -> dict[int, SlaClock]:
+    """Each lead's first-touch and decision deadlines (empty without an agreement)."""
+    agreement = agreement_active(organization)
+    if agreement is None:
+        return {}
+    calendar = calendar_for(organization)
+    clocks: dict[int, SlaClock] = {}
+    for lead in leads:
+        assert lead.mql_at is not None
+        decision_due = add_business_days(calendar, lead.mql_at, agreement.decision_days)
+        touch_due = None
+        if lead.first_touch_at is None:
+            touch_due = add_business_hours(calendar, lead.mql_at, agreement.first_touch_hours)
+        touch_overdue = touch_due is not None and touch_due <= now
+        decision_overdue = decision_due <= now
+        next_due = touch_due if touch_due is not None and not touch_overdue else decision_due
+        clocks[lead.pk] = SlaClock(
+            touch_due=touch_due,
+            decision_due=decision_due,
+            touch_overdue=touch_overdue,
+            decision_overdue=decision_overdue,
+            hours_left=0.0 if decision_overdue else business_hours_between(calendar, now, next_due),
+        )
+    return clocks
+
+
+def triage_sources(membership: Membership) -> list[str]:
+    """The sources of the leads waiting in the queue, for the filter."""
+    return sorted(
+        s
+        for s in triage_queue(membership).order_by().values_list("source", flat=True).distinct()
+        if s
     )
 
 

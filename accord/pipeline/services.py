@@ -246,6 +246,52 @@ def lead_reject(
     return lead
 
 
+BULK_MAX = 200
+
+
+@transaction.atomic
+def lead_bulk_decide(
+    *,
+    membership: Membership,
+    lead_ids: list[int],
+    action: str,
+    reason: str = "",
+    text: str = "",
+) -> list[Lead]:
+    """Accept, or reject with one reason, several leads of the member's organisation.
+
+    All or nothing: an id that is not a lead of this organisation, a lead
+    that is no MQL, or a reject without a reason changes no lead at all.
+    """
+    require(membership, Action.LEAD_DECIDE)
+    if action not in ("accept", "reject"):
+        raise ValidationError({"action": "Choose accept or reject."})
+    wanted = sorted(set(lead_ids))
+    if not wanted:
+        raise ValidationError({"leads": "Select at least one lead."})
+    if len(wanted) > BULK_MAX:
+        raise ValidationError({"leads": f"Select at most {BULK_MAX} leads at once."})
+    if action == "reject" and not reason:
+        raise ValidationError({"reason": "Choose a reason to reject the selected leads."})
+    leads = list(
+        Lead.objects.select_for_update()
+        .filter(organization=membership.organization, pk__in=wanted)
+        .order_by("pk")
+    )
+    missing = sorted(set(wanted) - {lead.pk for lead in leads})
+    if missing:
+        # The same answer for "no such lead" and "another organisation's".
+        message = f"No lead {', '.join(map(str, missing[:10]))} here; nothing was decided."
+        raise ValidationError({"leads": ValidationError(message, code="not_found")})
+    decided = []
+    for lead in leads:
+        if action == "accept":
+            decided.append(lead_accept(membership=membership, lead=lead))
+        else:
+            decided.append(lead_reject(membership=membership, lead=lead, reason=reason, text=text))
+    return decided
+
+
 @transaction.atomic
 def lead_touch(*, membership: Membership, lead: Lead, at: datetime | None = None) -> Lead:
     """Log the first touch (call, email) of a lead; a later touch changes nothing."""

@@ -5,6 +5,7 @@ from accord.pipeline import views
 urlpatterns = [
     path("", views.index, name="pipeline_index"),
     path("triage/", views.triage, name="pipeline_triage"),
+    path("triage/bulk/", views.triage_bulk, name="pipeline_triage_bulk"),
     path("leads/<int:pk>/accept/", views.lead_accept, name="pipeline_lead_accept"),
     path("leads/<int:pk>/reject/", views.lead_reject, name="pipeline_lead_reject"),
     path("leads/<int:pk>/touch/", views.lead_touch, name="pipeline_lead_touch"),

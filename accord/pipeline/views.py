@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,11 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseNotAllowed,
+    QueryDict,
 )
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 
 from accord.lib.csvfile import csv_response
 from accord.lib.forms import add_service_errors
@@ -28,14 +32,17 @@ from accord.orgs.models import Membership
 from accord.orgs.permissions import Action, require
 from accord.pipeline import charts, selectors, services
 from accord.pipeline.forms import (
+    REASON_CHOICES,
     AgreeForm,
     AgreementForm,
+    BulkDecideForm,
     FunnelFilterForm,
     ImportForm,
     MappingForm,
     MappingUploadForm,
     RejectForm,
     TouchForm,
+    TriageFilterForm,
 )
 from accord.pipeline.import_parsing import MAX_IMPORT_BYTES, ImportFileError
 from accord.pipeline.importer import error_rows, preview_header
@@ -43,7 +50,6 @@ from accord.pipeline.models import (
     AgreementStatus,
     ImportStatus,
     Lead,
-    RejectionReason,
 )
 
 
@@ -84,18 +90,100 @@ def index(request: HttpRequest, membership: Membership) -> HttpResponse:
 # -- triage -----------------------------------------------------------------------
 
 
+# The triage filters a decision keeps when it sends the user back to the queue.
+TRIAGE_KEEP = ("sort", "mine", "source", "campaign", "q")
+
+
+def _triage_query(data: Any) -> str:
+    """The triage filters in ``data`` (a QueryDict), re-encoded: nothing else passes."""
+    kept = QueryDict(mutable=True)
+    for key in TRIAGE_KEEP:
+        value = data.get(key, "")
+        if value and len(value) <= 200:
+            kept[key] = value
+    return kept.urlencode()
+
+
 @org_view()
 def triage(request: HttpRequest, membership: Membership) -> HttpResponse:
-    queue = selectors.triage_queue(membership)
-    page = Paginator(queue, 50).get_page(request.GET.get("page"))
+    form = TriageFilterForm(request.GET or None, organization=membership.organization)
+    filters: dict[str, Any] = {}
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        campaign = data["campaign"]
+        filters = {
+            "sort": data["sort"] or "sla",
+            "mine": data["mine"],
+            "source": data["source"].strip(),
+            "campaign": campaign.pk if campaign else None,
+            "search": data["q"].strip(),
+            "after": data["after"],
+        }
+    page = selectors.triage_page(membership, **filters)
+    query = _triage_query(request.GET)
     return render(
         request,
         "pipeline/triage.html",
         {
+            "form": form,
             "page": page,
-            "reasons": RejectionReason.choices,
+            "rows": [(lead, page.clocks.get(lead.pk)) for lead in page.leads],
+            "query": query,
+            "keep": list(QueryDict(query).items()),
+            "sources": selectors.triage_sources(membership),
+            "reasons": REASON_CHOICES,
             "agreement": selectors.agreement_active(membership.organization),
+            "filtered": bool(query),
         },
+        status=400 if form.errors else 200,
+    )
+
+
+@org_view(Action.LEAD_DECIDE)
+def triage_bulk(request: HttpRequest, membership: Membership) -> HttpResponse:
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = BulkDecideForm(request.POST)
+    status = 400
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            decided = services.lead_bulk_decide(
+                membership=membership,
+                lead_ids=data["leads"],
+                action=data["action"],
+                reason=data["reason"],
+                text=data["text"],
+            )
+        except ValidationError as error:
+            found = getattr(error, "error_dict", {}).get("leads", [])
+            if any(e.code == "not_found" for e in found):
+                status = 404
+            form_errors = _named(error)
+        else:
+            verb = "Accepted" if data["action"] == "accept" else "Rejected"
+            messages.success(request, f"{verb} {len(decided)} lead{'s' * (len(decided) != 1)}.")
+            return _back_to_triage(request, membership)
+    else:
+        form_errors = _named(ValidationError(form.errors))
+    messages.error(request, f"Nothing decided: {form_errors}")
+    return _back_to_triage(request, membership, status=status)
+
+
+# How the triage forms label their fields, where the name would not say it.
+FIELD_LABELS = {"at": "Touched at"}
+
+
+def _named(errors: ValidationError | Mapping[str, Any]) -> str:
+    """ "Field: message" for each error, named the way the form labels the
+    field, so the user knows which input to fix."""
+    if isinstance(errors, ValidationError):
+        if not hasattr(errors, "error_dict"):
+            return " ".join(errors.messages)
+        errors = errors.message_dict
+    return "; ".join(
+        f"{FIELD_LABELS.get(field, field)}: {' '.join(map(str, messages))}"
+        for field, messages in errors.items()
     )
 
 
@@ -124,8 +212,7 @@ def _decide(request: HttpRequest, membership: Membership, pk: int, action: str) 
         else:
             form = RejectForm(request.POST)
             if not form.is_valid():
-                errors = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in form.errors.items())
-                raise ValidationError(f"Not rejected: {errors}")
+                raise ValidationError(f"Not rejected: {_named(ValidationError(form.errors))}")
             lead = services.lead_reject(
                 membership=membership,
                 lead=lead,
@@ -134,41 +221,46 @@ def _decide(request: HttpRequest, membership: Membership, pk: int, action: str) 
             )
             done = f"Rejected {lead}: {lead.get_rejection_reason_display()}."
     except ValidationError as error:
+        message = _named(error)
         if in_place:
             # htmx swaps 2xx answers only: the row comes back with the reason.
-            return _triage_row(request, lead, row_error=" ".join(error.messages))
-        messages.error(request, " ".join(error.messages))
+            return _triage_row(request, membership, lead, row_error=message)
+        messages.error(request, message)
         return _back_to_triage(request, membership, status=400)
     if in_place:
         if action == "touch":
-            return _triage_row(request, lead)
+            return _triage_row(request, membership, lead)
         return HttpResponse("")  # decided: the row leaves the queue
     messages.success(request, done)
     return _back_to_triage(request, membership)
 
 
-def _named(errors: Any) -> str:
-    """Field errors as one message that names each field the way the form labels it."""
-    labels = {"at": "Touched at"}
-    return "; ".join(
-        f"{labels.get(field, field)}: {' '.join(map(str, messages))}"
-        for field, messages in errors.items()
-    )
-
-
-def _triage_row(request: HttpRequest, lead: Lead, row_error: str = "") -> HttpResponse:
+def _triage_row(
+    request: HttpRequest, membership: Membership, lead: Lead, row_error: str = ""
+) -> HttpResponse:
+    clock = selectors.sla_clocks(membership.organization, [lead], now=timezone.now()).get(lead.pk)
     return render(
         request,
         "pipeline/_triage_row.html",
-        {"lead": lead, "reasons": RejectionReason.choices, "row_error": row_error},
+        {
+            "lead": lead,
+            "clock": clock,
+            "reasons": REASON_CHOICES,
+            "row_error": row_error,
+            "keep": list(QueryDict(_triage_query(request.POST)).items()),
+        },
     )
 
 
 def _back_to_triage(
     request: HttpRequest, membership: Membership, status: int = 302
 ) -> HttpResponse:
+    query = _triage_query(request.POST)
     if status == 302:
-        return redirect("pipeline_triage", org_slug=_slug(membership))
+        url = reverse("pipeline_triage", kwargs={"org_slug": _slug(membership)})
+        return redirect(f"{url}?{query}" if query else url)
+    # The queue as it was filtered, with the error above it.
+    request.GET = QueryDict(query)
     response: HttpResponse = triage.__wrapped__(request, membership)  # type: ignore[attr-defined]
     response.status_code = status
     return response
