@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from accord.feedback.services.common import COMMENT_MAX_LENGTH
 from accord.lib.csvfile import CsvFileError, read_csv
 from accord.lib.emails import email_clean
+from accord.lib.inputs import whole_number
 
 DELIGHTED_COLUMNS = {
     "email": ("email", "person email"),
@@ -44,7 +45,7 @@ GENERIC_COLUMNS = {
 
 def _parse_when(text: str) -> datetime | None:
     text = text.strip()
-    if text.isdigit():
+    if whole_number(text) is not None:
         try:
             return datetime.fromtimestamp(int(text), tz=ZoneInfo("UTC"))
         except (OverflowError, OSError, ValueError):
@@ -84,7 +85,7 @@ def import_rows(data: bytes, fmt: str) -> Iterator[tuple[int, dict[str, Any] | s
             number, row = parsed.number, parsed.cells
             cell = {k: (row[i] if i < len(row) else "") for k, i in index.items()}
             score = cell.get("score", "")
-            if not score.isdigit() or not 0 <= int(score) <= 10:
+            if whole_number(score, low=0, high=10) is None:
                 yield number, f"score: '{score[:20]}' is not a whole number from 0 to 10."
                 continue
             when = _parse_when(cell.get("date", ""))

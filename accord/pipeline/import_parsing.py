@@ -328,7 +328,7 @@ class DateParser:
         try:
             if len(text) >= 10 and text[4] == "-":
                 value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-            elif text.isdigit() and len(text) >= 12:
+            elif text.isascii() and text.isdigit() and 12 <= len(text) <= 18:
                 # Epoch milliseconds, as HubSpot's API and some exports write them.
                 return datetime.fromtimestamp(int(text) / 1000, tz=UTC)
             else:

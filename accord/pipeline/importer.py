@@ -33,7 +33,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accord.lib.csvfile import csv_error, normalise_header, row_width_error
+from accord.lib.csvfile import (
+    CsvFileError,
+    check_header_width,
+    csv_error,
+    normalise_header,
+    row_width_error,
+)
 from accord.lib.emails import email_clean
 from accord.orgs.models import Membership, Organization
 from accord.pipeline.import_parsing import (
@@ -511,6 +517,10 @@ class Importer:
             raise ImportFileError("The file is empty.") from None
         except csv.Error as error:
             raise ImportFileError(f"This is not a CSV file: {error}.") from None
+        try:
+            check_header_width(header)
+        except CsvFileError as error:
+            raise ImportFileError(str(error)) from None
         self.index = self.header_map(header)
         build = self._builder()
         positions = list(self.index.items())
@@ -699,9 +709,14 @@ def preview_header(raw: IO[bytes]) -> list[str]:
     """The header row of a file, for the column-mapping screen."""
     _, reader = open_csv(raw)
     try:
-        return [h.strip().lstrip("\ufeff") for h in next(reader)]
+        header = [h.strip().lstrip("\ufeff") for h in next(reader)]
     except (StopIteration, csv.Error):
         raise ImportFileError("The file has no header row.") from None
+    try:
+        check_header_width(header)
+    except CsvFileError as error:
+        raise ImportFileError(str(error)) from None
+    return header
 
 
 def to_date(value: datetime | None) -> date | None:
