@@ -41,6 +41,7 @@ from accord.goals.services.common import (
     quarter_of,
     today,
 )
+from accord.lib.inputs import text_problem
 from accord.orgs.models import Membership, Organization, Role, Side, TeamKind
 from accord.orgs.permissions import Action, can, require
 from accord.orgs.selectors import lead_side, side_acting
@@ -317,6 +318,8 @@ def goal_propose(*, membership: Membership, goal: Goal, comment: str = "") -> Go
             {"status": f"Only a draft can be proposed; this goal is {goal.status}."}
         )
     comment = comment.strip()
+    if problem := text_problem(comment):
+        raise ValidationError({"comment": problem})
     goal.version += 1
     goal.status = GoalStatus.PROPOSED
     goal.updated_at = timezone.now()
