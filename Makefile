@@ -18,7 +18,7 @@ STAMP  := $(VENV)/.installed
 TEST_DATES := 2026-03-31T23:30:00+00:00 2027-01-01T00:30:00+00:00 2028-02-29T12:00:00+00:00 \
 	2026-03-29T01:30:00+00:00 2026-11-01T06:30:00+00:00
 
-.PHONY: setup run serve demo test lint types checks test-sqlite test-postgres test-dates bench-smoke backup-check clean docs-permissions audit
+.PHONY: setup run serve demo test lint types checks test-sqlite test-postgres test-dates bench-smoke backup-check clean docs-permissions docs-api audit
 
 setup: $(STAMP)
 
@@ -57,6 +57,7 @@ checks: setup
 	  ALLOWED_HOSTS=accord.example.com $(BIN)/accord check --deploy --fail-level WARNING
 	$(BIN)/python -m accord.orgs.permissions_doc --check docs/permissions.md
 	$(BIN)/python -m accord.cli.upgrades --check docs/operations.md
+	$(BIN)/python -m accord.lib.apidoc --check docs/api.md
 
 test-sqlite: setup node_modules/.installed
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -q
@@ -105,6 +106,9 @@ audit: setup
 
 docs-permissions: setup
 	$(BIN)/python -m accord.orgs.permissions_doc --write docs/permissions.md
+
+docs-api: setup
+	$(BIN)/python -m accord.lib.apidoc --write docs/api.md
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache

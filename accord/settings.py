@@ -126,6 +126,8 @@ MIDDLEWARE = [
     # allauth's session tracking, writing at most every ACCORD_SESSION_ACTIVITY_SECONDS.
     "accord.accounts.middleware.ThrottledUserSessionsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the session and the user: its refusal is a page like any other.
+    "accord.lib.middleware.QueryStringMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]

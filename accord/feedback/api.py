@@ -26,7 +26,7 @@ from accord.orgs.api_auth import acting_member
 
 router = Router(tags=["feedback"])
 
-SEGMENT_PATTERN = r"^[A-Za-z0-9_\- ]{1,60}$"
+SEGMENT_PATTERN = selectors.SEGMENT_NAME.pattern
 
 
 class SurveyOut(Schema):
@@ -201,7 +201,11 @@ class NpsQuery(InputSchema):
     by: str = Field(
         "month",
         pattern=SEGMENT_PATTERN,
-        description="month, quarter, owner, campaign, language, or a segment attribute",
+        max_length=selectors.SEGMENT_MAX_LENGTH,
+        description=(
+            "month, quarter, owner, campaign, language, or a segment attribute "
+            "(an imported column: letters, digits, spaces, _ and -, at least one letter)"
+        ),
     )
     since: dt.date | None = None
     until: dt.date | None = None

@@ -25,6 +25,7 @@ TEXT: dict[str, dict[str, str]] = {
         "expired": "This survey link has expired.",
         "unknown": "This survey link is not valid. Please use the link in your email.",
         "optional": "optional",
+        "text_error": "Please remove the control characters from this answer.",
         "score_error": "Choose a score from 0 to 10.",
         "too_long": "Please keep each answer under {limit} characters (yours has {length}).",
         "subject": "{brand}: how likely are you to recommend us?",
@@ -51,6 +52,7 @@ TEXT: dict[str, dict[str, str]] = {
         "expired": "Este enlace de encuesta ha caducado.",
         "unknown": "Este enlace de encuesta no es válido. Use el enlace de su correo.",
         "optional": "opcional",
+        "text_error": "Quite los caracteres de control de esta respuesta.",
         "score_error": "Elija una puntuación de 0 a 10.",
         "too_long": (
             "Cada respuesta debe tener menos de {limit} caracteres (la suya tiene {length})."
@@ -81,6 +83,7 @@ TEXT: dict[str, dict[str, str]] = {
         "expired": "Ce lien d'enquête a expiré.",
         "unknown": "Ce lien d'enquête n'est pas valide. Utilisez le lien de votre e-mail.",
         "optional": "facultatif",
+        "text_error": "Veuillez retirer les caractères de contrôle de cette réponse.",
         "score_error": "Choisissez une note de 0 à 10.",
         "too_long": (
             "Chaque réponse doit faire moins de {limit} caractères (la vôtre en a {length})."
@@ -111,6 +114,7 @@ TEXT: dict[str, dict[str, str]] = {
         "expired": "Dieser Umfragelink ist abgelaufen.",
         "unknown": "Dieser Umfragelink ist ungültig. Bitte nutzen Sie den Link aus Ihrer E-Mail.",
         "optional": "optional",
+        "text_error": "Bitte entfernen Sie die Steuerzeichen aus dieser Antwort.",
         "score_error": "Wählen Sie einen Wert von 0 bis 10.",
         "too_long": "Bitte jede Antwort unter {limit} Zeichen halten (Ihre hat {length}).",
         "subject": "{brand}: Würden Sie uns empfehlen?",

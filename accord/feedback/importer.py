@@ -44,6 +44,7 @@ from accord.feedback.services.common import COMMENT_MAX_LENGTH
 from accord.lib.conventions import ConventionError, DateColumn
 from accord.lib.csvfile import normalise_header
 from accord.lib.emails import email_clean
+from accord.lib.inputs import whole_number
 from accord.lib.nps import category
 from accord.lib.tables import Skipped, TableError, Unreadable, open_table
 
@@ -243,8 +244,8 @@ def _response(
     cell = {k: (row[i].strip() if i < len(row) else "") for k, i in index.items()}
     score = cell.get("score", "")
     # Some tools write the label with the number ("10 - Extremely likely").
-    score = score.split(" ")[0] if score[:2].strip().isdigit() else score
-    if not score.isdigit() or not 0 <= int(score) <= 10:
+    score = score.split(" ")[0] if whole_number(score[:2].strip()) is not None else score
+    if whole_number(score, low=0, high=10) is None:
         return f"score: '{score[:20]}' is not a whole number from 0 to 10."
     try:
         when = dates.parse(cell.get("date", ""), UTC)

@@ -28,6 +28,7 @@ from accord.feedback import services
 from accord.feedback.i18n import LANGUAGES, browser_language, words
 from accord.feedback.models import LANGUAGE_CHOICES, Survey
 from accord.feedback.services import AlreadyRecorded, Link, LinkExpired, RateLimited
+from accord.lib.inputs import whole_number
 from accord.lib.middleware import no_referrer
 from accord.lib.tokens import hash_token
 
@@ -101,9 +102,9 @@ def survey_link(request: HttpRequest, token: str) -> HttpResponse:
     nonce = secrets.token_urlsafe(12)
     path = reverse("survey_form", kwargs={"nonce": nonce})
     url = path
-    score = request.GET.get("score", "")
-    if score.isdigit() and 0 <= int(score) <= 10:
-        url += f"?score={int(score)}"
+    score = whole_number(request.GET.get("score", ""), low=0, high=10)
+    if score is not None:
+        url += f"?score={score}"
     response = HttpResponseRedirect(url)
     response.set_cookie(
         COOKIE_PREFIX + nonce,

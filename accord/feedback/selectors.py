@@ -27,7 +27,12 @@ from accord.lib.nps import Change, Nps, change, nps
 from accord.orgs.models import Membership, Organization
 from accord.orgs.selectors import get_scoped, scoped
 
-SEGMENT_NAME = re.compile(r"^[A-Za-z0-9_\- ]{1,60}$")
+# An imported column's name, with at least one letter: a name that reads as a
+# number ("0", "-1", "1_000") would address a JSON array element instead, and a
+# long one overflows PostgreSQL's integer (a 500); dots would be a path.
+# (No look-ahead: the API's schema validates with this pattern too.)
+SEGMENT_NAME = re.compile(r"^[0-9_\- ]*[A-Za-z][A-Za-z0-9_\- ]*$")
+SEGMENT_MAX_LENGTH = 60
 
 
 def _counts(rows: Any, key: str) -> dict[Any, dict[str, int]]:
@@ -80,8 +85,8 @@ def _month_counts(queryset: QuerySet[Response]) -> dict[Any, dict[str, int]]:
 
 
 def valid_segment(by: str) -> bool:
-    return by in {"month", "quarter", "owner", "campaign", "language"} or bool(
-        SEGMENT_NAME.match(by)
+    return by in {"month", "quarter", "owner", "campaign", "language"} or (
+        len(by) <= SEGMENT_MAX_LENGTH and bool(SEGMENT_NAME.match(by))
     )
 
 
@@ -173,7 +178,7 @@ def segment_names(organization: Organization, limit: int = 500) -> list[str]:
         .values_list("attributes", flat=True)[:limit]
     ):
         if isinstance(attributes, dict):
-            names.update(k for k in attributes if SEGMENT_NAME.match(k))
+            names.update(k for k in attributes if valid_segment(k))
     return sorted(names)
 
 

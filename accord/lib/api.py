@@ -17,10 +17,9 @@ from ninja.pagination import LimitOffsetPagination
 from ninja.schema import DjangoGetter
 from pydantic import BaseModel, PlainSerializer, field_validator, model_validator
 
-# The largest id a client may send: primary keys are 32-bit on every database
-# Accord runs on, so a larger number is refused as invalid (422), never sent
-# to the database (where it would overflow into a 500).
-MAX_ID = 2_147_483_647
+from accord.lib.inputs import MAX_ID as MAX_ID  # the API's schemas read it here
+from accord.lib.inputs import text_problem
+
 # An id in a request body.
 RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
@@ -99,13 +98,8 @@ class InputSchema(Schema):
     @field_validator("*", mode="after")
     @classmethod
     def _storable_text(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            if "\x00" in value:
-                raise ValueError("Null characters are not allowed.")
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                raise ValueError("Text must be valid Unicode.") from None
+        if isinstance(value, str) and (problem := text_problem(value)):
+            raise ValueError(problem)
         return value
 
 

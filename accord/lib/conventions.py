@@ -133,10 +133,15 @@ def _clean(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+def _digits(text: str) -> bool:
+    """Only ASCII digits: "²" and "٣" are digits to Python, not to int()."""
+    return text.isascii() and text.isdigit()
+
+
 def _shape(text: str) -> str:
-    if text.isdigit() and len(text) >= 9:
+    if _digits(text) and len(text) >= 9:
         return EPOCH
-    if len(text) >= 10 and text[4] == "-" and text[:4].isdigit():
+    if len(text) >= 10 and text[4] == "-" and _digits(text[:4]):
         return ISO
     match = _NUMERIC.match(text)
     if match is None:
@@ -167,7 +172,7 @@ def parse_date(text: str, zone: tzinfo, *, day_first: bool = False) -> datetime 
     text = _clean(text)
     if not text:
         return None
-    if text.isdigit() and len(text) >= 9:
+    if _digits(text) and len(text) >= 9:
         number = int(text)
         # 13 digits and more: milliseconds (HubSpot); fewer: seconds.
         try:
@@ -175,7 +180,7 @@ def parse_date(text: str, zone: tzinfo, *, day_first: bool = False) -> datetime 
         except (OverflowError, OSError, ValueError):
             raise ValueError(f"'{text[:40]}' is not a date.") from None
     try:
-        if len(text) >= 10 and text[4] == "-" and text[:4].isdigit():
+        if len(text) >= 10 and text[4] == "-" and _digits(text[:4]):
             value = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" UTC", ""))
         else:
             match = _NUMERIC.match(text)

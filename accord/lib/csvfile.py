@@ -39,7 +39,13 @@ from decimal import Decimal
 
 from django.http import StreamingHttpResponse
 
-csv.field_size_limit(1024 * 1024)
+# The largest cell (1 MiB) and the widest header a file may have: a page shows
+# every column of a file (the mapping screen offers a choice for each), so work
+# per request grows with the width. Exports from HubSpot or Salesforce with
+# every property stay within it. Documented in docs/user-guide.md.
+MAX_CELL_BYTES = 1024 * 1024
+MAX_COLUMNS = 500
+csv.field_size_limit(MAX_CELL_BYTES)
 
 DELIMITERS = (",", ";", "\t")
 # Enough to see the header line and judge the encoding.
@@ -163,6 +169,15 @@ class CsvTable:
     delimiter: str
 
 
+def check_header_width(header: list[str]) -> None:
+    """Raise ``CsvFileError`` for a header wider than ``MAX_COLUMNS``."""
+    if len(header) > MAX_COLUMNS:
+        raise CsvFileError(
+            f"Row 1: the file has {len(header)} columns; Accord reads at most "
+            f"{MAX_COLUMNS}. Export only the columns you import."
+        )
+
+
 def row_width_error(cells: list[str], width: int) -> str | None:
     """Why a row with ``cells`` does not fit a header of ``width`` columns, or
     None. Empty cells past the header's end (a trailing separator) fit."""
@@ -222,6 +237,7 @@ def read_csv(data: bytes) -> CsvTable:
         raise CsvFileError(f"Row 1: not valid CSV ({csv_error(error)}).") from None
     if not any(header):
         raise CsvFileError("Row 1: the first row names the columns; it is empty.")
+    check_header_width(header)
     return CsvTable(header=header, rows=_rows(reader, header, 1), delimiter=delimiter)
 
 

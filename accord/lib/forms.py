@@ -2,8 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
+
+from accord.lib.inputs import record_id
+
+
+class RecordsField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    """Objects chosen by id. Each value must be an id a database can hold
+    before any lookup: Django's field sends "9" * 200 to the database, which
+    overflows into a 500."""
+
+    def clean(self, value: Any) -> Any:
+        for pk in value if isinstance(value, list | tuple) else ():
+            if record_id(pk) is None:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": str(pk)[:20]},
+                )
+        return super().clean(value)
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:

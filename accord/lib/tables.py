@@ -45,7 +45,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from accord.lib.csvfile import CsvFileError, UnreadableText, csv_error, open_text
+from accord.lib.csvfile import (
+    CsvFileError,
+    UnreadableText,
+    check_header_width,
+    csv_error,
+    open_text,
+)
 
 FOOTER = "report footer"
 TITLE = "title row above the header"
@@ -334,6 +340,11 @@ def open_table(raw: IO[bytes], *, sheet: str | None = None) -> Table:
     before = [Skipped(n, TITLE) for n, _ in ahead[:header_at]] + before
     header_number, header_cells = ahead[header_at]
     header = [h.replace("\ufeff", "").strip() for h in header_cells]
+    try:
+        # Refused before any row is read: a page of 20,000 columns is no import.
+        check_header_width(header)
+    except CsvFileError as error:
+        raise TableError(str(error)) from None
     rest = iter(ahead[header_at + 1 :])
     stream = _chain(rest, numbered)
     # Extra header rows: SurveyMonkey's one, Qualtrics's two (the second of

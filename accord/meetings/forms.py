@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from accord.lib.forms import RecordsField
 from accord.meetings.models import Cadence, IssueSource, MeetingKind, Section
 from accord.orgs.models import Membership, Role, Team
 
@@ -32,7 +33,7 @@ class MemberField(forms.ModelChoiceField):  # type: ignore[type-arg]
         return _member_label(obj)
 
 
-class MembersField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+class MembersField(RecordsField):
     """Members of the organisation, chosen by id; cleans to the Memberships."""
 
     def label_from_instance(self, obj: Any) -> str:

@@ -192,8 +192,12 @@ def marketer(acme):
 
 
 def test_it_refuses_a_check_in_dated_in_the_future_or_before_the_period(sales_lead, marketer):
+    # Entered by hand: a metric Accord computes takes no check-ins at all.
     goal = GoalFactory.create(
-        sales_owner=sales_lead, marketing_owner=marketer, status=GoalStatus.ACTIVE
+        sales_owner=sales_lead,
+        marketing_owner=marketer,
+        status=GoalStatus.ACTIVE,
+        metric="logo_retention",
     )
     client = api_as(sales_lead.user, sales_lead.organization)
     today = timezone.localdate()

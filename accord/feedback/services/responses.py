@@ -32,6 +32,7 @@ from accord.feedback.services.common import COMMENT_MAX_LENGTH, AlreadyRecorded,
 from accord.feedback.services.followups import followup_open_for
 from accord.feedback.services.surveys import feedback_settings
 from accord.jobs.services import job_enqueue
+from accord.lib.inputs import text_problem, whole_number
 from accord.lib.nps import category
 from accord.lib.tokens import hash_token
 
@@ -132,15 +133,13 @@ def link_for_token(token: str, *, allow_expired: bool = False) -> Link | None:
 def response_errors(score: Any, better: str, well: str) -> dict[str, str]:
     """Field errors for a submitted answer, keyed score/better/well (codes, not text)."""
     errors: dict[str, str] = {}
-    if (
-        isinstance(score, bool)
-        or not (isinstance(score, int) or (isinstance(score, str) and score.strip().isdigit()))
-        or not 0 <= int(score) <= 10
-    ):
+    if whole_number(score, low=0, high=10) is None:
         errors["score"] = "score_error"
     for name, text in (("better", better), ("well", well)):
         if len(text) > COMMENT_MAX_LENGTH:
             errors[name] = "too_long"
+        elif text_problem(text):
+            errors[name] = "text_error"
     return errors
 
 
@@ -161,7 +160,7 @@ def _response_values(
     errors = response_errors(score, better, well)
     if errors:
         raise ValidationError(errors)
-    score = int(score)
+    score = int(score.strip() if isinstance(score, str) else score)
     survey = link.survey
     recipient = link.recipient
     values: dict[str, Any] = {

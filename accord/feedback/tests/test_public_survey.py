@@ -106,7 +106,9 @@ def test_it_explains_an_unknown_link(client, acme):
     assert "not valid" in response.content.decode()
 
 
-@pytest.mark.parametrize("score", ["11", "abc", "", "-1", "3.5"])
+@pytest.mark.parametrize(
+    "score", ["11", "abc", "", "-1", "3.5", "²", "٣", "9" * 200, "\x00", "\u0661\u0660"]
+)
 def test_it_refuses_a_bad_score_and_keeps_what_was_typed(client, recipient, score):
     form_url = open_link(client, TOKEN)
     response = client.post(form_url, {"score": score, "better": "Keep this text"})
@@ -201,6 +203,31 @@ def test_it_rate_limits_posts_to_one_link(client, recipient, frozen_clock):
     # The count is per minute: a minute later the link answers again.
     frozen_clock.shift(60)
     assert client.post(form_url, {"score": "x"}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "answer", [{"score": "²"}, {"score": "8", "better": "a\x00b"}, {"score": "8", "well": "\x00"}]
+)
+def test_it_counts_refused_unicode_digits_and_nul_towards_the_rate_limit(
+    client, recipient, frozen_clock, answer
+):
+    form_url = open_link(client, TOKEN)
+    statuses = [client.post(form_url, answer).status_code for _ in range(6)]
+    assert statuses == [400] * 5 + [429]
+    assert not Response.objects.exists()
+
+
+def test_it_names_the_comment_that_carries_a_nul_character(client, recipient):
+    form_url = open_link(client, TOKEN)
+    response = client.post(form_url, {"score": "8", "better": "Fine\x00", "well": "Good"})
+    assert response.status_code == 400
+    assert "remove the control characters" in response.content.decode()
+    assert not Response.objects.exists()
+
+
+def test_it_ignores_a_score_in_other_digits_on_the_emailed_link(client, recipient):
+    form_url = open_link(client, TOKEN, "?score=%C2%B2")
+    assert "score" not in form_url
 
 
 def test_it_unsubscribes_in_one_click(client, recipient):

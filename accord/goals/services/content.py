@@ -26,6 +26,7 @@ from accord.goals.services.activity import (
 )
 from accord.goals.services.common import _member, _team_kind
 from accord.lib.claimed_time import claimed_day_check
+from accord.lib.inputs import record_id
 from accord.orgs.models import Membership, TeamKind
 from accord.orgs.permissions import Action, can, require
 from accord.orgs.services import audit_record
@@ -221,8 +222,8 @@ def content_usage_import_csv(*, membership: Membership, data: bytes) -> int:
             member = _csv_member(people, row.get("email", ""))
             ref = row.get("asset", "")
             asset = None
-            if ref.isdigit():
-                asset = assets.filter(pk=int(ref)).first()
+            if (pk := record_id(ref)) is not None:
+                asset = assets.filter(pk=pk).first()
             if asset is None and ref:
                 asset = assets.filter(title__iexact=ref).first()
             if asset is None:

@@ -42,6 +42,7 @@ from accord.goals.services.common import (
     today,
 )
 from accord.lib.claimed_time import claimed_day_check
+from accord.lib.inputs import text_problem
 from accord.orgs.models import Membership, Organization, Role, Side, TeamKind
 from accord.orgs.permissions import Action, can, require
 from accord.orgs.selectors import lead_side, side_acting
@@ -321,6 +322,8 @@ def goal_propose(*, membership: Membership, goal: Goal, comment: str = "") -> Go
             {"status": f"Only a draft can be proposed; this goal is {goal.status}."}
         )
     comment = comment.strip()
+    if problem := text_problem(comment):
+        raise ValidationError({"comment": problem})
     goal.version += 1
     goal.status = GoalStatus.PROPOSED
     goal.updated_at = timezone.now()

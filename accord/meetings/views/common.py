@@ -13,6 +13,7 @@ from django.http import (
     HttpResponseNotAllowed,
 )
 
+from accord.lib.inputs import MAX_ID, whole_number
 from accord.meetings import services
 
 
@@ -43,7 +44,5 @@ def form_errors(form: Any) -> str:
 
 
 def to_int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    """A posted id or version, or None when it is not one a database can hold."""
+    return whole_number(value, low=0, high=MAX_ID)
