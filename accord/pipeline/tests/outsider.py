@@ -60,6 +60,7 @@ def page_objects(acme: Organization, owner: Membership) -> dict[str, dict[str, A
     return {
         "pipeline_index": {},
         "pipeline_triage": {},
+        "pipeline_triage_bulk": {},
         "pipeline_lead_accept": {"pk": lead.pk},
         "pipeline_lead_reject": {"pk": lead.pk},
         "pipeline_lead_touch": {"pk": lead.pk},

@@ -11,7 +11,11 @@ AFTER = [("pipeline", "0005_agreement_holidays_to_organization")]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_keeps_the_active_agreements_holidays_as_the_organisations():
+def test_it_keeps_the_active_agreements_holidays_as_the_organisations(back_to_the_latest_schema):
+    executor = MigrationExecutor(connection)
+    # The pipeline first, while the organisation still has every later column
+    # (the data migration's way back reads it), then the organisation.
+    executor.migrate([("pipeline", "0004_agreement_digest_month")])
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
     old = executor.loader.project_state(BEFORE).apps
