@@ -66,6 +66,7 @@ def test_it_names_a_bad_filter(acme, alice):
     client = api_as(alice, acme)
 
     assert "query.action" in fields(client.get(f"{API}/audit", {"action": "x" * 65}))
-    assert fields(client.get(f"{API}/audit", {"action": "team\x00"})) == {
-        "query.action": "Null characters are not allowed."
-    }
+    # A NUL anywhere in the query string is refused before the API reads it.
+    refused = client.get(f"{API}/audit", {"action": "team\x00"})
+    assert refused.status_code == 400
+    assert refused.json() == {"detail": "action: Null characters are not allowed."}
