@@ -14,12 +14,11 @@ the markers, generated from the migrations themselves:
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
+
+from accord.lib.docblock import docblock_main
 
 BEGIN = "<!-- migrations:begin -->"
 END = "<!-- migrations:end -->"
@@ -120,34 +119,12 @@ def cautions_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> int:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.settings")
-    import django
-
-    django.setup()
-    parser = argparse.ArgumentParser(description="List the migrations that are not live-safe.")
-    parser.add_argument("--write", action="store_true")
-    parser.add_argument("--check", action="store_true")
-    parser.add_argument("path", type=Path)
-    args = parser.parse_args()
-    text = args.path.read_text()
-    head, found, rest = text.partition(BEGIN)
-    _, _, tail = rest.partition(END)
-    if not found:
-        print(f"{args.path} has no {BEGIN} marker.", file=sys.stderr)
-        return 1
-    expected = f"{head}{BEGIN}\n{cautions_markdown()}{END}{tail}"
-    if args.write:
-        args.path.write_text(expected)
-        return 0
-    if text != expected:
-        print(
-            f"{args.path} is out of date: run `python -m accord.cli.upgrades --write {args.path}`.",
-            file=sys.stderr,
-        )
-        return 1
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(
+        docblock_main(
+            begin=BEGIN,
+            end=END,
+            render=cautions_markdown,
+            hint="python -m accord.cli.upgrades --write docs/operations.md",
+        )
+    )

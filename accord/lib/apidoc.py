@@ -9,13 +9,12 @@ and the suite. The hand-written sections around the markers stay as written.
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import re
 import sys
-from pathlib import Path
 from typing import Any
+
+from accord.lib.docblock import docblock_main, with_block
 
 BEGIN = "<!-- operations:begin -->"
 END = "<!-- operations:end -->"
@@ -125,11 +124,8 @@ def reference(schema: dict[str, Any]) -> str:
 
 
 def expected_text(current: str, schema: dict[str, Any]) -> str:
-    head, begin, rest = current.partition(BEGIN)
-    _, end, tail = rest.partition(END)
-    if not begin or not end:
-        raise SystemExit(f"The markers {BEGIN} and {END} are missing.")
-    return f"{head}{BEGIN}\n{reference(schema)}{END}{tail}"
+    """``current`` (docs/api.md) with its block of operations rewritten from ``schema``."""
+    return with_block(current, BEGIN, END, reference(schema))
 
 
 def served_schema() -> dict[str, Any]:
@@ -145,26 +141,9 @@ def served_schema() -> dict[str, Any]:
     return schema
 
 
-def main() -> int:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.settings")
-    import django
-
-    django.setup()
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--write", action="store_true")
-    parser.add_argument("--check", action="store_true")
-    parser.add_argument("path", type=Path)
-    args = parser.parse_args()
-    text = args.path.read_text()
-    expected = expected_text(text, served_schema())
-    if args.write:
-        args.path.write_text(expected)
-        return 0
-    if text != expected:
-        print(f"{args.path} is out of date: run `make docs-api`.", file=sys.stderr)
-        return 1
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(
+        docblock_main(
+            begin=BEGIN, end=END, render=lambda: reference(served_schema()), hint="make docs-api"
+        )
+    )

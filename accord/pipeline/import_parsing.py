@@ -5,17 +5,12 @@ CSV reader), the columns each export format names, and the values in cells
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
-from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from accord.lib.conventions import DAY_FIRST, DateColumn, parse_date
 from accord.lib.conventions import parse_amount as conventions_parse_amount
-from accord.lib.csvfile import CsvFileError, open_text
 from accord.pipeline.models import (
     ImportFormat,
     ImportKind,
@@ -351,36 +346,3 @@ def parse_bool(column: str, text: str) -> bool:
     if value in FALSE:
         return False
     raise RowError(column, f"'{text[:40]}' is not true or false.")
-
-
-# -- reading the file -------------------------------------------------------------
-
-
-class CountingReader(io.RawIOBase):
-    """A binary file that counts the bytes read, for the progress bar."""
-
-    def __init__(self, raw: IO[bytes]) -> None:
-        self.raw = raw
-        self.count = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = self.raw.read(len(buffer))
-        n = len(data)
-        buffer[:n] = data
-        self.count += n
-        return n
-
-
-def open_csv(raw: IO[bytes]) -> tuple[CountingReader, Iterator[list[str]]]:
-    """The counting reader and a row iterator over the file, decoded and split by
-    the shared reader's rules (``accord.lib.csvfile``: UTF-8 with or without
-    BOM, UTF-16, else Windows-1252; comma, semicolon or tab), streamed."""
-    counting = CountingReader(raw)
-    try:
-        text, delimiter = open_text(counting)
-    except CsvFileError as error:
-        raise ImportFileError(str(error)) from None
-    return counting, csv.reader(text, delimiter=delimiter, strict=True)
