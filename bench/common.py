@@ -19,3 +19,49 @@ def alternate(rounds: int, **contenders: Callable[[], object]) -> dict[str, floa
             work()
             best[name] = min(best[name], time.perf_counter() - began)
     return best
+
+
+def sent_survey_links(organization, count: int, name: str):  # type: ignore[no-untyped-def]
+    """A new campaign of ``organization`` with ``count`` recipients already sent
+    their personal link; returns (campaign, the links' tokens), in order."""
+    from django.utils import timezone
+
+    from accord.feedback.models import Campaign, Contact, Recipient, Survey
+    from accord.lib.tokens import hash_token, new_token
+
+    run = time.time_ns()
+    survey, _ = Survey.objects.get_or_create(organization=organization, name=f"{name} survey")
+    campaign = Campaign.objects.create(
+        organization=organization, survey=survey, name=f"{name} {run}"
+    )
+    tokens = [new_token() for _ in range(count)]
+    contacts = Contact.objects.bulk_create(
+        Contact(organization=organization, email=f"c{run}-{i}@bench.example") for i in range(count)
+    )
+    now = timezone.now()
+    Recipient.objects.bulk_create(
+        Recipient(
+            organization=organization,
+            campaign=campaign,
+            contact=contact,
+            email=contact.email,
+            token_hash=hash_token(token),
+            status=Recipient.Status.SENT,
+            sent_at=now,
+            expires_at=now + timezone.timedelta(days=60),
+        )
+        for contact, token in zip(contacts, tokens, strict=True)
+    )
+    return campaign, tokens
+
+
+def owner_of(organization):  # type: ignore[no-untyped-def]
+    """The organisation's first owner (the one ``accord bench-data`` made), with its user."""
+    from accord.orgs.models import Membership, Role
+
+    return (
+        Membership.objects.select_related("user")
+        .filter(organization=organization, role=Role.OWNER)
+        .order_by("pk")
+        .first()
+    )

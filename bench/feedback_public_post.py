@@ -34,6 +34,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.common import sent_survey_links  # noqa: E402
+
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench.feedback_settings"
 
 # The survey POST's requests per second must reach this share of the bare view's.
@@ -110,11 +113,8 @@ def setup(count: int, history: int) -> list[str]:
     django.setup()
     from django.core.management import call_command
     from django.db import connection
-    from django.utils import timezone
 
     from accord.cli.benchdata import Sizes, bench_data
-    from accord.feedback.models import Campaign, Contact, Recipient, Survey
-    from accord.lib.tokens import hash_token, new_token
 
     if connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL to a PostgreSQL database (see the docstring).")
@@ -127,27 +127,7 @@ def setup(count: int, history: int) -> list[str]:
         )
     (filled,) = bench_data(slugs=["survey-bench"], sizes=Sizes(responses=history))
     organization = filled.organization
-    survey, _ = Survey.objects.get_or_create(organization=organization, name="Bench survey")
-    campaign = Campaign.objects.create(organization=organization, survey=survey, name="Bench run")
-    tokens = [new_token() for _ in range(count)]
-    run = int(time.time())
-    contacts = Contact.objects.bulk_create(
-        Contact(organization=organization, email=f"c{run}-{i}@bench.example") for i in range(count)
-    )
-    expires = timezone.now() + timezone.timedelta(days=60)
-    Recipient.objects.bulk_create(
-        Recipient(
-            organization=organization,
-            campaign=campaign,
-            contact=contact,
-            email=contact.email,
-            token_hash=hash_token(token),
-            status=Recipient.Status.SENT,
-            sent_at=timezone.now(),
-            expires_at=expires,
-        )
-        for contact, token in zip(contacts, tokens, strict=True)
-    )
+    _, tokens = sent_survey_links(organization, count, "Bench")
     connection.close()
     return tokens
 

@@ -53,7 +53,8 @@ def prepare(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from accord.meetings import selectors
     from accord.meetings.models import ActionItem, Issue, IssueVote, MeetingSeries
     from accord.meetings.services.series import series_create
-    from accord.orgs.models import Membership, Role, TeamKind
+    from accord.orgs.models import Membership, TeamKind
+    from bench.common import owner_of
 
     began = time.perf_counter()
     (filled,) = bench_data(
@@ -64,11 +65,7 @@ def prepare(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     if filled.added:
         print(f"generated {filled.added} in {time.perf_counter() - began:.0f} s")
     organization = filled.organization
-    owner = Membership.objects.get(
-        pk=Membership.objects.filter(organization=organization, role=Role.OWNER)
-        .order_by("pk")
-        .values("pk")[:1]
-    )
+    owner = owner_of(organization)
     people = list(
         Membership.objects.filter(
             organization=organization, team__kind__in=[TeamKind.SALES, TeamKind.MARKETING]

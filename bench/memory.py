@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.two_nodes_settings")
 
+from bench.common import owner_of  # noqa: E402
 from bench.pipeline_import import write_csv  # noqa: E402
 from bench.two_nodes import PASSWORD, free_port, process, ready, session_on  # noqa: E402
 
@@ -83,7 +84,7 @@ def setup(leads: int, responses: int) -> tuple[list[str], str]:
     call_command("migrate", verbosity=0)
     call_command("createcachetable", verbosity=0)
     (filled,) = bench_data(slugs=[SLUG], sizes=Sizes(leads=leads, responses=responses))
-    owner = filled.organization.memberships.select_related("user").get(role="owner")
+    owner = owner_of(filled.organization)
     members = [owner, *filled.organization.memberships.exclude(pk=owner.pk).order_by("pk")[:3]]
     for member in members:
         member.user.set_password(PASSWORD)

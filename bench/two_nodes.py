@@ -44,6 +44,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.common import owner_of, sent_survey_links  # noqa: E402
+
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench.two_nodes_settings"
 
 SLUG = "two-nodes"
@@ -91,11 +94,8 @@ def setup(*, answers: int, leads: int, responses: int) -> dict[str, Any]:
     django.setup()
     from django.core.management import call_command
     from django.db import connection
-    from django.utils import timezone
 
     from accord.cli.benchdata import Sizes, bench_data
-    from accord.feedback.models import Campaign, Contact, Recipient, Survey
-    from accord.lib.tokens import hash_token, new_token
     from accord.orgs.services import api_token_create
 
     if connection.vendor != "postgresql":
@@ -109,33 +109,12 @@ def setup(*, answers: int, leads: int, responses: int) -> dict[str, Any]:
         )
     (filled,) = bench_data(slugs=[SLUG], sizes=Sizes(leads=leads, responses=responses))
     organization = filled.organization
-    owner = organization.memberships.select_related("user").get(role="owner")
+    owner = owner_of(organization)
     owner.user.set_password(PASSWORD)
     owner.user.save(update_fields=["password"])
     token = api_token_create(membership=owner, name=f"two nodes {time.time():.0f}").secret
-    survey, _ = Survey.objects.get_or_create(organization=organization, name="Two nodes survey")
+    campaign, links = sent_survey_links(organization, answers, "Two nodes")
     run = int(time.time())
-    campaign = Campaign.objects.create(
-        organization=organization, survey=survey, name=f"Two nodes {run}"
-    )
-    links = [new_token() for _ in range(answers)]
-    contacts = Contact.objects.bulk_create(
-        Contact(organization=organization, email=f"n{run}-{i}@bench.example")
-        for i in range(answers)
-    )
-    Recipient.objects.bulk_create(
-        Recipient(
-            organization=organization,
-            campaign=campaign,
-            contact=contact,
-            email=contact.email,
-            token_hash=hash_token(link),
-            status=Recipient.Status.SENT,
-            sent_at=timezone.now(),
-            expires_at=timezone.now() + timezone.timedelta(days=60),
-        )
-        for contact, link in zip(contacts, links, strict=True)
-    )
     connection.close()
     return {
         "email": owner.user.email,

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accord.feedback import rollups as feedback_rollups
 from accord.insights.models import RollupSchedule
-from accord.jobs.registry import job
+from accord.jobs.registry import job, on_worker_start
 from accord.jobs.services import job_enqueue
 from accord.orgs.models import Organization
 from accord.pipeline import rollups as pipeline_rollups
@@ -51,8 +51,10 @@ def _schedule(due: dt.datetime) -> None:
     job_enqueue(rollups_refresh, run_after=due, due=due.isoformat())
 
 
+@on_worker_start
 def rollups_schedule_ensure() -> None:
-    """Start the chain of refreshes if it never started or was lost."""
+    """Start the chain of refreshes if it never started or was lost (every
+    worker calls it when it starts)."""
     now = timezone.now()
     found = RollupSchedule.objects.filter(key=KEY).first()
     if found is not None and found.next_run_at > now - LOST_AFTER:

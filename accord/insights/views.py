@@ -22,7 +22,6 @@ from accord.insights.forms import HealthWeightsForm
 from accord.insights.portfolio import portfolio_of
 from accord.insights.quarters import Quarter, quarter_of, quarter_parse
 from accord.insights.report import report_build
-from accord.insights.rollups import rollups_schedule_ensure
 from accord.lib.forms import add_service_errors
 from accord.meetings import selectors as meetings
 from accord.meetings import services as meeting_services
@@ -83,7 +82,6 @@ def overview(request: HttpRequest, membership: Membership) -> HttpResponse:
     # visit: the worker takes over from there.
     meeting_services.daily_run_ensure(organization)
     delivery.report_schedule_ensure(organization)
-    rollups_schedule_ensure()
     today = health.local_today(organization)
     now = timezone.now()
     trend = health.health_trend(organization)

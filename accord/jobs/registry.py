@@ -72,6 +72,23 @@ def job(
     return register
 
 
+# What each long-running worker does once when it starts: apps register the
+# instance-wide chains of jobs they keep going (e.g. the rollups refresh), so
+# no page view has to start them.
+_ON_WORKER_START: list[Callable[[], object]] = []
+
+
+def on_worker_start(func: Callable[[], object]) -> Callable[[], object]:
+    """Run ``func`` (idempotent: every worker runs it) when a worker starts."""
+    if func not in _ON_WORKER_START:
+        _ON_WORKER_START.append(func)
+    return func
+
+
+def worker_start_hooks() -> tuple[Callable[[], object], ...]:
+    return tuple(_ON_WORKER_START)
+
+
 def get_job(name: str) -> JobSpec:
     """The registered job ``name``; KeyError when no installed app declares it."""
     return _REGISTRY[name]

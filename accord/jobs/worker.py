@@ -33,6 +33,7 @@ from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from accord.jobs.models import JobLease
+from accord.jobs.registry import worker_start_hooks
 from accord.lib.outage import DATABASE_ERRORS, outage_reason
 
 logger = logging.getLogger(__name__)
@@ -107,10 +108,11 @@ def new_worker_id() -> str:
 class GracefulWorker(Worker):
     """Runs every due job of the database queue until asked to stop."""
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, start_chains: bool = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         # Ids of the jobs this worker claimed with a lease and has not finished.
         self._leased: set[Any] = set()
+        self.start_chains = start_chains
 
     def shutdown(self, signum: int, frame: FrameType | None) -> None:
         if not self.running:
@@ -253,8 +255,15 @@ class GracefulWorker(Worker):
             "Starting worker worker_id=%s queues=%s", self.worker_id, ",".join(self.queue_names)
         )
         wait = OUTAGE_FIRST_WAIT
+        # A batch run (tests, cron) only drains the queue; a long-running
+        # worker also starts the instance's chains, once the database answers.
+        started = self.batch or not self.start_chains
         while self.running:
             try:
+                if not started:
+                    for hook in worker_start_hooks():
+                        hook()
+                    started = True
                 if self._step():
                     return
             except DATABASE_ERRORS as error:
@@ -307,9 +316,14 @@ def make_worker(
     batch: bool = False,
     max_tasks: int | None = None,
     worker_id: str | None = None,
+    start_chains: bool = True,
 ) -> GracefulWorker:
-    """A worker for every queue of the default (database) backend."""
+    """A worker for every queue of the default (database) backend.
+
+    Unless it runs in ``batch`` or ``start_chains`` is False, it first starts
+    the instance's recurring chains of jobs (``jobs.registry.on_worker_start``)."""
     return GracefulWorker(
+        start_chains=start_chains,
         queue_names=["*"],
         interval=interval,
         batch=batch,

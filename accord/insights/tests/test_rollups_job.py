@@ -47,3 +47,19 @@ def test_it_stops_a_run_whose_due_time_was_replaced(acme):
         )
         assert RollupSchedule.objects.get().next_run_at == NOW
         assert not LeadMonthRollup.objects.exists()
+
+
+# The worker claims with its own transactions and a lease heartbeat thread.
+@pytest.mark.django_db(transaction=True)
+def test_it_starts_the_chain_when_a_worker_starts_not_on_a_page_view(acme, alice_client):
+    from accord.jobs.worker import make_worker
+
+    alice_client.get(f"/o/{acme.slug}/")
+    assert not RollupSchedule.objects.exists()
+
+    # A long-running worker (not a batch): it starts the chain, then runs its
+    # first refresh (the one task it is allowed) and stops.
+    make_worker(interval=0, batch=False, max_tasks=1, worker_id="starts-chains").run()
+
+    schedule = RollupSchedule.objects.get()
+    assert schedule.next_run_at > dt.datetime.now(dt.UTC)

@@ -45,7 +45,15 @@ class Worker:
         env.pop("EMAIL_URL", None)
         with log.open("wb") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "accord.jobs.tests.worker_main", "worker", *args],
+                # Only the test's own jobs: no recurring chains of the apps.
+                [
+                    sys.executable,
+                    "-m",
+                    "accord.jobs.tests.worker_main",
+                    "worker",
+                    "--no-chains",
+                    *args,
+                ],
                 cwd=settings.PROJECT_DIR,
                 env=env,
                 stdout=out,

@@ -29,6 +29,11 @@ class Command(BaseCommand):
         parser.add_argument("--batch", action="store_true", help="Run what is due now, then exit.")
         parser.add_argument("--max-tasks", type=int, default=None, help="Exit after this many.")
         parser.add_argument("--worker-id", default=None, help="Unique name of this worker.")
+        parser.add_argument(
+            "--no-chains",
+            action="store_true",
+            help="Do not start the instance's recurring jobs (e.g. the rollups refresh).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not isinstance(task_backends["default"], DatabaseBackend):
@@ -45,6 +50,7 @@ class Command(BaseCommand):
             batch=options["batch"],
             max_tasks=options["max_tasks"],
             worker_id=options["worker_id"],
+            start_chains=not options["no_chains"],
         )
         with worker.stoppable():
             worker.run()
