@@ -108,7 +108,7 @@ def main() -> None:
     from django.db import connection, transaction
 
     from accord.cli.benchdata import Sizes, bench_data, bulk_write
-    from accord.pipeline.import_parsing import open_csv
+    from accord.lib.tables import open_table
     from accord.pipeline.importer import BATCH, LEAD_COLUMNS, Importer
     from accord.pipeline.models import ImportRun, Lead
 
@@ -156,9 +156,11 @@ def main() -> None:
     importer = Importer(run)
     load_seconds = 0.0
     with open(path, "rb") as raw:
-        _, reader = open_csv(raw)
-        importer.headers = next(reader)
+        table = open_table(raw)
+        importer.headers = table.header
         importer.index = importer.header_map(importer.headers)
+        # Every row of the generated file is data: keep the cells only.
+        reader = (record[1] for record in table.records() if isinstance(record, tuple))
         positions = list(importer.index.items())
         importer._raw = []
         done = False
