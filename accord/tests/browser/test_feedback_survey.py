@@ -3,14 +3,13 @@ and accessible (axe-core finds no serious or critical violation)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from accord.feedback.models import Recipient, Response
 from accord.feedback.tests.factories import RecipientFactory
 from accord.orgs.tests.factories import OrganizationFactory
+from accord.tests.browser.axe import serious_violations
 
 pytestmark = [
     pytest.mark.browser,
@@ -19,7 +18,6 @@ pytestmark = [
     ),
 ]
 
-AXE = Path(__file__).resolve().parents[3] / "node_modules" / "axe-core" / "axe.min.js"
 PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
@@ -31,16 +29,6 @@ def acme_link(transactional_db):
         return RecipientFactory.create(organization=organization, token=token, **fields)
 
     return make
-
-
-def serious_violations(page: Page) -> list[str]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document)")
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-        for v in result["violations"]
-        if v["impact"] in {"serious", "critical"}
-    ]
 
 
 def test_it_is_answered_on_a_phone_with_the_emailed_score(

@@ -21,7 +21,7 @@ from accord.pipeline.services import (
 )
 from accord.pipeline.tests.factories import LeadFactory
 from accord.pipeline.tests.test_import import HUBSPOT_CONTACTS
-from accord.tests.browser.test_goals_pages import serious_violations
+from accord.tests.browser.axe import serious_violations
 
 pytestmark = pytest.mark.browser
 
@@ -120,6 +120,6 @@ def test_it_has_no_serious_accessibility_violations_on_the_pipeline_pages(
     page = context.new_page()
     for path in paths(run):
         page.goto(site + path)
-        found = serious_violations(page)
+        found = serious_violations(page, "main")
         assert found == [], (path, found)
     context.close()

@@ -13,8 +13,8 @@ from accord.orgs.tests.factories import OrganizationFactory, team_of
 from accord.pipeline.models import Lead
 from accord.pipeline.services import agreement_agree, agreement_propose
 from accord.pipeline.tests.factories import LeadFactory
+from accord.tests.browser.axe import serious_violations
 from accord.tests.browser.conftest import DESKTOP
-from accord.tests.browser.test_goals_pages import serious_violations
 from accord.tests.browser.test_phone_layout import PHONE, overflow
 
 pytestmark = pytest.mark.browser
@@ -133,5 +133,5 @@ def test_it_has_no_serious_accessibility_violations_on_triage(browser: Browser, 
         context.add_cookies([{"name": name, "value": client.cookies[name].value, "url": site}])
         page = context.new_page()
         page.goto(site + "/o/acme/pipeline/triage/")
-        assert serious_violations(page) == [], viewport
+        assert serious_violations(page, "main") == [], viewport
         context.close()
