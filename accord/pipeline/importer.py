@@ -606,19 +606,23 @@ class Importer:
         if not watched and stage_at is None:
             return
         unmapped: dict[str, str] = {}
+        # A file has a handful of stages over many rows: each text is looked at once.
+        stages_seen: set[str] = set()
         for item in table.records():
             if isinstance(item, tuple):
                 number, cells = item
                 for i, column in watched:
                     if i < len(cells) and cells[i]:
                         column.observe(number, cells[i])
-                if stage_at is not None and stage_at < len(cells) and cells[stage_at].strip():
-                    key = stage_key(cells[stage_at])
-                    if key not in STAGES and key not in self.stage_map:
-                        unmapped.setdefault(key, " ".join(cells[stage_at].split())[:200])
-        if unmapped:
-            labels = sorted(unmapped.values(), key=str.lower)
-            raise StagesUnmapped(labels[:MAX_UNMAPPED_SHOWN], len(labels))
+                if stage_at is not None and stage_at < len(cells):
+                    text = cells[stage_at]
+                    if text in stages_seen:
+                        continue
+                    if len(stages_seen) < 10_000:
+                        stages_seen.add(text)
+                    key = stage_key(text)
+                    if key and key not in STAGES and key not in self.stage_map:
+                        unmapped.setdefault(key, " ".join(text.split())[:200])
         chosen = True if self.run.day_first else None
         described: dict[str, str] = {}
         try:
@@ -635,6 +639,10 @@ class Importer:
             raise ImportFileError(str(error)) from None
         self.run.conventions = described
         self.run.save(update_fields=["conventions"])
+        # After the dates: a file refused for them is not worth mapping first.
+        if unmapped:
+            labels = sorted(unmapped.values(), key=str.lower)
+            raise StagesUnmapped(labels[:MAX_UNMAPPED_SHOWN], len(labels))
 
     def execute(self, raw: IO[bytes], on_progress: ProgressCallback | None = None) -> ImportRun:
         """Read, check and write the whole file; the run records progress per batch.
