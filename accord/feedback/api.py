@@ -186,6 +186,24 @@ class NpsGroupOut(Schema):
     small_sample: bool
 
 
+class NpsChangeOut(Schema):
+    since: dt.date = Field(..., description="The period compared: from this day (inclusive)")
+    until: dt.date = Field(..., description="… to this day (exclusive)")
+    previous_since: dt.date = Field(..., description="The period of the same length before it")
+    previous_until: dt.date
+    nps: float | None
+    n: int
+    previous_nps: float | None
+    previous_n: int
+    delta: float | None = Field(..., description="nps - previous_nps in points; null without both")
+    ci95: list[float] | None = Field(
+        ...,
+        description="95% interval of the change, centred on it; null below 3 responses a period",
+    )
+    significant: bool = Field(..., description="The interval excludes zero")
+    reason: str = Field(..., description="Why there is no interval, else empty")
+
+
 class NpsOut(Schema):
     n: int
     promoters: int
@@ -195,6 +213,13 @@ class NpsOut(Schema):
     ci95: list[float] | None
     small_sample: bool
     groups: list[NpsGroupOut]
+    change: NpsChangeOut = Field(
+        ...,
+        description=(
+            "since..until (the last 90 days without them) against the period of the "
+            "same length before it, as the Customers page shows it"
+        ),
+    )
 
 
 class NpsQuery(InputSchema):
@@ -426,12 +451,21 @@ def responses_import(request: HttpRequest, payload: ImportIn) -> Any:
 @router.get("/nps", response=with_errors({200: NpsOut}))
 def nps(request: HttpRequest, query: Query[NpsQuery]) -> Any:
     """NPS with n and its 95% confidence interval (adjusted Wald), overall and per
-    group; percentages are numbers from -100 to 100. Same shape as ``accord nps --json``."""
+    group, and the change from the previous period of the same length with its
+    interval and significance; percentages are numbers from -100 to 100. Same
+    shape as ``accord nps --json``."""
     if not selectors.valid_segment(query.by):
         raise HttpError(422, "by: not a group name.")
-    return selectors.nps_by(
-        acting_member(request).organization, by=query.by, since=query.since, until=query.until
+    if query.since and query.until and query.since >= query.until:
+        raise HttpError(422, "until: must be after since.")
+    organization = acting_member(request).organization
+    result = selectors.nps_by(
+        organization, by=query.by, since=query.since, until=query.until
     ).as_dict()
+    result["change"] = selectors.nps_compare(
+        organization, since=query.since, until=query.until
+    ).as_dict()
+    return result
 
 
 # -- follow-ups -----------------------------------------------------------------------------------

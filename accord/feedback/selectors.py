@@ -150,21 +150,57 @@ def nps_by(
 
 @dataclass(frozen=True)
 class PeriodComparison:
+    """A period's NPS against the period of the same length just before it.
+    ``since`` is inclusive and ``until`` exclusive, as everywhere."""
+
     current: Nps
     previous: Nps
     change: Change
     since: date
     until: date
 
+    @property
+    def days(self) -> int:
+        return (self.until - self.since).days
+
+    @property
+    def previous_since(self) -> date:
+        return self.since - timedelta(days=self.days)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The ``change`` of the API and ``accord nps --json``: the figures the page shows."""
+        return {
+            "since": self.since.isoformat(),
+            "until": self.until.isoformat(),
+            "previous_since": self.previous_since.isoformat(),
+            "previous_until": self.since.isoformat(),
+            "nps": self.current.nps,
+            "n": self.current.n,
+            "previous_nps": self.previous.nps,
+            "previous_n": self.previous.n,
+            **self.change.as_dict(),
+        }
+
 
 def nps_compare(
-    organization: Organization, *, days: int = 90, today: date | None = None
+    organization: Organization,
+    *,
+    days: int = 90,
+    today: date | None = None,
+    since: date | None = None,
+    until: date | None = None,
 ) -> PeriodComparison:
-    """This period (the last ``days``) against the one before it."""
-    end = (today or timezone.localdate()) + timedelta(days=1)
-    start = end - timedelta(days=days)
+    """A period against the one of the same length just before it: from ``since``
+    to ``until`` (exclusive) when given; without ``until`` up to today included;
+    without ``since`` the ``days`` before ``until``. The page, the API and
+    ``accord nps`` all show this."""
+    end = until or (today or timezone.localdate()) + timedelta(days=1)
+    start = since or end - timedelta(days=days)
+    if start >= end:
+        raise ValueError("since must be before until.")
+    length = end - start
     current = nps_total(organization, since=start, until=end)
-    previous = nps_total(organization, since=start - timedelta(days=days), until=start)
+    previous = nps_total(organization, since=start - length, until=start)
     return PeriodComparison(current, previous, change(previous, current), start, end)
 
 

@@ -101,24 +101,60 @@ def nps(promoters: int, passives: int, detractors: int, *, key: str = "") -> Nps
     )
 
 
+# Below this many responses in either period the change gets no interval: the
+# adjusted-Wald interval of so few answers says more about the adjustment than
+# about the customers.
+MIN_FOR_CHANGE_INTERVAL = 3
+
+
 @dataclass(frozen=True)
 class Change:
     """The change from ``before`` to ``after`` in points, its 95% interval, and whether
-    that interval excludes zero (the change is significant)."""
+    that interval excludes zero (the change is significant). Without an interval,
+    ``reason`` says why (no responses, or fewer than 3 in a period)."""
 
     delta: float | None
     ci95: tuple[float, float] | None
     significant: bool
+    reason: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The shape the API and ``accord nps --json`` print."""
+        return {
+            "delta": self.delta,
+            "ci95": list(self.ci95) if self.ci95 else None,
+            "significant": self.significant,
+            "reason": self.reason,
+        }
 
 
 def change(before: Nps, after: Nps) -> Change:
-    """Compare two independent periods: adjusted-Wald variances add."""
-    if before.n == 0 or after.n == 0 or before.nps is None or after.nps is None:
-        return Change(None, None, False)
-    c1, v1 = _adjusted(before.promoters, before.detractors, before.n)
-    c2, v2 = _adjusted(after.promoters, after.detractors, after.n)
-    half = Z95 * math.sqrt(v1 + v2)
-    low, high = 100 * (c2 - c1 - half), 100 * (c2 - c1 + half)
-    return Change(
-        round(after.nps - before.nps, 1), (round(low, 1), round(high, 1)), low > 0 or high < 0
-    )
+    """Compare two independent periods.
+
+    The change is the difference of the two NPS as shown (so the three figures a
+    reader sees add up); its interval is centred on that change, half as wide as
+    the adjusted-Wald variances of the two periods added (Rocks 2016), so it
+    always contains the observed change. With fewer than 3 responses in either
+    period there is no interval, and the change is never significant.
+    """
+    if before.nps is None or after.nps is None:
+        empty = "this period" if after.nps is None else "the previous period"
+        return Change(None, None, False, f"No responses in {empty}: nothing to compare.")
+    delta = round(after.nps - before.nps, 1)
+    fewest = min(before.n, after.n)
+    if fewest < MIN_FOR_CHANGE_INTERVAL:
+        which = "this period" if after.n == fewest else "the previous period"
+        return Change(
+            delta,
+            None,
+            False,
+            f"No interval: {which} has {fewest} response{'s' if fewest != 1 else ''}, "
+            f"fewer than {MIN_FOR_CHANGE_INTERVAL}.",
+        )
+    _, v1 = _adjusted(before.promoters, before.detractors, before.n)
+    _, v2 = _adjusted(after.promoters, after.detractors, after.n)
+    half = 100 * Z95 * math.sqrt(v1 + v2)
+    # A change lies between -200 and 200 points.
+    low, high = round(max(-200.0, delta - half), 1), round(min(200.0, delta + half), 1)
+    # Significant as shown: the interval, to one decimal, excludes zero.
+    return Change(delta, (low, high), low > 0 or high < 0)

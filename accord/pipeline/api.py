@@ -192,6 +192,9 @@ class ImportRunOut(Schema):
     rows_skipped: int
     rows_refused: int
     message: str
+    unmapped_stages: list[str] = Field(
+        ..., description="Lifecycle stages a waiting import needs mapped (status 'waiting')"
+    )
     created_at: dt.datetime
     finished_at: dt.datetime | None
 

@@ -10,7 +10,7 @@ from django import forms
 from accord.orgs.models import Membership, Organization
 from accord.orgs.selectors import lead_side
 from accord.pipeline.import_parsing import FIELDS
-from accord.pipeline.models import Campaign, ImportFormat, ImportKind, RejectionReason
+from accord.pipeline.models import Campaign, ImportFormat, ImportKind, RejectionReason, Stage
 from accord.pipeline.selectors import TRIAGE_SORTS, TriageCursor
 
 
@@ -187,3 +187,27 @@ class MappingForm(forms.Form):
             for name, value in self.cleaned_data.items()
             if name.startswith("col_") and value
         }
+
+
+class StageMapForm(forms.Form):
+    """One select per lifecycle stage of the organisation's own: which Accord
+    stage it means. Required when an import waits for it (nothing is guessed);
+    when editing the saved mapping, an empty choice forgets the label."""
+
+    def __init__(
+        self, *args: Any, labels: list[str], stages: dict[str, str], required: bool, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.labels = labels
+        empty = "— choose —" if required else "— forget this mapping —"
+        for i, label in enumerate(labels):
+            self.fields[f"stage_{i}"] = forms.ChoiceField(
+                choices=[("", empty), *Stage.choices],
+                required=required,
+                label=label,
+                initial=stages.get(label, ""),
+            )
+
+    def stages(self) -> dict[str, str]:
+        """label -> the chosen Accord stage ("" to forget it)."""
+        return {label: self.cleaned_data[f"stage_{i}"] for i, label in enumerate(self.labels)}

@@ -135,6 +135,47 @@ HUBSPOT_CONTACTS = {
     "associated company ids": "account",
     "associated company id": "account",
 }
+# HubSpot's internal property names (field -> property), as its API returns
+# them and as an export "with internal names" heads its columns; the CRM sync
+# asks for the same properties.
+HUBSPOT_CONTACT_PROPERTIES = {
+    "source_id": "hs_object_id",
+    "email": "email",
+    "first_name": "firstname",
+    "last_name": "lastname",
+    "company": "company",
+    "source": "hs_analytics_source",
+    "owner": "hubspot_owner_id",
+    "stage": "lifecyclestage",
+    "status": "hs_lead_status",
+    "created_at": "createdate",
+    "lead_at": "hs_lifecyclestage_lead_date",
+    "mql_at": "hs_lifecyclestage_marketingqualifiedlead_date",
+    "sql_at": "hs_lifecyclestage_salesqualifiedlead_date",
+    "opportunity_at": "hs_lifecyclestage_opportunity_date",
+    "customer_at": "hs_lifecyclestage_customer_date",
+    "first_touch_at": "hs_sa_first_engagement_date",
+    "updated_at": "lastmodifieddate",
+    "language": "hs_language",
+}
+HUBSPOT_CONTACTS |= {name: field for field, name in HUBSPOT_CONTACT_PROPERTIES.items()}
+# The column headers of an export from a portal whose users work in German
+# (HubSpot's German property labels).
+HUBSPOT_CONTACTS |= {
+    "datensatz-id": "source_id",
+    "vorname": "first_name",
+    "nachname": "last_name",
+    "e-mail": "email",
+    "lebenszyklusphase": "stage",
+    "lifecycle-phase": "stage",
+    "zuständiger mitarbeiter für kontakt": "owner",
+    "zuständiger mitarbeiter in hubspot": "owner",
+    "datum der konversion zum lead": "lead_at",
+    "datum der konversion zum marketing-qualified-lead": "mql_at",
+    "datum der konversion zum sales-qualified-lead": "sql_at",
+    "datum der konversion zum opportunity": "opportunity_at",
+    "datum der konversion zum kunde": "customer_at",
+}
 FORMATS: dict[str, dict[str, dict[str, str]]] = {
     ImportFormat.HUBSPOT: {
         ImportKind.LEADS: HUBSPOT_CONTACTS,
@@ -263,7 +304,21 @@ STAGES = {
     "opportunity": Stage.OPPORTUNITY,
     "customer": Stage.CUSTOMER,
     "evangelist": Stage.CUSTOMER,
+    # HubSpot's default stages as its German interface names them.
+    "abonnent": Stage.LEAD,
+    "sonstige": Stage.LEAD,
+    "marketing-qualified-lead": Stage.MQL,
+    "sales-qualified-lead": Stage.SQL,
+    "kunde": Stage.CUSTOMER,
+    "fürsprecher": Stage.CUSTOMER,
 }
+
+
+def stage_key(text: str) -> str:
+    """A lifecycle stage as imports compare it: trimmed, one space, lower-case."""
+    return " ".join(text.split()).lower()
+
+
 ACCEPT_STATUSES = {
     "open_deal",
     "open deal",

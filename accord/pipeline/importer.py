@@ -58,6 +58,7 @@ from accord.pipeline.import_parsing import (
     RowError,
     parse_amount,
     parse_bool,
+    stage_key,
 )
 from accord.pipeline.import_writing import (
     LEAD_COLUMNS,
@@ -81,9 +82,12 @@ from accord.pipeline.models import (
     RejectionReason,
     SourceSystem,
     Stage,
+    StageMapping,
 )
 
 BATCH = 5000
+# A waiting run lists at most this many unmapped stages (more means a wrong column).
+MAX_UNMAPPED_SHOWN = 50
 REFUSED = ImportRowError.Outcome.REFUSED.value
 SKIPPED = ImportRowError.Outcome.SKIPPED.value
 # Refused rows beyond this many are counted but not stored one by one.
@@ -113,10 +117,37 @@ class Progress:
 ProgressCallback = Callable[[ImportRun], None]
 
 
+class StagesUnmapped(Exception):
+    """The file names lifecycle stages that neither Accord nor the organisation's
+    stage mapping knows; the run waits for a mapping instead of guessing."""
+
+    def __init__(self, labels: list[str], total: int) -> None:
+        self.labels = labels
+        self.total = total
+        more = f" and {total - len(labels)} more" if total > len(labels) else ""
+        super().__init__(
+            f"{total} lifecycle stage{'s' if total != 1 else ''} Accord does not know: "
+            f"{', '.join(repr(label) for label in labels[:10])}{more}. Map each to an "
+            "Accord stage (lead, mql, accepted, rejected, sql, opportunity, customer); "
+            "nothing is imported until then."
+        )
+
+
+def stage_mapping_of(organization: Organization) -> dict[str, str]:
+    """The organisation's own lifecycle stages: compared label -> Accord stage."""
+    return dict(StageMapping.objects.filter(organization=organization).values_list("key", "stage"))
+
+
 class Importer:
     """One import run over one file. Use ``run_import`` rather than this directly."""
 
-    def __init__(self, run: ImportRun, *, day_first: bool = False) -> None:
+    def __init__(
+        self,
+        run: ImportRun,
+        *,
+        day_first: bool = False,
+        stage_map: dict[str, str] | None = None,
+    ) -> None:
         self.run = run
         self.organization: Organization = run.organization
         self.kind = run.kind
@@ -128,6 +159,11 @@ class Importer:
         self._owners: dict[str, int] | None = None
         self._campaigns: dict[str, int] = {}
         self._accounts: dict[str, int] = {}
+        # The organisation's saved mapping, and this run's own additions (a dry
+        # run from the command line maps stages without saving them).
+        self.stage_map = stage_mapping_of(self.organization) | {
+            stage_key(label): stage for label, stage in (stage_map or {}).items()
+        }
 
     # columns -----------------------------------------------------------------
 
@@ -263,14 +299,17 @@ class Importer:
         stage_text = get("stage").strip()
         stage = Stage.LEAD
         if stage_text:
-            found = STAGES.get(stage_text.lower())
+            key = stage_key(stage_text)
+            found = STAGES.get(key) or self.stage_map.get(key)
             if found is None:
+                # A file never gets here (its stages are all checked first and the
+                # run waits for a mapping); a CRM sync's record does.
                 raise RowError(
                     "stage",
-                    f"unknown lifecycle stage '{stage_text[:40]}' (expected lead, MQL, SQL, "
-                    "opportunity, customer or HubSpot's names for them).",
+                    f"unknown lifecycle stage '{stage_text[:40]}': map it to an Accord stage "
+                    "under Pipeline → Imports → Lifecycle stages, then sync again.",
                 )
-            stage = found
+            stage = Stage(found)
         created = dates("created_at", get("created_at"))
         lead_at = dates("lead_at", get("lead_at")) or created
         mql_at = dates("mql_at", get("mql_at"))
@@ -557,18 +596,33 @@ class Importer:
 
     def _decide_conventions(self, table: Table) -> None:
         """Look at every value of the file's date and amount columns and fix each
-        column's convention (``accord.lib.conventions``), recorded on the run."""
+        column's convention (``accord.lib.conventions``), recorded on the run;
+        and at every lifecycle stage, raising ``StagesUnmapped`` for those
+        neither Accord nor the organisation's mapping knows."""
         dates = {f: DateColumn(self.column(f)) for f in self.index if f in DATE_FIELDS}
         amounts = {f: AmountColumn(self.column(f)) for f in self.index if f in AMOUNT_FIELDS}
         watched = [(self.index[f], c) for f, c in (dates | amounts).items()]
-        if not watched:
+        stage_at = self.index.get("stage") if self.kind == ImportKind.LEADS else None
+        if not watched and stage_at is None:
             return
+        unmapped: dict[str, str] = {}
+        # A file has a handful of stages over many rows: each text is looked at once.
+        stages_seen: set[str] = set()
         for item in table.records():
             if isinstance(item, tuple):
                 number, cells = item
                 for i, column in watched:
                     if i < len(cells) and cells[i]:
                         column.observe(number, cells[i])
+                if stage_at is not None and stage_at < len(cells):
+                    text = cells[stage_at]
+                    if text in stages_seen:
+                        continue
+                    if len(stages_seen) < 10_000:
+                        stages_seen.add(text)
+                    key = stage_key(text)
+                    if key and key not in STAGES and key not in self.stage_map:
+                        unmapped.setdefault(key, " ".join(text.split())[:200])
         chosen = True if self.run.day_first else None
         described: dict[str, str] = {}
         try:
@@ -585,6 +639,10 @@ class Importer:
             raise ImportFileError(str(error)) from None
         self.run.conventions = described
         self.run.save(update_fields=["conventions"])
+        # After the dates: a file refused for them is not worth mapping first.
+        if unmapped:
+            labels = sorted(unmapped.values(), key=str.lower)
+            raise StagesUnmapped(labels[:MAX_UNMAPPED_SHOWN], len(labels))
 
     def execute(self, raw: IO[bytes], on_progress: ProgressCallback | None = None) -> ImportRun:
         """Read, check and write the whole file; the run records progress per batch.
@@ -821,11 +879,20 @@ def run_import(
     *,
     on_progress: ProgressCallback | None = None,
     day_first: bool = False,
+    stage_map: dict[str, str] | None = None,
 ) -> ImportRun:
     """Run (or resume) ``run`` over the bytes of its file. A file-level problem marks
-    the run failed with the reason; rows already committed stay."""
+    the run failed with the reason; rows already committed stay. Lifecycle stages
+    nobody has mapped leave the run waiting, with nothing written, and listed in
+    ``run.unmapped_stages``; ``stage_map`` (label -> stage) adds to the
+    organisation's saved mapping for this run only."""
     try:
-        Importer(run, day_first=day_first).execute(raw, on_progress)
+        Importer(run, day_first=day_first, stage_map=stage_map).execute(raw, on_progress)
+    except StagesUnmapped as waiting:
+        run.status = ImportStatus.WAITING
+        run.unmapped_stages = waiting.labels
+        run.message = str(waiting)[:500]
+        run.save(update_fields=["status", "unmapped_stages", "message"])
     except ImportFileError as error:
         run.status = ImportStatus.FAILED
         run.message = str(error)[:500]

@@ -35,11 +35,13 @@ def import_run_job(*, run_id: int, organization_id: int | None = None) -> None:
     from accord.pipeline.models import ImportRun, ImportStatus
 
     run = ImportRun.objects.select_related("organization", "mapping").get(pk=run_id)
-    if run.status in (ImportStatus.DONE, ImportStatus.FAILED):
+    # A waiting run is queued again once its stages are mapped.
+    if run.status in (ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.WAITING):
         return
     with open(run.stored_path, "rb") as raw:
         run_import(run, raw)
-    # The upload is kept until the run ends (a retried job resumes from it).
+    # The upload is kept until the run ends (a retried job resumes from it, a
+    # waiting run reads it again once its stages are mapped).
     if run.status in (ImportStatus.DONE, ImportStatus.FAILED):
         os.unlink(run.stored_path)
 

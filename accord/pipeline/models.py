@@ -379,6 +379,9 @@ class ImportFormat(models.TextChoices):
 class ImportStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"
+    # Lifecycle stages the organisation has not mapped yet: nothing is written
+    # until someone maps them (the import's page), then the run is queued again.
+    WAITING = "waiting", "Waiting for a stage mapping"
     DONE = "done", "Done"
     FAILED = "failed", "Failed"
 
@@ -400,6 +403,31 @@ class ColumnMapping(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class StageMapping(models.Model):
+    """What one of the organisation's own lifecycle stages means in Accord.
+
+    CRMs let a portal define stages of its own ("Product Qualified Lead"); an
+    import meeting a stage Accord does not know waits until it is mapped here,
+    once, and every later import reads the stage through this mapping. ``label``
+    is kept as the export writes it; ``key`` is how imports compare it.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200, help_text="The label, trimmed and lower-case")
+    label = models.CharField(max_length=200)
+    stage = models.CharField(max_length=20, choices=Stage.choices)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["label"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "key"], name="stage_mapping_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} → {self.get_stage_display()}"
 
 
 class ImportRun(models.Model):
@@ -433,6 +461,8 @@ class ImportRun(models.Model):
     rows_refused = models.PositiveIntegerField(default=0)
     # The convention chosen for each date and amount column, and why.
     conventions = models.JSONField(default=dict, blank=True)
+    # The lifecycle stages a waiting run needs mapped, as the file writes them.
+    unmapped_stages = models.JSONField(default=list, blank=True)
     message = models.CharField(max_length=500, blank=True)
     started_by = models.ForeignKey(
         Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -46,6 +46,7 @@ from accord.pipeline.models import (
     RejectionReason,
     SlaBreach,
     Stage,
+    StageMapping,
 )
 
 # -- agreement and calendar ----------------------------------------------------
@@ -310,6 +311,11 @@ def column_mappings(membership: Membership) -> QuerySet[ColumnMapping]:
 
 def column_mapping(membership: Membership, pk: int) -> ColumnMapping:
     return get_scoped(membership, ColumnMapping.objects.all(), pk=pk)
+
+
+def stage_mappings(membership: Membership) -> QuerySet[StageMapping]:
+    """The organisation's own lifecycle stages and what each means in Accord."""
+    return scoped(membership, StageMapping.objects.all())
 
 
 def breaches(membership: Membership) -> QuerySet[SlaBreach]:

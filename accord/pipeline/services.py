@@ -34,10 +34,12 @@ from accord.pipeline.models import (
     ImportFormat,
     ImportKind,
     ImportRun,
+    ImportStatus,
     Lead,
     RejectionReason,
     SlaBreach,
     Stage,
+    StageMapping,
 )
 from accord.pipeline.selectors import agreement_active, calendar_for
 
@@ -577,6 +579,89 @@ def import_run_create(
         from accord.pipeline.jobs import import_run_job
 
         job_enqueue(import_run_job, organization_id=run.organization_id, run_id=run.pk)
+    return run
+
+
+@transaction.atomic
+def stage_mapping_save(*, membership: Membership, stages: dict[str, str]) -> list[StageMapping]:
+    """Save what each of the organisation's own lifecycle stages (label -> Accord
+    stage) means; an empty stage forgets the label. Every import after reads its
+    stages through this mapping. Refused whole, naming the label, when a stage is
+    not one of Accord's or a label is one Accord already knows."""
+    from accord.pipeline.import_parsing import STAGES, stage_key
+
+    require(membership, Action.PIPELINE_IMPORT)
+    errors: list[str] = []
+    cleaned: dict[str, tuple[str, str]] = {}
+    for label, stage in stages.items():
+        shown = " ".join(label.split())
+        key = stage_key(label)
+        if not key:
+            errors.append("A stage label is empty.")
+        elif len(shown) > 200:
+            errors.append(f"'{shown[:40]}…' is longer than 200 characters.")
+        elif key in STAGES:
+            errors.append(f"'{shown}' is one of Accord's own stages; it needs no mapping.")
+        elif stage and stage not in Stage.values:
+            errors.append(f"'{shown}': '{stage}' is not one of {', '.join(Stage.values)}.")
+        else:
+            cleaned[key] = (shown, stage)
+    if errors:
+        raise ValidationError({"stages": errors})
+    saved: list[StageMapping] = []
+    now = timezone.now()
+    for key, (label, stage) in cleaned.items():
+        if not stage:
+            StageMapping.objects.filter(organization=membership.organization, key=key).delete()
+            continue
+        mapping, _ = StageMapping.objects.update_or_create(
+            organization=membership.organization,
+            key=key,
+            defaults={"label": label, "stage": stage, "updated_at": now},
+        )
+        saved.append(mapping)
+    audit_record(
+        organization=membership.organization,
+        actor=membership.user,
+        action="stage_mapping.save",
+        obj=membership.organization,
+        changes=dict(cleaned.values()),
+    )
+    return saved
+
+
+@transaction.atomic
+def import_run_map_stages(
+    *, membership: Membership, run: ImportRun, stages: dict[str, str]
+) -> ImportRun:
+    """Map the lifecycle stages a waiting import stopped at (saved for the
+    organisation, as ``stage_mapping_save``) and queue the import again. Every
+    stage the run listed needs an Accord stage; nothing is guessed."""
+    from accord.pipeline.import_parsing import stage_key
+
+    require(membership, Action.PIPELINE_IMPORT)
+    if run.organization_id != membership.organization_id:
+        raise ValidationError({"run": "No such import."})
+    if run.status != ImportStatus.WAITING:
+        raise ValidationError({"run": "This import is not waiting for a stage mapping."})
+    given = {stage_key(label): stage for label, stage in stages.items() if stage}
+    missing = [label for label in run.unmapped_stages if stage_key(label) not in given]
+    if missing:
+        raise ValidationError(
+            {"stages": f"Choose an Accord stage for: {', '.join(repr(m) for m in missing)}."}
+        )
+    stage_mapping_save(
+        membership=membership,
+        stages={label: given[stage_key(label)] for label in run.unmapped_stages},
+    )
+    run.status = ImportStatus.QUEUED
+    run.unmapped_stages = []
+    run.message = ""
+    run.save(update_fields=["status", "unmapped_stages", "message"])
+    from accord.jobs.services import job_enqueue
+    from accord.pipeline.jobs import import_run_job
+
+    job_enqueue(import_run_job, organization_id=run.organization_id, run_id=run.pk)
     return run
 
 

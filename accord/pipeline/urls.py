@@ -14,6 +14,7 @@ urlpatterns = [
     path("compliance/", views.compliance, name="pipeline_compliance"),
     path("imports/", views.imports, name="pipeline_imports"),
     path("imports/<int:pk>/", views.import_detail, name="pipeline_import"),
+    path("imports/stages/", views.stage_mappings, name="pipeline_stage_mappings"),
     path("imports/<int:pk>/refused.csv", views.import_errors, name="pipeline_import_errors"),
     path("mappings/new/", views.mapping_new, name="pipeline_mapping_new"),
 ]

@@ -41,6 +41,7 @@ from accord.pipeline.forms import (
     MappingForm,
     MappingUploadForm,
     RejectForm,
+    StageMapForm,
     TouchForm,
     TriageFilterForm,
 )
@@ -457,7 +458,29 @@ def imports(request: HttpRequest, membership: Membership) -> HttpResponse:
 
 @org_view()
 def import_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    """The import's progress and refused rows; a run waiting for lifecycle stages
+    to be mapped shows one choice per stage, and goes on once they are chosen."""
     run = selectors.import_run(membership, pk)
+    stage_form = None
+    if run.status == ImportStatus.WAITING:
+        stage_form = StageMapForm(
+            request.POST or None, labels=list(run.unmapped_stages), stages={}, required=True
+        )
+    if request.method == "POST":
+        require(membership, Action.PIPELINE_IMPORT)
+        if stage_form is None:
+            messages.error(request, "This import is not waiting for a stage mapping.")
+            return redirect("pipeline_import", org_slug=_slug(membership), pk=run.pk)
+        if stage_form.is_valid():
+            try:
+                services.import_run_map_stages(
+                    membership=membership, run=run, stages=stage_form.stages()
+                )
+            except ValidationError as error:
+                add_service_errors(stage_form, error)
+            else:
+                messages.success(request, "Stages mapped; the import goes on.")
+                return redirect("pipeline_import", org_slug=_slug(membership), pk=run.pk)
     errors = Paginator(run.row_errors.all(), 50).get_page(request.GET.get("page"))
     running = run.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
     template = (
@@ -465,7 +488,41 @@ def import_detail(request: HttpRequest, membership: Membership, pk: int) -> Http
         if request.headers.get("HX-Request")
         else ("pipeline/import_detail.html")
     )
-    return render(request, template, {"run": run, "errors": errors, "running": running})
+    return render(
+        request,
+        template,
+        {"run": run, "errors": errors, "running": running, "stage_form": stage_form},
+        status=400 if stage_form is not None and stage_form.errors else 200,
+    )
+
+
+@org_view()
+def stage_mappings(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """The organisation's own lifecycle stages and what each means in Accord;
+    changing one applies to the imports after it."""
+    saved = list(selectors.stage_mappings(membership))
+    form = StageMapForm(
+        request.POST or None,
+        labels=[m.label for m in saved],
+        stages={m.label: m.stage for m in saved},
+        required=False,
+    )
+    if request.method == "POST":
+        require(membership, Action.PIPELINE_IMPORT)
+        if form.is_valid():
+            try:
+                services.stage_mapping_save(membership=membership, stages=form.stages())
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, "Stage mapping saved; later imports use it.")
+                return redirect("pipeline_stage_mappings", org_slug=_slug(membership))
+    return render(
+        request,
+        "pipeline/stage_mappings.html",
+        {"form": form, "saved": saved},
+        status=400 if form.errors else 200,
+    )
 
 
 @org_view()

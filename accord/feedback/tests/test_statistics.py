@@ -9,7 +9,9 @@ import json
 from datetime import UTC, date, datetime
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
+from django.test import Client
 
 from accord.feedback.selectors import nps_by, nps_compare, nps_total
 from accord.feedback.tests.factories import ResponseFactory
@@ -127,3 +129,81 @@ def test_it_exports_the_nps_table_with_n_and_interval(alice_client, acme, respon
     assert lines[0] == "plan,n,promoters,passives,detractors,nps,ci95_low,ci95_high,small_sample"
     assert any(line.startswith("enterprise,3,3,0,0,100.0,") for line in lines)
     assert lines[-1].startswith("all,6,")
+
+
+def test_it_compares_a_chosen_period_with_the_one_of_the_same_length_before(acme, responses):
+    comparison = nps_compare(acme, since=date(2026, 1, 20), until=date(2026, 2, 19))
+    assert (comparison.previous_since, comparison.days) == (date(2025, 12, 21), 30)
+    assert comparison.current.n == 3 and comparison.previous.n == 1
+    assert comparison.as_dict() == {
+        "since": "2026-01-20",
+        "until": "2026-02-19",
+        "previous_since": "2025-12-21",
+        "previous_until": "2026-01-20",
+        "nps": 0.0,
+        "n": 3,
+        "previous_nps": 100.0,
+        "previous_n": 1,
+        "delta": -100.0,
+        "ci95": None,
+        "significant": False,
+        "reason": "No interval: the previous period has 1 response, fewer than 3.",
+    }
+
+
+def _api(owner) -> Client:
+    from accord.orgs.services import api_token_create
+
+    secret = api_token_create(membership=owner, name="test").secret
+    return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+
+def test_it_gives_the_same_change_on_the_page_the_api_and_the_command_line(
+    acme, responses, owner, alice_client, capsys
+):
+    with time_machine.travel(datetime(2026, 4, 30, 12, 0, tzinfo=UTC), tick=False):
+        expected = nps_compare(acme).as_dict()
+        assert expected["n"] == 3 and expected["previous_n"] == 3
+        assert expected["ci95"] is not None
+        low, high = expected["ci95"]
+        assert low <= expected["delta"] <= high
+        api = _api(owner).get("/api/v1/feedback/nps", {"by": "month"}).json()
+        call_command("nps", "--org", "acme", "--json")
+        cli = json.loads(capsys.readouterr().out)
+        call_command("nps", "--org", "acme")
+        text = capsys.readouterr().out
+        page = alice_client.get("/o/acme/customers/").content.decode()
+    assert api["change"] == expected
+    assert cli["change"] == expected
+    shown = f"95% CI {low:.1f} to {high:.1f}"
+    assert f"{expected['delta']:+.1f} points" in text and shown in text
+    assert "not significant" in text
+    assert f"{expected['delta']:+.1f}".lstrip("+") in page and shown in page
+
+
+def test_it_says_why_there_is_no_change_interval_everywhere(
+    acme, responses, owner, alice_client, capsys
+):
+    reason = "No interval: this period has 2 responses, fewer than 3."
+    # The 90 days to 2026-05-20 hold the two April answers; the 90 before, four.
+    with time_machine.travel(datetime(2026, 5, 20, 12, 0, tzinfo=UTC), tick=False):
+        expected = nps_compare(acme).as_dict()
+        api = _api(owner).get("/api/v1/feedback/nps").json()
+        call_command("nps", "--org", "acme", "--json")
+        cli = json.loads(capsys.readouterr().out)
+        call_command("nps", "--org", "acme")
+        text = capsys.readouterr().out
+        page = alice_client.get("/o/acme/customers/").content.decode()
+    assert (expected["n"], expected["ci95"], expected["reason"]) == (2, None, reason)
+    assert api["change"] == expected and cli["change"] == expected
+    assert reason in text and reason in page
+    assert "significant" not in page.split("NPS, last 90 days", 1)[1].split("</section>", 1)[0]
+
+
+def test_it_refuses_a_period_that_ends_before_it_starts(acme, owner):
+    response = _api(owner).get(
+        "/api/v1/feedback/nps", {"since": "2026-03-01", "until": "2026-02-01"}
+    )
+    assert response.status_code == 422 and "until" in response.content.decode()
+    with pytest.raises(CommandError, match="until: must be after since"):
+        call_command("nps", "--org", "acme", "--since", "2026-03-01", "--until", "2026-02-01")

@@ -18,32 +18,14 @@ from django.utils import timezone
 
 from accord.integrations import crypto
 from accord.integrations.hubspot.transport import client_for
+from accord.pipeline.import_parsing import HUBSPOT_CONTACT_PROPERTIES
 from accord.pipeline.importer import Importer
 from accord.pipeline.models import CrmConnection, ImportKind, ImportRun
 
 PAGE_SIZE = 100
 SEARCH_LIMIT = 10_000
 
-CONTACT_FIELDS = {
-    "source_id": "hs_object_id",
-    "email": "email",
-    "first_name": "firstname",
-    "last_name": "lastname",
-    "company": "company",
-    "source": "hs_analytics_source",
-    "owner": "hubspot_owner_id",
-    "stage": "lifecyclestage",
-    "status": "hs_lead_status",
-    "created_at": "createdate",
-    "lead_at": "hs_lifecyclestage_lead_date",
-    "mql_at": "hs_lifecyclestage_marketingqualifiedlead_date",
-    "sql_at": "hs_lifecyclestage_salesqualifiedlead_date",
-    "opportunity_at": "hs_lifecyclestage_opportunity_date",
-    "customer_at": "hs_lifecyclestage_customer_date",
-    "first_touch_at": "hs_sa_first_engagement_date",
-    "updated_at": "lastmodifieddate",
-    "language": "hs_language",
-}
+CONTACT_FIELDS = HUBSPOT_CONTACT_PROPERTIES
 COMPANY_FIELDS = {
     "source_id": "hs_object_id",
     "name": "name",

@@ -29,7 +29,7 @@ HUBSPOT_CONTACTS = (
     "bob@acme.example,2026-03-01 09:15,2026-03-02 10:00,,NEW,Spring webinar\n"
     "102,Grace,Hopper,grace@prospect.example,Navy,salesqualifiedlead,Paid Search,"
     ",2026-03-01 11:00,2026-03-03 12:00,2026-03-05 09:00,OPEN_DEAL,Spring webinar\n"
-    "103,Bad,Stage,bad@prospect.example,X,superqualified,Paid Search,,2026-03-01,,,NEW,\n"
+    "103,Bad,Email,bad@@prospect.example,X,lead,Paid Search,,2026-03-01,,,NEW,\n"
     "104,Bad,Date,date@prospect.example,X,lead,Paid Search,,31/02/2026,,,NEW,\n"
     "105,Ed,Unqualified,ed@prospect.example,Student Co,marketingqualifiedlead,Referrals,,"
     "2026-03-01,2026-03-02 09:00,,UNQUALIFIED,\n"
@@ -69,8 +69,8 @@ def test_it_imports_a_hubspot_contacts_export_and_reports_bad_rows(acme, alice, 
     assert run.status == ImportStatus.DONE
     assert (run.rows_seen, run.rows_imported, run.rows_refused) == (5, 3, 2)
     errors = {e.row: (e.column, e.message) for e in run.row_errors.all()}
-    assert errors[4][0] == "Lifecycle Stage"
-    assert "unknown lifecycle stage 'superqualified'" in errors[4][1]
+    assert errors[4][0] == "Email"
+    assert "'bad@@prospect.example' is not an email address" in errors[4][1]
     assert errors[5][0] == "Create Date"
     assert "'31/02/2026' is not a date" in errors[5][1]
     ada = Lead.objects.get(organization=acme, source_id="101")
@@ -231,7 +231,7 @@ def test_it_runs_from_the_command_line(acme, alice, tmp_path, capsys):
     call_command("import", "leads", str(path), "--org", "acme", "--format", "hubspot")
     out = capsys.readouterr()
     assert "5 rows read, imported 3, refused 2" in out.out
-    assert "row 4 column 'Lifecycle Stage': unknown lifecycle stage" in out.err
+    assert "row 4 column 'Email': 'bad@@prospect.example' is not an email" in out.err
     with pytest.raises(CommandError, match=r"file: .* does not exist"):
         call_command("import", "leads", "/nonexistent.csv", "--org", "acme", "--format", "hubspot")
 

@@ -134,11 +134,11 @@ def test_it_imports_an_upload_in_the_background_and_lists_refused_rows(alice_cli
     run_queued_jobs()
     assert not os.path.exists(run.stored_path)  # the upload is removed once imported
     page = alice_client.get(url("pipeline_import", pk=run.pk)).content.decode()
-    assert "3 imported" in page and "unknown lifecycle stage" in page
+    assert "3 imported" in page and "is not an email address" in page
     assert Lead.objects.filter(organization=acme).count() == 3
     csv_text = b"".join(alice_client.get(url("pipeline_import_errors", pk=run.pk))).decode()
     assert csv_text.splitlines()[0] == "row,column,message"
-    assert "4,Lifecycle Stage" in csv_text
+    assert "4,Email" in csv_text
     fragment = alice_client.get(url("pipeline_import", pk=run.pk), HTTP_HX_REQUEST="true")
     assert b"<html" not in fragment.content
 

@@ -10,6 +10,13 @@ rows are listed with row number, column and reason (and kept on the import
 run for download from the Pipeline → Imports page). Good rows are imported
 even when some are refused. Running it again, or after a kill, converges to
 one clean run. A response import is all or nothing.
+
+Lifecycle stages of the organisation's own (HubSpot portals define them) are
+read through its saved stage mapping; a file with a stage neither Accord nor
+the mapping knows is refused, naming each such stage, before anything is
+written. ``--map-stage "Product Qualified Lead=mql"`` (repeatable) maps one and
+saves it for the organisation, as the import's page does; with ``--dry-run``
+it applies to that run only.
 """
 
 from __future__ import annotations
@@ -26,8 +33,15 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from accord.feedback.services import RESPONSE_FORMATS, responses_import
 from accord.orgs.models import Membership, Role
 from accord.pipeline.importer import run_import
-from accord.pipeline.models import ColumnMapping, ImportFormat, ImportKind, ImportRun
-from accord.pipeline.services import import_run_create
+from accord.pipeline.models import (
+    ColumnMapping,
+    ImportFormat,
+    ImportKind,
+    ImportRun,
+    ImportStatus,
+    Stage,
+)
+from accord.pipeline.services import import_run_create, stage_mapping_save
 
 RESPONSES = "responses"
 
@@ -42,6 +56,25 @@ def _owner_of(slug: str) -> Membership:
     if membership is None:
         raise CommandError(f"org: no organisation '{slug}'.")
     return membership
+
+
+def _stage_options(values: list[str]) -> dict[str, str]:
+    """``--map-stage LABEL=STAGE`` options as label -> Accord stage."""
+    stages: dict[str, str] = {}
+    for value in values:
+        label, sep, stage = value.rpartition("=")
+        stage = stage.strip().lower()
+        if not sep or not label.strip():
+            raise CommandError(
+                f"map-stage: '{value}' is not LABEL=STAGE, e.g. 'Product Qualified Lead=mql'."
+            )
+        if stage not in Stage.values:
+            raise CommandError(
+                f"map-stage: '{stage}' (for '{label.strip()}') is not one of "
+                f"{', '.join(Stage.values)}."
+            )
+        stages[label.strip()] = stage
+    return stages
 
 
 def _summary(run: ImportRun) -> dict[str, Any]:
@@ -87,6 +120,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--day-first", action="store_true", help="Read 05/03/2026 as 5 March, not May 3"
         )
+        parser.add_argument(
+            "--map-stage",
+            action="append",
+            default=[],
+            metavar="LABEL=STAGE",
+            help=(
+                "Map a lifecycle stage of your own to an Accord stage "
+                f"({', '.join(Stage.values)}), e.g. 'Product Qualified Lead=mql'; "
+                "saved for the organisation (for this run only with --dry-run)"
+            ),
+        )
         parser.add_argument("--sheet", default="", help="The sheet of an .xlsx workbook to read")
         parser.add_argument("--quiet", action="store_true", help="No progress bar")
         parser.add_argument("--json", action="store_true", help="Machine-readable result")
@@ -115,6 +159,12 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"mapping: '{mapping.name}' maps {mapping.kind}, not {options['kind']}."
                 )
+        stages = _stage_options(options["map_stage"])
+        if stages and not options["dry_run"]:
+            try:
+                stage_mapping_save(membership=membership, stages=stages)
+            except ValidationError as error:
+                raise CommandError(f"map-stage: {' '.join(error.messages)}") from None
         try:
             run = import_run_create(
                 membership=membership,
@@ -150,9 +200,24 @@ class Command(BaseCommand):
             sys.stderr.flush()
 
         with open(path, "rb") as raw:
-            run = run_import(run, raw, on_progress=None if options["json"] else progress)
+            run = run_import(
+                run,
+                raw,
+                on_progress=None if options["json"] else progress,
+                stage_map=stages if options["dry_run"] else None,
+            )
         if not options["json"]:
             sys.stderr.write("\n")
+        if run.status == ImportStatus.WAITING:
+            # Nobody will map it on the page for a file read from this machine.
+            run.status = ImportStatus.FAILED
+            run.save(update_fields=["status"])
+            example = run.unmapped_stages[0]
+            raise CommandError(
+                f"stage: {run.message} Map each with --map-stage, e.g. "
+                f'--map-stage "{example}=mql" (saved for the organisation), or under '
+                "Pipeline → Imports → Lifecycle stages; then run the import again."
+            )
         if run.status == "failed":
             raise CommandError(f"file: {run.message}")
         if options["json"]:

@@ -1,4 +1,10 @@
-"""``accord nps --org SLUG [--by month|quarter|SEGMENT] [--since DATE] [--until DATE] [--json]``."""
+"""``accord nps --org SLUG [--by month|quarter|SEGMENT] [--since DATE] [--until DATE] [--json]``.
+
+Besides the NPS overall and per group, it prints the change from the previous
+period of the same length (``--since`` to ``--until``, the last 90 days
+without them), with its interval and significance, as the Customers page and
+the API give it (``accord.feedback.selectors.nps_compare``).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from accord.feedback.selectors import nps_by, valid_segment
+from accord.feedback.selectors import nps_by, nps_compare, valid_segment
 from accord.orgs.models import Organization
 
 
@@ -28,6 +34,21 @@ def _line(key: str, item: dict[str, Any]) -> str:
         f"{key:<20} NPS {item['nps']:>6.1f}  95% CI {low:.1f} to {high:.1f}  n={item['n']}"
         f"  P={item['promoters']} N={item['passives']} D={item['detractors']}{warning}"
     )
+
+
+def _change_line(change: dict[str, Any]) -> str:
+    period = (
+        f"{change['since']} to {change['until']} against "
+        f"{change['previous_since']} to {change['previous_until']}"
+    )
+    if change["delta"] is None:
+        return f"Change {period}: {change['reason']}"
+    shown = f"Change {period}: {change['delta']:+.1f} points"
+    if change["ci95"] is None:
+        return f"{shown}  ({change['reason']})"
+    low, high = change["ci95"]
+    verdict = "significant" if change["significant"] else "not significant"
+    return f"{shown}  95% CI {low:.1f} to {high:.1f}  {verdict}"
 
 
 class Command(BaseCommand):
@@ -53,10 +74,14 @@ class Command(BaseCommand):
             )
         since = _date(options["since"], "since") if options["since"] else None
         until = _date(options["until"], "until") if options["until"] else None
+        if since and until and since >= until:
+            raise CommandError("until: must be after since.")
         result = nps_by(organization, by=by, since=since, until=until).as_dict()
+        result["change"] = nps_compare(organization, since=since, until=until).as_dict()
         if options["json"]:
             self.stdout.write(json.dumps(result))
             return
         self.stdout.write(_line("All", result))
         for group in result["groups"]:
             self.stdout.write(_line(group["key"], group))
+        self.stdout.write(_change_line(result["change"]))

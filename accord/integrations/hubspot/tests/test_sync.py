@@ -215,6 +215,17 @@ def test_it_syncs_contacts_companies_and_deals_page_by_page(acme, bob, connectio
     assert error.column == "lifecyclestage" and "bogusstage" in error.message
 
 
+def test_it_reads_a_portal_stage_through_the_saved_stage_mapping(acme, alice, connection, hubspot):
+    from accord.pipeline.services import stage_mapping_save
+
+    stage_mapping_save(membership=acme.memberships.get(user=alice), stages={"bogusstage": "mql"})
+    hubspot_sync.sync(connection)
+    ed = Lead.objects.get(organization=acme, source_system="hubspot", source_id="103")
+    assert ed.stage == Stage.MQL and ed.mql_at == datetime(2026, 3, 1, tzinfo=UTC)
+    run = ImportRun.objects.get(organization=acme, kind="leads", filename="HubSpot sync")
+    assert not run.row_errors.exists()
+
+
 def test_it_syncs_only_what_changed_since_the_last_time(acme, connection, hubspot):
     hubspot_sync.sync(connection)
     hubspot.server.requests.clear()
