@@ -14,9 +14,11 @@ import pytest
 import time_machine
 
 # Every test runs at a chosen instant, not at today's date: a mid-month,
-# mid-quarter weekday unless `--now` (or ACCORD_TEST_NOW) picks another, which
+# mid-quarter weekday unless `--now` (or ACCORD_TEST_NOW) picks another. Given
+# several instants, comma-separated, each test runs once at each of them: that
 # is how `make test-dates` replays the date-sensitive tests at month, quarter
-# and year ends, on 29 February and across a daylight-saving change.
+# and year ends, on 29 February and across a daylight-saving change, in one
+# run (one start-up and one set of test databases rather than one per instant).
 DEFAULT_NOW = "2026-06-17T10:00:00+00:00"
 
 
@@ -24,7 +26,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--now",
         default=os.environ.get("ACCORD_TEST_NOW", DEFAULT_NOW),
-        help="ISO instant with offset that tests run at (default %(default)s)",
+        help="ISO instant with offset that tests run at, or several comma-separated"
+        " (each test then runs at each); default %(default)s",
     )
 
 
@@ -32,12 +35,43 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"clock: tests run at {config.getoption('--now')}"
 
 
-def chosen_now(config: pytest.Config) -> dt.datetime:
-    """The instant tests run at; naive values are refused so the zone is never guessed."""
-    instant = dt.datetime.fromisoformat(str(config.getoption("--now")))
-    if instant.tzinfo is None:
-        raise pytest.UsageError("--now needs an offset, e.g. 2026-02-28T23:30:00+00:00")
-    return instant
+def chosen_instants(config: pytest.Config) -> list[dt.datetime]:
+    """The instants tests run at; naive values are refused so the zone is never guessed."""
+    instants = []
+    for text in str(config.getoption("--now")).split(","):
+        try:
+            instant = dt.datetime.fromisoformat(text.strip())
+        except ValueError:
+            raise pytest.UsageError(f"--now: {text.strip()!r} is not an ISO instant") from None
+        if instant.tzinfo is None:
+            raise pytest.UsageError("--now needs an offset, e.g. 2026-02-28T23:30:00+00:00")
+        instants.append(instant)
+    return instants
+
+
+def keeps_real_clock(node: pytest.Item | pytest.Function) -> bool:
+    return bool(node.get_closest_marker("browser") or node.get_closest_marker("real_clock"))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """With several instants, run each test whose clock we own once at each."""
+    instants = chosen_instants(metafunc.config)
+    if len(instants) < 2 or "chosen_clock" not in metafunc.fixturenames:
+        return
+    if keeps_real_clock(metafunc.definition):
+        return
+    metafunc.parametrize(
+        "chosen_clock", instants, indirect=True, ids=[i.isoformat() for i in instants]
+    )
+
+
+def chosen_now(request: pytest.FixtureRequest) -> dt.datetime:
+    """The instant this test runs at: its own when several were given, else the one."""
+    callspec = getattr(request.node, "callspec", None)
+    if callspec is not None and "chosen_clock" in callspec.params:
+        instant: dt.datetime = callspec.params["chosen_clock"]
+        return instant
+    return chosen_instants(request.config)[0]
 
 
 @pytest.fixture(autouse=True)
@@ -49,10 +83,10 @@ def chosen_clock(request: pytest.FixtureRequest) -> Iterator[time_machine.Travel
     clock is not ours to move. A test that needs a particular day travels
     again inside this one.
     """
-    if request.node.get_closest_marker("browser") or request.node.get_closest_marker("real_clock"):
+    if keeps_real_clock(request.node):
         yield None
         return
-    with time_machine.travel(chosen_now(request.config), tick=True) as traveller:
+    with time_machine.travel(chosen_now(request), tick=True) as traveller:
         yield traveller
 
 
@@ -61,5 +95,5 @@ def frozen_clock(request: pytest.FixtureRequest) -> Iterator[time_machine.Travel
     """The chosen instant with the clock stopped: for rules counted per minute
     or per second, which must not see a boundary pass mid-test. Move it with
     ``frozen_clock.shift(seconds)``."""
-    with time_machine.travel(chosen_now(request.config), tick=False) as traveller:
+    with time_machine.travel(chosen_now(request), tick=False) as traveller:
         yield traveller
