@@ -24,3 +24,8 @@ class FeedbackConfig(AppConfig):
         post_delete.connect(
             rollups.response_deleted, sender=Response, dispatch_uid="rollup_response_deleted"
         )
+
+        from accord.orgs.jobs import on_time_zone_change
+
+        # Months are the organisation's: a new time zone files them again.
+        on_time_zone_change(jobs.time_zone_changed)

@@ -169,7 +169,7 @@ def seed(organization: Organization, people: dict[str, Membership]) -> None:
                     attributes={"plan": plan, "region": region},
                     account_owner=owner,
                     created_at=moment,
-                    month=month_of(moment),
+                    month=month_of(moment, organization.time_zone),
                 )
             )
     Response.objects.bulk_create(responses, batch_size=500)

@@ -23,7 +23,7 @@ from accord.jobs.services import job_enqueue
 from accord.lib.tokens import hash_token, new_token
 from accord.mail.backends import ORG_HEADER, READERS_HEADER
 from accord.mail.services import email_enqueue_template, text_render
-from accord.orgs.models import Membership, Role
+from accord.orgs.models import Membership, Organization, Role
 
 BATCH_SIZE = 100
 
@@ -387,3 +387,14 @@ def followups_escalate_overdue(*, organization_id: int | None = None) -> int:
         if followup_escalate(followup_id=pk) == "escalated":
             count += 1
     return count
+
+
+def time_zone_changed(organization: Organization) -> None:
+    """The organisation's time zone changed: file its responses under the new
+    zone's months and rebuild NPS by month (``accord.orgs.jobs``). Idempotent:
+    a second run moves nothing and rebuilds the same counts."""
+    from accord.feedback import rollups
+    from accord.feedback.services import response_months_refile
+
+    response_months_refile(organization=organization)
+    rollups.refresh(organization, rebuild=True)

@@ -43,8 +43,13 @@ CATEGORIES = {"promoter": "promoters", "passive": "passives", "detractor": "detr
 
 
 def live_from(now: dt.datetime | None = None) -> dt.date:
-    """The first day of the previous month (UTC, as ``Response.month``):
-    months from there on are counted live."""
+    """The first day of the previous month in UTC: months from there on are
+    counted live.
+
+    ``Response.month`` is the month in the organisation's time zone, not in
+    UTC; the boundary still holds for every zone: no zone is more than a day
+    off UTC, so an organisation's current month is never earlier than UTC's
+    previous month, and a new answer never lands in a rolled-up month."""
     today = (now or timezone.now()).astimezone(dt.UTC).date().replace(day=1)
     return (today - dt.timedelta(days=1)).replace(day=1)
 

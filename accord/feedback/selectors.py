@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet
@@ -23,6 +23,7 @@ from accord.feedback.models import (
     ThemeMention,
 )
 from accord.goals.metrics import MetricValues
+from accord.lib.local_time import day_start, local_date
 from accord.lib.nps import Change, Nps, change, nps
 from accord.orgs.models import Membership, Organization
 from accord.orgs.selectors import get_scoped, scoped
@@ -51,17 +52,14 @@ def _nps_of(counts: dict[str, int], key: str = "") -> Nps:
 def responses_in(
     organization: Organization, *, since: date | None = None, until: date | None = None
 ) -> QuerySet[Response]:
-    """The organisation's responses from ``since`` (inclusive) to ``until`` (exclusive)."""
+    """The organisation's responses from day ``since`` (inclusive) to day ``until``
+    (exclusive), days of the organisation's time zone (as ``Response.month``)."""
     queryset = Response.objects.filter(organization=organization)
     if since is not None:
-        queryset = queryset.filter(created_at__gte=_start_of(since))
+        queryset = queryset.filter(created_at__gte=day_start(since, organization.time_zone))
     if until is not None:
-        queryset = queryset.filter(created_at__lt=_start_of(until))
+        queryset = queryset.filter(created_at__lt=day_start(until, organization.time_zone))
     return queryset
-
-
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
 
 
 def nps_total(
@@ -191,10 +189,10 @@ def nps_compare(
     until: date | None = None,
 ) -> PeriodComparison:
     """A period against the one of the same length just before it: from ``since``
-    to ``until`` (exclusive) when given; without ``until`` up to today included;
-    without ``since`` the ``days`` before ``until``. The page, the API and
-    ``accord nps`` all show this."""
-    end = until or (today or timezone.localdate()) + timedelta(days=1)
+    to ``until`` (exclusive) when given; without ``until`` up to today (in the
+    organisation's time zone) included; without ``since`` the ``days`` before
+    ``until``. The page, the API and ``accord nps`` all show this."""
+    end = until or (today or local_date(timezone.now(), organization.time_zone)) + timedelta(days=1)
     start = since or end - timedelta(days=days)
     if start >= end:
         raise ValueError("since must be before until.")
@@ -340,8 +338,8 @@ def loops_closed_on_time(
     still open after its due time counts against."""
     due = FollowUp.objects.filter(
         organization=organization,
-        due_at__gte=_start_of(start),
-        due_at__lt=_start_of(end + timedelta(days=1)),
+        due_at__gte=day_start(start, organization.time_zone),
+        due_at__lt=day_start(end + timedelta(days=1), organization.time_zone),
         due_at__lte=timezone.now(),
     )
     if kind:
@@ -380,8 +378,8 @@ def metric_values(
     def response_rate() -> float | None:
         sent = Recipient.objects.filter(
             organization=organization,
-            sent_at__gte=_start_of(start),
-            sent_at__lt=_start_of(end + timedelta(days=1)),
+            sent_at__gte=day_start(start, organization.time_zone),
+            sent_at__lt=day_start(end + timedelta(days=1), organization.time_zone),
         ).aggregate(sent=Count("id"), responded=Count("id", filter=Q(responded_at__isnull=False)))
         return round(100 * sent["responded"] / sent["sent"], 1) if sent["sent"] else None
 
@@ -465,8 +463,8 @@ def themes_between(
         ThemeMention.objects.filter(
             organization=organization,
             theme__merged_into__isnull=True,
-            response__created_at__gte=_start_of(since),
-            response__created_at__lt=_start_of(until),
+            response__created_at__gte=day_start(since, organization.time_zone),
+            response__created_at__lt=day_start(until, organization.time_zone),
         )
         .values("theme__name")
         .annotate(n=Count("pk"), detractors=Count("pk", filter=Q(response__category="detractor")))

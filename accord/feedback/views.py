@@ -31,6 +31,7 @@ from accord.feedback.forms import (
 from accord.feedback.models import FollowUp, Recipient, Response
 from accord.lib.csvfile import csv_response
 from accord.lib.forms import add_service_errors
+from accord.lib.local_time import local_date
 from accord.orgs.decorators import org_view
 from accord.orgs.models import Membership
 from accord.orgs.permissions import Action
@@ -388,7 +389,7 @@ def followups(request: HttpRequest, membership: Membership) -> HttpResponse:
     if request.GET.get("mine"):
         queryset = queryset.filter(Q(sales_owner=membership) | Q(marketing_owner=membership))
     page = Paginator(queryset.order_by("due_at", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    today = timezone.localdate()
+    today = local_date(timezone.now(), membership.organization.time_zone)
     on_time, due = selectors.loops_closed_on_time(
         membership.organization, start=today.replace(day=1), end=today
     )

@@ -314,7 +314,11 @@ def activity_goal_progress(
 ) -> Any:
     """Progress per person and team in a month (default: this one), who is behind."""
     goal = _activity_goal(request, activity_goal_id)
-    month = dt.date.fromisoformat(f"{filters.month}-01") if filters.month else services.today()
+    month = (
+        dt.date.fromisoformat(f"{filters.month}-01")
+        if filters.month
+        else services.today(goal.organization)
+    )
     progress = selectors.activity_progress(goal, month)
     return {
         "activity_goal_id": goal.pk,

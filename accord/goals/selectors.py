@@ -419,7 +419,7 @@ def activity_progress(goal: ActivityGoal, month: dt.date, *, months: int = 6) ->
     One grouped query per month over the indexed (team, type, date) columns.
     """
     first, last = month_bounds(month)
-    now = today()
+    now = today(goal.organization)
     if now < first:
         elapsed = 0.0
     elif now > last:

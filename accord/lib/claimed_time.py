@@ -82,20 +82,23 @@ def claimed_day_check(
 ) -> dt.date:
     """The day someone claims ``day`` (today when None), if it can be true.
 
-    "Today" is the date at ``now + CLOCK_SKEW`` in ``time_zone`` (the
-    organisation's) or in the server's zone, whichever is later: a member in
-    Auckland may log what they did this morning while it is still yesterday
-    in UTC, and nothing the server took as today before is refused. The day
-    must not be later, nor earlier than ``earliest``. Raises
-    ``ValidationError({field: …})``.
+    When None, the day is today in ``time_zone`` (the organisation's): days
+    are the organisation's, so what is logged at 20:00 in Los Angeles is
+    filed that day, not on the next day UTC has already reached. The latest
+    day allowed is the date at ``now + CLOCK_SKEW`` in ``time_zone`` or in the
+    server's zone, whichever is later: a member in Auckland may log what they
+    did this morning while it is still yesterday in UTC, and nothing the
+    server took as today before is refused. The day must not be later, nor
+    earlier than ``earliest``. Raises ``ValidationError({field: …})``.
     """
     try:
         zone = ZoneInfo(time_zone)
     except (KeyError, ValueError):
         zone = ZoneInfo("UTC")
-    moment = (now or timezone.now()) + CLOCK_SKEW
+    current = now or timezone.now()
+    moment = current + CLOCK_SKEW
     today = max(moment.astimezone(zone).date(), timezone.localdate(moment))
-    claimed = today if day is None else day
+    claimed = current.astimezone(zone).date() if day is None else day
     if not isinstance(claimed, dt.date) or isinstance(claimed, dt.datetime):
         raise ValidationError({field: "Enter a date (YYYY-MM-DD)."})
     if not FIRST_YEAR <= claimed.year <= LAST_YEAR:

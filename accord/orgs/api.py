@@ -143,7 +143,9 @@ def organization_get(request: HttpRequest) -> Any:
 @router.patch("/organization", response=with_errors({200: OrganizationOut}))
 def organization_patch(request: HttpRequest, payload: OrganizationPatch) -> Any:
     """Rename the organisation or change its business calendar: time zone,
-    country (public holidays) and its own holidays (admins and owners)."""
+    country (public holidays) and its own holidays (admins and owners). Days
+    and months are counted in the time zone; a new one files the stored
+    months (NPS, MQL cohorts) again in the background."""
     return services.organization_update(
         membership=acting_member(request), **payload.dict(exclude_unset=True)
     )

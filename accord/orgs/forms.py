@@ -25,7 +25,13 @@ class OrganizationCreateForm(forms.Form):
 
 class OrganizationSettingsForm(forms.Form):
     name = forms.CharField(max_length=120)
-    time_zone = forms.ChoiceField(choices=[(z, z) for z in TIME_ZONES])
+    time_zone = forms.ChoiceField(
+        choices=[(z, z) for z in TIME_ZONES],
+        help_text=(
+            "Days and months are counted in this zone (NPS by month, MQL months, SLA "
+            "compliance, activity). Changing it files past months again in the background."
+        ),
+    )
     country = forms.ChoiceField(
         choices=[("", "None"), *countries()],
         required=False,

@@ -127,7 +127,11 @@ def organization_update(
     """Change the name and the business calendar: time zone, ``country`` (an ISO
     code whose public holidays become days off; "" for none) and the
     organisation's own ``holidays``; and the ``currency`` amounts are shown
-    in. ``None`` (or an empty currency) leaves a field as it is."""
+    in. ``None`` (or an empty currency) leaves a field as it is.
+
+    A new time zone queues ``jobs.organization_months_refile``: days and
+    months are the organisation's, so stored months (NPS by month, lead
+    cohorts) are filed again in the new zone and their rollups rebuilt."""
     require(membership, Action.ORG_UPDATE)
     organization = membership.organization
     changes: dict[str, Any] = {}
@@ -141,6 +145,15 @@ def organization_update(
 
         if time_zone not in zoneinfo.available_timezones():
             raise ValidationError({"time_zone": f"Unknown time zone '{time_zone}'."})
+        if time_zone != organization.time_zone:
+            from accord.orgs.jobs import organization_months_refile
+
+            # Stored months are the organisation's: file them again in the
+            # new zone (queued with the change, so it happens iff it commits).
+            job_services.job_enqueue(
+                organization_months_refile,
+                organization_id=organization.pk,
+            )
         changes["time_zone"] = [organization.time_zone, time_zone]
         organization.time_zone = time_zone
     if country is not None:

@@ -7,7 +7,7 @@ class PipelineConfig(AppConfig):
 
     def ready(self) -> None:
         from accord.goals.metrics import register_metric_source
-        from accord.pipeline import jobs  # noqa: F401  (registers the app's jobs)
+        from accord.pipeline import jobs  # registers the app's jobs
         from accord.pipeline.selectors import goal_metric_values
 
         register_metric_source("pipeline", goal_metric_values)
@@ -26,3 +26,8 @@ class PipelineConfig(AppConfig):
         post_delete.connect(
             rollups.breach_changed, sender=SlaBreach, dispatch_uid="rollup_breach_deleted"
         )
+
+        from accord.orgs.jobs import on_time_zone_change
+
+        # Months are the organisation's: a new time zone files them again.
+        on_time_zone_change(jobs.time_zone_changed)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from accord.jobs.registry import job
 from accord.jobs.selectors import job_queued
 from accord.jobs.services import job_enqueue
+from accord.orgs.models import Organization
 
 logger = logging.getLogger(__name__)
 
@@ -92,3 +93,15 @@ def sla_check(*, agreement_id: int, organization_id: int) -> None:
             organization_id=organization_id,
             agreement_id=agreement_id,
         )
+
+
+def time_zone_changed(organization: Organization) -> None:
+    """The organisation's time zone changed: file its MQLs under the new zone's
+    cohort months, measure their business hours again and rebuild SLA
+    compliance by month (``accord.orgs.jobs``). Idempotent: a second run moves
+    nothing and measures and counts the same."""
+    from accord.pipeline import rollups
+    from accord.pipeline.services import lead_months_refile
+
+    lead_months_refile(organization=organization)
+    rollups.refresh(organization)

@@ -132,11 +132,14 @@ class Lead(models.Model):
     """A lead and the date it reached each lifecycle stage.
 
     ``stage`` is the furthest stage reached; the ``*_at`` dates say when each
-    was reached. ``mql_month`` ("YYYY-MM", in UTC) is the cohort a lead
-    belongs to in the funnel, stored so the funnel groups without date
-    functions. ``first_touch_hours`` and ``decision_hours`` are business hours
-    from MQL to first touch and to accept/reject on the organisation's
-    calendar, filled in by ``services.lead_sla_refresh``.
+    was reached. ``mql_month`` ("YYYY-MM", the month of ``mql_at``
+    in the organisation's time zone) is the cohort a lead belongs to in the
+    funnel and in SLA compliance, stored so they group without date functions;
+    a change of the organisation's time zone files it again
+    (``services.lead_months_refile``). ``first_touch_hours`` and
+    ``decision_hours`` are business hours from MQL to first touch and to
+    accept/reject on the organisation's calendar, filled in by
+    ``services.lead_sla_refresh``.
     """
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")

@@ -13,12 +13,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 
 from accord.chat.services import chat_notify
 from accord.lib.business_time import business_hours_between
 from accord.lib.claimed_time import claimed_time_check
+from accord.lib.local_time import local_date, month_spans
 from accord.lib.numbers import count, percent
 from accord.mail.services import email_enqueue
 from accord.orgs.models import Membership, Organization, Role, Side
@@ -372,6 +373,42 @@ def lead_sla_refresh(
         last_id = rows[-1][0]
 
 
+def lead_months_refile(*, organization: Organization) -> int:
+    """File every MQL under the cohort month (``mql_month``) its ``mql_at`` is
+    in, in the organisation's current time zone, and measure the business
+    hours to first touch and to decision again on the calendar of that zone;
+    returns how many leads changed month.
+
+    The months: one UPDATE per month of the organisation's history over the
+    ``(organization, mql_at)`` index, touching only the leads filed
+    elsewhere, with every month's rollup marked stale in the same
+    transaction (``update()`` sends no signals). The hours: cleared and
+    measured again by ``lead_sla_refresh`` in its own batches, the same as
+    when an agreement takes effect. Running it twice gives the same rows: a
+    second run moves nothing and measures the same hours again.
+    """
+    with transaction.atomic():
+        leads = Lead.objects.filter(organization=organization, mql_at__isnull=False)
+        span = leads.aggregate(first=Min("mql_at"), last=Max("mql_at"))
+        moved = 0
+        if span["first"] is not None:
+            for month, start, end in month_spans(
+                span["first"], span["last"], organization.time_zone
+            ):
+                key = month.strftime("%Y-%m")
+                moved += (
+                    leads.filter(mql_at__gte=start, mql_at__lt=end)
+                    .exclude(mql_month=key)
+                    .update(mql_month=key)
+                )
+        # The business calendar's days begin at the zone's midnight: the
+        # hours measured on the old zone's calendar are wrong now.
+        leads.update(first_touch_hours=None, decision_hours=None)
+        rollups.rollups_mark(organization.pk, [rollups.ALL])
+    lead_sla_refresh(organization=organization)
+    return moved
+
+
 def _alert_recipients(organization: Organization, owner: Membership | None) -> list[str]:
     leads = Membership.objects.filter(
         organization=organization, role=Role.SALES_LEAD
@@ -687,7 +724,8 @@ def monthly_digest_send(*, organization: Organization, today: date | None = None
     if agreement is None:
         return None
     agreement = HandoffAgreement.objects.select_for_update().get(pk=agreement.pk)
-    today = today or timezone.localdate()
+    # The month just ended on the organisation's calendar (cohort months are its).
+    today = today or local_date(timezone.now(), organization.time_zone)
     month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     if agreement.digest_month >= month:
         return None

@@ -31,6 +31,7 @@ from accord.feedback.services.imports import (
     ImportResult,
     responses_import,
 )
+from accord.feedback.services.months import response_months_refile
 from accord.feedback.services.responses import (
     LINK_FIELDS,
     Link,
@@ -92,6 +93,7 @@ __all__ = [
     "recipients_add_contacts",
     "recipients_add_csv",
     "response_errors",
+    "response_months_refile",
     "response_process",
     "response_record",
     "responses_import",

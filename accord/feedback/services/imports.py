@@ -106,7 +106,7 @@ def responses_import(
             account_owner=account_owner_for_email(organization, row["email"]),
             external_key=row["external_key"],
             created_at=row["when"],
-            month=month_of(row["when"]),
+            month=month_of(row["when"], organization.time_zone),
         )
         # History opens no loops: a year-old detractor is not a follow-up due in two days.
     if result.added and not dry_run:

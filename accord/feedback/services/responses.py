@@ -33,6 +33,7 @@ from accord.feedback.services.followups import followup_open_for
 from accord.feedback.services.surveys import feedback_settings
 from accord.jobs.services import job_enqueue
 from accord.lib.inputs import text_problem, whole_number
+from accord.lib.local_time import month_first
 from accord.lib.nps import category
 from accord.lib.tokens import hash_token
 
@@ -143,8 +144,11 @@ def response_errors(score: Any, better: str, well: str) -> dict[str, str]:
     return errors
 
 
-def month_of(moment: datetime) -> date:
-    return moment.date().replace(day=1)
+def month_of(moment: datetime, time_zone: str) -> date:
+    """The first day of the month ``moment`` is in on the organisation's
+    calendar (``time_zone``, its zone), whatever offset ``moment`` carries:
+    ``Response.month``, the month NPS by month files the answer under."""
+    return month_first(moment, time_zone)
 
 
 def _response_values(
@@ -173,7 +177,7 @@ def _response_values(
         "may_quote": bool(may_quote),
         "language": language if language in LANGUAGES else "",
         "created_at": now,
-        "month": month_of(now),
+        "month": month_of(now, survey.organization.time_zone),
     }
     if recipient is not None:
         values.update(

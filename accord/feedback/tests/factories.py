@@ -76,5 +76,5 @@ class ResponseFactory(factory.django.DjangoModelFactory[Response]):
     score = 9
     category = factory.LazyAttribute(lambda o: category(o.score))
     created_at = factory.LazyFunction(timezone.now)
-    month = factory.LazyAttribute(lambda o: month_of(o.created_at))
+    month = factory.LazyAttribute(lambda o: month_of(o.created_at, o.organization.time_zone))
     source = Response.Source.IMPORT

@@ -21,7 +21,11 @@ NOW = dt.datetime(2026, 6, 10, 12, tzinfo=dt.UTC)
 
 def answer(acme, score: int, at: dt.datetime) -> Response:
     return Response.objects.create(
-        organization=acme, score=score, category=category(score), created_at=at, month=month_of(at)
+        organization=acme,
+        score=score,
+        category=category(score),
+        created_at=at,
+        month=month_of(at, acme.time_zone),
     )
 
 

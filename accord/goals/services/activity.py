@@ -19,7 +19,7 @@ from accord.goals.models import (
     EventSignup,
     TargetPer,
 )
-from accord.goals.services.common import _member, today
+from accord.goals.services.common import _member
 from accord.lib.claimed_time import claimed_day_check
 from accord.lib.csvfile import CsvFileError, read_csv, require_columns
 from accord.lib.emails import email_clean
@@ -329,9 +329,10 @@ def _csv_rows(data: bytes, required: tuple[str, ...]) -> list[tuple[int, dict[st
     return rows
 
 
-def _csv_date(value: str, row: int, column: str = "date") -> dt.date:
+def _csv_date(value: str, row: int, column: str = "date") -> dt.date | None:
+    # Empty: None, which the day check reads as today in the organisation's zone.
     try:
-        return dt.date.fromisoformat(value) if value else today()
+        return dt.date.fromisoformat(value) if value else None
     except ValueError:
         raise ValidationError(
             {"file": f"Row {row}, column '{column}': '{value}' is not a date (YYYY-MM-DD)."}

@@ -17,6 +17,7 @@ from accord.goals.models import (
     GoalEvent,
 )
 from accord.lib.claimed_time import FIRST_YEAR, LAST_YEAR
+from accord.lib.local_time import local_date
 from accord.orgs.models import Membership, Organization, Role, Side
 from accord.orgs.selectors import member_named
 from accord.orgs.services import audit_record
@@ -43,8 +44,12 @@ GOAL_FIELDS = (
 )
 
 
-def today() -> dt.date:
-    return timezone.localdate()
+def today(organization: Organization | None = None) -> dt.date:
+    """Today on ``organization``'s calendar (its time zone); without one, in
+    the server's zone. Activity is counted by the organisation's days."""
+    if organization is None:
+        return timezone.localdate()
+    return local_date(timezone.now(), organization.time_zone)
 
 
 def quarter_of(day: dt.date) -> tuple[dt.date, dt.date]:

@@ -28,19 +28,21 @@ from accord.orgs.permissions import Action, can
 # -- activity goals ----------------------------------------------------------
 
 
-def _month(value: str | None) -> dt.date:
+def _month(value: str | None, membership: Membership) -> dt.date:
+    # The default is this month on the organisation's calendar.
+    today = services.today(membership.organization)
     try:
-        month = dt.date.fromisoformat(f"{value}-01") if value else services.today()
+        month = dt.date.fromisoformat(f"{value}-01") if value else today
     except ValueError:
-        return services.today()
+        return today
     # Far-off months are typing mistakes (and would overflow the month arithmetic).
-    return month if services.FIRST_YEAR <= month.year <= services.LAST_YEAR else services.today()
+    return month if services.FIRST_YEAR <= month.year <= services.LAST_YEAR else today
 
 
 @org_view()
 def activity(request: HttpRequest, membership: Membership) -> HttpResponse:
     """Each team's activity goal: progress per person and team this month, who is behind."""
-    month = _month(request.GET.get("month"))
+    month = _month(request.GET.get("month"), membership)
     people = (
         org_selectors.members(membership)
         .filter(team__kind__in=[TeamKind.SALES, TeamKind.MARKETING])

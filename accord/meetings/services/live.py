@@ -18,6 +18,7 @@ from django.db.models import F, Q
 from accord.goals.models import ActivityType
 from accord.goals.services import activity_record_meeting
 from accord.lib.claimed_time import claimed_time_check
+from accord.lib.local_time import local_date
 from accord.meetings.models import (
     ActionItem,
     AgendaItem,
@@ -27,7 +28,6 @@ from accord.meetings.models import (
     OccurrenceStatus,
     Rating,
 )
-from accord.meetings.recurrence import zone
 from accord.meetings.services.agenda import carry_over
 from accord.meetings.services.common import (
     check_version,
@@ -265,7 +265,9 @@ def occurrence_close(
                 activity_record_meeting(
                     member=person,
                     activity_type=activity,
-                    occurred_on=locked.starts_at.astimezone(zone(series.time_zone)).date(),
+                    # Activity days are the organisation's, whatever the
+                    # series' own zone.
+                    occurred_on=local_date(locked.starts_at, locked.organization.time_zone),
                     note=f"Attended {series.name}",
                 )
     if notify:

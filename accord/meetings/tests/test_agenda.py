@@ -345,3 +345,34 @@ def test_it_keeps_building_agendas_when_no_meeting_is_closed(joint):
     second.refresh_from_db()
     assert first.status == OccurrenceStatus.SCHEDULED  # never closed
     assert first.agenda_built_at is not None and second.agenda_built_at is not None
+
+
+def test_it_counts_attendance_on_the_organisations_day_not_the_series_zone(
+    acme, owner, sales_lead, seller, marketer
+):
+    # 08:00 on Thursday 5 March in Tokyo is 23:00 on 4 March in UTC, Acme's zone.
+    with time_machine.travel(CREATED, tick=False):
+        goal_services.activity_goal_create(
+            membership=owner,
+            team=acme.teams.get(kind="marketing"),
+            activity_type="pipeline_review",
+            target_count=2,
+        )
+        review = series_for(
+            sales_lead,
+            [sales_lead, seller, marketer],
+            name="Pipeline review",
+            kind="pipeline_review",
+            start_time=dt.time(8, 0),
+            time_zone="Asia/Tokyo",
+        )
+    occurrence = _first(review)
+    assert occurrence.starts_at == dt.datetime(2026, 3, 4, 23, tzinfo=UTC)
+    with time_machine.travel(occurrence.starts_at + dt.timedelta(minutes=30), tick=False):
+        services.attendance_set(
+            membership=sales_lead, occurrence=occurrence, member=marketer, present=True
+        )
+        services.occurrence_close(membership=sales_lead, occurrence=occurrence)
+
+    (log,) = ActivityLog.objects.filter(source=ActivitySource.MEETING)
+    assert (log.member, log.occurred_on) == (marketer, dt.date(2026, 3, 4))

@@ -42,7 +42,11 @@ def test_it_rebuilds_the_rollups_of_an_organisation_from_its_history(acme, agree
     )
     Response.objects.bulk_create(
         Response(
-            organization=acme, score=s, category=category(s), created_at=old, month=month_of(old)
+            organization=acme,
+            score=s,
+            category=category(s),
+            created_at=old,
+            month=month_of(old, acme.time_zone),
         )
         for s in (10, 9, 3)
     )

@@ -1,7 +1,9 @@
 """Property: after any sequence of writes, imports, edits and deletions of
-leads, breaches and survey responses (and the clock moving on), the answers
-read from the rollups equal a fresh computation from the rows themselves,
-whether the worker refreshed in between or not."""
+leads, breaches and survey responses (and the clock moving on, and the
+organisation's time zone changing), the answers read from the rollups equal a
+fresh computation from the rows themselves, whether the worker refreshed in
+between or not; and every stored month is the month of its instant in the
+organisation's time zone."""
 
 from __future__ import annotations
 
@@ -22,7 +24,10 @@ from accord.feedback.models import Response, ResponseMonthRollup
 from accord.feedback.selectors import nps_by
 from accord.feedback.services import month_of, responses_import
 from accord.insights.rollups import rollups_refresh_due
+from accord.lib.local_time import month_key
 from accord.lib.nps import category
+from accord.orgs.jobs import organization_months_refile
+from accord.orgs.services import organization_update
 from accord.pipeline import rollups as pipeline_rollups
 from accord.pipeline.importer import run_import
 from accord.pipeline.models import BreachKind, Lead, LeadMonthRollup, SlaBreach, SourceSystem
@@ -32,6 +37,9 @@ from accord.pipeline.services import import_run_create, lead_sla_refresh
 START = dt.datetime(2026, 6, 10, 12, 0, tzinfo=dt.UTC)
 HOURS = (None, 1.0, 3.5, 4.0, 4.5, 9.0, 20.0)
 MONTHS_BACK = st.integers(min_value=0, max_value=8)
+# 0: mid-month; 1: 00:30 UTC on the 1st; 2: 23:30 UTC on the last day before it.
+EDGE = st.integers(min_value=0, max_value=2)
+ZONES = ("UTC", "America/Los_Angeles", "Asia/Tokyo", "Pacific/Kiritimati")
 
 ACTIONS = st.one_of(
     st.tuples(
@@ -40,6 +48,7 @@ ACTIONS = st.one_of(
         st.sampled_from(HOURS),
         st.sampled_from(HOURS),
         st.sampled_from(["", "accepted", "rejected"]),
+        EDGE,
     ),
     st.tuples(st.just("lead_edit"), st.integers(0, 30), st.sampled_from(HOURS), MONTHS_BACK),
     st.tuples(st.just("lead_delete"), st.integers(0, 30)),
@@ -47,12 +56,13 @@ ACTIONS = st.one_of(
     st.tuples(st.just("breach_delete"), st.integers(0, 30)),
     st.tuples(st.just("lead_import"), st.integers(0, 5), MONTHS_BACK),
     st.tuples(st.just("sla_refresh")),
-    st.tuples(st.just("response"), MONTHS_BACK, st.integers(0, 10)),
+    st.tuples(st.just("response"), MONTHS_BACK, st.integers(0, 10), EDGE),
     st.tuples(st.just("response_edit"), st.integers(0, 30), st.integers(0, 10), MONTHS_BACK),
     st.tuples(st.just("response_delete"), st.integers(0, 30)),
     st.tuples(st.just("response_import"), MONTHS_BACK, st.integers(0, 10)),
     st.tuples(st.just("worker")),
     st.tuples(st.just("clock"), st.integers(1, 40)),
+    st.tuples(st.just("zone"), st.sampled_from(ZONES)),
 )
 
 
@@ -61,6 +71,16 @@ def months_back(now: dt.datetime, back: int) -> dt.datetime:
     for _ in range(back):
         moment = moment.replace(day=1) - dt.timedelta(days=1)
     return moment.replace(day=min(now.day, 28), hour=10)
+
+
+def near_month_start(now: dt.datetime, back: int, edge: int) -> dt.datetime:
+    """``months_back``, or (``edge``) just after or just before the UTC start of
+    that month, where the organisation's zone decides the month."""
+    moment = months_back(now, back)
+    first = moment.replace(day=1, hour=0, minute=0)
+    return {0: moment, 1: first + dt.timedelta(minutes=30), 2: first - dt.timedelta(minutes=30)}[
+        edge
+    ]
 
 
 def nth(queryset: Any, index: int) -> Any:
@@ -73,14 +93,14 @@ def apply(action: tuple[Any, ...], acme: Any, owner: Any, clock: Any) -> None:
     now = dt.datetime.now(dt.UTC)
     leads = Lead.objects.filter(organization=acme)
     if name == "lead":
-        _, back, touch, decision, outcome = action
-        mql_at = months_back(now, back)
+        _, back, touch, decision, outcome, edge = action
+        mql_at = near_month_start(now, back, edge)
         Lead.objects.create(
             organization=acme,
             source_system=SourceSystem.ACCORD,
             source_id=f"p-{Lead.objects.count()}-{now.timestamp()}",
             mql_at=mql_at,
-            mql_month=mql_at.strftime("%Y-%m"),
+            mql_month=month_key(mql_at, acme.time_zone),
             first_touch_hours=touch,
             first_touch_at=mql_at + dt.timedelta(hours=1) if touch is not None else None,
             decision_hours=decision if outcome else None,
@@ -90,7 +110,7 @@ def apply(action: tuple[Any, ...], acme: Any, owner: Any, clock: Any) -> None:
     elif name == "lead_edit" and (lead := nth(leads, action[1])) is not None:
         lead.first_touch_hours = action[2]
         lead.mql_at = months_back(now, action[3])
-        lead.mql_month = lead.mql_at.strftime("%Y-%m")
+        lead.mql_month = month_key(lead.mql_at, acme.time_zone)
         lead.save()
     elif name == "lead_delete" and (lead := nth(leads, action[1])) is not None:
         lead.delete()
@@ -125,20 +145,20 @@ def apply(action: tuple[Any, ...], acme: Any, owner: Any, clock: Any) -> None:
         pipeline_rollups.rollups_mark(acme.pk, [pipeline_rollups.ALL])
         lead_sla_refresh(organization=acme)
     elif name == "response":
-        moment = months_back(now, action[1])
+        moment = near_month_start(now, action[1], action[3])
         Response.objects.create(
             organization=acme,
             score=action[2],
             category=category(action[2]),
             created_at=moment,
-            month=month_of(moment),
+            month=month_of(moment, acme.time_zone),
         )
     elif name == "response_edit":
         response = nth(Response.objects.filter(organization=acme), action[1])
         if response is not None:
             response.score, response.category = action[2], category(action[2])
             response.created_at = months_back(now, action[3])
-            response.month = month_of(response.created_at)
+            response.month = month_of(response.created_at, acme.time_zone)
             response.save()
     elif name == "response_delete":
         response = nth(Response.objects.filter(organization=acme), action[1])
@@ -148,6 +168,11 @@ def apply(action: tuple[Any, ...], acme: Any, owner: Any, clock: Any) -> None:
         when = months_back(now, action[1])
         data = f"email,score,date\n,{action[2]},{when:%Y-%m-%d}\n"
         responses_import(membership=owner, data=data.encode(), fmt="generic")
+    elif name == "zone":
+        # The settings change queues the job; the worker runs it.
+        organization_update(membership=owner, time_zone=action[1])
+        organization_months_refile(organization_id=acme.pk)
+        acme.refresh_from_db()
     elif name == "worker":
         rollups_refresh_due()
     elif name == "clock":
@@ -195,6 +220,12 @@ def fresh_nps(acme: Any) -> dict[str, tuple[int, int, int]]:
 
 
 def check(acme: Any) -> None:
+    for response in Response.objects.filter(organization=acme):
+        assert response.month == month_of(response.created_at, acme.time_zone)
+    for mql_at, mql_month in Lead.objects.filter(organization=acme).values_list(
+        "mql_at", "mql_month"
+    ):
+        assert mql_month == (month_key(mql_at, acme.time_zone) if mql_at else "")
     rows = compliance(acme, by="month")
     assert {
         r.key: (
