@@ -30,6 +30,7 @@ SCRIPTS: dict[str, list[str]] = {
     "goals_pages.py": ["--rows", "300", "--repeat", "1"],
     "pipeline_funnel.py": ["--rows", "300", "--repeat", "1"],
     "pipeline_triage.py": ["--rows", "300", "--repeat", "1"],
+    "lists_keyset.py": ["--rows", "300", "--repeat", "1"],
     "pipeline_import.py": ["--rows", "200"],
     "meetings_agenda.py": ["--leads", "400", "--responses", "150", "--rounds", "1"],
     "overview_health.py": [

@@ -197,7 +197,10 @@ def bulk_write(
     with the database's bulk path, in batches; columns not named get their
     field's default. Returns how many rows were written."""
     extra = _defaults(model, columns)
-    names = ", ".join([*columns, *(column for column, _ in extra)])
+    # Quoted: some columns are SQL words (CapturedMessage.to).
+    names = ", ".join(
+        connection.ops.quote_name(name) for name in [*columns, *(column for column, _ in extra)]
+    )
     table = model._meta.db_table
     written = 0
     if connection.vendor == "postgresql":

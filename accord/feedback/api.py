@@ -18,6 +18,7 @@ from accord.feedback.models import Campaign, FollowUp, Survey, Theme
 from accord.lib.api import (
     FieldErrors,
     InputSchema,
+    KeysetPagination,
     Pagination,
     fields_named,
     with_errors,
@@ -413,13 +414,13 @@ def recipients_add(request: HttpRequest, campaign_id: int, payload: RecipientsIn
 
 
 @router.get("/responses", response=with_errors({200: list[ResponseOut]}))
-@paginate(Pagination)
+@paginate(KeysetPagination, order=selectors.RESPONSE_ORDER)
 def responses_list(request: HttpRequest, filters: Query[ResponseFilter]) -> Any:
     """Responses, newest first."""
     membership = acting_member(request)
     queryset = selectors.responses_in(
         membership.organization, since=filters.since, until=filters.until
-    ).order_by("-created_at", "-id")
+    )
     if filters.category:
         queryset = queryset.filter(category=filters.category)
     return queryset
@@ -472,10 +473,10 @@ def nps(request: HttpRequest, query: Query[NpsQuery]) -> Any:
 
 
 @router.get("/followups", response=with_errors({200: list[FollowUpOut]}))
-@paginate(Pagination)
+@paginate(KeysetPagination, order=selectors.FOLLOWUP_ORDER)
 def followups_list(request: HttpRequest, filters: Query[FollowUpFilter]) -> Any:
     """Follow-ups by due time."""
-    queryset = selectors.followups(acting_member(request)).order_by("due_at", "id")
+    queryset = selectors.followups(acting_member(request))
     if filters.status:
         queryset = queryset.filter(status=filters.status)
     if filters.kind:

@@ -238,7 +238,10 @@ class Response(models.Model):
         ]
         indexes = [
             models.Index(fields=["organization", "month", "category"], name="response_org_month"),
-            models.Index(fields=["organization", "created_at"], name="response_org_created"),
+            # The responses list pages newest first (``accord.lib.keyset``).
+            models.Index(
+                fields=["organization", "created_at", "id"], name="response_org_created_id"
+            ),
             models.Index(fields=["organization", "themed_at"], name="response_org_themed"),
         ]
 
@@ -306,7 +309,11 @@ class FollowUp(models.Model):
 
     class Meta:
         ordering = ["due_at", "id"]
-        indexes = [models.Index(fields=["organization", "status", "due_at"], name="followup_due")]
+        indexes = [
+            models.Index(fields=["organization", "status", "due_at"], name="followup_due"),
+            # The follow-ups list pages by due time (``accord.lib.keyset``).
+            models.Index(fields=["organization", "due_at", "id"], name="followup_org_due_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.response}"

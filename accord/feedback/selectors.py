@@ -271,6 +271,12 @@ def surveys(membership: Membership) -> QuerySet[Survey]:
     return scoped(membership, Survey.objects.all())
 
 
+# The orders the responses and follow-ups lists page in (``accord.lib.keyset``),
+# each backed by an (organisation, key, id) index.
+RESPONSE_ORDER = ("-created_at", "-id")
+FOLLOWUP_ORDER = ("due_at", "id")
+
+
 def responses(membership: Membership) -> QuerySet[Response]:
     return scoped(membership, Response.objects.select_related("campaign", "account_owner__user"))
 

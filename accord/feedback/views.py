@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import urlencode
 
 from accord.feedback import charts, selectors, services
 from accord.feedback.forms import (
@@ -31,6 +32,7 @@ from accord.feedback.forms import (
 from accord.feedback.models import FollowUp, Recipient, Response
 from accord.lib.csvfile import csv_response
 from accord.lib.forms import add_service_errors
+from accord.lib.keyset import keyset_page
 from accord.lib.local_time import local_date
 from accord.orgs.decorators import org_view
 from accord.orgs.models import Membership
@@ -337,14 +339,14 @@ def responses(request: HttpRequest, membership: Membership) -> HttpResponse:
         queryset = queryset.filter(
             Q(better__icontains=query) | Q(well__icontains=query) | Q(email__icontains=query)
         )
-    page = Paginator(queryset.order_by("-created_at", "-id"), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    page = keyset_page(
+        queryset, order=selectors.RESPONSE_ORDER, cursor=request.GET.get("cursor"), size=PAGE_SIZE
     )
-    params = "&".join(f"{k}={v}" for k, v in (("category", kind), ("q", query)) if v)
+    params = urlencode([(k, v) for k, v in (("category", kind), ("q", query)) if v])
     return render(
         request,
         "feedback/responses.html",
-        {"responses": page, "category": kind, "q": query, "query": params},
+        {"responses": page.items, "page": page, "category": kind, "q": query, "query": params},
     )
 
 
@@ -388,21 +390,26 @@ def followups(request: HttpRequest, membership: Membership) -> HttpResponse:
         queryset = queryset.filter(kind=kind)
     if request.GET.get("mine"):
         queryset = queryset.filter(Q(sales_owner=membership) | Q(marketing_owner=membership))
-    page = Paginator(queryset.order_by("due_at", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(
+        queryset, order=selectors.FOLLOWUP_ORDER, cursor=request.GET.get("cursor"), size=PAGE_SIZE
+    )
     today = local_date(timezone.now(), membership.organization.time_zone)
     on_time, due = selectors.loops_closed_on_time(
         membership.organization, start=today.replace(day=1), end=today
     )
-    params = "&".join(
-        f"{k}={v}"
-        for k, v in (("status", status), ("kind", kind), ("mine", request.GET.get("mine", "")))
-        if v
+    params = urlencode(
+        [
+            (k, v)
+            for k, v in (("status", status), ("kind", kind), ("mine", request.GET.get("mine", "")))
+            if v
+        ]
     )
     return render(
         request,
         "feedback/followups.html",
         {
-            "followups": page,
+            "followups": page.items,
+            "page": page,
             "status": status,
             "kind": kind,
             "mine": bool(request.GET.get("mine")),

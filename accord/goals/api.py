@@ -62,7 +62,7 @@ from accord.goals.schemas import (
     GoalsUsageIn,
     GoalsUsageOut,
 )
-from accord.lib.api import MAX_ID, Pagination, fields_named, with_errors
+from accord.lib.api import MAX_ID, KeysetPagination, Pagination, fields_named, with_errors
 from accord.orgs.api_auth import acting_member
 from accord.orgs.models import Membership
 from accord.orgs.selectors import get_scoped, member_find, member_named, team_find
@@ -346,7 +346,7 @@ def activity_goal_progress(
 
 
 @router.get("/activity-logs", response=with_errors({200: list[GoalsActivityLogOut]}))
-@paginate(Pagination)
+@paginate(KeysetPagination, order=selectors.ACTIVITY_LOG_ORDER)
 def activity_logs_list(request: HttpRequest, filters: Query[GoalsActivityLogFilter]) -> Any:
     """Logged activities, newest first."""
     return selectors.activity_logs(acting_member(request), team_id=filters.team_id)
@@ -451,7 +451,7 @@ def content_patch(
 
 
 @router.get("/content/{int:asset_id}/uses", response=with_errors({200: list[GoalsUsageOut]}))
-@paginate(Pagination)
+@paginate(KeysetPagination, order=selectors.USAGE_ORDER)
 def content_uses(request: HttpRequest, asset_id: int = _id("An asset")) -> Any:
     return selectors.asset_usages(_asset(request, asset_id))
 

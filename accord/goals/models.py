@@ -303,7 +303,11 @@ class ActivityLog(models.Model):
             models.Index(
                 fields=["organization", "team", "activity_type", "occurred_on", "member"],
                 name="activity_log_progress",
-            )
+            ),
+            # The activity log pages newest first (``accord.lib.keyset``).
+            models.Index(
+                fields=["organization", "occurred_on", "id"], name="activity_log_org_day_id"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -375,7 +379,8 @@ class ContentUsage(models.Model):
 
     class Meta:
         ordering = ["-used_on", "-id"]
-        indexes = [models.Index(fields=["asset", "used_on"], name="usage_asset_date")]
+        # An asset's uses page newest first (``accord.lib.keyset``).
+        indexes = [models.Index(fields=["asset", "used_on", "id"], name="usage_asset_date_id")]
 
     def __str__(self) -> str:
         return f"{self.asset} used on {self.used_on}"

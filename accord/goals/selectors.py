@@ -473,11 +473,17 @@ def activity_progress(goal: ActivityGoal, month: dt.date, *, months: int = 6) ->
     )
 
 
+# The orders the activity log and an asset's uses page in (``accord.lib.keyset``),
+# backed by the (organisation, day, id) and (asset, day, id) indexes.
+ACTIVITY_LOG_ORDER = ("-occurred_on", "-id")
+USAGE_ORDER = ("-used_on", "-id")
+
+
 def activity_logs(membership: Membership, *, team_id: int | None = None) -> QuerySet[ActivityLog]:
     found = scoped(membership, ActivityLog.objects.select_related("member__user", "team"))
     if team_id:
         found = found.filter(team_id=team_id)
-    return found.order_by("-occurred_on", "-pk")
+    return found.order_by(*ACTIVITY_LOG_ORDER)
 
 
 # -- content -----------------------------------------------------------------
@@ -528,7 +534,7 @@ def asset_usages(asset: ContentAsset) -> QuerySet[ContentUsage]:
     return (
         ContentUsage.objects.filter(asset=asset)
         .select_related("member__user")
-        .order_by("-used_on", "-pk")
+        .order_by(*USAGE_ORDER)
     )
 
 

@@ -13,12 +13,14 @@ from typing import Annotated, Any
 from django.core.exceptions import ValidationError
 from ninja import Field, Schema
 from ninja.conf import settings as ninja_settings
-from ninja.pagination import LimitOffsetPagination
+from ninja.errors import HttpError
+from ninja.pagination import LimitOffsetPagination, PaginationBase
 from ninja.schema import DjangoGetter
 from pydantic import BaseModel, PlainSerializer, field_validator, model_validator
 
 from accord.lib.inputs import MAX_ID as MAX_ID  # the API's schemas read it here
 from accord.lib.inputs import text_problem
+from accord.lib.keyset import MAX_CURSOR, BadCursor, Segment, keyset_page
 
 # An id in a request body.
 RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -117,6 +119,56 @@ class Pagination(LimitOffsetPagination):
     """``?limit=&offset=`` with bounds; the answer is ``{"items": [...], "count": n}``."""
 
     Input = PageParams  # type: ignore[assignment]
+
+
+class CursorParams(InputSchema):
+    limit: int = Field(
+        ninja_settings.PAGINATION_PER_PAGE,  # NINJA_PAGINATION_PER_PAGE
+        ge=1,
+        le=MAX_PAGE_SIZE,
+        description="How many items, at most",
+    )
+    cursor: str | None = Field(
+        None,
+        max_length=MAX_CURSOR,
+        description="Where the page starts: the `next` or `previous` of an earlier page;"
+        " leave out for the first page",
+    )
+
+
+class KeysetPagination(PaginationBase):
+    """``?limit=&cursor=``: keyset pages, ``{"items": [...], "next": …, "previous": …}``.
+
+    A deep page costs what the first does (``accord.lib.keyset``); there is
+    no total, since counting a list that grows is what made deep pages slow.
+    The operation returns a queryset (read in the ``order`` given here) or
+    a list of ``Segment`` s; a cursor the list did not give out is a 400.
+    """
+
+    Input = CursorParams  # type: ignore[assignment]
+
+    class Output(Schema):
+        items: list[Any]
+        next: str | None = Field(..., description="`cursor` of the next page; null on the last")
+        previous: str | None = Field(
+            ..., description="`cursor` of the previous page; null on the first"
+        )
+
+    def __init__(self, *, order: tuple[str, ...] = ("-id",), **kwargs: Any) -> None:
+        self.order = order
+        super().__init__(**kwargs)
+
+    def paginate_queryset(
+        self, queryset: Any, pagination: Any, request: Any, **params: Any
+    ) -> dict[str, Any]:
+        listing = queryset
+        if not isinstance(listing, list):
+            listing = [Segment(listing, self.order)]
+        try:
+            page = keyset_page(listing, cursor=pagination.cursor, size=pagination.limit)
+        except BadCursor as error:
+            raise HttpError(400, str(error)) from None
+        return {"items": page.items, "next": page.next, "previous": page.previous}
 
 
 class FieldErrors(Exception):

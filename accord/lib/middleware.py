@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from accord.lib.inputs import text_problem
+from accord.lib.keyset import BadCursor
 
 # Strict: scripts and styles only from this origin, never inline; no other
 # origin is contacted, so the app keeps working air-gapped. The API docs page
@@ -85,6 +86,13 @@ class QueryStringMiddleware:
                 if problem := text_problem(text):
                     return _refuse(request, 400, f"{name[:40]}: {problem}")
         return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        # A page's cursor is a query parameter too: one a list did not give
+        # out is the client's mistake, answered like the checks above.
+        if isinstance(exception, BadCursor):
+            return _refuse(request, 400, str(exception))
+        return None
 
 
 def _refuse(request: HttpRequest, status: int, message: str) -> HttpResponse:

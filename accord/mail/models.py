@@ -33,6 +33,12 @@ class CapturedMessage(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # The Outbox pages newest first (``accord.lib.keyset``).
+        indexes = [
+            models.Index(
+                fields=["organization", "created_at", "id"], name="captured_org_created_id"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.subject} → {', '.join(self.to)}"

@@ -13,7 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import field_validator
 
-from accord.lib.api import InputSchema, Pagination, fields_named, with_errors
+from accord.lib.api import InputSchema, KeysetPagination, Pagination, fields_named, with_errors
 from accord.lib.emails import email_clean
 from accord.orgs import selectors, services
 from accord.orgs.api_auth import acting_member
@@ -241,7 +241,7 @@ def invitation_delete(request: HttpRequest, invitation_id: int) -> Any:
 
 
 @router.get("/audit", response=with_errors({200: list[AuditEventOut]}), tags=["audit"])
-@paginate(Pagination)
+@paginate(KeysetPagination, order=selectors.AUDIT_ORDER)
 def audit_list(request: HttpRequest, filters: Query[AuditFilter]) -> Any:
     """The audit log, newest first (admins and owners)."""
     events = selectors.audit_events(acting_member(request))

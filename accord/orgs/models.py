@@ -210,7 +210,10 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["organization", "-created_at"], name="audit_org_recent")]
+        # The audit log pages newest first (``accord.lib.keyset``).
+        indexes = [
+            models.Index(fields=["organization", "-created_at", "-id"], name="audit_org_recent_id")
+        ]
 
     def __str__(self) -> str:
         return f"{self.actor_label} {self.action} {self.object_type} {self.object_repr}"

@@ -206,6 +206,12 @@ def own_api_token(membership: Membership, pk: int) -> ApiToken:
     return get_scoped(membership, ApiToken.objects.filter(user=membership.user), pk=pk)
 
 
+# The orders the audit log and the Outbox page in (``accord.lib.keyset``),
+# backed by their (organisation, created_at, id) indexes.
+AUDIT_ORDER = ("-created_at", "-id")
+OUTBOX_ORDER = ("-created_at", "-id")
+
+
 def audit_events(membership: Membership) -> QuerySet[AuditEvent]:
     require(membership, Action.AUDIT_READ)
     return scoped(membership, AuditEvent.objects.select_related("actor"))

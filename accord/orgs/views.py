@@ -17,6 +17,7 @@ from django.urls import reverse
 from accord.accounts.models import User
 from accord.accounts.selectors import email_is_unverified, email_is_users
 from accord.lib.forms import add_service_errors
+from accord.lib.keyset import keyset_page
 from accord.orgs import selectors, services
 from accord.orgs.decorators import org_view
 from accord.orgs.forms import (
@@ -29,6 +30,8 @@ from accord.orgs.forms import (
 )
 from accord.orgs.models import Membership
 from accord.orgs.permissions import Action, can
+
+PAGE_SIZE = 50
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -228,8 +231,11 @@ def audit_log(request: HttpRequest, membership: Membership) -> HttpResponse:
     action = request.GET.get("action", "").strip()
     if action:
         events = events.filter(action__startswith=action)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "orgs/audit.html", {"page": page, "action": action})
+    page = keyset_page(
+        events, order=selectors.AUDIT_ORDER, cursor=request.GET.get("cursor"), size=PAGE_SIZE
+    )
+    query = urlencode({"action": action}) if action else ""
+    return render(request, "orgs/audit.html", {"page": page, "action": action, "query": query})
 
 
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
@@ -272,7 +278,9 @@ def outbox(request: HttpRequest, membership: Membership) -> HttpResponse:
     read all of it; every member the mail sent to them and about what they own."""
     search = " ".join(request.GET.get("q", "").split())[:200]
     found = selectors.captured_messages(membership, search=search)
-    page = Paginator(found, 50).get_page(request.GET.get("page"))
+    page = keyset_page(
+        found, order=selectors.OUTBOX_ORDER, cursor=request.GET.get("cursor"), size=PAGE_SIZE
+    )
     return render(
         request,
         "orgs/outbox.html",

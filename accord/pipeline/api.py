@@ -12,7 +12,8 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from accord.lib.api import InputSchema, Pagination, fields_named, with_errors
+from accord.lib.api import InputSchema, KeysetPagination, Pagination, fields_named, with_errors
+from accord.lib.keyset import Segment
 from accord.orgs.api_auth import acting_member
 from accord.pipeline import selectors, services
 from accord.pipeline.models import (
@@ -247,9 +248,10 @@ def metrics_get(request: HttpRequest, filters: Query[MetricsQuery]) -> Any:
 
 
 @router.get("/leads", response=with_errors({200: list[LeadOut]}))
-@paginate(Pagination)
+@paginate(KeysetPagination)
 def leads_list(request: HttpRequest, filters: Query[LeadFilter]) -> Any:
-    """Leads, newest MQL first; ``undecided=true`` is the triage queue (oldest first)."""
+    """Leads, newest MQL first (then those never qualified, newest first);
+    ``undecided=true`` is the triage queue (oldest MQL first)."""
     membership = acting_member(request)
     if filters.undecided:
         queryset = selectors.triage_queue(membership)
@@ -259,7 +261,9 @@ def leads_list(request: HttpRequest, filters: Query[LeadFilter]) -> Any:
         queryset = queryset.filter(stage=filters.stage)
     if filters.source:
         queryset = queryset.filter(source=filters.source)
-    return queryset
+    if filters.undecided:
+        return [Segment(queryset, selectors.TRIAGE_ORDER)]
+    return selectors.lead_listing(queryset)
 
 
 @router.get("/leads/{lead_id}", response=with_errors({200: LeadOut}))
@@ -324,7 +328,7 @@ def agreement_agree(request: HttpRequest, agreement_id: int, payload: AgreeIn) -
 
 
 @router.get("/imports", response=with_errors({200: list[ImportRunOut]}))
-@paginate(Pagination)
+@paginate(KeysetPagination, order=selectors.IMPORT_RUN_ORDER)
 def imports_list(request: HttpRequest) -> Any:
     """Import runs, newest first, with their progress."""
     return selectors.import_runs(acting_member(request))
@@ -336,8 +340,8 @@ def import_get(request: HttpRequest, import_run_id: int) -> ImportRun:
 
 
 @router.get("/imports/{import_run_id}/errors", response=with_errors({200: list[RowErrorOut]}))
-@paginate(Pagination)
+@paginate(KeysetPagination, order=selectors.ROW_ERROR_ORDER)
 def import_errors(request: HttpRequest, import_run_id: int) -> Any:
     """The refused rows of an import: row number, column and reason."""
     run = selectors.import_run(acting_member(request), import_run_id)
-    return run.row_errors.all()
+    return selectors.import_row_errors(run)

@@ -7,11 +7,12 @@ from typing import Any
 
 from django import forms
 
+from accord.lib.keyset import MAX_CURSOR
 from accord.orgs.models import Membership, Organization
 from accord.orgs.selectors import lead_side
 from accord.pipeline.import_parsing import FIELDS
 from accord.pipeline.models import Campaign, ImportFormat, ImportKind, RejectionReason, Stage
-from accord.pipeline.selectors import TRIAGE_SORTS, TriageCursor
+from accord.pipeline.selectors import TRIAGE_SORTS
 
 
 class FunnelFilterForm(forms.Form):
@@ -61,23 +62,14 @@ class TriageFilterForm(forms.Form):
         required=False, queryset=Campaign.objects.none(), label="Campaign", empty_label="Any"
     )
     q = forms.CharField(required=False, max_length=200, label="Search name, email or company")
-    after = forms.CharField(required=False, max_length=60, widget=forms.HiddenInput)
+    # Checked where the page is read (``accord.lib.keyset``): one it did not
+    # give out is a 400 naming it.
+    cursor = forms.CharField(required=False, max_length=MAX_CURSOR, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["campaign"]
         field.queryset = Campaign.objects.filter(organization=organization)  # type: ignore[attr-defined]
-
-    def clean_after(self) -> TriageCursor | None:
-        text = self.cleaned_data["after"]
-        if not text:
-            return None
-        try:
-            return TriageCursor.decode(text)
-        except ValueError:
-            raise forms.ValidationError(
-                "This page marker is not one Accord wrote; start from the first page."
-            ) from None
 
 
 class BulkDecideForm(forms.Form):

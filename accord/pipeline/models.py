@@ -179,8 +179,8 @@ class Lead(models.Model):
             models.Index(fields=["organization", "mql_month", "campaign"], name="lead_org_cmp"),
             # The triage queue: undecided MQLs, oldest first.
             models.Index(
-                fields=["organization", "mql_at"],
-                name="lead_org_undecided",
+                fields=["organization", "mql_at", "id"],
+                name="lead_org_undecided_id",
                 condition=Q(
                     mql_at__isnull=False, accepted_at__isnull=True, rejected_at__isnull=True
                 ),
@@ -188,7 +188,8 @@ class Lead(models.Model):
             models.Index(fields=["organization", "email"], name="lead_org_email"),
             # Goal metrics read the MQLs of a period; the agenda, the
             # rejections since the last meeting: windows, not all history.
-            models.Index(fields=["organization", "mql_at"], name="lead_org_mql"),
+            # The leads list pages by them (``accord.lib.keyset``).
+            models.Index(fields=["organization", "mql_at", "id"], name="lead_org_mql_id"),
             models.Index(
                 fields=["organization", "rejected_at", "rejection_reason"],
                 name="lead_org_rejected",
@@ -475,6 +476,10 @@ class ImportRun(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # The import runs page newest first (``accord.lib.keyset``).
+        indexes = [
+            models.Index(fields=["organization", "created_at", "id"], name="import_org_created_id")
+        ]
 
     def __str__(self) -> str:
         return f"Import of {self.filename}"
@@ -502,6 +507,8 @@ class ImportRowError(models.Model):
 
     class Meta:
         ordering = ["row", "id"]
+        # An import's refused rows page in row order (``accord.lib.keyset``).
+        indexes = [models.Index(fields=["run", "row", "id"], name="import_error_run_row_id")]
 
     def __str__(self) -> str:
         return f"Row {self.row}: {self.message}"

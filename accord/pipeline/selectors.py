@@ -30,6 +30,7 @@ from accord.lib.business_time import (
     business_hours_between,
     subtract_business_hours,
 )
+from accord.lib.keyset import Segment, keyset_page
 from accord.orgs.models import Membership, Organization
 from accord.orgs.selectors import business_calendar, get_scoped, scoped
 from accord.pipeline.models import (
@@ -38,6 +39,7 @@ from accord.pipeline.models import (
     ColumnMapping,
     Contact,
     HandoffAgreement,
+    ImportRowError,
     ImportRun,
     Lead,
     Opportunity,
@@ -86,6 +88,14 @@ TRIAGE_SORTS = {
     "newest": "Newest first",
 }
 
+# The orders the leads, import runs and an import's refused rows page in
+# (``accord.lib.keyset``), each backed by an index on (scope, key, id).
+LEAD_ORDER = ("-mql_at", "-id")
+LEAD_UNQUALIFIED_ORDER = ("-id",)
+TRIAGE_ORDER = ("mql_at", "id")
+IMPORT_RUN_ORDER = ("-created_at", "-id")
+ROW_ERROR_ORDER = ("row", "id")
+
 
 def triage_queue(membership: Membership) -> QuerySet[Lead]:
     """Undecided MQLs, oldest first: what sales must accept or reject.
@@ -100,33 +110,6 @@ def triage_queue(membership: Membership) -> QuerySet[Lead]:
         .select_related("campaign", "owner__user")
         .order_by("mql_at", "id")
     )
-
-
-@dataclass(frozen=True)
-class TriageCursor:
-    """Where a triage page ends: the sort key (phase, MQL time) and the lead's id.
-
-    ``phase`` is 0 for leads still inside their decision deadline and 1 for
-    overdue ones (the SLA sort lists the leads that can still be saved first);
-    the other sorts use phase 0 only.
-    """
-
-    phase: int
-    mql_at: dt.datetime
-    id: int
-
-    def encode(self) -> str:
-        micros = int(self.mql_at.timestamp() * 1_000_000)
-        return f"{self.phase}.{micros}.{self.id}"
-
-    @classmethod
-    def decode(cls, text: str) -> TriageCursor:
-        """Raises ``ValueError`` for anything but a cursor this module wrote."""
-        phase, micros, pk = (int(part) for part in text.split("."))
-        if phase not in (0, 1) or pk < 1:
-            raise ValueError(text)
-        moment = dt.datetime.fromtimestamp(micros / 1_000_000, tz=dt.UTC)
-        return cls(phase=phase, mql_at=moment, id=pk)
 
 
 @dataclass
@@ -146,11 +129,11 @@ class SlaClock:
 
 @dataclass
 class TriagePage:
-    """One keyset page of the triage queue, and the cursor of the next one."""
+    """One keyset page of the triage queue and the cursors of its neighbours."""
 
     leads: list[Lead]
-    count: int
-    next_cursor: str | None
+    next: str | None
+    previous: str | None
     clocks: dict[int, SlaClock] = field(default_factory=dict)
 
 
@@ -172,17 +155,19 @@ def triage_page(
     source: str = "",
     campaign: int | None = None,
     search: str = "",
-    after: TriageCursor | None = None,
+    cursor: str | None = None,
     size: int = 50,
     now: dt.datetime | None = None,
 ) -> TriagePage:
-    """A page of the filtered triage queue in keyset order (never OFFSET).
+    """A page of the filtered triage queue in keyset order (``accord.lib.keyset``).
 
     ``sort``: "sla" (default) lists the leads still inside their decision
     deadline, soonest deadline first, then the overdue ones, most overdue
     first; "oldest" and "newest" order by MQL time. Each page reads at most
-    ``size + 1`` rows per phase from the (organisation, MQL time) index,
-    so a deep page costs what the first does.
+    ``size + 1`` rows per segment from the (organisation, MQL time, id)
+    index, so a deep page costs what the first does. No count: the queue
+    can hold every lead an import brought. Raises ``BadCursor`` for a
+    ``cursor`` this list did not give out.
     """
     if sort not in TRIAGE_SORTS:
         raise ValueError(sort)
@@ -198,49 +183,24 @@ def triage_page(
         queue = queue.filter(
             Q(name__icontains=search) | Q(email__icontains=search) | Q(company__icontains=search)
         )
-    count = queue.count()
     cutoff = decision_cutoff(membership.organization, now) if sort == "sla" else None
-
-    def after_key(qs: QuerySet[Lead], cursor: TriageCursor, descending: bool) -> QuerySet[Lead]:
-        if descending:
-            return qs.filter(
-                Q(mql_at__lt=cursor.mql_at) | Q(mql_at=cursor.mql_at, id__lt=cursor.id)
-            )
-        return qs.filter(Q(mql_at__gt=cursor.mql_at) | Q(mql_at=cursor.mql_at, id__gt=cursor.id))
-
-    # (phase, queryset in key order); the SLA sort splits the queue at the cutoff.
-    phases: list[tuple[int, QuerySet[Lead]]]
+    segments: list[Segment[Lead]]
     if sort == "newest":
-        phases = [(0, queue.order_by("-mql_at", "-id"))]
+        segments = [Segment(queue, ("-mql_at", "-id"))]
     elif cutoff is None:
-        phases = [(0, queue.order_by("mql_at", "id"))]
+        segments = [Segment(queue, TRIAGE_ORDER)]
     else:
-        phases = [
-            (0, queue.filter(mql_at__gt=cutoff).order_by("mql_at", "id")),
-            (1, queue.filter(mql_at__lte=cutoff).order_by("mql_at", "id")),
+        # The SLA sort splits the queue at the cutoff: still saveable, then overdue.
+        segments = [
+            Segment(queue.filter(mql_at__gt=cutoff), TRIAGE_ORDER),
+            Segment(queue.filter(mql_at__lte=cutoff), TRIAGE_ORDER),
         ]
-    leads: list[tuple[int, Lead]] = []
-    for phase, qs in phases:
-        if after is not None:
-            if phase < after.phase:
-                continue
-            if phase == after.phase:
-                qs = after_key(qs, after, descending=sort == "newest")
-        leads.extend((phase, lead) for lead in qs[: size + 1 - len(leads)])
-        if len(leads) > size:
-            break
-    next_cursor = None
-    if len(leads) > size:
-        phase, last = leads[size - 1]
-        assert last.mql_at is not None  # the queue holds MQLs only
-        next_cursor = TriageCursor(phase=phase, mql_at=last.mql_at, id=last.pk).encode()
-        leads = leads[:size]
-    page = [lead for _, lead in leads]
+    page = keyset_page(segments, cursor=cursor, size=size)
     return TriagePage(
-        leads=page,
-        count=count,
-        next_cursor=next_cursor,
-        clocks=sla_clocks(membership.organization, page, now=now),
+        leads=page.items,
+        next=page.next,
+        previous=page.previous,
+        clocks=sla_clocks(membership.organization, page.items, now=now),
     )
 
 
@@ -289,8 +249,22 @@ def opportunities(membership: Membership) -> QuerySet[Opportunity]:
     return scoped(membership, Opportunity.objects.select_related("account", "primary_campaign"))
 
 
+def lead_listing(queryset: QuerySet[Lead]) -> list[Segment[Lead]]:
+    """``queryset`` as the leads list reads it: MQLs newest first, then the
+    leads never qualified (no MQL time to sort by), newest first."""
+    return [
+        Segment(queryset.filter(mql_at__isnull=False), LEAD_ORDER),
+        Segment(queryset.filter(mql_at__isnull=True), LEAD_UNQUALIFIED_ORDER),
+    ]
+
+
 def import_runs(membership: Membership) -> QuerySet[ImportRun]:
     return scoped(membership, ImportRun.objects.select_related("started_by__user"))
+
+
+def import_row_errors(run: ImportRun) -> QuerySet[ImportRowError]:
+    """The refused and skipped rows of ``run`` (found through the member's scope)."""
+    return ImportRowError.objects.filter(run=run, organization_id=run.organization_id)
 
 
 def lead(membership: Membership, pk: int) -> Lead:

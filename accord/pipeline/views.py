@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from accord.lib.csvfile import csv_response
 from accord.lib.forms import add_service_errors
+from accord.lib.keyset import keyset_page
 from accord.orgs.decorators import org_view
 from accord.orgs.models import Membership
 from accord.orgs.permissions import Action, require
@@ -52,6 +53,8 @@ from accord.pipeline.models import (
     ImportStatus,
     Lead,
 )
+
+PAGE_SIZE = 50
 
 
 def _slug(membership: Membership) -> str:
@@ -118,7 +121,7 @@ def triage(request: HttpRequest, membership: Membership) -> HttpResponse:
             "source": data["source"].strip(),
             "campaign": campaign.pk if campaign else None,
             "search": data["q"].strip(),
-            "after": data["after"],
+            "cursor": data["cursor"] or None,
         }
     page = selectors.triage_page(membership, **filters)
     query = _triage_query(request.GET)
@@ -447,11 +450,16 @@ def imports(request: HttpRequest, membership: Membership) -> HttpResponse:
             else:
                 messages.success(request, f"Import of {run.filename} queued.")
                 return redirect("pipeline_import", org_slug=_slug(membership), pk=run.pk)
-    runs = Paginator(selectors.import_runs(membership), 50).get_page(request.GET.get("page"))
+    runs = keyset_page(
+        selectors.import_runs(membership),
+        order=selectors.IMPORT_RUN_ORDER,
+        cursor=request.GET.get("cursor"),
+        size=PAGE_SIZE,
+    )
     return render(
         request,
         "pipeline/imports.html",
-        {"form": form, "runs": runs, "mappings": mappings},
+        {"form": form, "runs": runs.items, "page": runs, "mappings": mappings},
         status=400 if form.errors else 200,
     )
 
@@ -481,7 +489,12 @@ def import_detail(request: HttpRequest, membership: Membership, pk: int) -> Http
             else:
                 messages.success(request, "Stages mapped; the import goes on.")
                 return redirect("pipeline_import", org_slug=_slug(membership), pk=run.pk)
-    errors = Paginator(run.row_errors.all(), 50).get_page(request.GET.get("page"))
+    errors = keyset_page(
+        selectors.import_row_errors(run),
+        order=selectors.ROW_ERROR_ORDER,
+        cursor=request.GET.get("cursor"),
+        size=PAGE_SIZE,
+    )
     running = run.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
     template = (
         "pipeline/import_progress.html"
@@ -491,7 +504,13 @@ def import_detail(request: HttpRequest, membership: Membership, pk: int) -> Http
     return render(
         request,
         template,
-        {"run": run, "errors": errors, "running": running, "stage_form": stage_form},
+        {
+            "run": run,
+            "errors": errors.items,
+            "page": errors,
+            "running": running,
+            "stage_form": stage_form,
+        },
         status=400 if stage_form is not None and stage_form.errors else 200,
     )
 

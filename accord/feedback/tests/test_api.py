@@ -79,7 +79,8 @@ def test_it_lists_responses_and_works_follow_ups(owner, recipient, bob_member):
     followup = FollowUp.objects.get()
     api = Api(bob_member)
     listed = api.get("/responses", category="detractor").json()
-    assert listed["count"] == 1 and listed["items"][0]["better"] == "Slow"
+    assert len(listed["items"]) == 1 and listed["items"][0]["better"] == "Slow"
+    assert listed["next"] is None and listed["previous"] is None
     assert api.get("/followups", status="open").json()["items"][0]["kind"] == "recovery"
     closing = api.patch(f"/followups/{followup.pk}", {"status": "resolved"})
     assert closing.status_code == 422 and "body/outcome" in fields(closing)

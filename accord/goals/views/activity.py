@@ -7,7 +7,6 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import urlencode
@@ -20,6 +19,7 @@ from accord.goals.forms import (
 )
 from accord.goals.views.common import PAGE_SIZE, _post_only, _status, _try
 from accord.lib.forms import add_service_errors
+from accord.lib.keyset import keyset_page
 from accord.orgs import selectors as org_selectors
 from accord.orgs.decorators import org_view
 from accord.orgs.models import Membership, Role, TeamKind
@@ -67,8 +67,11 @@ def activity(request: HttpRequest, membership: Membership) -> HttpResponse:
     progress = [
         selectors.activity_progress(goal, month) for goal in selectors.activity_goals(membership)
     ]
-    logs = Paginator(selectors.activity_logs(membership), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    logs = keyset_page(
+        selectors.activity_logs(membership),
+        order=selectors.ACTIVITY_LOG_ORDER,
+        cursor=request.GET.get("cursor"),
+        size=PAGE_SIZE,
     )
     previous = (month.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
     following = (month.replace(day=28) + dt.timedelta(days=4)).strftime("%Y-%m")
@@ -81,7 +84,8 @@ def activity(request: HttpRequest, membership: Membership) -> HttpResponse:
             "previous": previous,
             "following": following,
             "form": form,
-            "logs": logs,
+            "logs": logs.items,
+            "page": logs,
             "may_log": can(membership, Action.ACTIVITY_LOG),
             "may_manage": can(membership, Action.ACTIVITY_GOAL_MANAGE),
             "query": urlencode({"month": month.strftime("%Y-%m")}),

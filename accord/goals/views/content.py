@@ -19,6 +19,7 @@ from accord.goals.models import (
 )
 from accord.goals.views.activity import _import
 from accord.goals.views.common import PAGE_SIZE, _query_without_page, _status, _try
+from accord.lib.keyset import keyset_page
 from accord.orgs import selectors as org_selectors
 from accord.orgs.decorators import org_view
 from accord.orgs.models import Membership, TeamKind
@@ -172,13 +173,19 @@ def content_asset(request: HttpRequest, membership: Membership, pk: int) -> Http
                 "Use logged.",
             ):
                 return redirect("goals_content_asset", org_slug=membership.organization.slug, pk=pk)
-    usages = Paginator(selectors.asset_usages(asset), PAGE_SIZE).get_page(request.GET.get("page"))
+    usages = keyset_page(
+        selectors.asset_usages(asset),
+        order=selectors.USAGE_ORDER,
+        cursor=request.GET.get("cursor"),
+        size=PAGE_SIZE,
+    )
     return render(
         request,
         "goals/asset.html",
         {
             "asset": asset,
-            "usages": usages,
+            "usages": usages.items,
+            "page": usages,
             "form": form,
             "may_log": can(membership, Action.CONTENT_USE_LOG),
             "may_edit": can(membership, Action.CONTENT_MANAGE),

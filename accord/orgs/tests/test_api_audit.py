@@ -28,7 +28,7 @@ def test_it_shows_the_log_newest_first(acme, alice):
     ]
     assert items[0]["actor"] == "alice@acme.example"
     assert items[0]["changes"] == {"name": ["Acme", "Acme Corp"]}
-    assert response.json()["count"] == len(items)
+    assert response.json()["next"] is None
 
 
 def test_it_filters_by_the_start_of_the_action(acme, alice, bob):
