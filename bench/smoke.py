@@ -27,6 +27,7 @@ BENCH = ROOT / "bench"
 SCRIPTS: dict[str, list[str]] = {
     "feedback_nps_month.py": ["--rows", "200", "--runs", "1"],
     "feedback_themes.py": ["--sizes", "300"],
+    "feedback_recipients.py": ["--rows", "300"],
     "goals_pages.py": ["--rows", "300", "--repeat", "1"],
     "pipeline_funnel.py": ["--rows", "300", "--repeat", "1"],
     "pipeline_triage.py": ["--rows", "300", "--repeat", "1"],

@@ -14,7 +14,7 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from accord.feedback import selectors, services
-from accord.feedback.models import Campaign, FollowUp, Survey, Theme
+from accord.feedback.models import Campaign, FollowUp, RecipientImport, Survey, Theme
 from accord.lib.api import (
     FieldErrors,
     InputSchema,
@@ -129,12 +129,24 @@ class RowError(Schema):
     reason: str
 
 
-class RecipientsAddedOut(Schema):
+class RecipientImportOut(Schema):
+    """A list being added to a campaign by the worker, and how far it got."""
+
+    id: int
+    status: Literal["queued", "running", "done", "failed"]
+    source: Literal["csv", "pipeline"]
+    dry_run: bool
+    message: str
+    rows_done: int
     added: int
     skipped_recent: int
     skipped_opted_out: int
     duplicates: int
-    errors: list[RowError]
+    skipped: int
+    refused: int
+    errors: list[RowError] = Field(
+        description="The refused rows so far (the first 1,000), by row number"
+    )
 
 
 class ResponseOut(Schema):
@@ -391,23 +403,42 @@ def recipients_list(request: HttpRequest, campaign_id: int) -> Any:
     return selectors.campaign_recipients(campaign)
 
 
-@router.post("/campaigns/{campaign_id}/recipients", response=with_errors({200: RecipientsAddedOut}))
+def _recipient_import(run: RecipientImport) -> dict[str, Any]:
+    fields = RecipientImportOut.model_fields.keys() - {"errors"}
+    return {
+        **{name: getattr(run, name) for name in fields},
+        "errors": [{"row": e.row, "reason": e.message} for e in run.errors.all()[:1000]],
+    }
+
+
+@router.post("/campaigns/{campaign_id}/recipients", response=with_errors({202: RecipientImportOut}))
 def recipients_add(request: HttpRequest, campaign_id: int, payload: RecipientsIn) -> Any:
-    """Add a CSV list to a draft campaign. Any bad row: nothing is added, every
-    bad row is listed (``errors``) with its row number and reason."""
+    """Queue adding a CSV list to a draft campaign; the worker adds it in batches.
+    Poll ``GET /campaigns/{campaign_id}/recipient-imports/{import_id}`` until
+    ``status`` is done: a bad row is refused (``errors``, with its row number
+    and reason) and the good rows are added. A file that cannot be read at all
+    (no email column, binary, too wide) is a 422 at once."""
     membership = acting_member(request)
     campaign = selectors.campaign(membership, campaign_id)
     with fields_named(file=("body", "csv")):
-        result = services.recipients_add_csv(
+        run = services.recipients_import_csv(
             membership=membership,
             campaign=campaign,
             data=payload.csv.encode(),
             dry_run=payload.dry_run,
         )
-    return {
-        **{k: v for k, v in result.__dict__.items() if k != "errors"},
-        "errors": [{"row": r, "reason": m} for r, m in result.errors],
-    }
+    return Status(202, _recipient_import(run))
+
+
+@router.get(
+    "/campaigns/{campaign_id}/recipient-imports/{import_id}",
+    response=with_errors({200: RecipientImportOut}),
+)
+def recipient_import_get(request: HttpRequest, campaign_id: int, import_id: int) -> Any:
+    """How far adding a list got: counts, status and the refused rows."""
+    membership = acting_member(request)
+    campaign = selectors.campaign(membership, campaign_id)
+    return _recipient_import(selectors.recipient_import(membership, campaign, import_id))
 
 
 # -- responses and statistics ------------------------------------------------------------------
@@ -433,8 +464,9 @@ def response_get(request: HttpRequest, response_id: int) -> Any:
 
 @router.post("/imports/responses", response=with_errors({200: ImportOut}))
 def responses_import(request: HttpRequest, payload: ImportIn) -> Any:
-    """Import past responses (generic or Delighted CSV). With bad rows nothing is
-    imported and each is listed; importing the same rows again adds nothing."""
+    """Import past responses (a survey tool's CSV export or a generic one). A bad
+    row is refused and listed (``errors``, row number and reason) and the good
+    rows are imported; importing the same rows again adds nothing."""
     result = services.responses_import(
         membership=acting_member(request),
         data=payload.csv.encode(),

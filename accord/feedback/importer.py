@@ -42,7 +42,7 @@ from django.core.exceptions import ValidationError
 
 from accord.feedback.services.common import COMMENT_MAX_LENGTH
 from accord.lib.conventions import ConventionError, DateColumn
-from accord.lib.csvfile import normalise_header
+from accord.lib.csvfile import normalise_header, row_width_error
 from accord.lib.emails import email_clean
 from accord.lib.inputs import whole_number
 from accord.lib.nps import category
@@ -95,6 +95,9 @@ COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 FORMATS = tuple(COLUMNS)
+# A response's name, company and each segment value (their columns' size).
+TEXT_MAX_LENGTH = 200
+SEGMENT_NAME_LENGTH = 60
 # The three questions, by how their text starts (any tool, any wording we know).
 QUESTIONS: dict[str, tuple[str, ...]] = {
     "score": ("how likely are you to recommend", "how likely is it that you would recommend"),
@@ -221,6 +224,7 @@ def import_rows(
         return
     # Dates without a zone are UTC (Typeform says so in the column's name).
     known = set(index.values())
+    delimiter = table.delimiter if table.source == "csv" else ""
     for item in first:
         if isinstance(item, Skipped):
             yield item.number, item
@@ -229,6 +233,10 @@ def import_rows(
             yield item.number, item.message
             continue
         number, row = item
+        wrong = row_width_error(row, len(header), delimiter)
+        if wrong:
+            yield number, wrong
+            continue
         yield number, _response(columns, dates, number, row, header, known)
 
 
@@ -273,15 +281,23 @@ def _response(
     too_long = [k for k, text in texts.items() if len(text) > COMMENT_MAX_LENGTH]
     if too_long:
         return f"{too_long[0]}: longer than {COMMENT_MAX_LENGTH} characters."
-    attributes = {
-        header[i][:60]: value.strip()[:200]
-        for i, value in enumerate(row)
-        if i < len(header)
-        and i not in known
-        and header[i]
-        and header[i] not in NOISE
-        and value.strip()
-    }
+    # Refused, never cut: a name or a segment must read as the file wrote it.
+    for key in ("name", "company"):
+        if len(cell.get(key, "")) > TEXT_MAX_LENGTH:
+            return f"{key}: {len(cell[key])} characters; at most {TEXT_MAX_LENGTH} fit."
+    attributes: dict[str, str] = {}
+    for i, value in enumerate(row):
+        if i >= len(header) or i in known or not header[i] or header[i] in NOISE:
+            continue
+        if not value.strip():
+            continue
+        if len(value.strip()) > TEXT_MAX_LENGTH:
+            return (
+                f"{header[i][:60]}: {len(value.strip())} characters; at most {TEXT_MAX_LENGTH} fit."
+            )
+        # A segment's name has at most 60 characters: a longer column name (a
+        # tool's question text) is kept under its first 60 (docs/feedback.md).
+        attributes[header[i][:SEGMENT_NAME_LENGTH]] = value.strip()
     # Keys stay as earlier versions made them, so a re-import adds nothing.
     parts = [email, when.isoformat(), score, better, well] + ([comment] if comment else [])
     key_source = cell.get("id") or "|".join(parts)
@@ -293,8 +309,8 @@ def _response(
         "well": well,
         "comment": comment,
         "when": when,
-        "name": cell.get("name", "")[:200],
-        "company": cell.get("company", "")[:200],
+        "name": cell.get("name", ""),
+        "company": cell.get("company", ""),
         "attributes": attributes,
         "external_key": hashlib.sha256(f"{key_format}:{key_source}".encode()).hexdigest(),
     }

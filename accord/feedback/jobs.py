@@ -398,3 +398,21 @@ def time_zone_changed(organization: Organization) -> None:
 
     response_months_refile(organization=organization)
     rollups.refresh(organization, rebuild=True)
+
+
+@job()
+def recipients_import_job(*, import_id: int, organization_id: int | None = None) -> None:
+    """Add a campaign's queued list or pipeline contacts (``recipients_import_run``).
+
+    Safe to run twice: each batch of rows commits with the import's
+    ``rows_done``, and a run done again starts after it; a recipient is on a
+    campaign at most once (a unique constraint). If the worker is killed
+    mid-run, its lease expires (ACCORD_JOB_LEASE_SECONDS) and another worker
+    runs the job again from the last committed batch; a run that failed every
+    attempt is kept with its file and can be run again from the
+    organisation's Failed jobs page (Retry). An import already done or failed
+    is left as it is.
+    """
+    from accord.feedback.services import recipients_import_run
+
+    recipients_import_run(import_id=import_id)

@@ -172,6 +172,95 @@ class Recipient(models.Model):
         return f"{self.email} ({self.campaign})"
 
 
+class RecipientImport(models.Model):
+    """One adding of recipients to a draft campaign, run by the worker.
+
+    From an uploaded list (``source`` csv: the file is kept in ``data`` until
+    the run ends, so a retried job resumes from it) or from the pipeline's
+    contacts (``segment`` narrows them). ``rows_done`` is the number of the
+    last row whose batch committed: a run done again starts after it. Every
+    row read ends in exactly one of added, skipped (surveyed recently, opted
+    out, a duplicate, not data) or refused (listed in ``errors``).
+    """
+
+    class Source(models.TextChoices):
+        CSV = "csv", "Uploaded list"
+        PIPELINE = "pipeline", "Pipeline contacts"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="imports")
+    source = models.CharField(max_length=10, choices=Source.choices)
+    filename = models.CharField(max_length=255, blank=True)
+    data = models.BinaryField(blank=True, default=b"")
+    file_size = models.PositiveIntegerField(default=0)
+    segment = models.JSONField(default=dict, blank=True)
+    dry_run = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    # An estimate taken when the run starts (lines of the file, contacts
+    # matched), for the progress bar only.
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    added = models.PositiveIntegerField(default=0)
+    skipped_recent = models.PositiveIntegerField(default=0)
+    skipped_opted_out = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0, help_text="Rows that are not data")
+    refused = models.PositiveIntegerField(default=0)
+    message = models.CharField(max_length=500, blank=True)
+    started_by = models.ForeignKey(
+        "orgs.Membership", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["campaign", "status"], name="recipient_import_campaign"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Recipients for {self.campaign} ({self.get_source_display()})"
+
+    @property
+    def running(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        # The total is an estimate: never show a running import as finished.
+        return min(99, int(100 * self.rows_done / self.rows_total))
+
+
+class RecipientImportError(models.Model):
+    """A refused row of a recipients import: its number and why."""
+
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    run = models.ForeignKey(RecipientImport, on_delete=models.CASCADE, related_name="errors")
+    row = models.PositiveIntegerField(help_text="1 is the header; data starts at 2")
+    message = models.CharField(max_length=500)
+
+    class Meta:
+        ordering = ["row", "id"]
+
+    def __str__(self) -> str:
+        return f"Row {self.row}: {self.message}"
+
+
 class Response(models.Model):
     """One answer to the three questions.
 

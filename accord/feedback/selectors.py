@@ -17,6 +17,7 @@ from accord.feedback.models import (
     Campaign,
     FollowUp,
     Recipient,
+    RecipientImport,
     Response,
     Survey,
     Theme,
@@ -304,6 +305,21 @@ def survey(membership: Membership, pk: int) -> Survey:
 
 def campaign(membership: Membership, pk: int) -> Campaign:
     return get_scoped(membership, Campaign.objects.select_related("survey"), pk=pk)
+
+
+def recipient_imports(campaign: Campaign) -> QuerySet[RecipientImport]:
+    """The lists added to a campaign the caller has already looked up, newest
+    first (without the stored files)."""
+    return RecipientImport.objects.filter(campaign=campaign).defer("data").order_by("-id")
+
+
+def recipient_import(membership: Membership, campaign: Campaign, pk: int) -> RecipientImport:
+    """One list added to ``campaign`` (looked up in scope); a 404 for any other."""
+    return get_scoped(
+        membership,
+        RecipientImport.objects.filter(campaign=campaign).defer("data").select_related("campaign"),
+        pk=pk,
+    )
 
 
 def campaign_recipients(campaign: Campaign) -> QuerySet[Recipient]:

@@ -13,6 +13,11 @@ urlpatterns = [
     path("campaigns/", views.campaigns, name="feedback_campaigns"),
     path("campaigns/<int:pk>/", views.campaign_detail, name="feedback_campaign"),
     path("campaigns/<int:pk>/send/", views.campaign_send, name="feedback_campaign_send"),
+    path(
+        "campaigns/<int:pk>/imports/<int:import_pk>/",
+        views.recipient_import,
+        name="feedback_recipient_import",
+    ),
     path("responses/", views.responses, name="feedback_responses"),
     path("responses/<int:pk>/testimonial/", views.testimonial, name="feedback_testimonial"),
     path("followups/", views.followups, name="feedback_followups"),

@@ -237,35 +237,35 @@ def campaigns(request: HttpRequest, membership: Membership) -> HttpResponse:
 
 @org_view()
 def campaign_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
+    """The campaign, how far sending got, and adding recipients: a list or the
+    pipeline's contacts is queued for the worker and the latest one's
+    progress shows here (it updates itself; a reload shows it without
+    JavaScript)."""
     campaign = selectors.campaign(membership, pk)
     upload = CsvUploadForm(
         request.POST if "upload" in request.POST else None,
         request.FILES if "upload" in request.POST else None,
     )
     segment = SegmentForm(request.POST if "pipeline" in request.POST else None)
-    result = None
     if request.method == "POST" and "upload" in request.POST and upload.is_valid():
         try:
-            result = services.recipients_add_csv(
+            run = services.recipients_import_csv(
                 membership=membership,
                 campaign=campaign,
                 data=upload.data_bytes(),
+                filename=upload.cleaned_data["file"].name or "",
                 dry_run=upload.cleaned_data["dry_run"],
             )
         except ValidationError as error:
             add_service_errors(upload, error)
         else:
-            if not result.errors and not upload.cleaned_data["dry_run"]:
-                messages.success(request, _added_message(result))
-                return redirect("feedback_campaign", org_slug=_slug(membership), pk=campaign.pk)
-            if result.errors:
-                upload.add_error(
-                    "file", f"{len(result.errors)} rows need fixing; nothing was added."
-                )
+            verb = "checked" if run.dry_run else "added"
+            messages.success(request, f"The list is being {verb}; progress shows below.")
+            return redirect("feedback_campaign", org_slug=_slug(membership), pk=campaign.pk)
     if request.method == "POST" and "pipeline" in request.POST and segment.is_valid():
         attribute, value = segment.cleaned_data["attribute"], segment.cleaned_data["value"]
         try:
-            added = services.recipients_add_contacts(
+            services.recipients_import_contacts(
                 membership=membership,
                 campaign=campaign,
                 segment={attribute: value} if attribute else None,
@@ -273,7 +273,7 @@ def campaign_detail(request: HttpRequest, membership: Membership, pk: int) -> Ht
         except ValidationError as error:
             add_service_errors(segment, error)
         else:
-            messages.success(request, _added_message(added))
+            messages.success(request, "Pipeline contacts are being added; progress shows below.")
             return redirect("feedback_campaign", org_slug=_slug(membership), pk=campaign.pk)
     recipients = Paginator(
         campaign.recipients.select_related("contact").order_by("id"), PAGE_SIZE
@@ -288,16 +288,26 @@ def campaign_detail(request: HttpRequest, membership: Membership, pk: int) -> Ht
             "recipients": recipients,
             "upload": upload,
             "segment": segment,
-            "result": result,
+            "run": selectors.recipient_imports(campaign).first(),
         },
         status=400 if failed else 200,
     )
 
 
-def _added_message(result: services.RecipientsAdded) -> str:
-    return (
-        f"{result.added} recipients added; {result.skipped_recent} skipped (surveyed recently), "
-        f"{result.skipped_opted_out} skipped (opted out), {result.duplicates} duplicates."
+@org_view()
+def recipient_import(
+    request: HttpRequest, membership: Membership, pk: int, import_pk: int
+) -> HttpResponse:
+    """One list added to a campaign: its progress and every refused row by number."""
+    campaign = selectors.campaign(membership, pk)
+    run = selectors.recipient_import(membership, campaign, import_pk)
+    if request.headers.get("HX-Request"):
+        return render(request, "feedback/_recipient_import.html", {"run": run})
+    errors = Paginator(run.errors.all(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "feedback/recipient_import.html",
+        {"campaign": campaign, "run": run, "errors": errors},
     )
 
 
@@ -551,9 +561,15 @@ def import_responses(request: HttpRequest, membership: Membership) -> HttpRespon
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            if result.errors:
-                form.add_error(
-                    "file", f"{len(result.errors)} rows need fixing; nothing was imported."
+            if result.errors and not result.added:
+                form.add_error("file", f"{len(result.errors)} rows refused; nothing was imported.")
+            elif result.errors and not form.cleaned_data["dry_run"]:
+                # The good rows are in; the refused ones are listed below.
+                messages.warning(
+                    request,
+                    f"Imported {result.added} responses; {result.already} were already "
+                    f"here; {len(result.errors)} rows refused (listed below): fix them and "
+                    "import the file again (what is in is not added twice).",
                 )
             elif not form.cleaned_data["dry_run"]:
                 messages.success(

@@ -190,8 +190,23 @@ class ActivityLogForm(forms.Form):
         _offer(self, "member", people)
 
 
+# 10,000 rows (the importers' limit) of the widest rows they read fit well
+# within it; a larger file is refused before it is read into memory.
+# Documented in docs/user-guide.md.
+CSV_MAX_BYTES = 10 * 1024 * 1024
+
+
 class CsvForm(forms.Form):
-    file = forms.FileField(label="CSV file")
+    file = forms.FileField(label="CSV file", help_text="At most 10,000 rows and 10 MB.")
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > CSV_MAX_BYTES:
+            raise forms.ValidationError(
+                f"The file is {upload.size / 2**20:.1f} MB; at most "
+                f"{CSV_MAX_BYTES // 2**20} MB (10,000 rows). Split it."
+            )
+        return upload
 
     def data_bytes(self) -> bytes:
         """The file as uploaded; the importer reads its encoding and delimiter."""

@@ -105,22 +105,74 @@ class UnreadableText(csv.Error):
     that every reader loop refuses it as the row it was reading."""
 
 
-def _decoded_lines(buffered: Iterable[bytes], encoding: str) -> Iterator[str]:
+class _DecodedLines:
     """The file's lines decoded one at a time, so a byte that cannot be read
-    is refused on its own row (UTF-16 is decoded by ``TextIOWrapper``)."""
-    name = {"utf-8-sig": "UTF-8", "utf-8": "UTF-8", "cp1252": "Windows-1252"}[encoding]
-    first = True
-    for line in buffered:
+    is refused on its own row (UTF-16 is decoded by ``TextIOWrapper``).
+
+    An iterator object, not a generator: a generator that raises is over,
+    and every row after the unreadable one would be lost without a word.
+    This one raises ``UnreadableText`` for that line and goes on with the next.
+    """
+
+    def __init__(self, buffered: Iterable[bytes], encoding: str) -> None:
+        self.lines = iter(buffered)
+        self.encoding = encoding
+        self.name = {"utf-8-sig": "UTF-8", "utf-8": "UTF-8", "cp1252": "Windows-1252"}[encoding]
+
+    def __iter__(self) -> _DecodedLines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.lines)
         try:
-            text = line.decode(encoding if first else encoding.replace("-sig", ""))
+            text = line.decode(self.encoding)
         except UnicodeDecodeError as error:
             byte = line[error.start]
             raise UnreadableText(
-                f"byte 0x{byte:02x} cannot be read as {name}; Accord reads "
+                f"byte 0x{byte:02x} cannot be read as {self.name}; Accord reads "
                 f'{ENCODINGS_READ}: save the file as "CSV UTF-8"'
             ) from None
-        first = False
-        yield text
+        finally:
+            # Only the first line may start with the byte-order mark.
+            self.encoding = self.encoding.replace("-sig", "")
+        return text
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _Utf16Lines:
+    """A UTF-16 file's lines (decoded by ``TextIOWrapper``), with the same
+    promise as ``_DecodedLines``: a line holding a half of a character pair
+    (a lone surrogate) raises ``UnreadableText`` and the lines after it are
+    still read; an odd byte at the very end is refused as the last line."""
+
+    def __init__(self, text: io.TextIOWrapper) -> None:
+        self.text = text
+        self.done = False
+
+    def __iter__(self) -> _Utf16Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self.done:
+            raise StopIteration
+        try:
+            line = self.text.readline()
+        except UnicodeDecodeError:
+            self.done = True
+            raise UnreadableText(
+                "the file ends in the middle of a character; Accord reads "
+                f'{ENCODINGS_READ}: save the file as "CSV UTF-8"'
+            ) from None
+        if not line:
+            raise StopIteration
+        if _SURROGATE.search(line):
+            raise UnreadableText(
+                "it holds half of a UTF-16 character pair; Accord reads "
+                f'{ENCODINGS_READ}: save the file as "CSV UTF-8"'
+            )
+        return line
 
 
 def open_text(raw: io.RawIOBase | io.BytesIO) -> tuple[Iterator[str], str]:
@@ -138,9 +190,12 @@ def open_text(raw: io.RawIOBase | io.BytesIO) -> tuple[Iterator[str], str]:
         raise CsvFileError("The file is empty; the first row names the columns.")
     encoding = detect_encoding(sample)
     text: Iterator[str] = (
-        io.TextIOWrapper(buffered, encoding=encoding, newline="")
+        # surrogatepass: a lone surrogate reaches _Utf16Lines, which refuses its line.
+        _Utf16Lines(
+            io.TextIOWrapper(buffered, encoding=encoding, newline="", errors="surrogatepass")
+        )
         if encoding.startswith("utf-16")
-        else _decoded_lines(buffered, encoding)
+        else _DecodedLines(buffered, encoding)
     )
     head = sample.decode(encoding, errors="replace")
     delimiter = sniff_delimiter(head.lstrip("\ufeff").splitlines()[0] if head.strip() else "")
@@ -178,23 +233,37 @@ def check_header_width(header: list[str]) -> None:
         )
 
 
-def row_width_error(cells: list[str], width: int) -> str | None:
+def row_width_error(cells: list[str], width: int, delimiter: str = "") -> str | None:
     """Why a row with ``cells`` does not fit a header of ``width`` columns, or
-    None. Empty cells past the header's end (a trailing separator) fit."""
-    if len(cells) == width or (len(cells) > width and not any(cells[width:])):
-        return None
+    None. Empty cells past the header's end (a trailing separator) fit.
+
+    With the file's ``delimiter`` (CSV only), a row of the right width whose
+    quoted cell spans lines is refused too when one of those lines holds a
+    whole row's separators (``width - 1`` or more, in a file of three or more
+    columns): rows run into one cell by a quote left open, which would
+    otherwise be stored as one value without a word.
+    """
     quoted = "; a quote may be left open" if any("\n" in cell for cell in cells) else ""
+    if len(cells) == width or (len(cells) > width and not any(cells[width:])):
+        if quoted and delimiter and width >= 3:
+            for cell in cells:
+                lines = cell.splitlines()[1:]
+                if any(line.count(delimiter) >= width - 1 for line in lines):
+                    return "a quoted cell holds whole rows of the file; a quote may be left open."
+        return None
     return f"has {len(cells)} fields where the header has {width}{quoted}."
 
 
-def _rows(reader: Iterator[list[str]], header: list[str], line: int) -> Iterator[CsvRow]:
+def _rows(
+    reader: Iterator[list[str]], header: list[str], line: int, delimiter: str
+) -> Iterator[CsvRow]:
     number = line
     try:
         for cells in reader:
             number += 1
             if not any(cell.strip() for cell in cells):
                 continue
-            wrong = row_width_error(cells, len(header))
+            wrong = row_width_error(cells, len(header), delimiter)
             if wrong:
                 raise CsvFileError(f"Row {number}: {wrong}", row=number)
             stripped = tuple(cell.strip() for cell in cells)
@@ -238,7 +307,7 @@ def read_csv(data: bytes) -> CsvTable:
     if not any(header):
         raise CsvFileError("Row 1: the first row names the columns; it is empty.")
     check_header_width(header)
-    return CsvTable(header=header, rows=_rows(reader, header, 1), delimiter=delimiter)
+    return CsvTable(header=header, rows=_rows(reader, header, 1, delimiter), delimiter=delimiter)
 
 
 def require_columns(table: CsvTable, *columns: str) -> None:

@@ -663,6 +663,8 @@ class Importer:
         blank = dict.fromkeys(FIELDS[self.kind], "")
         needed = max(self.index.values(), default=-1) + 1
         width_of_header = len(table.header)
+        # Rows run into one quoted cell are looked for in CSV text only.
+        delimiter = table.delimiter if table.source == "csv" else ""
         # A resumed run skips the rows already committed.
         skip = run.rows_seen
         batch: dict[str, tuple[Any, ...]] = {}
@@ -683,7 +685,7 @@ class Importer:
             row_number, raw_row = item
             self._raw = raw_row
             width = len(raw_row)
-            wrong = row_width_error(raw_row, width_of_header)
+            wrong = row_width_error(raw_row, width_of_header, delimiter)
             if wrong:
                 errors.append((row_number, "", wrong, REFUSED))
                 continue

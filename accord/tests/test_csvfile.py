@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import io
 
 import pytest
 
@@ -131,3 +132,65 @@ def test_it_refuses_latin_1_after_utf_8_instead_of_mixing_them():
         list(read_csv(data).rows)
     assert caught.value.row == 5002
     assert "byte 0xfc cannot be read as UTF-8" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("data", "why"),
+    [
+        # Windows-1252, where 0x81 means nothing.
+        (
+            b"email;firma\nzoe@k.example;M\xfcller\nana@k.example;Bad \x81\nbo@k.example;B\xe4r\n",
+            "byte 0x81 cannot be read as Windows-1252",
+        ),
+        # UTF-8 for the first 64 KiB, then one Latin-1 byte.
+        (
+            ("email;firma\n" + "zoe@k.example;Müller\n" * 4000).encode()
+            + b"ana@k.example;Z\xfcrich\n"
+            + "bo@k.example;Bär\n".encode(),
+            "byte 0xfc cannot be read as UTF-8",
+        ),
+        # UTF-16 (Excel's "Unicode text") with half a character pair.
+        (
+            "email\tfirma\nzoe@k.example\tMüller\n".encode("utf-16")
+            + "ana@k.example\t".encode("utf-16-le")
+            + b"\x00\xd8"
+            + "x\nbo@k.example\tBär\n".encode("utf-16-le"),
+            "half of a UTF-16 character pair",
+        ),
+    ],
+    ids=["windows-1252", "utf-8", "utf-16"],
+)
+def test_it_reads_the_rows_after_one_it_cannot_read(data, why):
+    """A byte the encoding cannot read refuses its own row only: the rows after
+    it are read as written, not lost with it."""
+    from accord.lib.tables import Unreadable, open_table
+
+    records = list(open_table(io.BytesIO(data)).records())
+    unreadable = [r for r in records if isinstance(r, Unreadable)]
+    assert len(unreadable) == 1 and why in unreadable[0].message
+    assert "UTF-8 (with or without BOM), UTF-16 or Windows-1252" in unreadable[0].message
+    rows = [r for r in records if isinstance(r, tuple)]
+    assert len(rows) == len(records) - 1
+    assert rows[-1] == (len(records) + 1, ["bo@k.example", "Bär"])
+    assert unreadable[0].number == len(records)
+    assert all("\ufffd" not in "".join(cells) for _, cells in rows)
+
+
+def test_it_refuses_rows_run_into_one_quoted_cell_of_the_right_width():
+    """A quote left open in the last column swallows the next rows into one
+    cell and the row still has the header's width: refused, not stored as one
+    long value. A cell spanning lines with prose in it is still read."""
+    from accord.lib.csvfile import row_width_error
+
+    data = (
+        b'email;name;note\na@x.example;Ana;"open\nb@x.example;Ben;x\nc@x.example;Cy;y"\n'
+        b"d@x.example;Di;ok\n"
+    )
+    with pytest.raises(CsvFileError) as caught:
+        list(read_csv(data).rows)
+    assert str(caught.value) == (
+        "Row 2: a quoted cell holds whole rows of the file; a quote may be left open."
+    )
+    prose = ["a@x.example", "Ana", "first line\nsecond; with a semicolon"]
+    assert row_width_error(prose, 3, ";") is None
+    assert row_width_error(["a", "b\nc,d"], 2, ",") is None  # two columns: too common to judge

@@ -14,12 +14,13 @@ from accord.conftest import membership
 from accord.feedback.models import Recipient, Response
 from accord.feedback.services import (
     campaign_create,
-    recipients_add_csv,
     responses_import,
     survey_create,
 )
+from accord.feedback.tests.factories import list_added, refused
 from accord.goals import services as goals
 from accord.goals.models import ActivityLog, ContentAsset, ContentUsage
+from accord.jobs.testing import run_queued_jobs
 from accord.lib.emails import email_clean
 from accord.orgs.models import Invitation
 from accord.pipeline.models import Lead
@@ -67,9 +68,9 @@ def test_it_refuses_two_at_signs_in_a_recipient_upload_naming_the_row(acme, alic
     survey = survey_create(membership=owner, name="NPS", brand_name="Acme")
     campaign = campaign_create(membership=owner, survey=survey, name="Q3")
     data = f"email,name\nok@customer.example,Ok\n{BAD},Bad\n".encode()
-    result = recipients_add_csv(membership=owner, campaign=campaign, data=data)
-    assert result.errors == [(3, f"email: '{BAD}' is not an email address.")]
-    assert not Recipient.objects.exists()
+    run = list_added(owner, campaign, data)
+    assert refused(run) == [(3, f"email: '{BAD}' is not an email address.")]
+    assert list(Recipient.objects.values_list("email", flat=True)) == ["ok@customer.example"]
 
 
 def test_it_refuses_two_at_signs_in_the_recipients_api(acme, alice):
@@ -79,9 +80,14 @@ def test_it_refuses_two_at_signs_in_the_recipients_api(acme, alice):
     response = api_as(alice, acme).post(
         f"{API}/feedback/campaigns/{campaign.pk}/recipients", {"csv": f"email\n{BAD}\n"}
     )
-    # The operation's contract: the bad rows are listed and nothing is added.
-    assert response.json()["added"] == 0
-    assert response.json()["errors"] == [
+    # The operation's contract: the list is queued, then each bad row is listed.
+    assert response.status_code == 202, response.content
+    run_queued_jobs()
+    state = api_as(alice, acme).get(
+        f"{API}/feedback/campaigns/{campaign.pk}/recipient-imports/{response.json()['id']}"
+    )
+    assert (state.json()["status"], state.json()["added"]) == ("done", 0)
+    assert state.json()["errors"] == [
         {"row": 2, "reason": f"email: '{BAD}' is not an email address."}
     ]
     assert not Recipient.objects.exists()
@@ -91,7 +97,7 @@ def test_it_refuses_two_at_signs_in_imported_responses_naming_the_row(acme, alic
     data = f"score,date,email\n9,2025-03-31,ok@customer.example\n7,2025-03-31,{BAD}\n"
     result = responses_import(membership=membership(alice, acme), data=data.encode(), fmt="generic")
     assert result.errors == [(3, f"email: '{BAD}' is not an email address.")]
-    assert not Response.objects.exists()
+    assert list(Response.objects.values_list("email", flat=True)) == ["ok@customer.example"]
 
 
 @pytest.mark.parametrize("kind", ["activity", "content"])

@@ -47,9 +47,12 @@ class ImportResult:
 def responses_import(
     *, membership: Membership, data: bytes, fmt: str = "generic", dry_run: bool = False
 ) -> ImportResult:
-    """Import past responses (``fmt``: one of ``FORMATS`` or ``auto``). A dry run
-    lists every bad row and writes nothing; a real run with bad rows writes
-    nothing either. Re-importing adds nothing (those rows count as ``already``)."""
+    """Import past responses (``fmt``: one of ``FORMATS`` or ``auto``).
+
+    As every import: a bad row is refused with its number and why (in
+    ``errors``) and the good rows are imported; a dry run lists the same and
+    writes nothing. Re-importing adds nothing (those rows count as ``already``),
+    so a file fixed and imported again adds only the rows refused before."""
     require(membership, Action.SURVEY_MANAGE)
     if fmt not in {*FORMATS, "auto"}:
         raise ValidationError({"format": f"One of {', '.join(FORMATS)} or auto."})
@@ -64,8 +67,6 @@ def responses_import(
             good.append(row)
         else:
             result.skipped.append((number, f"skipped: {row.reason}."))
-    if result.errors:
-        return result
     keys = {row["external_key"] for row in good}
     existing: set[str] = set()
     key_list = list(keys)

@@ -5,10 +5,19 @@ import datetime as dt
 import factory
 from django.utils import timezone
 
-from accord.feedback.models import Campaign, Contact, Recipient, Response, Survey
-from accord.feedback.services import Link, link_for_token, month_of
+from accord.feedback.models import (
+    Campaign,
+    Contact,
+    Recipient,
+    RecipientImport,
+    Response,
+    Survey,
+)
+from accord.feedback.services import Link, link_for_token, month_of, recipients_import_csv
+from accord.jobs.testing import run_queued_jobs
 from accord.lib.nps import category
 from accord.lib.tokens import hash_token
+from accord.orgs.models import Membership
 
 
 class SurveyFactory(factory.django.DjangoModelFactory[Survey]):
@@ -78,3 +87,25 @@ class ResponseFactory(factory.django.DjangoModelFactory[Response]):
     created_at = factory.LazyFunction(timezone.now)
     month = factory.LazyAttribute(lambda o: month_of(o.created_at, o.organization.time_zone))
     source = Response.Source.IMPORT
+
+
+def list_added(
+    membership: Membership, campaign: Campaign, data: str | bytes, *, dry_run: bool = False
+) -> RecipientImport:
+    """Upload a recipients list as the page does and let the worker add it;
+    the import as it ended."""
+    run = recipients_import_csv(
+        membership=membership,
+        campaign=campaign,
+        data=data.encode() if isinstance(data, str) else data,
+        filename="list.csv",
+        dry_run=dry_run,
+    )
+    run_queued_jobs()
+    run.refresh_from_db()
+    return run
+
+
+def refused(run: RecipientImport) -> list[tuple[int, str]]:
+    """The refused rows of an import, by row number."""
+    return list(run.errors.values_list("row", "message"))

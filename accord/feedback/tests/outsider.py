@@ -6,7 +6,14 @@ from typing import Any
 
 from django.utils import timezone
 
-from accord.feedback.models import Campaign, FollowUp, Response, Survey, Theme
+from accord.feedback.models import (
+    Campaign,
+    FollowUp,
+    RecipientImport,
+    Response,
+    Survey,
+    Theme,
+)
 from accord.orgs.models import Membership, Organization
 
 
@@ -29,7 +36,11 @@ def _objects(acme: Organization) -> dict[str, Any]:
         organization=acme, response=response, kind="recovery", due_at=now
     )
     theme = Theme.objects.create(organization=acme, name="Acme theme", top_terms=["acme"])
+    run = RecipientImport.objects.create(
+        organization=acme, campaign=campaign, source="csv", filename="acme-secret.csv"
+    )
     return {
+        "recipient_import": run,
         "survey": survey,
         "campaign": campaign,
         "response": response,
@@ -49,6 +60,10 @@ def page_objects(acme: Organization, owner: Membership) -> dict[str, dict[str, A
         "feedback_campaigns": {},
         "feedback_campaign": {"pk": made["campaign"].pk},
         "feedback_campaign_send": {"pk": made["campaign"].pk},
+        "feedback_recipient_import": {
+            "pk": made["campaign"].pk,
+            "import_pk": made["recipient_import"].pk,
+        },
         "feedback_responses": {},
         "feedback_testimonial": {"pk": made["response"].pk},
         "feedback_followups": {},
@@ -65,6 +80,7 @@ def api_objects(acme: Organization, owner: Membership) -> dict[str, Any]:
     return {
         "survey_id": made["survey"].pk,
         "campaign_id": made["campaign"].pk,
+        "import_id": made["recipient_import"].pk,
         "response_id": made["response"].pk,
         "followup_id": made["followup"].pk,
         "theme_id": made["theme"].pk,

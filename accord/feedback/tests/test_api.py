@@ -42,10 +42,18 @@ def test_it_runs_a_campaign_through_the_api(owner):
     campaign = api.post("/campaigns", {"name": "API campaign", "survey_id": survey.json()["id"]})
     assert campaign.status_code == 201
     cid = campaign.json()["id"]
-    bad = api.post(f"/campaigns/{cid}/recipients", {"csv": "email\n\nnope\n"})
-    assert bad.json()["errors"] == [{"row": 3, "reason": "email: 'nope' is not an email address."}]
-    added = api.post(f"/campaigns/{cid}/recipients", {"csv": "email,plan\na@c.example,pro\n"})
-    assert added.json()["added"] == 1
+    unreadable = api.post(f"/campaigns/{cid}/recipients", {"csv": "name\nAna\n"})
+    assert unreadable.status_code == 422
+    assert fields(unreadable) == {"body/csv": "Row 1: missing column email; found name."}
+    queued = api.post(
+        f"/campaigns/{cid}/recipients", {"csv": "email,plan\n\nnope,x\na@c.example,pro\n"}
+    )
+    assert queued.status_code == 202, queued.content
+    assert (queued.json()["status"], queued.json()["added"]) == ("queued", 0)
+    run_queued_jobs()
+    done = api.get(f"/campaigns/{cid}/recipient-imports/{queued.json()['id']}").json()
+    assert (done["status"], done["added"], done["refused"], done["rows_done"]) == ("done", 1, 1, 4)
+    assert done["errors"] == [{"row": 3, "reason": "email: 'nope' is not an email address."}]
     sent = api.post(f"/campaigns/{cid}/send")
     assert sent.status_code == 202 and sent.json()["status"] == "sending"
     again = api.post(f"/campaigns/{cid}/send")

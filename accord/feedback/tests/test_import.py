@@ -86,10 +86,71 @@ def test_it_imports_from_the_command_and_reports(acme, tmp_path, capsys):
 def test_it_names_bad_rows_on_the_commands_dry_run(acme, tmp_path, capsys):
     path = tmp_path / "bad.csv"
     path.write_text(BAD)
-    with pytest.raises(CommandError, match="4 bad rows"):
-        call_command("import", "responses", str(path), "--org", "acme", "--dry-run")
-    assert "row 2: score: '11'" in capsys.readouterr().err
+    call_command("import", "responses", str(path), "--org", "acme", "--dry-run")
+    output = capsys.readouterr()
+    assert "row 2: score: '11'" in output.err
+    assert "would add 0 responses, 0 already imported, 0 skipped, 4 refused" in output.out
     assert Response.objects.count() == 0
+
+
+def test_it_refuses_malformed_rows_by_number_and_imports_the_rest(owner, acme, capsys, tmp_path):
+    """Like a pipeline import: a quote closed rows later, a row of the wrong
+    width, a name or segment too long for its column and a byte the encoding
+    cannot read are each refused with the row's number; nothing is cut or
+    read as another character, and the good rows are stored."""
+    rows = [
+        "email,score,date,name,plan",
+        "ana@c.example,9,2026-03-01,Ana,gold",
+        "ben@c.example,8,2026-03-01,Ben,gold,extra",
+        "cy@c.example,7,2026-03-01",
+        'di@c.example,6,2026-03-01,"Di,gold',
+        'ed@c.example,5,2026-03-01,Ed,gold"',
+        f"fay@c.example,4,2026-03-01,{'F' * 201},gold",
+        f"gus@c.example,3,2026-03-01,Gus,{'g' * 201}",
+        "hal@c.example,10,2026-03-01,Hål,silver",
+    ]
+    data = ("\n".join(rows) + "\n").encode("cp1252")
+    data += b"ida@c.example,2,2026-03-01,Ida\x81,gold\njo@c.example,1,2026-03-01,Jo,gold\n"
+    result = responses_import(membership=owner, data=data, fmt="generic")
+    assert result.errors == [
+        (3, "has 6 fields where the header has 5."),
+        (4, "has 3 fields where the header has 5."),
+        (5, "has 4 fields where the header has 5; a quote may be left open."),
+        (6, "name: 201 characters; at most 200 fit."),
+        (7, "plan: 201 characters; at most 200 fit."),
+        (
+            9,
+            "cannot be read as CSV: byte 0x81 cannot be read as Windows-1252; Accord reads "
+            "UTF-8 (with or without BOM), UTF-16 or Windows-1252 (Latin-1): save the file as "
+            '"CSV UTF-8".',
+        ),
+    ]
+    assert (result.added, result.rows) == (3, 9)
+    stored = Response.objects.order_by("email").values_list("email", "score", "name", "attributes")
+    assert list(stored) == [
+        ("ana@c.example", 9, "Ana", {"plan": "gold"}),
+        ("hal@c.example", 10, "Hål", {"plan": "silver"}),
+        ("jo@c.example", 1, "Jo", {"plan": "gold"}),
+    ]
+    # The file fixed and imported again adds only what was refused.
+    again = responses_import(
+        membership=owner,
+        data=(rows[0] + "\n" + rows[1] + "\nben@c.example,8,2026-03-01,Ben,gold\n").encode(),
+        fmt="generic",
+    )
+    assert (again.added, again.already, again.errors) == (1, 1, [])
+
+
+def test_it_refuses_a_quote_never_closed_with_its_row_and_keeps_the_rows_before(owner):
+    text = (
+        "email,score,date\nana@c.example,9,2026-03-01\n"
+        'ben@c.example,8,"2026-03-01\ncy@c.example,7,2026-03-01\n'
+    )
+    result = responses_import(membership=owner, data=text.encode(), fmt="generic")
+    assert result.errors == [
+        (3, "cannot be read as CSV: a quote opened on this row is never closed.")
+    ]
+    assert list(Response.objects.values_list("email", flat=True)) == ["ana@c.example"]
 
 
 def test_it_still_imports_pipeline_kinds_from_the_command(acme, tmp_path):
@@ -112,4 +173,6 @@ def test_it_imports_an_export_saved_by_excel_as_unicode_text(owner):
     )
     result = responses_import(membership=owner, data=bad.encode("cp1252"), fmt="generic")
     assert result.errors == [(3, "score: '12' is not a whole number from 0 to 10.")]
-    assert Response.objects.count() == 2
+    # The bad row is refused; Zoé's is imported as written.
+    assert Response.objects.count() == 3
+    assert Response.objects.get(email="zoe@example.com").name == "Zoé"

@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from accord.feedback.models import Campaign, FollowUp, Recipient, Survey
+from accord.feedback.models import Campaign, FollowUp, Recipient, RecipientImport, Survey
 from accord.feedback.services import campaign_create, response_record, survey_create
 from accord.feedback.tests.factories import TOKEN, ResponseFactory, live_link
 from accord.jobs.testing import run_queued_jobs
@@ -71,31 +71,76 @@ def test_it_refuses_an_svg_logo(alice_client):
     assert "PNG, JPEG, GIF or WebP" in response.content.decode()
 
 
-def test_it_shows_bad_csv_rows_by_number(alice_client, acme, owner):
+def test_it_adds_a_list_in_the_background_and_shows_progress_and_bad_rows(
+    alice_client, acme, owner
+):
     survey = survey_create(membership=owner, name="S")
     campaign = campaign_create(membership=owner, survey=survey, name="C")
-    upload = SimpleUploadedFile("list.csv", b"email,language\n,en\nx@y.example,zz\n", "text/csv")
+    page = f"/o/acme/customers/campaigns/{campaign.pk}/"
+    upload = SimpleUploadedFile(
+        "list.csv", b"email,language\n,en\nx@y.example,zz\nana@c.example,es\n", "text/csv"
+    )
+    response = alice_client.post(page, {"upload": "1", "file": upload}, follow=True)
+    text = response.content.decode()
+    # Queued: the page says so, polls with htmx and reads the same on a reload.
+    assert "The list is being added" in text
+    assert "Queued" in text and 'hx-trigger="every 2s"' in text
+    assert Recipient.objects.count() == 0
+    run = RecipientImport.objects.get()
+    assert bytes(run.data).startswith(b"email,language")
+    run_queued_jobs()
+    text = alice_client.get(page).content.decode()
+    assert "Done" in text and 'hx-trigger="every 2s"' not in text
+    assert "1 added" in text and "2 refused" in text
+    assert list(Recipient.objects.values_list("email", flat=True)) == ["ana@c.example"]
+    detail = f"{page}imports/{run.pk}/"
+    assert f'href="{detail}"' in text
+    rows = alice_client.get(detail).content.decode()
+    assert '<th scope="row">2</th><td>email: missing.</td>' in rows
+    assert '<th scope="row">3</th><td>language: unknown &#x27;zz&#x27;' in rows
+    # What htmx polls: the progress box alone.
+    fragment = alice_client.get(detail, headers={"HX-Request": "true"}).content.decode()
+    assert fragment.startswith('<div id="recipient-import"') and "<html" not in fragment
+
+
+def test_it_refuses_an_unreadable_list_on_the_form_at_once(alice_client, acme, owner):
+    survey = survey_create(membership=owner, name="S")
+    campaign = campaign_create(membership=owner, survey=survey, name="C")
+    upload = SimpleUploadedFile("list.xls", b"\xd0\xcf\x11\xe0old workbook", "text/csv")
     response = alice_client.post(
         f"/o/acme/customers/campaigns/{campaign.pk}/", {"upload": "1", "file": upload}
     )
     assert response.status_code == 400
-    text = response.content.decode()
-    assert "email: missing." in text and "language: unknown &#x27;zz&#x27;" in text
-    assert Recipient.objects.count() == 0
+    assert "Excel 97-2003 workbook (.xls)" in response.content.decode()
+    assert not RecipientImport.objects.exists()
 
 
 def test_it_uploads_a_list_and_sends_after_confirming(alice_client, acme, owner):
     survey = survey_create(membership=owner, name="S")
     campaign = campaign_create(membership=owner, survey=survey, name="C")
     upload = SimpleUploadedFile("list.csv", b"email,name\nana@c.example,Ana\n", "text/csv")
-    response = alice_client.post(
-        f"/o/acme/customers/campaigns/{campaign.pk}/", {"upload": "1", "file": upload}, follow=True
+    alice_client.post(
+        f"/o/acme/customers/campaigns/{campaign.pk}/", {"upload": "1", "file": upload}
     )
-    assert "1 recipients added" in response.content.decode()
+    run_queued_jobs()
     confirm = alice_client.get(f"/o/acme/customers/campaigns/{campaign.pk}/send/")
     assert "1 people get the survey" in confirm.content.decode()
     alice_client.post(f"/o/acme/customers/campaigns/{campaign.pk}/send/")
     assert Campaign.objects.get(pk=campaign.pk).status == "sending"
+
+
+def test_it_adds_pipeline_contacts_from_the_page_in_the_background(alice_client, acme, owner):
+    from accord.pipeline.tests.factories import ContactFactory
+
+    ContactFactory(organization=acme, email="pia@customer.example")
+    survey = survey_create(membership=owner, name="S")
+    campaign = campaign_create(membership=owner, survey=survey, name="C")
+    page = f"/o/acme/customers/campaigns/{campaign.pk}/"
+    response = alice_client.post(page, {"pipeline": "1"}, follow=True)
+    assert "Pipeline contacts are being added" in response.content.decode()
+    run_queued_jobs()
+    assert "1 added" in alice_client.get(page).content.decode()
+    assert list(Recipient.objects.values_list("email", flat=True)) == ["pia@customer.example"]
 
 
 def test_it_keeps_members_from_managing_surveys(bob_client, acme):

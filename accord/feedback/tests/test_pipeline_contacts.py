@@ -7,7 +7,7 @@ import pytest
 from accord.feedback.models import FollowUp, Recipient
 from accord.feedback.services import (
     campaign_create,
-    recipients_add_contacts,
+    recipients_import_contacts,
     response_record,
     survey_create,
 )
@@ -31,9 +31,14 @@ def test_it_adds_a_segment_of_pipeline_contacts_with_their_account_owner(
     survey = survey_create(membership=owner, name="S")
     campaign = campaign_create(membership=owner, survey=survey, name="EMEA")
 
-    added = recipients_add_contacts(membership=owner, campaign=campaign, segment={"region": "EMEA"})
+    run = recipients_import_contacts(
+        membership=owner, campaign=campaign, segment={"region": "EMEA"}
+    )
+    assert (run.status, run.rows_total) == ("queued", 0)
+    run_queued_jobs()
+    run.refresh_from_db()
 
-    assert added.added == 1
+    assert (run.status, run.rows_total, run.rows_done, run.added) == ("done", 1, 1, 1)
     ana = Recipient.objects.get()
     assert (ana.email, ana.language, ana.account_owner) == (
         "ana@customer.example",
@@ -47,3 +52,30 @@ def test_it_adds_a_segment_of_pipeline_contacts_with_their_account_owner(
     run_queued_jobs()
     followup = FollowUp.objects.get()
     assert (followup.sales_owner, followup.marketing_owner) == (bob_member, carol_member)
+
+
+def test_it_adds_pipeline_contacts_in_the_background_refusing_unusable_addresses(
+    acme, owner, monkeypatch
+):
+    from accord.feedback.services import campaigns
+
+    monkeypatch.setattr(campaigns, "ADD_BATCH", 2)
+    for index in range(5):
+        pipeline.ContactFactory(organization=acme, email=f"p{index}@customer.example")
+    pipeline.ContactFactory(organization=acme, email="not-an-address")
+    survey = survey_create(membership=owner, name="S")
+    campaign = campaign_create(membership=owner, survey=survey, name="All")
+    run = recipients_import_contacts(membership=owner, campaign=campaign)
+    run_queued_jobs()
+    run.refresh_from_db()
+    assert (run.status, run.rows_total, run.rows_done, run.added, run.refused) == (
+        "done",
+        6,
+        6,
+        5,
+        1,
+    )
+    assert list(run.errors.values_list("row", "message")) == [
+        (6, "contact not-an-address: email: 'not-an-address' is not an email address.")
+    ]
+    assert Recipient.objects.filter(campaign=campaign).count() == 5

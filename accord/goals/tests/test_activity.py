@@ -209,3 +209,67 @@ def test_it_imports_an_excel_file_with_semicolons_and_windows_1252(owner, market
     assert log.note == "Revue pipeline \u2013 équipe café"
     assert log.occurred_on == dt.date(2026, 1, 5)
     assert log.activity_goal_id == marketing_goal.pk
+
+
+MALFORMED = [
+    # A quote closed two lines later: the rows between run into one cell.
+    (
+        b'email,date,activity_type,note\nmia@acme.example,2026-01-05,,"open\n'
+        b'mia@acme.example,2026-01-06,,x\nmia@acme.example,2026-01-07,,y"\n',
+        "Row 2: a quoted cell holds whole rows of the file; a quote may be left open.",
+    ),
+    (
+        b'email,date,activity_type,note\nmia@acme.example,2026-01-05,,ok\nmia@acme.example,"x\n',
+        "Row 3: not valid CSV (a quote opened on this row is never closed).",
+    ),
+    (
+        b"email,date,activity_type,note\nmia@acme.example,2026-01-05,,ok,extra\n",
+        "Row 2: has 5 fields where the header has 4.",
+    ),
+    (
+        b"email,date,activity_type,note\nmia@acme.example,2026-01-05,,ok\n"
+        b"mia@acme.example,2026-01-05,,M\xfcller \x81\n",
+        "Row 3: byte 0x81 cannot be read as Windows-1252; Accord reads UTF-8 (with or "
+        'without BOM), UTF-16 or Windows-1252 (Latin-1): save the file as "CSV UTF-8".',
+    ),
+    (
+        b"email,date,activity_type,note\nmia@acme.example,2026-01-05,,ok\n"
+        + b"mia@acme.example,2026-01-05,,"
+        + b"n" * 301
+        + b"\n",
+        "Row 3, column 'note': At most 300 characters.",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"), MALFORMED, ids=["quote", "open", "wide", "byte", "long"]
+)
+def test_it_refuses_a_malformed_csv_naming_the_row_and_imports_nothing(
+    owner, marketer, marketing_goal, data, message
+):
+    """All rows or none: a broken quote, a row of the wrong width, a byte the
+    encoding cannot read and a note longer than its 300 characters are refused
+    with the row's number; no log is written, nothing is cut."""
+    with pytest.raises(ValidationError) as caught:
+        services.activity_import_csv(membership=owner, data=data)
+    assert caught.value.message_dict["file"] == [message]
+    assert not ActivityLog.objects.exists()
+
+
+def test_it_refuses_an_import_file_over_its_size_before_reading_it(owner, monkeypatch):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from accord.goals import forms
+
+    monkeypatch.setattr(forms, "CSV_MAX_BYTES", 100)
+    client = Client()
+    client.force_login(owner.user)
+    big = b"email,date\n" + b"mia@acme.example,2026-01-05\n" * 4
+    response = client.post(
+        "/o/acme/goals/activity/import/", {"file": SimpleUploadedFile("a.csv", big)}
+    )
+    assert response.status_code == 400
+    assert "(10,000 rows). Split it." in response.content.decode()
+    assert not ActivityLog.objects.exists()

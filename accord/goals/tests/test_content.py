@@ -124,3 +124,41 @@ def test_it_lets_a_seller_log_a_use_on_the_asset_page(seller, owner):
 def test_it_says_what_will_appear_in_an_empty_library(alice_client):
     html = alice_client.get("/o/acme/goals/content/").content.decode()
     assert "The library is empty" in html
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            b'email,asset,date,note\nbob@acme.example,acme deck,"2026-01-02,x\n'
+            b'bob@acme.example,acme deck,2026-01-03,y"\n',
+            "Row 2: has 3 fields where the header has 4; a quote may be left open.",
+        ),
+        (
+            b"email,asset,date,note\nbob@acme.example,acme deck,2026-01-02\n",
+            "Row 2: has 3 fields where the header has 4.",
+        ),
+        (
+            b"email,asset,date,note\nbob@acme.example,acme deck,2026-01-02,ok\n"
+            b'bob@acme.example,"acme deck,2026-01-02,x\n',
+            "Row 3: not valid CSV (a quote opened on this row is never closed).",
+        ),
+        (
+            b"email,asset,date,note\nbob@acme.example,acme deck,2026-01-02,\xe9t\xe9\n"
+            b"bob@acme.example,acme deck,2026-01-02,\x9d\n",
+            "Row 3: byte 0x9d cannot be read as Windows-1252; Accord reads UTF-8 (with or "
+            'without BOM), UTF-16 or Windows-1252 (Latin-1): save the file as "CSV UTF-8".',
+        ),
+        (
+            b"email,asset,date,note\nbob@acme.example,acme deck,2026-01-02," + b"n" * 301 + b"\n",
+            "Row 2, column 'note': At most 300 characters.",
+        ),
+    ],
+    ids=["quote", "narrow", "open", "byte", "long"],
+)
+def test_it_refuses_a_malformed_csv_naming_the_row_and_stores_nothing(owner, seller, data, message):
+    services.content_asset_create(membership=owner, title="Acme deck", kind="deck")
+    with pytest.raises(ValidationError) as caught:
+        services.content_usage_import_csv(membership=owner, data=data)
+    assert caught.value.message_dict["file"] == [message]
+    assert not ContentUsage.objects.exists()

@@ -9,7 +9,8 @@ Pipeline imports run in this process with a progress bar on stderr; refused
 rows are listed with row number, column and reason (and kept on the import
 run for download from the Pipeline → Imports page). Good rows are imported
 even when some are refused. Running it again, or after a kill, converges to
-one clean run. A response import is all or nothing.
+one clean run. A response import does the same in one transaction: bad rows
+are refused and listed, good rows imported, a second run adds nothing.
 
 Lifecycle stages of the organisation's own (HubSpot portals define them) are
 read through its saved stage mapping; a file with a stage neither Accord nor
@@ -269,7 +270,7 @@ class Command(BaseCommand):
                         "errors": [{"row": r, "reason": m} for r, m in result.errors],
                         "dry_run": bool(options["dry_run"]),
                         # Responses are never changed once recorded: none is updated.
-                        "created": 0 if result.errors else result.added,
+                        "created": 0 if options["dry_run"] else result.added,
                         "updated": 0,
                         "unchanged": result.already,
                         "skipped": len(result.skipped),
@@ -293,7 +294,5 @@ class Command(BaseCommand):
             verb = "would add" if options["dry_run"] else "added"
             self.stdout.write(
                 f"{verb} {result.added} responses, {result.already} already imported, "
-                f"{len(result.skipped)} skipped, {len(result.errors)} bad rows"
+                f"{len(result.skipped)} skipped, {len(result.errors)} refused"
             )
-        if result.errors:
-            raise CommandError(f"{len(result.errors)} bad rows; nothing was imported.")
