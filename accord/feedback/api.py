@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
+from pydantic import ValidationInfo, field_validator
 
 from accord.feedback import selectors, services
 from accord.feedback.models import Campaign, FollowUp, RecipientImport, Survey, Theme
@@ -247,6 +248,15 @@ class NpsQuery(InputSchema):
     )
     since: dt.date | None = None
     until: dt.date | None = None
+
+    @field_validator("until")
+    @classmethod
+    def _after_since(cls, until: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        # A 422 naming ``until`` in the documented per-field shape.
+        since = info.data.get("since")
+        if until is not None and since is not None and since >= until:
+            raise ValueError("must be after since")
+        return until
 
 
 class FollowUpOut(Schema):
@@ -489,8 +499,6 @@ def nps(request: HttpRequest, query: Query[NpsQuery]) -> Any:
     shape as ``accord nps --json``."""
     if not selectors.valid_segment(query.by):
         raise HttpError(422, "by: not a group name.")
-    if query.since and query.until and query.since >= query.until:
-        raise HttpError(422, "until: must be after since.")
     organization = acting_member(request).organization
     result = selectors.nps_by(
         organization, by=query.by, since=query.since, until=query.until

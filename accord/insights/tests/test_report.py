@@ -22,6 +22,7 @@ from accord.insights.tests.conftest import DEMO_NOW
 from accord.insights.tests.test_overview import _client, _text
 from accord.jobs.services import job_enqueue
 from accord.jobs.testing import run_queued_jobs
+from accord.lib import numbers
 from accord.orgs.models import Membership
 from accord.tests.api import api_as
 
@@ -39,8 +40,9 @@ def _pdf_text(pdf: bytes) -> str:
 
 
 def _one(value: float | None) -> str:
+    """As the report writes a figure: to a tenth, trailing zero dropped (39.0 → "39")."""
     assert value is not None
-    return f"{value:.1f}"
+    return numbers.number(value, 1)
 
 
 def test_it_prints_the_apis_numbers_on_the_pdf_and_the_page(northwind):

@@ -59,6 +59,7 @@ def page_objects(acme: Organization, owner: Membership) -> dict[str, dict[str, A
     )
     return {
         "pipeline_index": {},
+        "pipeline_stage_mappings": {},
         "pipeline_triage": {},
         "pipeline_triage_bulk": {},
         "pipeline_lead_accept": {"pk": lead.pk},
