@@ -23,6 +23,9 @@ from accord.feedback.services.common import (
     LinkExpired,
 )
 from accord.feedback.services.followups import (
+    NOTE_MAX_LENGTH,
+    followup_action_record,
+    followup_note_add,
     followup_open_for,
     followup_update,
 )
@@ -67,6 +70,7 @@ __all__ = [
     "LINK_FIELDS",
     "LOGO_MAX_BYTES",
     "LOGO_TYPES",
+    "NOTE_MAX_LENGTH",
     "RECIPIENT_COLUMNS",
     "RESPONSE_FORMATS",
     "AlreadyRecorded",
@@ -81,6 +85,8 @@ __all__ = [
     "contact_opt_out",
     "feedback_settings",
     "feedback_settings_update",
+    "followup_action_record",
+    "followup_note_add",
     "followup_open_for",
     "followup_update",
     "link_for_token",

@@ -5,7 +5,7 @@ import datetime as dt
 import factory
 from django.utils import timezone
 
-from accord.feedback.models import Campaign, Contact, Recipient, Response, Survey
+from accord.feedback.models import Campaign, Contact, FollowUp, Recipient, Response, Survey
 from accord.feedback.services import Link, link_for_token, month_of
 from accord.lib.nps import category
 from accord.lib.tokens import hash_token
@@ -78,3 +78,20 @@ class ResponseFactory(factory.django.DjangoModelFactory[Response]):
     created_at = factory.LazyFunction(timezone.now)
     month = factory.LazyAttribute(lambda o: month_of(o.created_at))
     source = Response.Source.IMPORT
+
+
+class FollowUpFactory(factory.django.DjangoModelFactory[FollowUp]):
+    """A follow-up on a new response of the same organisation: a recovery for a
+    detractor (the default), an advocacy play for a promoter."""
+
+    class Meta:
+        model = FollowUp
+
+    response = factory.SubFactory(
+        ResponseFactory,
+        organization=factory.SelfAttribute("..organization"),
+        score=factory.LazyAttribute(lambda o: 3 if o.factory_parent.kind == "recovery" else 10),
+    )
+    kind = FollowUp.Kind.RECOVERY
+    created_at = factory.LazyFunction(timezone.now)
+    due_at = factory.LazyAttribute(lambda o: o.created_at + dt.timedelta(days=2))
