@@ -21,3 +21,51 @@ def test_it_seeds_a_year_of_feedback_once():
     assert len(nps_by(organization, by="month").groups) >= 12
     seed_demo()
     assert (Response.objects.count(), FollowUp.objects.count(), Theme.objects.count()) == counts
+
+
+def test_it_tells_one_story_sent_campaigns_have_their_recipients_and_answers():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accord.feedback.models import Campaign, Recipient
+
+    seed_demo()
+    sent = list(Campaign.objects.filter(status="sent"))
+    assert len(sent) >= 12
+    now = timezone.now()
+    for campaign in sent:
+        recipients = Recipient.objects.filter(campaign=campaign)
+        assert recipients.count() > 30, campaign.name
+        assert not recipients.exclude(status="sent").exists()
+        assert campaign.sent_at is not None
+        if campaign.sent_at < now - timedelta(days=3):
+            assert campaign.responses.count() > 10, campaign.name
+        # Every answer came from one of the campaign's own recipients.
+        assert not campaign.responses.exclude(recipient__campaign=campaign).exists()
+        answered = recipients.filter(responded_at__isnull=False).count()
+        assert answered == campaign.responses.count()
+    assert not Response.objects.filter(recipient__isnull=True).exists()
+    assert Response.objects.filter(created_at__gt=now).count() == 0
+
+
+def test_it_lets_a_new_campaign_take_recipients_from_pipeline_contacts():
+    from accord.feedback.models import Campaign
+    from accord.feedback.services import recipients_add_contacts
+    from accord.orgs.models import Membership
+    from accord.pipeline.models import Account, Contact
+
+    organization = seed_demo()
+    assert Account.objects.filter(organization=organization).count() >= 14
+    assert Contact.objects.filter(organization=organization).count() >= 180
+    draft = Campaign.objects.get(organization=organization, status="draft")
+    nadia = Membership.objects.get(organization=organization, user__email="nadia@northwind.example")
+
+    result = recipients_add_contacts(membership=nadia, campaign=draft)
+
+    # The newest customers' people have never been asked; most others were
+    # asked within the 90-day interval and are skipped.
+    companies = set(draft.recipients.values_list("company", flat=True))
+    assert {"Relecloud", "Woodgrove"} <= companies
+    assert result.added >= 8 and result.skipped_recent > 0 and not result.errors
+    assert draft.recipients.count() == result.added
