@@ -17,6 +17,7 @@ from accord.feedback.models import (
     Contact,
     FeedbackSettings,
     FollowUp,
+    FollowUpEntry,
     Recipient,
     Response,
     Survey,
@@ -117,6 +118,63 @@ def _first_weekday(month: date) -> datetime:
     while day.weekday() >= 5:
         day += timedelta(days=1)
     return datetime.combine(day, time(9), UTC)
+
+
+ASKS = {
+    "referral": FollowUp.Action.REFERRAL_ASK,
+    "case_study": FollowUp.Action.CASE_STUDY_ASK,
+    "review": FollowUp.Action.REVIEW_ASK,
+}
+
+
+def _timelines(followups: list[FollowUp], now: datetime) -> list[FollowUpEntry]:
+    """What the owners did on each worked follow-up: contacted the customer
+    (with the apology, or the play's ask), then closed it with its outcome."""
+    entries = []
+    for followup in followups:
+        if followup.status == FollowUp.Status.OPEN:
+            continue
+        end = followup.closed_at or now
+        contacted = max(
+            followup.created_at,
+            min(followup.created_at + timedelta(hours=3), end - timedelta(minutes=30)),
+        )
+        action = (
+            FollowUp.Action.APOLOGISE
+            if followup.kind == FollowUp.Kind.RECOVERY
+            else ASKS.get(followup.play, FollowUp.Action.REFERRAL_ASK)
+        )
+        common = {"organization_id": followup.organization_id, "followup": followup}
+        entries += [
+            FollowUpEntry(
+                **common,
+                kind=FollowUpEntry.Kind.STATUS_CHANGE,
+                text="Open → Contacted",
+                actor=followup.sales_owner,
+                at=contacted,
+            ),
+            FollowUpEntry(
+                **common,
+                kind=FollowUpEntry.Kind.ACTION,
+                action=action,
+                text=FollowUp.Action(action).label,
+                actor=followup.sales_owner
+                if followup.kind == FollowUp.Kind.RECOVERY
+                else followup.marketing_owner,
+                at=min(contacted + timedelta(minutes=10), end),
+            ),
+        ]
+        if followup.closed_at:
+            entries.append(
+                FollowUpEntry(
+                    **common,
+                    kind=FollowUpEntry.Kind.STATUS_CHANGE,
+                    text=f"Contacted → {followup.get_status_display()}: {followup.outcome}",
+                    actor=followup.sales_owner,
+                    at=followup.closed_at,
+                )
+            )
+    return entries
 
 
 def seed(organization: Organization, people: dict[str, Membership]) -> None:
@@ -256,6 +314,8 @@ def seed(organization: Organization, people: dict[str, Membership]) -> None:
         )
         late = rng.random() < 0.2
         closed_at = due + timedelta(hours=6) if late else due - timedelta(hours=rng.randint(2, 30))
+        # A loop due a moment ago and closed late was closed just now, not later.
+        closed_at = min(closed_at, now)
         is_recovery = response.category == Response.Category.DETRACTOR
         followups.append(
             FollowUp(
@@ -274,6 +334,7 @@ def seed(organization: Organization, people: dict[str, Membership]) -> None:
             )
         )
     FollowUp.objects.bulk_create(followups, batch_size=500)
+    FollowUpEntry.objects.bulk_create(_timelines(followups, now), batch_size=500)
     from accord.feedback.themes import themes_update
 
     themes_update(organization_id=organization.pk)

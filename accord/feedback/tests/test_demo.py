@@ -11,8 +11,18 @@ from accord.feedback.selectors import nps_by
 pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 
+def _everything() -> dict[str, int]:
+    from accord.feedback.models import Campaign, Contact, FollowUpEntry, Recipient
+    from accord.pipeline.models import Account
+    from accord.pipeline.models import Contact as PipelineContact
+
+    models = [Campaign, Contact, Recipient, FollowUpEntry, Account, PipelineContact]
+    return {m._meta.label: m._default_manager.count() for m in models}
+
+
 def test_it_seeds_a_year_of_feedback_once():
     organization = seed_demo()
+    everything = _everything()
     counts = (Response.objects.count(), FollowUp.objects.count(), Theme.objects.count())
     assert counts[0] > 300
     assert FollowUp.objects.filter(status__in=["resolved", "lost"]).exists()
@@ -21,6 +31,7 @@ def test_it_seeds_a_year_of_feedback_once():
     assert len(nps_by(organization, by="month").groups) >= 12
     seed_demo()
     assert (Response.objects.count(), FollowUp.objects.count(), Theme.objects.count()) == counts
+    assert _everything() == everything
 
 
 def test_it_tells_one_story_sent_campaigns_have_their_recipients_and_answers():
@@ -69,3 +80,24 @@ def test_it_lets_a_new_campaign_take_recipients_from_pipeline_contacts():
     assert {"Relecloud", "Woodgrove"} <= companies
     assert result.added >= 8 and result.skipped_recent > 0 and not result.errors
     assert draft.recipients.count() == result.added
+
+
+def test_it_gives_worked_follow_ups_their_timeline():
+    from django.utils import timezone
+
+    from accord.feedback.models import FollowUpEntry
+
+    seed_demo()
+    worked = FollowUp.objects.exclude(status="open")
+    assert worked.exists()
+    for followup in worked:
+        entries = list(followup.entries.all())
+        kinds = [e.kind for e in entries]
+        assert "action" in kinds and entries[-1].text == "Open → Contacted"
+        allowed = FollowUp.ACTIONS[followup.kind]
+        assert all(e.action in allowed for e in entries if e.kind == "action")
+        if followup.is_closed:
+            assert entries[0].text.startswith(f"Contacted → {followup.get_status_display()}")
+    assert not FollowUpEntry.objects.filter(at__gt=timezone.now()).exists()
+    assert not FollowUp.objects.filter(closed_at__gt=timezone.now()).exists()
+    assert not FollowUpEntry.objects.filter(followup__status="open").exists()
