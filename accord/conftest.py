@@ -191,3 +191,15 @@ def api_rates(settings):
     a minute with one token); accord/tests/test_throttling.py sets its own."""
     settings.ACCORD_API_RATE_PER_TOKEN = "1000000/m"
     settings.ACCORD_API_RATE_PER_ADDRESS = "1000000/m"
+
+
+@pytest.fixture
+def back_to_the_latest_schema():
+    """For tests that migrate back and forth: whatever they migrated to, the
+    next test finds every migration applied again."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())

@@ -269,7 +269,6 @@ class FollowUpOut(Schema):
     marketing_owner_id: int | None
     due_at: dt.datetime
     outcome: str
-    notes: str
     created_at: dt.datetime
     closed_at: dt.datetime | None
     escalated_at: dt.datetime | None
@@ -278,6 +277,46 @@ class FollowUpOut(Schema):
     @staticmethod
     def resolve_overdue(obj: FollowUp) -> bool:
         return obj.is_overdue
+
+
+class FollowUpEntryOut(Schema):
+    id: int
+    kind: Literal["status_change", "note", "action"]
+    action: str = Field(description="For an action: which one; empty otherwise.")
+    text: str
+    actor_id: int | None = Field(description="The member who wrote it; null if carried over.")
+    at: dt.datetime
+
+
+class FollowUpDetailOut(FollowUpOut):
+    actions: list[str] = Field(description="The actions this kind of follow-up offers.")
+    timeline: list[FollowUpEntryOut] = Field(
+        description="Status changes, notes and actions, newest first."
+    )
+
+    @staticmethod
+    def resolve_actions(obj: FollowUp) -> list[str]:
+        return list(FollowUp.ACTIONS[obj.kind])
+
+    @staticmethod
+    def resolve_timeline(obj: FollowUp) -> Any:
+        return selectors.followup_timeline(obj)
+
+
+class FollowUpNoteIn(InputSchema):
+    text: str = Field(min_length=1, max_length=20_000)
+
+
+class FollowUpActionIn(InputSchema):
+    action: Literal[
+        "apologise", "fix", "credit", "close_loop", "referral_ask", "case_study_ask", "review_ask"
+    ] = Field(
+        description=(
+            "Recovery: apologise, fix, credit, close_loop. "
+            "Advocacy: referral_ask, case_study_ask, review_ask."
+        )
+    )
+    text: str = Field("", max_length=20_000, description="An optional comment.")
 
 
 class FollowUpFilter(InputSchema):
@@ -289,7 +328,9 @@ class FollowUpPatch(InputSchema):
     status: Literal["open", "contacted", "resolved", "lost"] | None = None
     play: Literal["", "referral", "case_study", "review"] | None = None
     outcome: str | None = Field(None, max_length=200)
-    notes: str | None = Field(None, max_length=20_000)
+    note: str | None = Field(
+        None, max_length=20_000, description="Added to the timeline as a note (blank: none)."
+    )
     sales_owner_id: int | None = Field(None, ge=1, le=2**53)
     marketing_owner_id: int | None = Field(None, ge=1, le=2**53)
 
@@ -524,14 +565,16 @@ def followups_list(request: HttpRequest, filters: Query[FollowUpFilter]) -> Any:
     return queryset
 
 
-@router.get("/followups/{followup_id}", response=with_errors({200: FollowUpOut}))
+@router.get("/followups/{followup_id}", response=with_errors({200: FollowUpDetailOut}))
 def followup_get(request: HttpRequest, followup_id: int) -> Any:
+    """A follow-up with the actions it offers and its timeline, newest first."""
     return selectors.followup(acting_member(request), followup_id)
 
 
-@router.patch("/followups/{followup_id}", response=with_errors({200: FollowUpOut}))
+@router.patch("/followups/{followup_id}", response=with_errors({200: FollowUpDetailOut}))
 def followup_patch(request: HttpRequest, followup_id: int, payload: FollowUpPatch) -> Any:
-    """Move a follow-up open → contacted → resolved or lost (closing needs an outcome)."""
+    """Move a follow-up open → contacted → resolved or lost (closing needs an outcome);
+    a change of status, and a note, go on its timeline."""
     membership = acting_member(request)
     followup = selectors.followup(membership, followup_id)
     with fields_named(
@@ -540,6 +583,32 @@ def followup_patch(request: HttpRequest, followup_id: int, payload: FollowUpPatc
         return services.followup_update(
             membership=membership, followup=followup, **payload.dict(exclude_unset=True)
         )
+
+
+@router.post("/followups/{followup_id}/notes", response=with_errors({201: FollowUpEntryOut}))
+def followup_note_add(request: HttpRequest, followup_id: int, payload: FollowUpNoteIn) -> Any:
+    """Add a note to the follow-up's timeline."""
+    membership = acting_member(request)
+    followup = selectors.followup(membership, followup_id)
+    return Status(
+        201, services.followup_note_add(membership=membership, followup=followup, text=payload.text)
+    )
+
+
+@router.post("/followups/{followup_id}/actions", response=with_errors({201: FollowUpEntryOut}))
+def followup_action_record(
+    request: HttpRequest, followup_id: int, payload: FollowUpActionIn
+) -> Any:
+    """Record an action taken: a recovery follow-up offers apologise, fix, credit
+    and close_loop; an advocacy one the referral, case-study and review asks."""
+    membership = acting_member(request)
+    followup = selectors.followup(membership, followup_id)
+    return Status(
+        201,
+        services.followup_action_record(
+            membership=membership, followup=followup, action=payload.action, text=payload.text
+        ),
+    )
 
 
 # -- themes ----------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from accord.lib.charts import cached_svg, svg_of
+from accord.lib.charts import cached_svg, period_label, svg_of
 from accord.lib.nps import Nps
 
 if TYPE_CHECKING:
@@ -12,16 +12,22 @@ if TYPE_CHECKING:
 
 
 def nps_trend_svg(result: Nps, title: str) -> str:
-    return cached_svg("nps_trend", (result, title), lambda: nps_trend_spec(result, title))
+    # The label of the current period changes when the month does: key on it.
+    return cached_svg(
+        "nps_trend",
+        (result, title, period_label(result.groups[-1].key) if result.groups else ""),
+        lambda: nps_trend_spec(result, title),
+    )
 
 
 def nps_trend_spec(result: Nps, title: str) -> alt.TopLevelMixin:
-    """NPS per period as a line, its 95% interval as a band, n in the tooltip-free labels."""
+    """NPS per period as a line, its 95% interval as a band, n in the tooltip-free
+    labels; the current period is marked partial."""
     import altair as alt
 
     points = [
         {
-            "period": group.key,
+            "period": period_label(group.key),
             "nps": group.nps,
             "low": group.ci95[0] if group.ci95 else None,
             "high": group.ci95[1] if group.ci95 else None,

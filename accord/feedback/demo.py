@@ -1,22 +1,37 @@
-"""Northwind's customer feedback: a year of answers with realistic comments,
-open and closed follow-ups, and themes. Idempotent and deterministic."""
+"""Northwind's customer feedback: a campaign a month for a year, sent to a
+third of the customers' contacts in the pipeline each time (everyone once a
+quarter), with their recipients and the answers that came back, realistic
+comments, open and closed follow-ups, and themes; and a draft campaign to try
+adding recipients from pipeline contacts on. Idempotent and deterministic."""
 
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.utils import timezone
 
 from accord.feedback import rollups
-from accord.feedback.models import Campaign, FeedbackSettings, FollowUp, Response, Survey
+from accord.feedback.models import (
+    Campaign,
+    Contact,
+    FeedbackSettings,
+    FollowUp,
+    FollowUpEntry,
+    Recipient,
+    Response,
+    Survey,
+)
 from accord.feedback.services import month_of
 from accord.lib.business_time import add_working_days
 from accord.lib.nps import category
 from accord.orgs.models import Membership, Organization
 from accord.orgs.selectors import business_calendar
+from accord.pipeline.selectors import contacts_for_survey
 
 SURVEY_NAME = "Northwind customer survey"
+# A campaign a month for this many months back, and this month's once sent.
+MONTHS = 12
 
 COMPANIES = [
     ("Contoso", "enterprise", "EMEA"),
@@ -31,28 +46,6 @@ COMPANIES = [
     ("Coho Winery", "growth", "NA"),
     ("Alpine Ski House", "starter", "EMEA"),
     ("Blue Yonder Airlines", "enterprise", "APAC"),
-]
-FIRST_NAMES = [
-    "Ana",
-    "Ben",
-    "Chloé",
-    "Dev",
-    "Elif",
-    "Femi",
-    "Greta",
-    "Hiro",
-    "Ines",
-    "Jonas",
-    "Kara",
-    "Luca",
-    "Mei",
-    "Nils",
-    "Omar",
-    "Paula",
-    "Quinn",
-    "Rosa",
-    "Sven",
-    "Tara",
 ]
 BETTER = {
     "detractor": [
@@ -113,6 +106,77 @@ def _score(rng: random.Random, month_index: int) -> int:
     return rng.randint(9, 10)
 
 
+def _months_back(month: date, count: int) -> date:
+    for _ in range(count):
+        month = (month - timedelta(days=1)).replace(day=1)
+    return month
+
+
+def _first_weekday(month: date) -> datetime:
+    """9:00 UTC on the month's first weekday: when its campaign goes out."""
+    day = month
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return datetime.combine(day, time(9), UTC)
+
+
+ASKS = {
+    "referral": FollowUp.Action.REFERRAL_ASK,
+    "case_study": FollowUp.Action.CASE_STUDY_ASK,
+    "review": FollowUp.Action.REVIEW_ASK,
+}
+
+
+def _timelines(followups: list[FollowUp], now: datetime) -> list[FollowUpEntry]:
+    """What the owners did on each worked follow-up: contacted the customer
+    (with the apology, or the play's ask), then closed it with its outcome."""
+    entries = []
+    for followup in followups:
+        if followup.status == FollowUp.Status.OPEN:
+            continue
+        end = followup.closed_at or now
+        contacted = max(
+            followup.created_at,
+            min(followup.created_at + timedelta(hours=3), end - timedelta(minutes=30)),
+        )
+        action = (
+            FollowUp.Action.APOLOGISE
+            if followup.kind == FollowUp.Kind.RECOVERY
+            else ASKS.get(followup.play, FollowUp.Action.REFERRAL_ASK)
+        )
+        common = {"organization_id": followup.organization_id, "followup": followup}
+        entries += [
+            FollowUpEntry(
+                **common,
+                kind=FollowUpEntry.Kind.STATUS_CHANGE,
+                text="Open → Contacted",
+                actor=followup.sales_owner,
+                at=contacted,
+            ),
+            FollowUpEntry(
+                **common,
+                kind=FollowUpEntry.Kind.ACTION,
+                action=action,
+                text=FollowUp.Action(action).label,
+                actor=followup.sales_owner
+                if followup.kind == FollowUp.Kind.RECOVERY
+                else followup.marketing_owner,
+                at=min(contacted + timedelta(minutes=10), end),
+            ),
+        ]
+        if followup.closed_at:
+            entries.append(
+                FollowUpEntry(
+                    **common,
+                    kind=FollowUpEntry.Kind.STATUS_CHANGE,
+                    text=f"Contacted → {followup.get_status_display()}: {followup.outcome}",
+                    actor=followup.sales_owner,
+                    at=followup.closed_at,
+                )
+            )
+    return entries
+
+
 def seed(organization: Organization, people: dict[str, Membership]) -> None:
     if Survey.objects.filter(organization=organization, name=SURVEY_NAME).exists():
         return
@@ -125,53 +189,111 @@ def seed(organization: Organization, people: dict[str, Membership]) -> None:
         colour="#1f6f8b",
         thank_you="Thank you! Every answer is read by our sales and marketing teams.",
     )
-    owners = [m for m in people.values() if m.team and m.team.kind == "sales"]
-    now = timezone.now()
-    start = now - timedelta(days=365)
-    campaigns = []
-    for quarter in range(4):
-        sent = start + timedelta(days=quarter * 91 + 5)
-        campaigns.append(
-            Campaign.objects.create(
-                organization=organization,
-                survey=survey,
-                name=f"Quarterly NPS {sent:%Y} Q{(sent.month - 1) // 3 + 1}",
-                status=Campaign.Status.SENT,
-                created_at=sent,
-                sent_at=sent,
-                reminder_sent_at=sent + timedelta(days=3),
-            )
+    owner = next((m for m in people.values() if m.role == "owner"), None)
+    customers = {company: (plan, region) for company, plan, region in COMPANIES}
+    # The people who answer are the customers' contacts in the pipeline; the
+    # newest customers' contacts have never been surveyed.
+    people_asked = (
+        sorted(
+            (c for c in contacts_for_survey(owner) if c["company"] in customers),
+            key=lambda c: c["email"],
         )
+        if owner
+        else []
+    )
+    now = timezone.now()
+    this_month = now.date().replace(day=1)
+    contacts: dict[str, Contact] = {}
+    recipients: list[Recipient] = []
     responses = []
-    for day in range(0, 365, 1):
-        moment = start + timedelta(days=day, hours=rng.randint(8, 18))
-        for _ in range(rng.choice([0, 1, 1, 2])):
-            company, plan, region = rng.choice(COMPANIES)
-            score = _score(rng, day // 30)
+    for back in range(MONTHS, -1, -1):
+        month = _months_back(this_month, back)
+        sent = _first_weekday(month)
+        if sent > now:
+            continue
+        index = MONTHS - back
+        campaign = Campaign.objects.create(
+            organization=organization,
+            survey=survey,
+            name=f"Monthly NPS {sent:%B %Y}",
+            status=Campaign.Status.SENT,
+            created_at=sent - timedelta(days=1),
+            send_requested_at=sent,
+            sent_at=sent,
+            reminder_sent_at=sent + timedelta(days=3) if sent + timedelta(days=3) <= now else None,
+        )
+        # A third of the customers' people each month: everyone is asked once a
+        # quarter, the organisation's 90-day interval.
+        for person in people_asked[index % 3 :: 3]:
+            email = person["email"]
+            contact = contacts.get(email)
+            if contact is None:
+                contact = contacts[email] = Contact.objects.create(
+                    organization=organization,
+                    email=email,
+                    name=person["name"],
+                    company=person["company"],
+                )
+            contact.last_surveyed_at = sent
+            plan, region = customers[person["company"]]
+            answered_at = sent + timedelta(hours=rng.randint(1, 14 * 24))
+            answers = rng.random() < 0.62 and answered_at <= now
+            recipient = Recipient(
+                organization=organization,
+                campaign=campaign,
+                contact=contact,
+                email=email,
+                name=person["name"],
+                company=person["company"],
+                language=person["language"][:2],
+                attributes={"plan": plan, "region": region},
+                account_owner_id=person["account_owner_id"],
+                status=Recipient.Status.SENT,
+                sent_at=sent,
+                expires_at=sent + timedelta(days=60),
+                reminded_at=(
+                    campaign.reminder_sent_at
+                    if campaign.reminder_sent_at
+                    and (not answers or answered_at > campaign.reminder_sent_at)
+                    else None
+                ),
+                opened_at=answered_at - timedelta(minutes=3) if answers else None,
+                responded_at=answered_at if answers else None,
+            )
+            recipients.append(recipient)
+            if not answers:
+                continue
+            score = _score(rng, index)
             kind = category(score)
-            name = rng.choice(FIRST_NAMES)
-            owner = rng.choice(owners) if owners and rng.random() < 0.8 else None
             responses.append(
                 Response(
                     organization=organization,
                     survey=survey,
-                    campaign=campaigns[min(3, day // 91)],
+                    campaign=campaign,
+                    recipient=recipient,
                     source=Response.Source.LINK,
                     score=score,
                     category=kind,
                     better=rng.choice(BETTER[kind]),
                     well=rng.choice(WELL[kind]),
                     may_quote=kind == "promoter" and rng.random() < 0.5,
-                    language=rng.choice(["en", "en", "en", "de", "fr", "es"]),
-                    email=f"{name.lower()}.{company.split()[0].lower()}@customer.example",
-                    name=name,
-                    company=company,
+                    language=recipient.language or "en",
+                    email=email,
+                    name=person["name"],
+                    company=person["company"],
                     attributes={"plan": plan, "region": region},
-                    account_owner=owner,
-                    created_at=moment,
-                    month=month_of(moment, organization.time_zone),
+                    account_owner_id=person["account_owner_id"],
+                    created_at=answered_at,
+                    month=month_of(answered_at, organization.time_zone),
                 )
             )
+    Recipient.objects.bulk_create(recipients, batch_size=500)
+    Contact.objects.bulk_update(contacts.values(), ["last_surveyed_at"], batch_size=500)
+    # A draft to try "recipients from pipeline contacts" on: it finds the
+    # newest customers' people and skips those asked in the last 90 days.
+    Campaign.objects.create(
+        organization=organization, survey=survey, name="New customers' first survey"
+    )
     Response.objects.bulk_create(responses, batch_size=500)
     # Bulk writes send no signals: every month's rollup is stale.
     rollups.rollups_mark(organization.pk, [rollups.ALL])
@@ -192,6 +314,8 @@ def seed(organization: Organization, people: dict[str, Membership]) -> None:
         )
         late = rng.random() < 0.2
         closed_at = due + timedelta(hours=6) if late else due - timedelta(hours=rng.randint(2, 30))
+        # A loop due a moment ago and closed late was closed just now, not later.
+        closed_at = min(closed_at, now)
         is_recovery = response.category == Response.Category.DETRACTOR
         followups.append(
             FollowUp(
@@ -210,6 +334,7 @@ def seed(organization: Organization, people: dict[str, Membership]) -> None:
             )
         )
     FollowUp.objects.bulk_create(followups, batch_size=500)
+    FollowUpEntry.objects.bulk_create(_timelines(followups, now), batch_size=500)
     from accord.feedback.themes import themes_update
 
     themes_update(organization_id=organization.pk)

@@ -92,8 +92,12 @@ class FollowUpForm(forms.Form):
     status = forms.ChoiceField(choices=FollowUp.Status.choices)
     play = forms.ChoiceField(choices=FollowUp.Play.choices, required=False)
     outcome = forms.CharField(max_length=200, required=False, help_text="Needed to close it.")
-    notes = forms.CharField(
-        required=False, max_length=20_000, widget=forms.Textarea(attrs={"rows": 4})
+    note = forms.CharField(
+        label="Add a note",
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Goes on the timeline with your name and the time.",
     )
     sales_owner: forms.ModelChoiceField[Membership] = forms.ModelChoiceField(
         queryset=Membership.objects.none(), required=False
@@ -108,6 +112,22 @@ class FollowUpForm(forms.Form):
             field = self.fields[name]
             field.queryset = members  # type: ignore[attr-defined]
             field.label_from_instance = _member_label  # type: ignore[attr-defined]
+
+
+class FollowUpActionForm(forms.Form):
+    """One of the follow-up's actions (the button pressed), with an optional comment."""
+
+    action = forms.ChoiceField(choices=())
+    text = forms.CharField(
+        label="Comment (optional)",
+        required=False,
+        max_length=20_000,
+        widget=forms.TextInput(),
+    )
+
+    def __init__(self, *args: Any, followup: FollowUp, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = followup.actions  # type: ignore[attr-defined]
 
 
 def _member_label(member: Membership) -> str:

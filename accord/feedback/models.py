@@ -373,7 +373,25 @@ class FollowUp(models.Model):
         CASE_STUDY = "case_study", "Case study"
         REVIEW = "review", "Review"
 
+    class Action(models.TextChoices):
+        """What was done for the customer, recorded on the timeline."""
+
+        APOLOGISE = "apologise", "Apologised and called back"
+        FIX = "fix", "Fixed the issue"
+        CREDIT = "credit", "Offered a credit"
+        CLOSE_LOOP = "close_loop", "Closed the loop with the customer"
+        REFERRAL_ASK = "referral_ask", "Asked for a referral"
+        CASE_STUDY_ASK = "case_study_ask", "Asked for a case study"
+        REVIEW_ASK = "review_ask", "Asked for a review"
+
     CLOSED = frozenset({Status.RESOLVED, Status.LOST})
+    # Recovery wins a detractor back; advocacy asks a promoter to speak for
+    # us. A nurture follow-up has no set plays: notes and status only.
+    ACTIONS: dict[str, tuple[str, ...]] = {
+        Kind.RECOVERY: (Action.APOLOGISE, Action.FIX, Action.CREDIT, Action.CLOSE_LOOP),
+        Kind.ADVOCACY: (Action.REFERRAL_ASK, Action.CASE_STUDY_ASK, Action.REVIEW_ASK),
+        Kind.NURTURE: (),
+    }
 
     organization = models.ForeignKey(
         "orgs.Organization", on_delete=models.CASCADE, related_name="followups"
@@ -390,7 +408,6 @@ class FollowUp(models.Model):
     )
     due_at = models.DateTimeField()
     outcome = models.CharField(max_length=200, blank=True)
-    notes = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
@@ -420,6 +437,46 @@ class FollowUp(models.Model):
     @property
     def is_overdue(self) -> bool:
         return not self.is_closed and self.due_at < timezone.now()
+
+    @property
+    def actions(self) -> list[tuple[str, str]]:
+        """The actions this kind of follow-up offers, as (value, label)."""
+        return [(value, FollowUp.Action(value).label) for value in self.ACTIONS[self.kind]]
+
+
+class FollowUpEntry(models.Model):
+    """One line of a follow-up's timeline: a status change, a note or an action
+    taken for the customer, with who did it and when.
+
+    Written only by the follow-up services, never edited: the timeline is the
+    history of the loop. ``actor`` is empty for entries nobody typed (the
+    notes carried over from before the timeline).
+    """
+
+    class Kind(models.TextChoices):
+        STATUS_CHANGE = "status_change", "Status change"
+        NOTE = "note", "Note"
+        ACTION = "action", "Action"
+
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    followup = models.ForeignKey(FollowUp, on_delete=models.CASCADE, related_name="entries")
+    kind = models.CharField(max_length=14, choices=Kind.choices)
+    # For an action: which one (FollowUp.Action); empty otherwise.
+    action = models.CharField(max_length=20, choices=FollowUp.Action.choices, blank=True)
+    text = models.TextField(blank=True)
+    actor = models.ForeignKey(
+        "orgs.Membership", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["followup", "at"], name="followup_entry_at")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.followup_id} at {self.at:%Y-%m-%d %H:%M}"
 
 
 class Theme(models.Model):

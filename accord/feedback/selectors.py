@@ -16,6 +16,7 @@ from django.utils import timezone
 from accord.feedback.models import (
     Campaign,
     FollowUp,
+    FollowUpEntry,
     Recipient,
     RecipientImport,
     Response,
@@ -337,6 +338,11 @@ def followup(membership: Membership, pk: int) -> FollowUp:
         FollowUp.objects.select_related("response", "sales_owner__user", "marketing_owner__user"),
         pk=pk,
     )
+
+
+def followup_timeline(followup: FollowUp) -> QuerySet[FollowUpEntry]:
+    """The timeline of a follow-up the caller has already looked up in scope, newest first."""
+    return FollowUpEntry.objects.filter(followup=followup).select_related("actor__user")
 
 
 def theme(membership: Membership, pk: int) -> Theme:

@@ -22,6 +22,7 @@ from accord.feedback.forms import (
     CampaignForm,
     CsvUploadForm,
     FeedbackSettingsForm,
+    FollowUpActionForm,
     FollowUpForm,
     ImportForm,
     SegmentForm,
@@ -435,19 +436,35 @@ def followups(request: HttpRequest, membership: Membership) -> HttpResponse:
 @org_view()
 def followup_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     followup = selectors.followup(membership, pk)
+    # Two forms on the page: recording an action (its buttons send "action"),
+    # or saving status, owners and a note.
+    acting = request.method == "POST" and "action" in request.POST
     form = FollowUpForm(
-        request.POST or None,
+        request.POST if request.method == "POST" and not acting else None,
         members=members(membership),
         initial={
             "status": followup.status,
             "play": followup.play,
             "outcome": followup.outcome,
-            "notes": followup.notes,
             "sales_owner": followup.sales_owner,
             "marketing_owner": followup.marketing_owner,
         },
     )
-    if request.method == "POST" and form.is_valid():
+    action_form = FollowUpActionForm(request.POST if acting else None, followup=followup)
+    if acting and action_form.is_valid():
+        try:
+            services.followup_action_record(
+                membership=membership,
+                followup=followup,
+                action=action_form.cleaned_data["action"],
+                text=action_form.cleaned_data["text"],
+            )
+        except ValidationError as error:
+            add_service_errors(action_form, error)
+        else:
+            messages.success(request, "Action recorded on the timeline.")
+            return redirect("feedback_followup", org_slug=_slug(membership), pk=followup.pk)
+    elif request.method == "POST" and not acting and form.is_valid():
         data = form.cleaned_data
         try:
             services.followup_update(
@@ -456,7 +473,7 @@ def followup_detail(request: HttpRequest, membership: Membership, pk: int) -> Ht
                 status=data["status"],
                 play=data["play"] or "",
                 outcome=data["outcome"],
-                notes=data["notes"],
+                note=data["note"],
                 sales_owner_id=data["sales_owner"].pk if data["sales_owner"] else None,
                 marketing_owner_id=data["marketing_owner"].pk if data["marketing_owner"] else None,
             )
@@ -468,8 +485,14 @@ def followup_detail(request: HttpRequest, membership: Membership, pk: int) -> Ht
     return render(
         request,
         "feedback/followup.html",
-        {"followup": followup, "form": form, "now": timezone.now()},
-        status=_status(form),
+        {
+            "followup": followup,
+            "form": form,
+            "action_form": action_form,
+            "timeline": selectors.followup_timeline(followup),
+            "now": timezone.now(),
+        },
+        status=400 if form.errors or action_form.errors else 200,
     )
 
 

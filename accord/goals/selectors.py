@@ -416,10 +416,15 @@ def activity_progress(goal: ActivityGoal, month: dt.date, *, months: int = 6) ->
     """Counts per person and for the team in ``month`` against the target, who
     is behind (pro rata for the current month), and the team's last months.
 
+    Only what has happened by today counts: staffing an event slot logs the
+    activity on the slot's date, so signing up for a slot later this month
+    counts when the slot comes, not on the day of the sign-up.
+
     One grouped query per month over the indexed (team, type, date) columns.
     """
     first, last = month_bounds(month)
     now = today(goal.organization)
+    happened = _logs_for(goal).filter(occurred_on__lte=now)
     if now < first:
         elapsed = 0.0
     elif now > last:
@@ -433,8 +438,7 @@ def activity_progress(goal: ActivityGoal, month: dt.date, *, months: int = 6) ->
         .order_by("user__email")
     )
     counts = dict(
-        _logs_for(goal)
-        .filter(occurred_on__range=(first, last))
+        happened.filter(occurred_on__range=(first, last))
         .values_list("member_id")
         .annotate(n=Count("pk"))
         .values_list("member_id", "n")
@@ -457,7 +461,7 @@ def activity_progress(goal: ActivityGoal, month: dt.date, *, months: int = 6) ->
             total = sum(counts.values())
         else:
             start, end = month_bounds(cursor)
-            total = _logs_for(goal).filter(occurred_on__range=(start, end)).count()
+            total = happened.filter(occurred_on__range=(start, end)).count()
         history.append((cursor, total, team_target))
         cursor = _previous_month(cursor)
     history.reverse()

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from accord.feedback import charts as feedback_charts
 from accord.insights.health import TrendPoint
 from accord.insights.report import Report
-from accord.lib.charts import cached_svg, png_of, svg_of
+from accord.lib.charts import cached_svg, period_label, png_of, svg_of
 from accord.lib.nps import SMALL_SAMPLE, Nps
 from accord.pipeline import charts as pipeline_charts
 from accord.pulse import charts as pulse_charts
@@ -20,11 +20,12 @@ if TYPE_CHECKING:
 
 
 def health_trend_spec(points: list[TrendPoint]) -> alt.TopLevelMixin:
-    """The health score per month on 0-100; months without data are gaps, not zeros."""
+    """The health score per month on 0-100; months without data are gaps, not
+    zeros; the current month is marked partial."""
     import altair as alt
 
     rows = [
-        {"month": p.month.strftime("%Y-%m"), "score": p.score}
+        {"month": period_label(p.month.strftime("%Y-%m")), "score": p.score}
         for p in points
         if p.score is not None
     ]
@@ -41,7 +42,12 @@ def health_trend_svg(points: list[TrendPoint]) -> str:
     """Empty when no month has a score: the page says so instead."""
     if all(p.score is None for p in points):
         return ""
-    return cached_svg("health_trend", points, lambda: health_trend_spec(points))
+    # Keyed on the current month too: its label changes when the month does.
+    return cached_svg(
+        "health_trend",
+        (points, [period_label(p.month.strftime("%Y-%m")) for p in points[-1:]]),
+        lambda: health_trend_spec(points),
+    )
 
 
 # -- the quarterly report ------------------------------------------------------
@@ -141,7 +147,7 @@ def report_meetings_spec(report: Report) -> alt.TopLevelMixin:
     import altair as alt
 
     rows: list[dict[str, object]] = [
-        {"month": m.month, "kind": kind, "count": count}
+        {"month": period_label(m.month), "kind": kind, "count": count}
         for m in report.meetings
         for kind, count in (("Collaborative", m.collaborative), ("Report-out", m.report_outs))
     ]

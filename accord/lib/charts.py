@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from datetime import date
 from typing import TYPE_CHECKING, TypeVar
 
 from django.core.cache import cache
+from django.utils import timezone
 
 if TYPE_CHECKING:
     import altair as alt
@@ -29,6 +31,19 @@ if TYPE_CHECKING:
 CHART_CACHE_SECONDS = 7 * 24 * 3600
 
 Picture = TypeVar("Picture", str, bytes)
+
+
+PARTIAL = " (partial)"
+
+
+def period_label(key: str, *, today: date | None = None) -> str:
+    """A period's key as a chart's axis shows it: the current month ("2026-12")
+    or quarter ("2026-Q4") is not over, so it is marked partial. Without the
+    mark, a month with a few days of data reads as a collapse (n = 1, or a
+    count near 0)."""
+    today = today or timezone.localdate()
+    current = (f"{today:%Y-%m}", f"{today.year}-Q{(today.month - 1) // 3 + 1}")
+    return f"{key}{PARTIAL}" if key in current else key
 
 
 def chart_key(text: str, medium: str) -> str:

@@ -140,7 +140,7 @@ DESCRIPTIONS: dict[Action, str] = {
         "Create customer surveys and campaigns, send them, import responses, "
         "change feedback settings"
     ),
-    Action.FOLLOWUP_UPDATE: "Work customer follow-ups: status, outcome, notes",
+    Action.FOLLOWUP_UPDATE: "Work customer follow-ups: status, outcome, timeline notes and actions",
     Action.THEME_MANAGE: (
         "Rename, merge and route feedback themes; save testimonials to the content library"
     ),

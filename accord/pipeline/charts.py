@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.safestring import SafeString, mark_safe
 
-from accord.lib.charts import svg_of
+from accord.lib.charts import period_label, svg_of
 
 if TYPE_CHECKING:
     import altair as alt
@@ -60,10 +60,16 @@ def monthly_chart(rows: list[dict[str, Any]], *, title: str, y_title: str) -> Sa
     return _svg(monthly_spec(rows, title=title, y_title=y_title))
 
 
+def _partial(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**row, "month": period_label(str(row["month"]))} for row in rows]
+
+
 def monthly_spec(rows: list[dict[str, Any]], *, title: str, y_title: str) -> alt.TopLevelMixin:
-    """Lines by month: ``rows`` are ``{"month", "series", "value"}``."""
+    """Lines by month: ``rows`` are ``{"month", "series", "value"}``; the current
+    month is marked partial."""
     import altair as alt
 
+    rows = _partial(rows)
     spec: alt.TopLevelMixin = (
         alt.Chart(_data(rows))
         .mark_line(point=True)
@@ -78,9 +84,11 @@ def monthly_spec(rows: list[dict[str, Any]], *, title: str, y_title: str) -> alt
 
 
 def stacked_chart(rows: list[dict[str, Any]], *, title: str) -> SafeString:
-    """Stacked bars by month: ``rows`` are ``{"month", "series", "value"}``."""
+    """Stacked bars by month: ``rows`` are ``{"month", "series", "value"}``; the
+    current month is marked partial."""
     import altair as alt
 
+    rows = _partial(rows)
     chart = (
         alt.Chart(_data(rows))
         .mark_bar()

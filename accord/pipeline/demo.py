@@ -21,9 +21,11 @@ from accord.orgs.models import Membership, Organization
 from accord.orgs.selectors import business_calendar
 from accord.pipeline import rollups
 from accord.pipeline.models import (
+    Account,
     AgreementStatus,
     BreachKind,
     Campaign,
+    Contact,
     HandoffAgreement,
     Lead,
     Opportunity,
@@ -60,6 +62,78 @@ LAST = ["Smith", "Garcia", "Müller", "Rossi", "Dubois", "Khan", "Nowak", "Silva
 COMPANIES = ["Contoso", "Fabrikam", "Tailspin", "Wingtip", "Litware", "Adatum", "Proseware"]
 
 
+# Northwind's customers (the companies whose people answer the feedback
+# survey): name, industry, region, plan. The last two signed recently and
+# have never been surveyed: adding "recipients from pipeline contacts" to a
+# new campaign finds them, and skips everyone surveyed in the last 90 days.
+CUSTOMERS = [
+    ("Contoso", "Retail", "EMEA", "enterprise"),
+    ("Fabrikam", "Wholesale", "NA", "enterprise"),
+    ("Tailspin Toys", "Retail", "NA", "starter"),
+    ("Wingtip", "Retail", "EMEA", "growth"),
+    ("Litware", "Wholesale", "APAC", "growth"),
+    ("Adventure Works", "Retail", "NA", "enterprise"),
+    ("Proseware", "Wholesale", "EMEA", "starter"),
+    ("Lucerne Publishing", "Retail", "EMEA", "growth"),
+    ("Margie's Travel", "Retail", "APAC", "starter"),
+    ("Coho Winery", "Wholesale", "NA", "growth"),
+    ("Alpine Ski House", "Retail", "EMEA", "starter"),
+    ("Blue Yonder Airlines", "Wholesale", "APAC", "enterprise"),
+    ("Relecloud", "Retail", "NA", "growth"),
+    ("Woodgrove", "Wholesale", "EMEA", "enterprise"),
+]
+NEW_CUSTOMERS = 2
+CONTACTS_PER_CUSTOMER = 15
+CONTACTS_PER_NEW_CUSTOMER = 4
+LANGUAGES = {"EMEA": ["en", "en", "de", "fr", "es"], "NA": ["en"], "APAC": ["en"]}
+
+
+def _customers(organization: Organization, people: dict[str, Membership]) -> None:
+    """The customer accounts and their contacts, each account owned by a seller."""
+    if Account.objects.filter(
+        organization=organization, source_system=SourceSystem.ACCORD, source_id__startswith="demo-"
+    ).exists():
+        return
+    rng = random.Random(20260202)
+    sellers = [
+        people[e]
+        for e in ("sam@northwind.example", "alex@northwind.example", "jordan@northwind.example")
+        if e in people
+    ]
+    contacts = []
+    for n, (name, industry, region, plan) in enumerate(CUSTOMERS):
+        slug = "".join(c for c in name.lower() if c.isalnum())
+        account = Account.objects.create(
+            organization=organization,
+            source_system=SourceSystem.ACCORD,
+            source_id=f"demo-{slug}",
+            name=name,
+            domain=f"{slug}.example",
+            industry=industry,
+            region=region,
+            owner=sellers[n % len(sellers)] if sellers else None,
+        )
+        new = n >= len(CUSTOMERS) - NEW_CUSTOMERS
+        names = [(first, last) for first in FIRST for last in LAST]
+        rng.shuffle(names)
+        for first, last in names[: CONTACTS_PER_NEW_CUSTOMER if new else CONTACTS_PER_CUSTOMER]:
+            handle = f"{first}.{last}".lower().replace("ü", "ue")
+            contacts.append(
+                Contact(
+                    organization=organization,
+                    source_system=SourceSystem.ACCORD,
+                    source_id=f"demo-{slug}-{handle}",
+                    email=f"{handle}@{slug}.example",
+                    name=f"{first} {last}",
+                    company=name,
+                    account=account,
+                    language=rng.choice(LANGUAGES[region]),
+                    attributes={"plan": plan},
+                )
+            )
+    Contact.objects.bulk_create(contacts)
+
+
 def _business_moment(rng: random.Random, day: date) -> datetime:
     while day.weekday() >= 5:
         day += timedelta(days=1)
@@ -67,6 +141,7 @@ def _business_moment(rng: random.Random, day: date) -> datetime:
 
 
 def seed(organization: Organization, people: dict[str, Membership]) -> None:
+    _customers(organization, people)
     if Campaign.objects.filter(
         organization=organization, source_system=SourceSystem.ACCORD, source_id="demo-webinar"
     ).exists():

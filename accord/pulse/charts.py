@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from accord.lib.charts import svg_of
+from accord.lib.charts import period_label, svg_of
 from accord.pulse.counting import GoalResult
 from accord.pulse.selectors import CyclePoint
 
@@ -34,7 +34,9 @@ def trend_values_spec(
     import altair as alt
 
     rows: list[dict[str, object]] = []
-    for period, balance, internal in cycles:
+    for key, balance, internal in cycles:
+        # The current month's pulse is still open: marked partial.
+        period = period_label(key)
         if balance is not None:
             rows.append({"period": period, "series": "Balance", "value": balance})
         for rated, value in internal.items():

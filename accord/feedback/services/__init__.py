@@ -25,6 +25,9 @@ from accord.feedback.services.common import (
     LinkExpired,
 )
 from accord.feedback.services.followups import (
+    NOTE_MAX_LENGTH,
+    followup_action_record,
+    followup_note_add,
     followup_open_for,
     followup_update,
 )
@@ -70,6 +73,7 @@ __all__ = [
     "LINK_FIELDS",
     "LOGO_MAX_BYTES",
     "LOGO_TYPES",
+    "NOTE_MAX_LENGTH",
     "RECIPIENT_COLUMNS",
     "RESPONSE_FORMATS",
     "AlreadyRecorded",
@@ -84,6 +88,8 @@ __all__ = [
     "contact_opt_out",
     "feedback_settings",
     "feedback_settings_update",
+    "followup_action_record",
+    "followup_note_add",
     "followup_open_for",
     "followup_update",
     "link_for_token",

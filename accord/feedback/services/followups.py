@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accord.feedback.models import (
     FollowUp,
+    FollowUpEntry,
     Response,
 )
 from accord.feedback.services.surveys import feedback_settings
@@ -19,6 +20,8 @@ from accord.orgs.models import Membership, Organization, Role
 from accord.orgs.permissions import Action, require
 from accord.orgs.selectors import business_calendar
 from accord.orgs.services import audit_record
+
+NOTE_MAX_LENGTH = 20_000
 
 
 def _leads(organization: Organization) -> dict[str, Membership]:
@@ -80,12 +83,16 @@ def followup_update(
     followup: FollowUp,
     status: str | None = None,
     outcome: str | None = None,
-    notes: str | None = None,
+    note: str | None = None,
     play: str | None = None,
     sales_owner_id: int | None = None,
     marketing_owner_id: int | None = None,
 ) -> FollowUp:
-    """Move a follow-up along open -> contacted -> resolved or lost; closing needs an outcome."""
+    """Move a follow-up along open -> contacted -> resolved or lost; closing needs an outcome.
+
+    A change of status writes a status-change entry on the timeline (with the
+    outcome when it closes); a non-blank ``note`` is added as a note entry.
+    Nothing is written when any field is refused."""
     require(membership, Action.FOLLOWUP_UPDATE)
     followup = FollowUp.objects.select_for_update().get(pk=followup.pk)
     before = {
@@ -102,8 +109,8 @@ def followup_update(
         errors["play"] = "One of referral, case_study, review (or empty)."
     if outcome is not None and len(outcome) > 200:
         errors["outcome"] = "At most 200 characters."
-    if notes is not None and len(notes) > 20_000:
-        errors["notes"] = "At most 20000 characters."
+    if note is not None and len(note) > NOTE_MAX_LENGTH:
+        errors["note"] = f"At most {NOTE_MAX_LENGTH} characters."
     new_outcome = outcome if outcome is not None else followup.outcome
     if status in FollowUp.CLOSED and not new_outcome.strip():
         errors["outcome"] = "Say what came of it before closing the follow-up."
@@ -125,13 +132,19 @@ def followup_update(
         followup.status = status
     if outcome is not None:
         followup.outcome = outcome.strip()
-    if notes is not None:
-        followup.notes = notes
     if play is not None:
         followup.play = play
     for name, owner in owners.items():
         setattr(followup, name, owner)
     followup.save()
+    if before["status"] != followup.status:
+        was = FollowUp.Status(str(before["status"])).label
+        text = f"{was} → {followup.get_status_display()}"
+        if followup.is_closed:
+            text += f": {followup.outcome}"
+        _entry_add(membership, followup, kind=FollowUpEntry.Kind.STATUS_CHANGE, text=text)
+    if note is not None and note.strip():
+        _entry_add(membership, followup, kind=FollowUpEntry.Kind.NOTE, text=note.strip())
     after = {
         "status": followup.status,
         "outcome": followup.outcome,
@@ -147,3 +160,86 @@ def followup_update(
         changes={k: [before[k], after[k]] for k in after if before[k] != after[k]},
     )
     return followup
+
+
+def _locked(membership: Membership, followup: FollowUp) -> FollowUp:
+    # Entries of one follow-up are written one at a time, and only in the
+    # acting member's organisation (another's is missing, as everywhere).
+    return FollowUp.objects.select_for_update().get(
+        pk=followup.pk, organization=membership.organization
+    )
+
+
+def _entry_add(
+    membership: Membership, followup: FollowUp, *, kind: str, text: str, action: str = ""
+) -> FollowUpEntry:
+    return FollowUpEntry.objects.create(
+        organization=membership.organization,
+        followup=followup,
+        kind=kind,
+        action=action,
+        text=text,
+        actor=membership,
+        at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def followup_note_add(*, membership: Membership, followup: FollowUp, text: str) -> FollowUpEntry:
+    """Add a note to the follow-up's timeline, by ``membership``, now."""
+    require(membership, Action.FOLLOWUP_UPDATE)
+    followup = _locked(membership, followup)
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": "Write the note first."})
+    if len(text) > NOTE_MAX_LENGTH:
+        raise ValidationError({"text": f"At most {NOTE_MAX_LENGTH} characters."})
+    entry = _entry_add(membership, followup, kind=FollowUpEntry.Kind.NOTE, text=text)
+    audit_record(
+        organization=membership.organization,
+        actor=membership.user,
+        action="followup.note",
+        obj=followup,
+        changes={"entry": entry.pk},
+    )
+    return entry
+
+
+@transaction.atomic
+def followup_action_record(
+    *, membership: Membership, followup: FollowUp, action: str, text: str = ""
+) -> FollowUpEntry:
+    """Record that one of the follow-up's actions was taken (recovery: apologise,
+    fix, credit, close the loop; advocacy: referral, case-study and review
+    asks), with an optional comment, as an entry on its timeline."""
+    require(membership, Action.FOLLOWUP_UPDATE)
+    followup = _locked(membership, followup)
+    offered = FollowUp.ACTIONS[followup.kind]
+    errors: dict[str, str] = {}
+    if action not in offered:
+        errors["action"] = (
+            f"{followup.kind_with_article.capitalize()} follow-up offers "
+            + (", ".join(offered) if offered else "no actions; add a note instead")
+            + "."
+        )
+    text = text.strip()
+    if len(text) > NOTE_MAX_LENGTH:
+        errors["text"] = f"At most {NOTE_MAX_LENGTH} characters."
+    if errors:
+        raise ValidationError(errors)
+    label = FollowUp.Action(action).label
+    entry = _entry_add(
+        membership,
+        followup,
+        kind=FollowUpEntry.Kind.ACTION,
+        action=action,
+        text=f"{label}: {text}" if text else label,
+    )
+    audit_record(
+        organization=membership.organization,
+        actor=membership.user,
+        action="followup.action",
+        obj=followup,
+        changes={"action": action},
+    )
+    return entry

@@ -8,6 +8,7 @@ from django.utils import timezone
 from accord.feedback.models import (
     Campaign,
     Contact,
+    FollowUp,
     Recipient,
     RecipientImport,
     Response,
@@ -109,3 +110,20 @@ def list_added(
 def refused(run: RecipientImport) -> list[tuple[int, str]]:
     """The refused rows of an import, by row number."""
     return list(run.errors.values_list("row", "message"))
+
+
+class FollowUpFactory(factory.django.DjangoModelFactory[FollowUp]):
+    """A follow-up on a new response of the same organisation: a recovery for a
+    detractor (the default), an advocacy play for a promoter."""
+
+    class Meta:
+        model = FollowUp
+
+    response = factory.SubFactory(
+        ResponseFactory,
+        organization=factory.SelfAttribute("..organization"),
+        score=factory.LazyAttribute(lambda o: 3 if o.factory_parent.kind == "recovery" else 10),
+    )
+    kind = FollowUp.Kind.RECOVERY
+    created_at = factory.LazyFunction(timezone.now)
+    due_at = factory.LazyAttribute(lambda o: o.created_at + dt.timedelta(days=2))

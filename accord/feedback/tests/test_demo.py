@@ -11,8 +11,18 @@ from accord.feedback.selectors import nps_by
 pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
 
+def _everything() -> dict[str, int]:
+    from accord.feedback.models import Campaign, Contact, FollowUpEntry, Recipient
+    from accord.pipeline.models import Account
+    from accord.pipeline.models import Contact as PipelineContact
+
+    models = [Campaign, Contact, Recipient, FollowUpEntry, Account, PipelineContact]
+    return {m._meta.label: m._default_manager.count() for m in models}
+
+
 def test_it_seeds_a_year_of_feedback_once():
     organization = seed_demo()
+    everything = _everything()
     counts = (Response.objects.count(), FollowUp.objects.count(), Theme.objects.count())
     assert counts[0] > 300
     assert FollowUp.objects.filter(status__in=["resolved", "lost"]).exists()
@@ -21,3 +31,77 @@ def test_it_seeds_a_year_of_feedback_once():
     assert len(nps_by(organization, by="month").groups) >= 12
     seed_demo()
     assert (Response.objects.count(), FollowUp.objects.count(), Theme.objects.count()) == counts
+    assert _everything() == everything
+
+
+def test_it_tells_one_story_sent_campaigns_have_their_recipients_and_answers():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accord.feedback.models import Campaign, Recipient
+
+    seed_demo()
+    sent = list(Campaign.objects.filter(status="sent"))
+    assert len(sent) >= 12
+    now = timezone.now()
+    for campaign in sent:
+        recipients = Recipient.objects.filter(campaign=campaign)
+        assert recipients.count() > 30, campaign.name
+        assert not recipients.exclude(status="sent").exists()
+        assert campaign.sent_at is not None
+        if campaign.sent_at < now - timedelta(days=3):
+            assert campaign.responses.count() > 10, campaign.name
+        # Every answer came from one of the campaign's own recipients.
+        assert not campaign.responses.exclude(recipient__campaign=campaign).exists()
+        answered = recipients.filter(responded_at__isnull=False).count()
+        assert answered == campaign.responses.count()
+    assert not Response.objects.filter(recipient__isnull=True).exists()
+    assert Response.objects.filter(created_at__gt=now).count() == 0
+
+
+def test_it_lets_a_new_campaign_take_recipients_from_pipeline_contacts():
+    from accord.feedback.models import Campaign
+    from accord.feedback.services import recipients_import_contacts
+    from accord.jobs.testing import run_queued_jobs
+    from accord.orgs.models import Membership
+    from accord.pipeline.models import Account, Contact
+
+    organization = seed_demo()
+    assert Account.objects.filter(organization=organization).count() >= 14
+    assert Contact.objects.filter(organization=organization).count() >= 180
+    draft = Campaign.objects.get(organization=organization, status="draft")
+    nadia = Membership.objects.get(organization=organization, user__email="nadia@northwind.example")
+
+    result = recipients_import_contacts(membership=nadia, campaign=draft)
+    run_queued_jobs()
+    result.refresh_from_db()
+
+    # The newest customers' people have never been asked; most others were
+    # asked within the 90-day interval and are skipped.
+    companies = set(draft.recipients.values_list("company", flat=True))
+    assert {"Relecloud", "Woodgrove"} <= companies
+    assert result.status == "done", result.status
+    assert result.added >= 8 and result.skipped_recent > 0 and not result.errors.exists()
+    assert draft.recipients.count() == result.added
+
+
+def test_it_gives_worked_follow_ups_their_timeline():
+    from django.utils import timezone
+
+    from accord.feedback.models import FollowUpEntry
+
+    seed_demo()
+    worked = FollowUp.objects.exclude(status="open")
+    assert worked.exists()
+    for followup in worked:
+        entries = list(followup.entries.all())
+        kinds = [e.kind for e in entries]
+        assert "action" in kinds and entries[-1].text == "Open → Contacted"
+        allowed = FollowUp.ACTIONS[followup.kind]
+        assert all(e.action in allowed for e in entries if e.kind == "action")
+        if followup.is_closed:
+            assert entries[0].text.startswith(f"Contacted → {followup.get_status_display()}")
+    assert not FollowUpEntry.objects.filter(at__gt=timezone.now()).exists()
+    assert not FollowUp.objects.filter(closed_at__gt=timezone.now()).exists()
+    assert not FollowUpEntry.objects.filter(followup__status="open").exists()

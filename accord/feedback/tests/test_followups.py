@@ -145,9 +145,14 @@ def test_it_moves_through_statuses_and_needs_an_outcome_to_close(recipient, bob_
         followup_update(membership=bob_member, followup=followup, status="lost")
     assert "outcome" in error.value.message_dict
     followup = followup_update(
-        membership=bob_member, followup=followup, status="lost", outcome="Churned", notes="Price"
+        membership=bob_member, followup=followup, status="lost", outcome="Churned", note="Price"
     )
-    assert followup.closed_at is not None and followup.notes == "Price"
+    assert followup.closed_at is not None
+    assert [(e.kind, e.text) for e in followup.entries.all()] == [
+        ("note", "Price"),
+        ("status_change", "Contacted → Lost: Churned"),
+        ("status_change", "Open → Contacted"),
+    ]
 
 
 def test_it_keeps_viewers_from_working_follow_ups(acme, recipient):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
@@ -60,6 +61,40 @@ def test_it_counts_a_seller_staffing_a_slot_toward_sales_activity_goal(owner, se
     assert (log.activity_goal, log.occurred_on, log.source) == (goal, slot.date, "event")
     services.event_signup_cancel(membership=seller, signup=signup)
     assert not ActivityLog.objects.exists()
+
+
+def test_it_counts_staffing_toward_the_goal_when_the_slot_happens_not_at_sign_up(
+    owner, seller, acme
+):
+    goal = services.activity_goal_create(
+        membership=owner,
+        team=acme.teams.get(kind=TeamKind.SALES),
+        activity_type="event_staffing",
+        target_count=2,
+    )
+    # Sign up on the 3rd for a slot on the 20th of the same month.
+    with time_machine.travel(dt.datetime(2026, 3, 3, 10, tzinfo=dt.UTC), tick=False):
+        day = dt.date(2026, 3, 20)
+        event = services.event_create(
+            membership=owner, name="Spring fair", starts_on=day, slots=[("booth", day, 2)]
+        )
+        services.event_signup(membership=seller, slot=selectors.event_slots(event)[0])
+        before = selectors.activity_progress(goal, services.today())
+        assert (before.team_count, before.history[-1][1]) == (0, 0)
+        page = _client(owner).get("/o/acme/goals/activity/").content.decode()
+        assert "Team: <strong>0</strong> of 2" in page
+    assert ActivityLog.objects.get().occurred_on == day  # stored, waiting for its day
+    with time_machine.travel(dt.datetime(2026, 3, 20, 18, tzinfo=dt.UTC), tick=False):
+        after = selectors.activity_progress(goal, services.today())
+        assert (after.team_count, after.history[-1][1]) == (1, 1)
+        page = _client(owner).get("/o/acme/goals/activity/").content.decode()
+        assert "Team: <strong>1</strong> of 2" in page
+
+
+def _client(membership):
+    client = Client()
+    client.force_login(membership.user)
+    return client
 
 
 def test_it_refuses_more_people_for_a_full_slot(owner, seller, marketer, expo):

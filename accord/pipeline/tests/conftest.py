@@ -45,15 +45,3 @@ def agreement(acme, carol, sam):
 def uploads_in_tmp(settings, tmp_path):
     """Uploaded import files land in the test's own directory, not var/."""
     settings.VAR_DIR = tmp_path
-
-
-@pytest.fixture
-def back_to_the_latest_schema():
-    """For tests that migrate back and forth: whatever they migrated to, the
-    next test finds every migration applied again."""
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
-    yield
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
