@@ -2,10 +2,13 @@
 them, and the worker's refresh every minute.
 
 The rollups themselves live with their data: ``accord.pipeline.rollups``
-(SLA compliance by cohort month) and ``accord.feedback.rollups`` (NPS by
-month). Writes mark what they change; readers refresh marked months before
-they read, so answers are never stale; the worker's chain here refreshes
-them within a minute so that readers rarely have to.
+(SLA compliance and conversion counts by cohort month) and
+``accord.feedback.rollups`` (NPS by month); the goals' computed metrics and
+the health score read them through those apps' ``metric_series``. Writes
+mark what they change. Readers never write: they count what is marked (or
+not rolled up yet) live and read the stored rows for the rest, so answers
+are never stale and a GET writes nothing; the worker's chain here refreshes
+the marked months within a minute, so that readers rarely count much live.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ def rollups_rebuild(organization: Organization) -> None:
 def rollups_refresh_due() -> int:
     """Refresh every organisation with marked months (or a month that left
     the live window); returns how many organisations it refreshed."""
+    pipeline_rollups.mark_other_limits()
     ids = set(pipeline_rollups.marked_organization_ids())
     ids.update(feedback_rollups.organization_ids_due())
     for organization in Organization.objects.filter(pk__in=sorted(ids)).order_by("pk"):
