@@ -23,6 +23,7 @@ from accord.insights.models import RollupSchedule
 from accord.jobs.registry import job, on_worker_start
 from accord.jobs.services import job_enqueue
 from accord.orgs.models import Organization
+from accord.orgs.services import organization_chains_ensure_all
 from accord.pipeline import rollups as pipeline_rollups
 
 KEY = "rollups"
@@ -83,4 +84,7 @@ def rollups_refresh(*, due: str) -> str:
         if schedule is None or schedule.next_run_at != dt.datetime.fromisoformat(due):
             return "replaced by another run"
         _schedule(max(timezone.now(), schedule.next_run_at) + EVERY)
+    # A new organisation's own chains (daily run, pulse checks, quarter-end
+    # report) start here, within a minute of its creation.
+    organization_chains_ensure_all()
     return f"{rollups_refresh_due()} organisations refreshed"

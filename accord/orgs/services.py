@@ -85,9 +85,9 @@ def _validate_slug(slug: str) -> str:
 
 # Each organisation's own chains of jobs, registered by the apps above
 # (meetings' daily run, the pulse's checks, the quarterly report) from their
-# AppConfig.ready(): started when the organisation is created, and checked
-# for every organisation when a worker starts, never by a page view (a GET
-# writes nothing).
+# AppConfig.ready(): checked for every organisation when a worker starts and
+# by the worker's every-minute rollups refresh (so a new organisation's
+# chains start within a minute), never by a page view (a GET writes nothing).
 _CHAINS: list[Callable[[Organization], object]] = []
 
 
@@ -143,7 +143,6 @@ def organization_create(
         obj=membership,
         changes={"role": Role.OWNER},
     )
-    organization_chains_ensure(organization)
     return organization
 
 

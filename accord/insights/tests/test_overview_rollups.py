@@ -20,8 +20,8 @@ from accord.goals import metrics
 from accord.goals.models import Goal, GoalStatus
 from accord.goals.selectors import metric_value
 from accord.insights import health
-from accord.insights.models import ReportSchedule
-from accord.insights.rollups import rollups_refresh_due
+from accord.insights.models import ReportSchedule, RollupSchedule
+from accord.insights.rollups import rollups_refresh, rollups_refresh_due, rollups_schedule_ensure
 from accord.insights.tests.conftest import DEMO_NOW
 from accord.meetings.models import DailyRun
 from accord.orgs.services import organization_chains_ensure_all, organization_create
@@ -163,8 +163,14 @@ def test_it_measures_the_trend_in_as_many_queries_for_more_months_and_goals(nort
     assert twelve == now
 
 
-def test_it_starts_an_organisations_chains_when_it_is_created(alice):
+def test_it_starts_a_new_organisations_chains_within_a_minute(alice):
     organization = organization_create(name="Initech", owner=alice)
+    assert not DailyRun.objects.filter(organization=organization).exists()
+    rollups_schedule_ensure()
+    due = RollupSchedule.objects.get().next_run_at
+
+    rollups_refresh(due=due.isoformat())
+
     assert DailyRun.objects.filter(organization=organization, next_run_at__isnull=False).exists()
     assert ReportSchedule.objects.filter(organization=organization).exists()
     found = PulseSettings.objects.get(organization=organization)
