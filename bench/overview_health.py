@@ -19,7 +19,9 @@ Timed, alternating in each round (best of ``--rounds``):
   owner (the whole page: health now and its 12-month trend, NPS by month,
   SLA compliance, follow-ups, goals, the next meeting, the pulse);
 * ``overview SQL``: the hand-written SQL for the same answers, reading the
-  same rollups (SLA compliance and NPS by month) and the same windows;
+  same rollups (SLA compliance, conversion and NPS by month: the goals'
+  computed metrics read them too, with a live count of a partial month) and
+  the same windows;
 * ``health_now``: ``accord.insights.health.health_now`` (the score and its
   parts over the last 90 days);
 * ``health SQL``: the hand-written SQL for the parts' answers.
@@ -258,24 +260,7 @@ def health_statements(organization, start: dt.date, end: dt.date):  # type: igno
     for goal in Goal.objects.filter(
         organization=organization, status="active", period_start__lte=end, period_end__gte=start
     ):
-        g_since, g_until = _window(organization, goal.period_start, min(goal.period_end, end))
-        if goal.metric == "nps":
-            statements.append(
-                (
-                    "SELECT category, COUNT(*) FROM feedback_response WHERE organization_id = %s"
-                    " AND created_at >= %s AND created_at < %s GROUP BY category",
-                    [org, g_since, g_until],
-                )
-            )
-        else:
-            statements.append(
-                (
-                    "SELECT COUNT(*), SUM(CASE WHEN sql_at IS NOT NULL OR opportunity_at IS NOT"
-                    " NULL OR customer_at IS NOT NULL THEN 1 ELSE 0 END) FROM pipeline_lead"
-                    " WHERE organization_id = %s AND mql_at >= %s AND mql_at < %s",
-                    [org, g_since, g_until],
-                )
-            )
+        statements += goal_metric_statements(organization, goal, min(goal.period_end, end))
     statements += [
         # pulse balance: votes of the cycles opened in the period
         (
@@ -339,6 +324,59 @@ def health_statements(organization, start: dt.date, end: dt.date):  # type: igno
     return statements
 
 
+def goal_metric_statements(organization, goal, end: dt.date):  # type: ignore[no-untyped-def]
+    """The SQL for a goal's metric over ``goal.period_start``..``end`` read
+    as the page reads it: the monthly rollup rows of its whole months, and a
+    live count of the partial month at the end (NPS: of the months not
+    rolled up yet, too)."""
+    from accord.feedback import rollups as feedback_rollups
+
+    org = organization.pk
+    first = end.replace(day=1)
+    whole_end = end if (end + dt.timedelta(days=1)).day == 1 else first - dt.timedelta(days=1)
+    piece = None if whole_end == end else _window(organization, first, end)
+    if goal.metric == "nps":
+        boundary = feedback_rollups.live_from()
+        out = [
+            (
+                "SELECT month, promoters, passives, detractors FROM feedback_responsemonthrollup"
+                " WHERE organization_id = %s AND month >= %s AND month <= %s AND month < %s",
+                [org, goal.period_start, whole_end, boundary],
+            ),
+            (
+                "SELECT month, category, COUNT(*) FROM feedback_response WHERE organization_id"
+                " = %s AND month >= %s AND month <= %s GROUP BY month, category",
+                [org, max(boundary, goal.period_start), whole_end],
+            ),
+        ]
+        if piece:
+            out.append(
+                (
+                    "SELECT category, COUNT(*) FROM feedback_response WHERE organization_id = %s"
+                    " AND created_at >= %s AND created_at < %s GROUP BY category",
+                    [org, *piece],
+                )
+            )
+        return out
+    out = [
+        (
+            "SELECT month, mqls, sqls FROM pipeline_leadmonthrollup WHERE organization_id = %s"
+            " AND month >= %s AND month <= %s",
+            [org, goal.period_start.strftime("%Y-%m"), whole_end.strftime("%Y-%m")],
+        )
+    ]
+    if piece:
+        out.append(
+            (
+                "SELECT COUNT(*), SUM(CASE WHEN sql_at IS NOT NULL OR opportunity_at IS NOT"
+                " NULL OR customer_at IS NOT NULL THEN 1 ELSE 0 END) FROM pipeline_lead"
+                " WHERE organization_id = %s AND mql_at >= %s AND mql_at < %s",
+                [org, *piece],
+            )
+        )
+    return out
+
+
 def overview_statements(organization, owner):  # type: ignore[no-untyped-def]
     """The hand-written SQL for the Overview: health now, the 12-month trend
     (each part grouped by month in one statement), NPS by month (the rollups
@@ -359,28 +397,13 @@ def overview_statements(organization, owner):  # type: ignore[no-untyped-def]
     statements = health_statements(organization, today - dt.timedelta(days=WINDOW_DAYS - 1), today)
     boundary = feedback_rollups.live_from()
     # The trend's goals part: each active goal's metric by month over its
-    # period (the page's month-end values are running sums of these).
+    # whole months (the page's month-end values are running sums of these),
+    # read from the monthly rollups as the page reads them.
     for goal in Goal.objects.filter(organization=organization, status="active"):
-        g_since, g_until = _window(organization, goal.period_start, min(goal.period_end, today))
-        if goal.metric == "nps":
-            statements.append(
-                (
-                    f"SELECT {month.format('created_at')}, category, COUNT(*) FROM"
-                    " feedback_response WHERE organization_id = %s AND created_at >= %s"
-                    " AND created_at < %s GROUP BY 1, 2",
-                    [org, g_since, g_until],
-                )
-            )
-        else:
-            statements.append(
-                (
-                    f"SELECT {month.format('mql_at')}, COUNT(*), SUM(CASE WHEN sql_at IS NOT"
-                    " NULL OR opportunity_at IS NOT NULL OR customer_at IS NOT NULL THEN 1"
-                    " ELSE 0 END) FROM pipeline_lead WHERE organization_id = %s"
-                    " AND mql_at >= %s AND mql_at < %s GROUP BY 1",
-                    [org, g_since, g_until],
-                )
-            )
+        last = min(goal.period_end, (today.replace(day=28) + dt.timedelta(days=4)).replace(day=1))
+        statements += goal_metric_statements(
+            organization, goal, min(goal.period_end, last - dt.timedelta(days=1))
+        )
     statements += [
         # the trend: every part by month over 12 months
         (

@@ -544,9 +544,14 @@ def nps(request: HttpRequest, query: Query[NpsQuery]) -> Any:
     result = selectors.nps_by(
         organization, by=query.by, since=query.since, until=query.until
     ).as_dict()
-    result["change"] = selectors.nps_compare(
-        organization, since=query.since, until=query.until
-    ).as_dict()
+    try:
+        comparison = selectors.nps_compare(organization, since=query.since, until=query.until)
+    except ValueError:
+        # Only a ``since`` after today can get here (until is checked above).
+        raise FieldErrors(
+            [{"loc": ["query", "since"], "msg": "must not be after today", "type": "invalid"}]
+        ) from None
+    result["change"] = comparison.as_dict()
     return result
 
 

@@ -7,10 +7,11 @@ class FeedbackConfig(AppConfig):
 
     def ready(self) -> None:
         from accord.feedback import jobs, themes  # noqa: F401  (register the app's jobs)
-        from accord.feedback.selectors import goal_metric_values
-        from accord.goals.metrics import register_metric_source
+        from accord.feedback.selectors import goal_metric_values, metric_series
+        from accord.goals.metrics import register_metric_series, register_metric_source
 
         register_metric_source("feedback", goal_metric_values)
+        register_metric_series("feedback", metric_series)
 
         from django.db.models.signals import post_delete, post_save
 

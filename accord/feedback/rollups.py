@@ -14,6 +14,10 @@ transaction of the change: imports (they create responses through the ORM,
 so the signal below covers them), edits that move a response, deletions.
 Bulk writes that bypass signals (the demo, ``accord bench-data``) rebuild.
 
+Readers never write: what is not rolled up yet (marked months, months that
+left the live window since the worker's last ``refresh``) is counted live
+with the live window, so answers are never stale and a GET writes nothing.
+
 ``refresh`` locks the organisation, reads and deletes the marks, and only
 then counts: the same commit-order argument as ``accord.pipeline.rollups``
 (a change committed after the count left a mark the delete did not see).
@@ -22,11 +26,13 @@ then counts: the same commit-order argument as ``accord.pipeline.rollups``
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import operator
+from collections.abc import Iterable, Sequence
+from functools import reduce
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from accord.feedback.models import (
@@ -35,6 +41,7 @@ from accord.feedback.models import (
     ResponseRollupMark,
     ResponseRollupState,
 )
+from accord.lib import months as months_lib
 from accord.orgs.models import Organization
 
 # Stands for every month in a mark.
@@ -152,18 +159,15 @@ def refresh(organization: Organization, *, rebuild: bool = False) -> None:
         )
 
 
-def needs_refresh(organization: Organization) -> bool:
-    state = ResponseRollupState.objects.filter(organization=organization).first()
-    return (
-        state is None
-        or state.complete_before != live_from()
-        or ResponseRollupMark.objects.filter(organization=organization).exists()
-    )
-
-
 def organization_ids_due() -> list[int]:
-    """Organisations with marks, or with a month that left the live window."""
+    """Organisations with marks, with a month that left the live window, or
+    never rolled up (readers count those live until then)."""
     ids = set(ResponseRollupMark.objects.values_list("organization_id", flat=True))
+    ids.update(
+        Organization.objects.exclude(
+            pk__in=ResponseRollupState.objects.values("organization_id")
+        ).values_list("pk", flat=True)
+    )
     ids.update(
         ResponseRollupState.objects.exclude(complete_before=live_from()).values_list(
             "organization_id", flat=True
@@ -176,13 +180,27 @@ def month_counts(
     organization: Organization, *, since: dt.date | None = None, until: dt.date | None = None
 ) -> dict[dt.date, dict[str, int]]:
     """Promoters, passives and detractors by ``Response.month`` from month
-    ``since`` up to (not including) month ``until``: the rollups before
-    ``live_from()``, a live count from there on."""
-    if needs_refresh(organization):
-        refresh(organization)
+    ``since`` up to (not including) month ``until``.
+
+    Never writes (a GET writes nothing): the stored rollups for the months
+    they answer, and a live count, in one grouped query, for the rest: the
+    months from ``live_from()`` on, the months that left the live window
+    since the last refresh, and the marked months (every month when nothing
+    was rolled up yet or ``ALL`` is marked). The worker's ``refresh`` rolls
+    those up within a minute."""
     boundary = live_from()
-    rolled = ResponseMonthRollup.objects.filter(organization=organization, month__lt=boundary)
-    live = Response.objects.filter(organization=organization, month__gte=boundary)
+    state = ResponseRollupState.objects.filter(organization=organization).first()
+    marks = set(
+        ResponseRollupMark.objects.filter(organization=organization).values_list("month", flat=True)
+    )
+    live = Response.objects.filter(organization=organization)
+    rolled = ResponseMonthRollup.objects.none()
+    if state is not None and ALL not in marks:
+        complete = min(state.complete_before, boundary)
+        rolled = ResponseMonthRollup.objects.filter(
+            organization=organization, month__lt=complete
+        ).exclude(month__in=sorted(marks))
+        live = live.filter(Q(month__gte=complete) | Q(month__in=sorted(marks)))
     if since is not None:
         rolled = rolled.filter(month__gte=since)
         live = live.filter(month__gte=since)
@@ -197,4 +215,69 @@ def month_counts(
             "detractor": row.detractors,
         }
     out.update(_counts(live))
+    return dict(sorted(out.items()))
+
+
+def period_counts(
+    organization: Organization, periods: Sequence[tuple[dt.date, dt.date]]
+) -> list[dict[str, int]]:
+    """Promoters, passives and detractors of the responses created in each
+    period (inclusive days, in the current time zone as
+    ``selectors.responses_in``), in order.
+
+    Whole months come from ``month_counts`` (one read for all periods) when
+    the current time zone is UTC, as ``Response.month`` is; the partial months
+    (and every day, in another time zone) are counted live in one query for
+    all of them. The number of queries does not grow with the periods."""
+    utc = timezone.get_current_timezone_name() in ("UTC", "Etc/UTC")
+    splits = []
+    for start, end in periods:
+        if utc:
+            splits.append(months_lib.split(start, end))
+        elif start <= end:
+            splits.append(months_lib.Split((), ((start, end),)))
+        else:
+            splits.append(months_lib.Split((), ()))
+    wanted = sorted({m for s in splits for m in s.months})
+    pieces = sorted({p for s in splits for p in s.pieces})
+    by_month: dict[dt.date, dict[str, int]] = {}
+    if wanted:
+        by_month = month_counts(
+            organization, since=wanted[0], until=months_lib.next_month(wanted[-1])
+        )
+    by_piece: dict[tuple[dt.date, dt.date], dict[str, int]] = {}
+    if pieces:
+        tz = timezone.get_current_timezone()
+        windows = [
+            Q(
+                created_at__gte=dt.datetime.combine(first, dt.time.min, tzinfo=tz),
+                created_at__lt=dt.datetime.combine(
+                    last + dt.timedelta(days=1), dt.time.min, tzinfo=tz
+                ),
+            )
+            for first, last in pieces
+        ]
+        found = (
+            Response.objects.filter(organization=organization)
+            .filter(reduce(operator.or_, windows))
+            .order_by()
+            .aggregate(
+                **{
+                    f"{name}_{i}": Count("id", filter=window & Q(category=name))
+                    for i, window in enumerate(windows)
+                    for name in CATEGORIES
+                }
+            )
+        )
+        for i, piece in enumerate(pieces):
+            by_piece[piece] = {name: found[f"{name}_{i}"] for name in CATEGORIES}
+    out = []
+    for split in splits:
+        total = dict.fromkeys(CATEGORIES, 0)
+        for counts in [by_month.get(m, {}) for m in split.months] + [
+            by_piece[p] for p in split.pieces
+        ]:
+            for name, n in counts.items():
+                total[name] += n
+        out.append(total)
     return out

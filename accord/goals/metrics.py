@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -686,3 +686,26 @@ def register_metric_source(source: str, fn: MetricSource) -> None:
 def metric_source(source: str) -> MetricSource | None:
     """The function registered for ``source``, or None while no app computes it."""
     return _SOURCES.get(source)
+
+
+# ``fn(organization, requests)``: the values of many (metric key, start, end)
+# requests (inclusive days) of the source's metrics at once, in order, None
+# without data; in a number of queries that does not grow with the requests
+# (read from monthly rollups). Optional: a source without one is asked one
+# period at a time through its ``MetricSource``.
+MetricSeries = Callable[
+    ["Organization", Sequence[tuple[str, dt.date, dt.date]]], Sequence[float | None]
+]
+
+_SERIES: dict[str, MetricSeries] = {}
+
+
+def register_metric_series(source: str, fn: MetricSeries) -> None:
+    """Let goals compute many periods of ``source``'s metrics at once with
+    ``fn``. Called from the source app's AppConfig.ready()."""
+    _SERIES[source] = fn
+
+
+def metric_series(source: str) -> MetricSeries | None:
+    """The series function registered for ``source``, or None."""
+    return _SERIES.get(source)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypedDict
@@ -172,6 +173,24 @@ def content_utilisation(organization: Organization, start: dt.date, end: dt.date
     return round(100.0 * used / total, 2)
 
 
+def content_utilisation_many(
+    organization: Organization, periods: list[tuple[dt.date, dt.date]]
+) -> list[float | None]:
+    """``content_utilisation`` for each period, in order, from one query."""
+    windows = [Q(usages__used_on__range=period) for period in periods]
+    found = (
+        ContentAsset.objects.filter(organization=organization)
+        .order_by()
+        .aggregate(
+            total=Count("pk", distinct=True),
+            **{f"used_{i}": Count("pk", filter=w, distinct=True) for i, w in enumerate(windows)},
+        )
+    )
+    if not found["total"]:
+        return [None] * len(periods)
+    return [round(100.0 * found[f"used_{i}"] / found["total"], 2) for i in range(len(periods))]
+
+
 def metric_value(
     organization: Organization,
     key: str,
@@ -183,29 +202,63 @@ def metric_value(
     """The catalogue metric ``key`` computed from Accord's own data between
     ``start`` and ``end``, or None when it is entered by hand or its data
     does not exist (yet). Goals and the pulse's scorecard both read it here."""
-    found = metrics.metric(key)
-    if found is None or not found.source or end < start:
-        return None
-    if found.source == "goals":
-        if found.key == "content_utilisation":
-            return content_utilisation(organization, start, end)
-        return None
-    cache_key = (found.source, organization.pk, start, end)
-    if cache is not None and cache_key in cache:
-        values = cache[cache_key]
-    else:
-        provider = metrics.metric_source(found.source)
-        values = {}
-        if provider is not None:
-            try:
-                values = provider(organization, start, end)
-            except Exception:  # another app's bug must not break the goals board
-                logger.exception("metric_values of %s failed", found.source)
-                values = {}
-        if cache is not None:
-            cache[cache_key] = values
-    value = values.get(found.key)
-    return None if value is None else float(value)
+    if cache is not None and ("value", organization.pk, key, start, end) in cache:
+        found: float | None = cache[("value", organization.pk, key, start, end)]
+        return found
+    value = metric_values_many(organization, [(key, start, end)])[0]
+    if cache is not None:
+        cache[("value", organization.pk, key, start, end)] = value
+    return value
+
+
+def metric_values_many(
+    organization: Organization, requests: Sequence[tuple[str, dt.date, dt.date]]
+) -> list[float | None]:
+    """``metric_value`` for many (key, start, end) at once, in order.
+
+    The requests of a source that registered a series function
+    (``metrics.register_metric_series``: pipeline and feedback, reading their
+    monthly rollups) are answered together, in a number of queries that does
+    not grow with the requests; any other source's once per distinct period.
+    """
+    out: list[float | None] = [None] * len(requests)
+    by_source: dict[str, list[int]] = {}
+    for i, (key, start, end) in enumerate(requests):
+        found = metrics.metric(key)
+        if found is None or not found.source or end < start:
+            continue
+        if found.source == "goals":
+            continue  # content_utilisation: below, all periods at once
+        by_source.setdefault(found.source, []).append(i)
+    used_at = [i for i, r in enumerate(requests) if r[0] == "content_utilisation"]
+    if used_at and all(requests[i][2] >= requests[i][1] for i in used_at):
+        periods = sorted({(requests[i][1], requests[i][2]) for i in used_at})
+        shares = dict(zip(periods, content_utilisation_many(organization, periods), strict=True))
+        for i in used_at:
+            out[i] = shares[(requests[i][1], requests[i][2])]
+    for source, indexes in by_source.items():
+        series = metrics.metric_series(source)
+        try:
+            if series is not None:
+                values = series(organization, [requests[i] for i in indexes])
+                for i, value in zip(indexes, values, strict=True):
+                    out[i] = value
+                continue
+            provider = metrics.metric_source(source)
+            if provider is None:
+                continue
+            by_period: dict[tuple[dt.date, dt.date], Any] = {}
+            for i in indexes:
+                key, start, end = requests[i]
+                if (start, end) not in by_period:
+                    by_period[(start, end)] = provider(organization, start, end)
+                value = by_period[(start, end)].get(key)
+                out[i] = None if value is None else float(value)
+        except Exception:  # another app's bug must not break the goals board
+            logger.exception("metric values of %s failed", source)
+            for i in indexes:
+                out[i] = None
+    return out
 
 
 def computed_value(goal: Goal, *, cache: dict[Any, Any] | None = None) -> float | None:
@@ -481,6 +534,65 @@ def activity_progress(goal: ActivityGoal, month: dt.date, *, months: int = 6) ->
 # backed by the (organisation, day, id) and (asset, day, id) indexes.
 ACTIVITY_LOG_ORDER = ("-occurred_on", "-id")
 USAGE_ORDER = ("-used_on", "-id")
+
+
+def activity_team_progress(
+    organization: Organization, goals: list[ActivityGoal], months: list[dt.date]
+) -> dict[tuple[int, dt.date], tuple[int, float]]:
+    """(team count, team expected) of each activity goal in each of ``months``
+    (keyed by the goal's pk and the month's first day): ``activity_progress``'s
+    ``team_count`` and ``team_expected``, from two grouped queries for all of
+    them."""
+    if not goals or not months:
+        return {}
+    bounds = {month_bounds(m)[0]: month_bounds(m) for m in months}
+    teams = {g.team_id for g in goals}
+    people = dict(
+        Membership.objects.filter(team_id__in=teams)
+        .exclude(role=Role.VIEWER)
+        .values("team_id")
+        .annotate(n=Count("pk"))
+        .values_list("team_id", "n")
+    )
+    logs = list(
+        ActivityLog.objects.filter(
+            organization=organization,
+            team_id__in=teams,
+            activity_type__in={g.activity_type for g in goals},
+            occurred_on__range=(
+                min(b[0] for b in bounds.values()),
+                max(b[1] for b in bounds.values()),
+            ),
+        )
+        .values_list("team_id", "activity_type", "activity_goal_id", "occurred_on")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    now = today(organization)
+    out = {}
+    for goal in goals:
+        size = people.get(goal.team_id, 0)
+        if goal.per == TargetPer.PERSON:
+            team_target: float = goal.target_count * size
+        else:
+            team_target = goal.target_count
+        for first, (_, last) in bounds.items():
+            if now < first:
+                elapsed = 0.0
+            elif now > last:
+                elapsed = 1.0
+            else:
+                elapsed = now.day / last.day
+            count = sum(
+                n
+                for team, kind, own, day, n in logs
+                if team == goal.team_id
+                and kind == goal.activity_type
+                and (goal.activity_type != ActivityType.CUSTOM or own == goal.pk)
+                and first <= day <= min(last, now)
+            )
+            out[(goal.pk, first)] = (count, team_target * elapsed)
+    return out
 
 
 def activity_logs(membership: Membership, *, team_id: int | None = None) -> QuerySet[ActivityLog]:

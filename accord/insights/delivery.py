@@ -101,19 +101,26 @@ def quarterly_report_sent(organization: Organization, quarter: Quarter) -> Quart
 def report_schedule_ensure(organization: Organization) -> ReportSchedule:
     """Queue the job for the current quarter's report, once (idempotent)."""
     quarter = quarter_of(local_today(organization))
-    # Read first: the Overview calls this on every visit, and the write lock
-    # is needed only once a quarter.
+    # Read first: every worker start calls this for every organisation, and
+    # the write lock is needed only once a quarter.
+    due = due_after(organization, quarter)
     found = ReportSchedule.objects.filter(organization=organization).first()
-    if found is not None and found.quarter >= quarter.label:  # 2026Q4 < 2027Q1 as text
+    if found is not None and (
+        found.quarter > quarter.label  # 2026Q4 < 2027Q1 as text
+        or (found.quarter == quarter.label and found.run_after == due)
+    ):
         return found
     with transaction.atomic():
         schedule, created = ReportSchedule.objects.select_for_update().get_or_create(
             organization=organization,
             defaults={"quarter": quarter.label, "run_after": due_after(organization, quarter)},
         )
-        if created or schedule.quarter < quarter.label:
+        # A new quarter, or the time zone moved the quarter's end: queue a job
+        # for the new time (one queued earlier finds the quarter not ended
+        # and waits; the report is recorded, and sent, once).
+        if created or schedule.quarter < quarter.label or schedule.run_after != due:
             schedule.quarter = quarter.label
-            schedule.run_after = due_after(organization, quarter)
+            schedule.run_after = due
             schedule.save()
             job_enqueue(
                 quarterly_report_send,
@@ -194,8 +201,8 @@ def quarterly_report_send(*, quarter: str, organization_id: int | None = None) -
         return "no organisation"
     year, number = quarter.split("Q")
     ended = Quarter(int(year), int(number))
-    if local_today(organization) <= ended.end:
-        # Queued early (the time zone changed): wait for the quarter's end.
+    if timezone.now() < due_after(organization, ended):
+        # Queued early (the time zone changed): wait for the time it is due.
         job_enqueue(
             quarterly_report_send,
             organization_id=organization.pk,

@@ -4,15 +4,15 @@ Each part reads other apps' selectors over one period and turns their figure
 into 0-100 (see ``PARTS`` for how). A part without data in the period is left
 out of the score and says so: it never counts as zero. The score is the
 weighted mean of the parts with data and a positive weight, or None when no
-part has data. The monthly trend runs the same functions once per calendar
-month.
+part has data. Each part measures many periods at once, so the monthly trend
+(twelve periods) runs as many grouped queries as the current score (one).
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -57,7 +57,8 @@ class PartDef:
     how: str  # how the raw figure becomes 0-100
     raise_it: str  # what would raise it
     url_name: str
-    measure: Callable[[Organization, dt.date, dt.date], Figure | None]
+    # The part's figure for each period (start, end inclusive), in order.
+    measure: Callable[[Organization, Sequence[tuple[dt.date, dt.date]]], list[Figure | None]]
 
 
 @dataclass
@@ -137,11 +138,22 @@ def _since(day: dt.date) -> dt.datetime:
 
 
 # -- the parts -----------------------------------------------------------------
+#
+# Each part measures many periods at once (the trend asks for twelve months,
+# the current score for one period): a fixed number of grouped queries over
+# all of them, so the trend costs about what one period does.
+
+Periods = Sequence[tuple[dt.date, dt.date]]
 
 
-def _goals_part(org: Organization, start: dt.date, end: dt.date) -> Figure | None:
+def _window(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    return _since(start), _since(end + dt.timedelta(days=1))
+
+
+def _goals_part(org: Organization, periods: Periods) -> list[Figure | None]:
     """Shared goals of the period: agreed (active or closed, not proposed) and on track."""
-    found = list(
+    lo, hi = min(p[0] for p in periods), max(p[1] for p in periods)
+    candidates = list(
         Goal.objects.filter(
             organization=org,
             status__in=[
@@ -150,132 +162,219 @@ def _goals_part(org: Organization, start: dt.date, end: dt.date) -> Figure | Non
                 GoalStatus.ACHIEVED,
                 GoalStatus.MISSED,
             ],
-            period_start__lte=end,
-            period_end__gte=start,
-            # A goal counts from the period it was written in, not before.
-            created_at__lt=_since(end + dt.timedelta(days=1)),
+            period_start__lte=hi,
+            period_end__gte=lo,
+            created_at__lt=_since(hi + dt.timedelta(days=1)),
         ).order_by("pk")
     )
-    if not found:
-        return None
-    good = 0
-    cache: dict[Any, Any] = {}
-    for goal in found:
-        if goal.status == GoalStatus.PROPOSED:
-            continue  # not agreed yet: counts against
-        if goal.status == GoalStatus.ACHIEVED:
-            good += 1
+    chosen = [
+        [
+            goal
+            for goal in candidates
+            # A goal counts from the period it was written in, not before.
+            if goal.period_start <= end
+            and goal.period_end >= start
+            and goal.created_at < _since(end + dt.timedelta(days=1))
+        ]
+        for start, end in periods
+    ]
+    requests = sorted(
+        {
+            (goal.metric, goal.period_start, min(goal.period_end, end))
+            for found, (_, end) in zip(chosen, periods, strict=True)
+            for goal in found
+            if goal.status == GoalStatus.ACTIVE
+        }
+    )
+    values = dict(zip(requests, goals.metric_values_many(org, requests), strict=True))
+    checkins: dict[int, list[CheckIn]] = {}
+    active = {g.pk for g in candidates if g.status == GoalStatus.ACTIVE}
+    if active:
+        for checkin in CheckIn.objects.filter(goal_id__in=active, date__lte=hi).order_by(
+            "date", "pk"
+        ):
+            checkins.setdefault(checkin.goal_id, []).append(checkin)
+    out: list[Figure | None] = []
+    for found, (_, end) in zip(chosen, periods, strict=True):
+        if not found:
+            out.append(None)
             continue
-        if goal.status == GoalStatus.MISSED:
-            continue
-        upto = min(goal.period_end, end)
-        actual = goals.metric_value(org, goal.metric, goal.period_start, upto, cache=cache)
-        on = upto
-        if actual is None:
-            last = CheckIn.objects.filter(goal=goal, date__lte=end).order_by("-date", "-pk").first()
-            if last is not None:
-                actual, on = float(last.value), last.date
-        if actual is not None:
-            expected = goals.expected_on(goal, on)
-            if (actual >= expected) if goal.direction == "up" else (actual <= expected):
+        good = 0
+        for goal in found:
+            if goal.status == GoalStatus.PROPOSED:
+                continue  # not agreed yet: counts against
+            if goal.status == GoalStatus.ACHIEVED:
                 good += 1
-    return Figure(
-        _pct(good, len(found)), f"{good} of {len(found)} goals agreed and on track", len(found)
+                continue
+            if goal.status == GoalStatus.MISSED:
+                continue
+            upto = min(goal.period_end, end)
+            actual = values[(goal.metric, goal.period_start, upto)]
+            on = upto
+            if actual is None:
+                earlier = [c for c in checkins.get(goal.pk, []) if c.date <= end]
+                if earlier:
+                    actual, on = float(earlier[-1].value), earlier[-1].date
+            if actual is not None:
+                expected = goals.expected_on(goal, on)
+                if (actual >= expected) if goal.direction == "up" else (actual <= expected):
+                    good += 1
+        out.append(
+            Figure(
+                _pct(good, len(found)),
+                f"{good} of {len(found)} goals agreed and on track",
+                len(found),
+            )
+        )
+    return out
+
+
+def _cycle_points(org: Organization, periods: Periods) -> list[list[pulse.CyclePoint]]:
+    """The pulse's cycles opened in each period, from one read of them all."""
+    windows = [_window(start, end) for start, end in periods]
+    points = pulse.cycle_points(
+        org, since=min(w[0] for w in windows), until=max(w[1] for w in windows)
     )
+    return [[p for p in points if since <= p.opens_at < until] for since, until in windows]
 
 
-def _pulse_balance(org: Organization, start: dt.date, end: dt.date) -> Figure | None:
-    better = worse = n = 0
-    for point in pulse.cycle_points(org, since=_since(start), until=_since(end + dt.timedelta(1))):
-        better += point.votes.better
-        worse += point.votes.worse
-        n += point.votes.n
-    if not n:
-        return None
-    balance = 100 * (better - worse) / n
-    return Figure(round((balance + 100) / 2, 1), f"balance {balance:+.0f} points ({n} votes)", n)
+def _pulse_balance(org: Organization, periods: Periods) -> list[Figure | None]:
+    out: list[Figure | None] = []
+    for points in _cycle_points(org, periods):
+        better = worse = n = 0
+        for point in points:
+            better += point.votes.better
+            worse += point.votes.worse
+            n += point.votes.n
+        if not n:
+            out.append(None)
+            continue
+        balance = 100 * (better - worse) / n
+        out.append(
+            Figure(round((balance + 100) / 2, 1), f"balance {balance:+.0f} points ({n} votes)", n)
+        )
+    return out
 
 
-def _follow_through(org: Organization, start: dt.date, end: dt.date) -> Figure | None:
-    row = pulse.follow_through_rate(org, _since(start), _since(end + dt.timedelta(1)))
-    if row.rate is None:
-        return None
-    return Figure(row.rate, f"{row.done} done, {row.partly} partly, {row.not_done} not done", row.n)
+def _follow_through(org: Organization, periods: Periods) -> list[Figure | None]:
+    out: list[Figure | None] = []
+    for points in _cycle_points(org, periods):
+        row = pulse.follow_through_of(points)
+        if row.rate is None:
+            out.append(None)
+            continue
+        out.append(
+            Figure(
+                row.rate, f"{row.done} done, {row.partly} partly, {row.not_done} not done", row.n
+            )
+        )
+    return out
 
 
-def _meetings(org: Organization, start: dt.date, end: dt.date) -> Figure | None:
-    counts = meetings.collaboration_counts(org, start, end)
-    held = counts["collaborative"] + counts["report_outs"]
-    if not held:
-        return None
-    return Figure(
-        _pct(counts["collaborative"], held),
-        f"{counts['collaborative']} collaborative, {counts['report_outs']} report-outs",
-        held,
-    )
+def _meetings(org: Organization, periods: Periods) -> list[Figure | None]:
+    out: list[Figure | None] = []
+    for counts in meetings.collaboration_counts_many(org, list(periods)):
+        held = counts["collaborative"] + counts["report_outs"]
+        if not held:
+            out.append(None)
+            continue
+        out.append(
+            Figure(
+                _pct(counts["collaborative"], held),
+                f"{counts['collaborative']} collaborative, {counts['report_outs']} report-outs",
+                held,
+            )
+        )
+    return out
 
 
-def _loops(org: Organization, start: dt.date, end: dt.date) -> Figure | None:
-    on_time, due = feedback.loops_closed_on_time(org, start=start, end=end, kind=None)
-    if not due:
-        return None
-    return Figure(_pct(on_time, due), f"{on_time} of {due} follow-ups closed on time", due)
+def _loops(org: Organization, periods: Periods) -> list[Figure | None]:
+    out: list[Figure | None] = []
+    for on_time, due in feedback.loops_closed_on_time_many(org, list(periods)):
+        if not due:
+            out.append(None)
+            continue
+        out.append(Figure(_pct(on_time, due), f"{on_time} of {due} follow-ups closed on time", due))
+    return out
 
 
-def _sla(org: Organization, start: dt.date, end: dt.date) -> Figure | None:
+def _sla(org: Organization, periods: Periods) -> list[Figure | None]:
     """Both sides of the hand-off agreement, averaged: sales' leads touched and
     decided in time, and marketing's MQLs against its monthly commitment
     (capped at 100%). A side without data is left out."""
-    touched_ok = known = mqls = committed = 0
-    for row in pipeline.compliance(org, by="month", since=start.replace(day=1)):
-        month = str(row.key)[:7]
-        if not (start.isoformat()[:7] <= month <= end.isoformat()[:7]):
+    lo = min(p[0] for p in periods)
+    rows = pipeline.compliance(org, by="month", since=lo.replace(day=1))
+    out: list[Figure | None] = []
+    for start, end in periods:
+        touched_ok = known = mqls = committed = 0
+        for row in rows:
+            month = str(row.key)[:7]
+            if not (start.isoformat()[:7] <= month <= end.isoformat()[:7]):
+                continue
+            touched_ok += row.touched_in_time + row.decided_in_time
+            known += row.touched_in_time + row.touched_late + row.decided_in_time + row.decided_late
+            if row.commitment:
+                mqls += row.mqls
+                committed += row.commitment
+        sides: list[float] = []
+        raw = []
+        if known:
+            sides.append(_pct(touched_ok, known))
+            raw.append(f"sales: {touched_ok} of {known} touches and decisions in time")
+        if committed:
+            sides.append(min(100.0, _pct(mqls, committed)))
+            raw.append(f"marketing: {mqls} MQLs of {committed} committed")
+        if not sides:
+            out.append(None)
             continue
-        touched_ok += row.touched_in_time + row.decided_in_time
-        known += row.touched_in_time + row.touched_late + row.decided_in_time + row.decided_late
-        if row.commitment:
-            mqls += row.mqls
-            committed += row.commitment
-    sides: list[float] = []
-    raw = []
-    if known:
-        sides.append(_pct(touched_ok, known))
-        raw.append(f"sales: {touched_ok} of {known} touches and decisions in time")
-    if committed:
-        sides.append(min(100.0, _pct(mqls, committed)))
-        raw.append(f"marketing: {mqls} MQLs of {committed} committed")
-    if not sides:
-        return None
-    return Figure(round(sum(sides) / len(sides), 1), "; ".join(raw), known + mqls)
+        out.append(Figure(round(sum(sides) / len(sides), 1), "; ".join(raw), known + mqls))
+    return out
 
 
-def _activity(org: Organization, start: dt.date, end: dt.date) -> Figure | None:
+def _activity(org: Organization, periods: Periods) -> list[Figure | None]:
     """Each active activity goal's team count against its pro-rata target in
-    ``end``'s month, capped at 100, averaged."""
-    shares = []
-    for goal in ActivityGoal.objects.filter(
-        organization=org, is_active=True, created_at__lt=_since(end + dt.timedelta(days=1))
-    ).order_by("pk"):
-        progress = goals.activity_progress(goal, end, months=1)
-        if progress.team_expected > 0:
-            shares.append(min(1.0, progress.team_count / progress.team_expected))
-    if not shares:
-        return None
-    return Figure(
-        round(100 * sum(shares) / len(shares), 1),
-        f"{len(shares)} activity goals, {sum(1 for s in shares if s >= 1)} on pace",
-        len(shares),
+    the period's end month, capped at 100, averaged."""
+    hi = max(p[1] for p in periods)
+    candidates = list(
+        ActivityGoal.objects.filter(
+            organization=org, is_active=True, created_at__lt=_since(hi + dt.timedelta(days=1))
+        ).order_by("pk")
     )
+    progress = goals.activity_team_progress(org, candidates, [end for _, end in periods])
+    out: list[Figure | None] = []
+    for _, end in periods:
+        shares = []
+        for goal in candidates:
+            if goal.created_at >= _since(end + dt.timedelta(days=1)):
+                continue
+            count, expected = progress[(goal.pk, end.replace(day=1))]
+            if expected > 0:
+                shares.append(min(1.0, count / expected))
+        if not shares:
+            out.append(None)
+            continue
+        out.append(
+            Figure(
+                round(100 * sum(shares) / len(shares), 1),
+                f"{len(shares)} activity goals, {sum(1 for s in shares if s >= 1)} on pace",
+                len(shares),
+            )
+        )
+    return out
 
 
-def _internal_nps(org: Organization, start: dt.date, end: dt.date) -> Figure | None:
-    by_team = pulse.internal_nps_by_team(org, _since(start), _since(end + dt.timedelta(1)))
-    scored = [(team, r) for team, r in by_team.items() if r.nps is not None and r.n]
-    if not scored:
-        return None
-    mean = sum(r.nps or 0 for _, r in scored) / len(scored)
-    raw = "; ".join(f"{team} rated {r.nps:+.0f} (n={r.n})" for team, r in scored)
-    return Figure(round((mean + 100) / 2, 1), raw, sum(r.n for _, r in scored))
+def _internal_nps(org: Organization, periods: Periods) -> list[Figure | None]:
+    out: list[Figure | None] = []
+    windows = [_window(start, end) for start, end in periods]
+    for by_team in pulse.internal_nps_by_team_many(org, windows):
+        scored = [(team, r) for team, r in by_team.items() if r.nps is not None and r.n]
+        if not scored:
+            out.append(None)
+            continue
+        mean = sum(r.nps or 0 for _, r in scored) / len(scored)
+        raw = "; ".join(f"{team} rated {r.nps:+.0f} (n={r.n})" for team, r in scored)
+        out.append(Figure(round((mean + 100) / 2, 1), raw, sum(r.n for _, r in scored)))
+    return out
 
 
 PARTS: tuple[PartDef, ...] = (
@@ -427,28 +526,46 @@ def health_between(
     weights: dict[str, int] | None = None,
 ) -> Health:
     """Every part over ``start``..``end`` (inclusive) and the score."""
+    return health_many(organization, [(start, end)], weights=weights)[0]
+
+
+def health_many(
+    organization: Organization,
+    periods: Sequence[tuple[dt.date, dt.date]],
+    *,
+    weights: dict[str, int] | None = None,
+) -> list[Health]:
+    """``health_between`` for each period, in order: each part measures all
+    periods at once, so the number of queries does not grow with them."""
+    if not periods:
+        return []
     weights = weights if weights is not None else weights_of(organization)
     slug = organization.slug
-    period = f"{start.isoformat()}..{end.isoformat()}"
-    parts = []
-    for part in PARTS:
-        figure = part.measure(organization, start, end)
-        parts.append(
-            Part(
-                key=part.key,
-                name=part.name,
-                weight=weights.get(part.key, part.default_weight),
-                value=figure.value if figure else None,
-                raw=figure.raw if figure else "No data in this period: left out of the score.",
-                n=figure.n if figure else 0,
-                period=period,
-                how=part.how,
-                raise_it=part.raise_it,
-                url=reverse(part.url_name, kwargs={"org_slug": slug}),
+    figures = {part.key: part.measure(organization, periods) for part in PARTS}
+    urls = {part.key: reverse(part.url_name, kwargs={"org_slug": slug}) for part in PARTS}
+    out = []
+    for index, (start, end) in enumerate(periods):
+        period = f"{start.isoformat()}..{end.isoformat()}"
+        parts = []
+        for part in PARTS:
+            figure = figures[part.key][index]
+            parts.append(
+                Part(
+                    key=part.key,
+                    name=part.name,
+                    weight=weights.get(part.key, part.default_weight),
+                    value=figure.value if figure else None,
+                    raw=figure.raw if figure else "No data in this period: left out of the score.",
+                    n=figure.n if figure else 0,
+                    period=period,
+                    how=part.how,
+                    raise_it=part.raise_it,
+                    url=urls[part.key],
+                )
             )
-        )
-    score = weighted_score([(p.value, p.weight) for p in parts])
-    return Health(score=score, start=start, end=end, parts=parts)
+        score = weighted_score([(p.value, p.weight) for p in parts])
+        out.append(Health(score=score, start=start, end=end, parts=parts))
+    return out
 
 
 def health_now(organization: Organization) -> Health:
@@ -465,16 +582,18 @@ class TrendPoint:
 
 
 def health_trend(organization: Organization, months: int = TREND_MONTHS) -> list[TrendPoint]:
-    """The score per calendar month, oldest first, ending with the current month."""
-    weights = weights_of(organization)
+    """The score per calendar month, oldest first, ending with the current
+    month: all months measured together (``health_many``)."""
     first = local_today(organization).replace(day=1)
-    out = []
+    periods = []
     for back in range(months - 1, -1, -1):
         year, month = first.year, first.month - back
         while month < 1:
             year, month = year - 1, month + 12
-        start = dt.date(year, month, 1)
-        end = dt.date(year, month, calendar.monthrange(year, month)[1])
-        found = health_between(organization, start, end, weights=weights)
-        out.append(TrendPoint(start, found.score, sum(1 for p in found.parts if p.counted)))
-    return out
+        periods.append(
+            (dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1]))
+        )
+    return [
+        TrendPoint(start, found.score, sum(1 for p in found.parts if p.counted))
+        for (start, _), found in zip(periods, health_many(organization, periods), strict=True)
+    ]

@@ -2,10 +2,13 @@
 them, and the worker's refresh every minute.
 
 The rollups themselves live with their data: ``accord.pipeline.rollups``
-(SLA compliance by cohort month) and ``accord.feedback.rollups`` (NPS by
-month). Writes mark what they change; readers refresh marked months before
-they read, so answers are never stale; the worker's chain here refreshes
-them within a minute so that readers rarely have to.
+(SLA compliance and conversion counts by cohort month) and
+``accord.feedback.rollups`` (NPS by month); the goals' computed metrics and
+the health score read them through those apps' ``metric_series``. Writes
+mark what they change. Readers never write: they count what is marked (or
+not rolled up yet) live and read the stored rows for the rest, so answers
+are never stale and a GET writes nothing; the worker's chain here refreshes
+the marked months within a minute, so that readers rarely count much live.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from accord.insights.models import RollupSchedule
 from accord.jobs.registry import job, on_worker_start
 from accord.jobs.services import job_enqueue
 from accord.orgs.models import Organization
+from accord.orgs.services import organization_chains_ensure_all
 from accord.pipeline import rollups as pipeline_rollups
 
 KEY = "rollups"
@@ -38,6 +42,7 @@ def rollups_rebuild(organization: Organization) -> None:
 def rollups_refresh_due() -> int:
     """Refresh every organisation with marked months (or a month that left
     the live window); returns how many organisations it refreshed."""
+    pipeline_rollups.mark_other_limits()
     ids = set(pipeline_rollups.marked_organization_ids())
     ids.update(feedback_rollups.organization_ids_due())
     for organization in Organization.objects.filter(pk__in=sorted(ids)).order_by("pk"):
@@ -79,4 +84,7 @@ def rollups_refresh(*, due: str) -> str:
         if schedule is None or schedule.next_run_at != dt.datetime.fromisoformat(due):
             return "replaced by another run"
         _schedule(max(timezone.now(), schedule.next_run_at) + EVERY)
+    # A new organisation's own chains (daily run, pulse checks, quarter-end
+    # report) start here, within a minute of its creation.
+    organization_chains_ensure_all()
     return f"{rollups_refresh_due()} organisations refreshed"

@@ -24,7 +24,6 @@ from accord.insights.quarters import Quarter, quarter_of, quarter_parse
 from accord.insights.report import report_build
 from accord.lib.forms import add_service_errors
 from accord.meetings import selectors as meetings
-from accord.meetings import services as meeting_services
 from accord.orgs import selectors as orgs
 from accord.orgs.decorators import org_view
 from accord.orgs.models import Membership
@@ -77,11 +76,9 @@ def _sla(organization: Any, today: dt.date) -> Any:
 def overview(request: HttpRequest, membership: Membership) -> HttpResponse:
     """The organisation's home: where alignment stands and what needs doing."""
     organization = membership.organization
-    # The organisation's daily meetings run (action-item alerts, the weekly
-    # digest) and its quarter-end report start from its home page's first
-    # visit: the worker takes over from there.
-    meeting_services.daily_run_ensure(organization)
-    delivery.report_schedule_ensure(organization)
+    # Reads only: the organisation's chains of jobs (daily meetings run,
+    # quarter-end report, pulse checks) start when it is created and when a
+    # worker starts (orgs.services.organization_chains_ensure_all).
     today = health.local_today(organization)
     now = timezone.now()
     trend = health.health_trend(organization)

@@ -7,7 +7,7 @@ checks the permission matrix itself; views and API operations only translate.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -22,6 +22,7 @@ from accord.accounts.models import User
 from accord.accounts.selectors import email_is_unverified, email_is_users
 from accord.jobs import services as job_services
 from accord.jobs.models import DeadJob
+from accord.jobs.registry import on_worker_start
 from accord.lib.business_time import countries
 from accord.lib.emails import email_clean
 from accord.lib.tokens import hash_token, new_token
@@ -80,6 +81,37 @@ def _validate_slug(slug: str) -> str:
     if len(slug) > 50:
         raise ValidationError({"slug": "At most 50 characters."})
     return slug
+
+
+# Each organisation's own chains of jobs, registered by the apps above
+# (meetings' daily run, the pulse's checks, the quarterly report) from their
+# AppConfig.ready(): checked for every organisation when a worker starts and
+# by the worker's every-minute rollups refresh (so a new organisation's
+# chains start within a minute), never by a page view (a GET writes nothing).
+_CHAINS: list[Callable[[Organization], object]] = []
+
+
+def organization_chain(func: Callable[[Organization], object]) -> Callable[[Organization], object]:
+    """Register ``func(organization)``: idempotent, it starts one of the
+    organisation's chains of jobs if it is not running."""
+    if func not in _CHAINS:
+        _CHAINS.append(func)
+    return func
+
+
+def organization_chains_ensure(organization: Organization) -> None:
+    """Start every registered chain of ``organization`` that is not running."""
+    for func in _CHAINS:
+        func(organization)
+
+
+@on_worker_start
+def organization_chains_ensure_all() -> None:
+    """``organization_chains_ensure`` for every organisation (a worker runs
+    it when it starts: an organisation created before an app's chain existed,
+    or whose chain was lost, gets it then)."""
+    for organization in Organization.objects.order_by("pk"):
+        organization_chains_ensure(organization)
 
 
 @transaction.atomic
@@ -184,6 +216,9 @@ def organization_update(
         obj=organization,
         changes=changes,
     )
+    if "time_zone" in changes:
+        # The chains' next runs are in local time (the quarter-end report).
+        organization_chains_ensure(organization)
     return organization
 
 

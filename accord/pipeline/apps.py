@@ -6,11 +6,12 @@ class PipelineConfig(AppConfig):
     label = "pipeline"
 
     def ready(self) -> None:
-        from accord.goals.metrics import register_metric_source
-        from accord.pipeline import jobs  # registers the app's jobs
-        from accord.pipeline.selectors import goal_metric_values
+        from accord.goals.metrics import register_metric_series, register_metric_source
+        from accord.pipeline import jobs
+        from accord.pipeline.selectors import goal_metric_values, metric_series
 
         register_metric_source("pipeline", goal_metric_values)
+        register_metric_series("pipeline", metric_series)
 
         from django.db.models.signals import post_delete, post_save
 

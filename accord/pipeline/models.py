@@ -542,21 +542,27 @@ class CrmConnection(models.Model):
 
 
 class LeadMonthRollup(models.Model):
-    """SLA compliance counts of one cohort month (``mql_month``) of MQLs.
+    """SLA compliance and conversion counts of one cohort month (``mql_month``)
+    of MQLs.
 
     Kept by ``accord.pipeline.rollups``: the same numbers
     ``selectors.compliance(by="month")`` would count from the leads, measured
     against the limits in ``touch_limit`` and ``decision_limit`` (the active
-    agreement's when refreshed; a row with other limits is stale).
-    ``first_touch_histogram`` maps first-touch hours rounded to 0.1 to their
-    count, so the month's median is exact and months can be combined.
+    agreement's when refreshed; a row with other limits is stale for the
+    touch and decision counts). Without an active agreement the limits are
+    empty and so are those four counts; ``mqls``, ``sqls`` (MQLs that reached
+    SQL or beyond), ``accepted``, ``rejected`` and the histogram do not depend
+    on the agreement and are always kept (the goals' computed metrics read
+    them). ``first_touch_histogram`` maps first-touch hours rounded to 0.1 to
+    their count, so the month's median is exact and months can be combined.
     """
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     month = models.CharField(max_length=7)
-    touch_limit = models.FloatField()
-    decision_limit = models.FloatField()
+    touch_limit = models.FloatField(null=True)
+    decision_limit = models.FloatField(null=True)
     mqls = models.PositiveIntegerField(default=0)
+    sqls = models.PositiveIntegerField(default=0)
     touched_in_time = models.PositiveIntegerField(default=0)
     touched_late = models.PositiveIntegerField(default=0)
     decided_in_time = models.PositiveIntegerField(default=0)

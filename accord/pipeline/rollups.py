@@ -14,8 +14,10 @@ or a breach marks the months it touched, in its own transaction:
   (``rollups_rebuild``).
 
 ``refresh`` recomputes the marked months. The worker runs it every minute
-(``accord.insights.jobs.rollups_refresh``); a reader that finds marks runs it
-first, so an answer is never stale.
+(``accord.insights.rollups.rollups_refresh``). Readers never write: a reader
+that finds marks computes those months from the leads in memory and uses the
+stored rows for the rest, so an answer is never stale and a GET writes
+nothing (on SQLite a write would queue behind the one writer).
 
 Why the order inside ``refresh`` is safe: it takes a lock on the
 organisation (one refresher at a time per organisation), reads and deletes
@@ -29,16 +31,27 @@ overwrite a newer one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+import operator
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import reduce
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.db.models.functions import Round
 from django.utils import timezone
 
+from accord.lib import months as months_lib
 from accord.orgs.models import Organization
-from accord.pipeline.models import HandoffAgreement, Lead, LeadMonthRollup, LeadRollupMark
+from accord.pipeline.models import (
+    AgreementStatus,
+    HandoffAgreement,
+    Lead,
+    LeadMonthRollup,
+    LeadRollupMark,
+)
 
 ALL = "*"
 COUNTS = (
@@ -93,9 +106,31 @@ def _limits(agreement: HandoffAgreement, hours_per_day: float) -> tuple[float, f
     return float(agreement.first_touch_hours), float(agreement.decision_days * hours_per_day)
 
 
-def _compute(organization: Organization, months: set[str] | None) -> list[LeadMonthRollup]:
-    """Fresh rows for ``months`` (None: every month) from the leads."""
+def _histograms(leads: Any) -> dict[str, dict[str, int]]:
+    histograms: dict[str, dict[str, int]] = {}
+    for month, bucket, n in (
+        leads.filter(first_touch_hours__isnull=False)
+        .order_by()
+        .values("mql_month", bucket=Round(F("first_touch_hours"), 1))
+        .annotate(n=Count("id"))
+        .values_list("mql_month", "bucket", "n")
+    ):
+        histograms.setdefault(month, {})[repr(float(bucket))] = n
+    return histograms
+
+
+def _compute(
+    organization: Organization,
+    months: set[str] | None,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+) -> list[LeadMonthRollup]:
+    """Fresh rows for ``months`` (None: every month) from ``since`` to
+    ``until`` (inclusive, ``"YYYY-MM"``) from the leads. Without an active
+    agreement the rows hold no limits and no touch or decision counts."""
     from accord.pipeline.selectors import (
+        REACHED,
         _compliance_aggregates,
         agreement_active,
         calendar_for,
@@ -103,28 +138,28 @@ def _compute(organization: Organization, months: set[str] | None) -> list[LeadMo
     )
 
     agreement = agreement_active(organization)
-    if agreement is None:
-        return []
     calendar = calendar_for(organization)
-    touch_limit, decision_limit = _limits(agreement, calendar.hours_per_day)
+    touch_limit: float | None = None
+    decision_limit: float | None = None
+    if agreement is not None:
+        touch_limit, decision_limit = _limits(agreement, calendar.hours_per_day)
     cohort = funnel_cohort(organization)
     if months is not None:
         cohort = cohort.filter(mql_month__in=sorted(months))
+    if since is not None:
+        cohort = cohort.filter(mql_month__gte=since)
+    if until is not None:
+        cohort = cohort.filter(mql_month__lte=until)
     rows = {
         row.pop("mql_month"): row
         for row in cohort.order_by()
         .values("mql_month")
-        .annotate(**_compliance_aggregates(agreement, calendar))
+        .annotate(
+            **_compliance_aggregates(agreement, calendar),
+            sqls=Count("id", filter=REACHED["sql"], distinct=True),
+        )
     }
-    histograms: dict[str, dict[str, int]] = {}
-    for month, bucket, n in (
-        cohort.filter(first_touch_hours__isnull=False)
-        .order_by()
-        .values("mql_month", bucket=Round(F("first_touch_hours"), 1))
-        .annotate(n=Count("id"))
-        .values_list("mql_month", "bucket", "n")
-    ):
-        histograms.setdefault(month, {})[repr(float(bucket))] = n
+    histograms = _histograms(cohort)
     now = timezone.now()
     return [
         LeadMonthRollup(
@@ -152,6 +187,7 @@ def _store(organization: Organization, months: set[str] | None) -> None:
         unique_fields=["organization", "month"],
         update_fields=[
             *COUNTS,
+            "sqls",
             "touch_limit",
             "decision_limit",
             "first_touch_histogram",
@@ -188,7 +224,69 @@ def marked_organization_ids() -> list[int]:
     return sorted(set(LeadRollupMark.objects.values_list("organization_id", flat=True)))
 
 
+def mark_other_limits() -> list[int]:
+    """Mark every month of the organisations whose rows were measured against
+    other limits than their active agreement's and calendar's (the calendar's
+    working hours changed, which leaves no mark by itself); returns their ids.
+
+    The worker calls it before refreshing, so readers, who never write,
+    compute such rows in memory for at most a minute."""
+    from accord.pipeline.selectors import calendar_for
+
+    found = []
+    for agreement in HandoffAgreement.objects.filter(status=AgreementStatus.ACTIVE).select_related(
+        "organization"
+    ):
+        organization = agreement.organization
+        touch, decision = _limits(agreement, calendar_for(organization).hours_per_day)
+        if (
+            LeadMonthRollup.objects.filter(organization=organization)
+            .exclude(touch_limit=touch, decision_limit=decision)
+            .exists()
+        ):
+            rollups_mark(organization.pk, [ALL])
+            found.append(organization.pk)
+    return found
+
+
 # -- reading ---------------------------------------------------------------------------
+#
+# Readers never write (a GET writes nothing, and on SQLite a write would wait
+# for the database's one writer): rows of marked months are computed from the
+# leads in memory, the rows as stored are used for the rest. The worker's
+# ``refresh`` writes the marked months within a minute.
+
+
+def rows_as_they_stand(
+    organization: Organization,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    limits: tuple[float, float] | None = None,
+) -> dict[str, LeadMonthRollup]:
+    """Fresh rows by month from ``since`` to ``until`` (inclusive,
+    ``"YYYY-MM"``): stored rows, with the marked months (every month when
+    ``ALL`` is marked) and, when ``limits`` is given, the rows measured
+    against other limits computed from the leads instead (not stored)."""
+    marks = set(
+        LeadRollupMark.objects.filter(organization=organization).values_list("month", flat=True)
+    )
+    if ALL in marks:
+        return {r.month: r for r in _compute(organization, None, since=since, until=until)}
+    stored = LeadMonthRollup.objects.filter(organization=organization).order_by("month")
+    if since is not None:
+        stored = stored.filter(month__gte=since)
+    if until is not None:
+        stored = stored.filter(month__lte=until)
+    found = {r.month: r for r in stored if r.month not in marks}
+    redo = {m for m in marks if (since is None or m >= since) and (until is None or m <= until)}
+    if limits is not None:
+        redo |= {m for m, r in found.items() if (r.touch_limit, r.decision_limit) != limits}
+    if redo:
+        for month in redo:
+            found.pop(month, None)
+        found.update((r.month, r) for r in _compute(organization, redo))
+    return dict(sorted(found.items()))
 
 
 def month_rows(
@@ -198,21 +296,126 @@ def month_rows(
     *,
     since: str | None = None,
 ) -> list[LeadMonthRollup]:
-    """The fresh rollup rows from month ``since`` on, oldest first.
+    """The fresh rollup rows from month ``since`` on, oldest first, measured
+    against ``agreement``'s limits (``rows_as_they_stand``: nothing written)."""
+    return list(
+        rows_as_they_stand(
+            organization, since=since, limits=_limits(agreement, hours_per_day)
+        ).values()
+    )
 
-    Marked months are refreshed first; rows measured against other limits
-    (the agreement or the calendar changed) are all recomputed."""
-    if LeadRollupMark.objects.filter(organization=organization).exists():
-        refresh(organization)
-    limits = _limits(agreement, hours_per_day)
-    rows = LeadMonthRollup.objects.filter(organization=organization).order_by("month")
-    if since is not None:
-        rows = rows.filter(month__gte=since)
-    found = list(rows)
-    if any((r.touch_limit, r.decision_limit) != limits for r in found):
-        rollups_rebuild(organization)
-        found = list(rows.all())
-    return found
+
+LEAD_COUNTS = ("mqls", "sqls", "accepted", "rejected", "touched_in_time", "touched_late")
+
+
+@dataclass
+class LeadTotals:
+    """The MQLs of a period: counts (``LEAD_COUNTS``) and the histogram of
+    first-touch hours (rounded to 0.1)."""
+
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LEAD_COUNTS, 0))
+    histogram: dict[float, int] = field(default_factory=dict)
+
+    def add(self, counts: dict[str, int], histogram: dict[Any, int]) -> None:
+        for name in LEAD_COUNTS:
+            self.counts[name] += counts.get(name, 0)
+        for value, n in histogram.items():
+            self.histogram[float(value)] = self.histogram.get(float(value), 0) + n
+
+
+def lead_totals(
+    organization: Organization,
+    periods: Sequence[tuple[dt.date, dt.date]],
+    *,
+    counts: Collection[str] = LEAD_COUNTS,
+    histogram: bool = True,
+) -> list[LeadTotals]:
+    """For each period (inclusive days, UTC as ``mql_at``): the counts of the
+    MQLs whose ``mql_at`` falls in it. Whole months come from the rows as they
+    stand (one read for all periods); partial months are counted from the
+    leads in two queries for all of them (counts, and first-touch histograms),
+    over the ``lead_org_mql`` index. So the number of queries does not grow
+    with the number of periods. ``counts`` and ``histogram`` say what the
+    caller reads: the live count of partial months counts only that (the
+    touch counts join the breaches; the rollup rows hold everything)."""
+    from accord.pipeline.selectors import (
+        REACHED,
+        _compliance_conditions,
+        agreement_active,
+        calendar_for,
+    )
+
+    splits = [months_lib.split(start, end) for start, end in periods]
+    wanted = sorted({m for s in splits for m in s.months})
+    pieces = sorted({p for s in splits for p in s.pieces})
+    agreement = agreement_active(organization)
+    calendar = calendar_for(organization)
+    limits = _limits(agreement, calendar.hours_per_day) if agreement is not None else None
+    rows: dict[str, LeadMonthRollup] = {}
+    if wanted:
+        rows = rows_as_they_stand(
+            organization,
+            since=wanted[0].strftime("%Y-%m"),
+            until=wanted[-1].strftime("%Y-%m"),
+            limits=limits,
+        )
+    piece_counts: dict[tuple[dt.date, dt.date], dict[str, int]] = {}
+    piece_histograms: dict[tuple[dt.date, dt.date], dict[float, int]] = {}
+    if pieces:
+        conditions = {
+            name: q
+            for name, q in _compliance_conditions(agreement, calendar).items()
+            if name in counts
+        }
+        if "sqls" in counts:
+            conditions["sqls"] = REACHED["sql"]
+        # Only the touch counts join the breaches (one row per breach).
+        distinct = "touched_late" in conditions
+        windows = [
+            Q(mql_at__gte=_midnight(first), mql_at__lt=_midnight(last + dt.timedelta(days=1)))
+            for first, last in pieces
+        ]
+        leads = Lead.objects.filter(organization=organization).filter(reduce(operator.or_, windows))
+        found = leads.order_by().aggregate(
+            **{
+                f"{name}_{i}": Count("id", filter=window & condition, distinct=distinct)
+                for i, window in enumerate(windows)
+                for name, condition in conditions.items()
+            }
+        )
+        for i, piece in enumerate(pieces):
+            piece_counts[piece] = {name: found[f"{name}_{i}"] for name in conditions}
+            piece_histograms[piece] = {}
+        buckets: Iterable[dict[str, Any]] = []
+        if histogram:
+            buckets = (
+                leads.filter(first_touch_hours__isnull=False)
+                .order_by()
+                .values(bucket=Round(F("first_touch_hours"), 1))
+                .annotate(**{f"n_{i}": Count("id", filter=w) for i, w in enumerate(windows)})
+            )
+        for row in buckets:
+            for i, piece in enumerate(pieces):
+                if row[f"n_{i}"]:
+                    piece_histograms[piece][float(row["bucket"])] = row[f"n_{i}"]
+    out = []
+    for split in splits:
+        totals = LeadTotals()
+        for month in split.months:
+            stored = rows.get(month.strftime("%Y-%m"))
+            if stored is not None:
+                totals.add(
+                    {name: getattr(stored, name) for name in LEAD_COUNTS},
+                    stored.first_touch_histogram,
+                )
+        for piece in split.pieces:
+            totals.add(piece_counts[piece], piece_histograms[piece])
+        out.append(totals)
+    return out
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
 
 
 def median_of_histograms(histograms: Iterable[dict[str, int]]) -> float | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache
@@ -584,9 +584,19 @@ class Compliance:
         return round(100 * self.mqls / self.commitment, 1)
 
 
-def _compliance_aggregates(
-    agreement: HandoffAgreement, calendar: BusinessCalendar
-) -> dict[str, Any]:
+def _compliance_conditions(
+    agreement: HandoffAgreement | None, calendar: BusinessCalendar
+) -> dict[str, Q]:
+    """What each of a cohort's counts counts (``Q()``: every MQL). Without an
+    agreement only the counts that do not depend on it (mqls, accepted,
+    rejected); ``_compliance_aggregates`` counts them distinct per lead."""
+    conditions = {
+        "mqls": Q(),
+        "accepted": Q(accepted_at__isnull=False),
+        "rejected": Q(rejected_at__isnull=False),
+    }
+    if agreement is None:
+        return conditions
     touch_limit = agreement.first_touch_hours
     decision_limit = agreement.decision_days * calendar.hours_per_day
     breached_touch = Q(breaches__kind=BreachKind.FIRST_TOUCH, first_touch_at__isnull=True)
@@ -594,17 +604,20 @@ def _compliance_aggregates(
         breaches__kind=BreachKind.DECISION, accepted_at__isnull=True, rejected_at__isnull=True
     )
     return {
-        "mqls": Count("id", distinct=True),
-        "touched_in_time": Count("id", filter=Q(first_touch_hours__lte=touch_limit), distinct=True),
-        "touched_late": Count(
-            "id", filter=Q(first_touch_hours__gt=touch_limit) | breached_touch, distinct=True
-        ),
-        "decided_in_time": Count("id", filter=Q(decision_hours__lte=decision_limit), distinct=True),
-        "decided_late": Count(
-            "id", filter=Q(decision_hours__gt=decision_limit) | breached_decision, distinct=True
-        ),
-        "accepted": Count("id", filter=Q(accepted_at__isnull=False), distinct=True),
-        "rejected": Count("id", filter=Q(rejected_at__isnull=False), distinct=True),
+        **conditions,
+        "touched_in_time": Q(first_touch_hours__lte=touch_limit),
+        "touched_late": Q(first_touch_hours__gt=touch_limit) | breached_touch,
+        "decided_in_time": Q(decision_hours__lte=decision_limit),
+        "decided_late": Q(decision_hours__gt=decision_limit) | breached_decision,
+    }
+
+
+def _compliance_aggregates(
+    agreement: HandoffAgreement | None, calendar: BusinessCalendar
+) -> dict[str, Any]:
+    return {
+        name: Count("id", filter=condition or None, distinct=True)
+        for name, condition in _compliance_conditions(agreement, calendar).items()
     }
 
 
@@ -822,8 +835,156 @@ def goal_metric_values(organization: Organization, start: dt.date, end: dt.date)
     left out, each computed only when a goal reads it."""
     return MetricValues(
         PIPELINE_METRICS,
-        lambda key: metric_values(organization, start, end, keys=(key,))[key],
+        lambda key: metric_series(organization, [(key, start, end)])[0],
     )
+
+
+# The lead metrics read the month rollups (``rollups.lead_totals``).
+ROLLED_UP_METRICS = (
+    "mql_to_sql_conversion",
+    "sql_acceptance_rate",
+    "median_first_touch_hours",
+    "lead_sla_compliance",
+)
+
+
+def metric_series(
+    organization: Organization, requests: Sequence[tuple[str, dt.date, dt.date]]
+) -> list[float | None]:
+    """``metric_values`` for many (metric key, start, end) at once, in order.
+
+    The lead metrics (``ROLLED_UP_METRICS``) of every request come from the
+    month rollups plus a live count of partial months; the opportunity
+    metrics (few rows next to the leads) are counted live, one conditional
+    aggregate per metric for all periods. A fixed number of queries however
+    many requests and months."""
+    from accord.pipeline import rollups
+
+    out: list[float | None] = [None] * len(requests)
+    rolled = [i for i, (key, _, _) in enumerate(requests) if key in ROLLED_UP_METRICS]
+    if rolled:
+        keys = {requests[i][0] for i in rolled}
+        needed = {"mqls", "sqls"} if "mql_to_sql_conversion" in keys else set()
+        if "sql_acceptance_rate" in keys:
+            needed |= {"accepted", "rejected"}
+        if "lead_sla_compliance" in keys:
+            needed |= {"touched_in_time", "touched_late"}
+        totals = rollups.lead_totals(
+            organization,
+            [(requests[i][1], requests[i][2]) for i in rolled],
+            counts=needed,
+            histogram="median_first_touch_hours" in keys,
+        )
+        has_agreement: bool | None = None
+        for i, found in zip(rolled, totals, strict=True):
+            key, counts = requests[i][0], found.counts
+            if key == "mql_to_sql_conversion":
+                if counts["mqls"]:
+                    out[i] = round(100 * counts["sqls"] / counts["mqls"], 1)
+            elif key == "sql_acceptance_rate":
+                decided = counts["accepted"] + counts["rejected"]
+                if decided:
+                    out[i] = round(100 * counts["accepted"] / decided, 1)
+            elif key == "median_first_touch_hours":
+                out[i] = _median_of_histogram(list(found.histogram.items()))
+            else:
+                if has_agreement is None:
+                    has_agreement = agreement_active(organization) is not None
+                known = counts["touched_in_time"] + counts["touched_late"]
+                if has_agreement and known:
+                    out[i] = round(100 * counts["touched_in_time"] / known, 1)
+    wanted = sorted({(start, end) for key, start, end in requests if key in OPPORTUNITY_METRICS})
+    if wanted:
+        opportunities = _opportunity_metrics(organization, wanted, {r[0] for r in requests})
+        for i, (key, start, end) in enumerate(requests):
+            if key in OPPORTUNITY_METRICS:
+                out[i] = opportunities[(start, end)][key]
+    return out
+
+
+OPPORTUNITY_METRICS = (
+    "marketing_sourced_pipeline",
+    "marketing_influenced_pipeline",
+    "win_rate",
+    "sales_cycle_days",
+)
+
+
+def _opportunity_metrics(
+    organization: Organization, periods: list[tuple[dt.date, dt.date]], keys: set[str]
+) -> dict[tuple[dt.date, dt.date], dict[str, float | None]]:
+    """The opportunity metrics of ``metric_values`` for every period, one
+    query per metric for all periods (a conditional aggregate per period)."""
+    lo, hi = min(p[0] for p in periods), max(p[1] for p in periods)
+    out: dict[tuple[dt.date, dt.date], dict[str, float | None]] = {
+        p: dict.fromkeys(OPPORTUNITY_METRICS) for p in periods
+    }
+    if keys & {"marketing_sourced_pipeline", "marketing_influenced_pipeline"}:
+        touched = OpportunityTouch.objects.filter(organization=organization).values(
+            "opportunity_id"
+        )
+        marketing = Q(primary_campaign__isnull=False)
+        opened = [Q(created_on__gte=start, created_on__lte=end) for start, end in periods]
+        sums = (
+            _opportunities(organization, lo, hi)
+            .order_by()
+            .aggregate(
+                **{f"n_{i}": Count("id", filter=w) for i, w in enumerate(opened)},
+                **{
+                    f"sourced_{i}": Sum("amount", filter=w & marketing)
+                    for i, w in enumerate(opened)
+                },
+                **{
+                    f"influenced_{i}": Sum("amount", filter=w & (marketing | Q(pk__in=touched)))
+                    for i, w in enumerate(opened)
+                },
+            )
+        )
+        for i, period in enumerate(periods):
+            if sums[f"n_{i}"]:
+                out[period]["marketing_sourced_pipeline"] = float(sums[f"sourced_{i}"] or 0)
+                out[period]["marketing_influenced_pipeline"] = float(sums[f"influenced_{i}"] or 0)
+    closing = [Q(close_date__gte=start, close_date__lte=end) for start, end in periods]
+    closed = Opportunity.objects.filter(
+        organization=organization, close_date__gte=lo, close_date__lte=hi
+    )
+    if "win_rate" in keys:
+        outcome = closed.order_by().aggregate(
+            **{
+                f"won_{i}": Count("id", filter=w & Q(status=OpportunityStatus.WON))
+                for i, w in enumerate(closing)
+            },
+            **{
+                f"lost_{i}": Count("id", filter=w & Q(status=OpportunityStatus.LOST))
+                for i, w in enumerate(closing)
+            },
+        )
+        for i, period in enumerate(periods):
+            decided = outcome[f"won_{i}"] + outcome[f"lost_{i}"]
+            if decided:
+                out[period]["win_rate"] = round(100 * outcome[f"won_{i}"] / decided, 1)
+    if "sales_cycle_days" in keys:
+        table = Opportunity._meta.db_table
+        expression = _days_between_sql(
+            f'"{table}"."created_on"', f'"{table}"."close_date"', dates=True
+        )
+        rows = (
+            closed.filter(
+                status=OpportunityStatus.WON, created_on__isnull=False, close_date__isnull=False
+            )
+            .order_by()
+            .annotate(days=RawSQL(expression, []))  # noqa: S611 (our column names)
+            .values("days")
+            .annotate(**{f"n_{i}": Count("id", filter=w) for i, w in enumerate(closing)})
+        )
+        histograms: list[list[tuple[float, int]]] = [[] for _ in periods]
+        for row in rows:
+            for i in range(len(periods)):
+                if row[f"n_{i}"]:
+                    histograms[i].append((float(row["days"]), row[f"n_{i}"]))
+        for i, period in enumerate(periods):
+            out[period]["sales_cycle_days"] = _median_of_histogram(histograms[i])
+    return out
 
 
 def median_days_dates(queryset: QuerySet[Opportunity], start: str, end: str) -> float | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -378,8 +379,13 @@ def follow_through_rate(
     organization: Organization, since: dt.datetime, until: dt.datetime
 ) -> FollowThroughRow:
     """One Thing follow-through over the cycles opened in [since, until)."""
+    return follow_through_of(cycle_points(organization, since=since, until=until))
+
+
+def follow_through_of(points: list[CyclePoint]) -> FollowThroughRow:
+    """One Thing follow-through of these cycles together."""
     total = FollowThroughRow("Everyone")
-    for p in cycle_points(organization, since=since, until=until):
+    for p in points:
         total.done += p.follow_through.done
         total.partly += p.follow_through.partly
         total.not_done += p.follow_through.not_done
@@ -396,6 +402,41 @@ def internal_nps_by_team(
     return {s.rated: nps_of(s) for s in internal_scores(answers, threshold=0)}
 
 
+def internal_nps_by_team_many(
+    organization: Organization, windows: list[tuple[dt.datetime, dt.datetime]]
+) -> list[dict[str, Nps]]:
+    """``internal_nps_by_team`` for each [since, until) window, in order, from
+    one grouped query over all of them."""
+    if not windows:
+        return []
+    rows = (
+        PulseAnswer.objects.filter(
+            cycle__organization=organization,
+            cycle__opens_at__gte=min(w[0] for w in windows),
+            cycle__opens_at__lt=max(w[1] for w in windows),
+            internal_score__isnull=False,
+            rated_team__isnull=False,
+        )
+        .values_list("cycle__opens_at", "rated_team__name", "team__name", "internal_score")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    tallies: list[dict[tuple[str, str], list[int]]] = [
+        defaultdict(lambda: [0, 0, 0]) for _ in windows
+    ]
+    for opens_at, rated, raters, score, n in rows:
+        slot = {"promoter": 0, "passive": 1, "detractor": 2}[category(score)]
+        for i, (since, until) in enumerate(windows):
+            if since <= opens_at < until:
+                tallies[i][(rated, raters or NO_TEAM)][slot] += n
+    # As internal_scores, then keyed by rated team: the last group of raters
+    # (sorted by name) stands for the team, as in ``internal_nps_by_team``.
+    return [
+        {rated: nps(*counts, key=rated) for (rated, _), counts in sorted(found.items())}
+        for found in tallies
+    ]
+
+
 def one_things_between(
     organization: Organization, since: dt.datetime, until: dt.datetime, *, limit: int = 12
 ) -> tuple[int, list[str]]:
@@ -410,6 +451,38 @@ def one_things_between(
 def nps_of(score: InternalScore) -> Nps:
     assert score.result is not None
     return score.result
+
+
+def metric_series(
+    organization: Organization, requests: Sequence[tuple[str, dt.date, dt.date]]
+) -> list[float | None]:
+    """``goal_metric_values`` for many (key, start, end) at once, in order,
+    from one read of the cycles of all periods (``cycle_points``)."""
+    wanted = [(start, end) for key, start, end in requests if key == "pulse_balance"]
+    if not wanted:
+        return [None] * len(requests)
+
+    def midnight(day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+
+    points = cycle_points(
+        organization,
+        since=midnight(min(w[0] for w in wanted)),
+        until=midnight(max(w[1] for w in wanted) + dt.timedelta(days=1)),
+    )
+    out: list[float | None] = []
+    for key, start, end in requests:
+        if key != "pulse_balance":
+            out.append(None)
+            continue
+        since, until = midnight(start), midnight(end + dt.timedelta(days=1))
+        total = Counts()
+        for point in points:
+            if since <= point.opens_at < until:
+                for vote in Vote.values:
+                    total.add(vote, getattr(point.votes, vote))
+        out.append(total.balance_pct)
+    return out
 
 
 def goal_metric_values(

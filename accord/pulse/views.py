@@ -25,9 +25,6 @@ def _cycle(membership: Membership, pk: int) -> PulseCycle:
 @org_view(Action.PULSE_RESULTS_READ)
 def index(request: HttpRequest, membership: Membership) -> HttpResponse:
     """Open pulses (with my answer's state), past pulses and the balance trend."""
-    # An organisation's pulse runs from its first visit here (or its first
-    # settings change) on: the worker takes over from then.
-    services.schedule_ensure(membership.organization)
     cycles = list(selectors.cycles(membership)[:24])
     mine = selectors.answered_cycle_ids(membership, cycles)
     open_cycles = [c for c in cycles if c.is_open]

@@ -90,4 +90,6 @@ def api_objects(acme: Organization, owner: Membership) -> dict[str, Any]:
 API_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/feedback/campaigns/{campaign_id}/recipients"): {"csv": "email\nx@example.com\n"},
     ("post", "/feedback/themes/{theme_id}/merge"): {"into_id": 1},
+    ("post", "/feedback/followups/{followup_id}/notes"): {"text": "Called them."},
+    ("post", "/feedback/followups/{followup_id}/actions"): {"action": "apologise"},
 }

@@ -207,3 +207,14 @@ def test_it_refuses_a_period_that_ends_before_it_starts(acme, owner):
     assert response.status_code == 422 and "until" in response.content.decode()
     with pytest.raises(CommandError, match="until: must be after since"):
         call_command("nps", "--org", "acme", "--since", "2026-03-01", "--until", "2026-02-01")
+
+
+def test_it_refuses_a_period_that_starts_after_today(acme, owner):
+    # The test clock is pinned (accord.tests.clock): 8067 is always ahead.
+    response = _api(owner).get("/api/v1/feedback/nps", {"since": "8067-07-12"})
+    assert response.status_code == 422
+    assert response.json()["detail"] == [
+        {"loc": ["query", "since"], "msg": "must not be after today", "type": "invalid"}
+    ]
+    with pytest.raises(CommandError, match="since: must not be after today"):
+        call_command("nps", "--org", "acme", "--since", "8067-07-12")

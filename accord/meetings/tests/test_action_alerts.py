@@ -14,7 +14,7 @@ from accord.chat.tests.hooks import slack_hook, titles
 from accord.integrations.tests.loopback import LoopbackServer
 from accord.jobs.testing import run_queued_jobs
 from accord.meetings import services
-from accord.meetings.models import ActionItemAlert
+from accord.meetings.models import ActionItemAlert, DailyRun
 
 pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 UTC = dt.UTC
@@ -43,6 +43,9 @@ def items(acme, sales_lead, seller, marketer):
         services.action_item_update(
             membership=seller, action_item=made["Already done"], version=None, done=True
         )
+        # Acme's chain started when it was created, on the real clock: start
+        # it again on the test's.
+        DailyRun.objects.filter(organization=acme).delete()
         services.daily_run_ensure(acme)
     return made
 

@@ -30,7 +30,6 @@ from accord.orgs.permissions import Action, can
 
 @org_view()
 def index(request: HttpRequest, membership: Membership) -> HttpResponse:
-    services.daily_run_ensure(membership.organization)
     series = list(selectors.series_list(membership))
     rows = [(s, services.series_warnings(s)) for s in series]
     upcoming = list(selectors.occurrences(membership, when="upcoming")[:8])

@@ -179,10 +179,11 @@ def test_it_computes_only_the_metric_a_goal_reads(acme, agreement):
         again = values.get("mql_to_sql_conversion")
 
     assert conversion == again == Decimal("50.0")
-    # One aggregate over the period's leads; no opportunity, breach or median query.
-    assert len(captured) == 1
-    assert "pipeline_lead" in captured[0]["sql"]
-    assert "pipeline_slabreach" not in captured[0]["sql"]
+    # March is a whole month: read from the monthly rollup (its marks, then
+    # a count of the marked months); no opportunity query.
+    sql = [q["sql"] for q in captured]
+    assert any("pipeline_leadmonthrollup" in s or "pipeline_leadrollupmark" in s for s in sql)
+    assert not any("pipeline_opportunity" in s for s in sql)
     # Reading them all: the metrics without data in March are absent.
     assert set(values) == {"mql_to_sql_conversion", "sql_acceptance_rate"}
 

@@ -1,9 +1,10 @@
 """Property: after any sequence of writes, imports, edits and deletions of
 leads, breaches and survey responses (and the clock moving on, and the
-organisation's time zone changing), the answers read from the rollups equal a
-fresh computation from the rows themselves, whether the worker refreshed in
-between or not; and every stored month is the month of its instant in the
-organisation's time zone."""
+organisation's time zone changing), the answers read from the rollups (SLA
+compliance and NPS by month, and the goals' computed metrics over whole and
+partial months) equal a fresh computation from the rows themselves, whether
+the worker refreshed in between or not; reading them writes nothing; and every
+stored month is the month of its instant in the organisation's time zone."""
 
 from __future__ import annotations
 
@@ -20,17 +21,27 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accord.feedback import rollups as feedback_rollups
-from accord.feedback.models import Response, ResponseMonthRollup
+from accord.feedback import selectors as feedback_selectors
+from accord.feedback.models import Response, ResponseMonthRollup, ResponseRollupMark
 from accord.feedback.selectors import nps_by
 from accord.feedback.services import month_of, responses_import
+from accord.goals.selectors import metric_values_many
 from accord.insights.rollups import rollups_refresh_due
 from accord.lib.local_time import month_key
 from accord.lib.nps import category
 from accord.orgs.jobs import organization_months_refile
 from accord.orgs.services import organization_update
 from accord.pipeline import rollups as pipeline_rollups
+from accord.pipeline import selectors as pipeline_selectors
 from accord.pipeline.importer import run_import
-from accord.pipeline.models import BreachKind, Lead, LeadMonthRollup, SlaBreach, SourceSystem
+from accord.pipeline.models import (
+    BreachKind,
+    Lead,
+    LeadMonthRollup,
+    LeadRollupMark,
+    SlaBreach,
+    SourceSystem,
+)
 from accord.pipeline.selectors import compliance
 from accord.pipeline.services import import_run_create, lead_sla_refresh
 
@@ -47,7 +58,7 @@ ACTIONS = st.one_of(
         MONTHS_BACK,
         st.sampled_from(HOURS),
         st.sampled_from(HOURS),
-        st.sampled_from(["", "accepted", "rejected"]),
+        st.sampled_from(["", "accepted", "rejected", "sql"]),
         EDGE,
     ),
     st.tuples(st.just("lead_edit"), st.integers(0, 30), st.sampled_from(HOURS), MONTHS_BACK),
@@ -104,8 +115,9 @@ def apply(action: tuple[Any, ...], acme: Any, owner: Any, clock: Any) -> None:
             first_touch_hours=touch,
             first_touch_at=mql_at + dt.timedelta(hours=1) if touch is not None else None,
             decision_hours=decision if outcome else None,
-            accepted_at=mql_at if outcome == "accepted" else None,
+            accepted_at=mql_at if outcome in ("accepted", "sql") else None,
             rejected_at=mql_at if outcome == "rejected" else None,
+            sql_at=mql_at + dt.timedelta(days=1) if outcome == "sql" else None,
         )
     elif name == "lead_edit" and (lead := nth(leads, action[1])) is not None:
         lead.first_touch_hours = action[2]
@@ -211,12 +223,62 @@ def fresh_compliance(acme: Any) -> dict[str, tuple[Any, ...]]:
     }
 
 
+def fresh_sqls(acme: Any) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for lead in Lead.objects.filter(organization=acme, mql_at__isnull=False):
+        reached = any((lead.sql_at, lead.opportunity_at, lead.customer_at))
+        out[lead.mql_month] = out.get(lead.mql_month, 0) + reached
+    return out
+
+
 def fresh_nps(acme: Any) -> dict[str, tuple[int, int, int]]:
     out: dict[str, list[int]] = {}
     for response in Response.objects.filter(organization=acme):
         row = out.setdefault(response.month.strftime("%Y-%m"), [0, 0, 0])
         row[["promoter", "passive", "detractor"].index(response.category)] += 1
     return {month: (row[0], row[1], row[2]) for month, row in out.items()}
+
+
+GOAL_METRICS = (
+    "mql_to_sql_conversion",
+    "sql_acceptance_rate",
+    "median_first_touch_hours",
+    "lead_sla_compliance",
+    "nps",
+)
+
+
+def periods(today: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """Whole months, partial months at either end, and spans of both."""
+    first = today.replace(day=1)
+    before = (first - dt.timedelta(days=1)).replace(day=1)
+    long_ago = (before - dt.timedelta(days=100)).replace(day=1)
+    return [
+        (first, today),
+        (before, first - dt.timedelta(days=1)),
+        (long_ago, today),
+        (long_ago + dt.timedelta(days=9), before + dt.timedelta(days=12)),
+        (before + dt.timedelta(days=3), before + dt.timedelta(days=5)),
+        (long_ago, long_ago + dt.timedelta(days=300)),
+    ]
+
+
+def fresh_metrics(acme: Any, requests: list[tuple[str, dt.date, dt.date]]) -> list[Any]:
+    """Each metric counted from the rows over its period, as before the rollups."""
+    out = []
+    for key, start, end in requests:
+        live = pipeline_selectors if key != "nps" else feedback_selectors
+        out.append(live.metric_values(acme, start, end, keys=(key,))[key])
+    return out
+
+
+def marks(acme: Any) -> tuple[list[Any], list[Any]]:
+    return (
+        sorted(LeadRollupMark.objects.filter(organization=acme).values_list("month", flat=True)),
+        sorted(
+            ResponseRollupMark.objects.filter(organization=acme).values_list("month", flat=True)
+        ),
+    )
 
 
 def check(acme: Any) -> None:
@@ -226,6 +288,13 @@ def check(acme: Any) -> None:
         "mql_at", "mql_month"
     ):
         assert mql_month == (month_key(mql_at, acme.time_zone) if mql_at else "")
+    marked = marks(acme)
+    requests = [
+        (key, start, end)
+        for start, end in periods(dt.datetime.now(dt.UTC).date())
+        for key in GOAL_METRICS
+    ]
+    assert metric_values_many(acme, requests) == fresh_metrics(acme, requests)
     rows = compliance(acme, by="month")
     assert {
         r.key: (
@@ -242,6 +311,8 @@ def check(acme: Any) -> None:
     } == fresh_compliance(acme)
     found = nps_by(acme, by="month")
     assert {g.key: (g.promoters, g.passives, g.detractors) for g in found.groups} == fresh_nps(acme)
+    # Reading wrote nothing: the marks are still there for the worker.
+    assert marks(acme) == marked
     # What is stored equals a fresh count too, once refreshed.
     rollups_refresh_due()
     stored = {
@@ -249,6 +320,10 @@ def check(acme: Any) -> None:
         for r in LeadMonthRollup.objects.filter(organization=acme)
     }
     assert stored == {m: v[:7] for m, v in fresh_compliance(acme).items()}
+    assert {
+        r.month: r.sqls for r in LeadMonthRollup.objects.filter(organization=acme)
+    } == fresh_sqls(acme)
+    assert metric_values_many(acme, requests) == fresh_metrics(acme, requests)
     boundary = feedback_rollups.live_from()
     stored_nps = {
         r.month.strftime("%Y-%m"): (r.promoters, r.passives, r.detractors)

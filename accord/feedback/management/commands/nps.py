@@ -77,7 +77,11 @@ class Command(BaseCommand):
         if since and until and since >= until:
             raise CommandError("until: must be after since.")
         result = nps_by(organization, by=by, since=since, until=until).as_dict()
-        result["change"] = nps_compare(organization, since=since, until=until).as_dict()
+        try:
+            comparison = nps_compare(organization, since=since, until=until)
+        except ValueError:
+            raise CommandError("since: must not be after today.") from None
+        result["change"] = comparison.as_dict()
         if options["json"]:
             self.stdout.write(json.dumps(result))
             return
