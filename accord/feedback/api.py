@@ -546,10 +546,11 @@ def nps(request: HttpRequest, query: Query[NpsQuery]) -> Any:
     ).as_dict()
     try:
         comparison = selectors.nps_compare(organization, since=query.since, until=query.until)
-    except ValueError:
-        # Only a ``since`` after today can get here (until is checked above).
+    except ValueError as error:
+        # A since after today, or so far back that no period precedes it
+        # (until is checked by the query's schema).
         raise FieldErrors(
-            [{"loc": ["query", "since"], "msg": "must not be after today", "type": "invalid"}]
+            [{"loc": ["query", "since"], "msg": str(error), "type": "invalid"}]
         ) from None
     result["change"] = comparison.as_dict()
     return result

@@ -197,8 +197,10 @@ def nps_compare(
     end = until or (today or local_date(timezone.now(), organization.time_zone)) + timedelta(days=1)
     start = since or end - timedelta(days=days)
     if start >= end:
-        raise ValueError("since must be before until.")
+        raise ValueError("must not be after today" if until is None else "must be before until")
     length = end - start
+    if start - date.min < length:
+        raise ValueError("is too far back to compare with the period before it")
     current = nps_total(organization, since=start, until=end)
     previous = nps_total(organization, since=start - length, until=start)
     return PeriodComparison(current, previous, change(previous, current), start, end)

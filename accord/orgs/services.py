@@ -216,7 +216,8 @@ def organization_update(
         obj=organization,
         changes=changes,
     )
-    if "time_zone" in changes:
+    moved = changes.get("time_zone")
+    if moved and moved[0] != moved[1]:
         # The chains' next runs are in local time (the quarter-end report).
         organization_chains_ensure(organization)
     return organization

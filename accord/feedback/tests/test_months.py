@@ -21,6 +21,7 @@ from accord.feedback.services import (
     responses_import,
 )
 from accord.feedback.tests.factories import TOKEN
+from accord.insights.rollups import rollups_refresh_due
 from accord.jobs.testing import run_queued_jobs
 from accord.orgs.jobs import organization_months_refile
 from accord.orgs.models import Organization
@@ -63,6 +64,7 @@ def test_it_files_an_imported_answer_under_the_organisations_month(
     assert stored.created_at == dt.datetime(2025, 8, 1, 5, 30, tzinfo=dt.UTC)
     assert stored.month == month
     assert nps_csv(alice_client) == {f"{month:%Y-%m}": "1"}
+    rollups_refresh_due()  # the worker stores the rollups; readers never write
     assert list(ResponseMonthRollup.objects.values_list("month", "promoters")) == [(month, 1)]
 
 
@@ -102,9 +104,10 @@ def test_it_refiles_the_stored_months_when_the_zone_changes(acme, owner, alice_c
             dt.date(2025, 7, 1),
             dt.date(2025, 8, 1),
         ]
-        assert run_queued_jobs() == 1
+        run_queued_jobs()  # the refile, and the chains that run in local time
 
         assert set(Response.objects.values_list("month", flat=True)) == {dt.date(2025, 7, 1)}
+        rollups_refresh_due()
         assert list(
             ResponseMonthRollup.objects.values_list("month", "promoters", "detractors")
         ) == [(dt.date(2025, 7, 1), 1, 1)]
@@ -131,11 +134,13 @@ def test_it_queues_the_refile_only_when_the_zone_changes(acme, owner):
     organization_update(membership=owner, name="Acme Inc", time_zone="UTC")
     assert not DBTaskResult.objects.exists()
     organization_update(membership=owner, time_zone="Asia/Tokyo")
-    (queued,) = DBTaskResult.objects.all()
-    assert queued.args_kwargs["args"][0] == organization_months_refile.job_name
+    # The refile, beside the organisation's chains that run in local time.
+    queued = [r.args_kwargs["args"][0] for r in DBTaskResult.objects.all()]
+    assert queued.count(organization_months_refile.job_name) == 1
 
 
 def test_it_skips_an_organisation_deleted_before_the_job_ran(acme, owner):
     organization_update(membership=owner, time_zone="Asia/Tokyo")
     Organization.objects.filter(pk=acme.pk).delete()
-    assert run_queued_jobs() == 1
+    assert run_queued_jobs() >= 1
+    assert not DBTaskResult.objects.filter(status="FAILED").exists()

@@ -218,3 +218,7 @@ def test_it_refuses_a_period_that_starts_after_today(acme, owner):
     ]
     with pytest.raises(CommandError, match="since: must not be after today"):
         call_command("nps", "--org", "acme", "--since", "8067-07-12")
+    # So far back that no period of the same length comes before it.
+    early = _api(owner).get("/api/v1/feedback/nps", {"since": "0001-01-02", "until": "2026-01-01"})
+    assert early.status_code == 422
+    assert early.json()["detail"][0]["loc"] == ["query", "since"]

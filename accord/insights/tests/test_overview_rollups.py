@@ -30,15 +30,18 @@ from accord.pulse.models import PulseSettings
 
 pytestmark = pytest.mark.django_db
 
-# Measured on the demo before the goals' metrics and the trend read the
-# rollups (one query per part and month then): the same numbers now.
-DEMO_SCORE = 71.9
-DEMO_TREND = [47.0, 56.5, 40.5, 38.4, 60.8, 52.2, 62.2, 53.8, 63.7, 73.8, 80.6, 70.4]
+# The demo's numbers, first measured before the goals' metrics and the trend
+# read the rollups (one query per part and month then), and measured again
+# when the demo's story changed (campaigns with their recipients; late loops
+# closed by now, never in the future): the last three months and the loops
+# closed on time moved then, nothing else.
+DEMO_SCORE = 71.5
+DEMO_TREND = [47.0, 56.5, 40.5, 38.4, 60.8, 52.2, 62.2, 53.8, 63.7, 74.3, 78.6, 71.7]
 DEMO_GOALS = {
     "mql_to_sql_conversion": 28.8,
     "median_first_touch_hours": 2.65,
     "revenue_retention": None,
-    "detractor_loops_closed_on_time": 100.0,
+    "detractor_loops_closed_on_time": 66.7,
     "marketing_sourced_pipeline": 910000.0,
     "lead_sla_compliance": 74.0,
     "win_rate": 53.6,

@@ -139,15 +139,20 @@ def test_it_lets_only_leads_change_the_settings(owner, seller):
     assert (updated.open_day, updated.anonymity_threshold) == (3, 4)
 
 
-def test_it_starts_the_chain_on_the_first_visit_and_survives_a_failing_check(
+def test_it_starts_the_chain_when_a_worker_starts_and_survives_a_failing_check(
     owner, seller, monkeypatch
 ):
     from django.test import Client
 
+    from accord.orgs.services import organization_chains_ensure_all
+
     client = Client()
     client.force_login(seller.user)
     client.get("/o/acme/pulse/")
-    client.get("/o/acme/pulse/")
+    # A visit writes nothing: the chain is the worker's to start.
+    assert PulseSettings.objects.get().next_check_at is None
+    organization_chains_ensure_all()
+    organization_chains_ensure_all()  # idempotent
     assert PulseSettings.objects.get().next_check_at == datetime(2026, 11, 2, 14, 0, tzinfo=UTC)
 
     def broken(organization, now):

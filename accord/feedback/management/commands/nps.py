@@ -79,8 +79,8 @@ class Command(BaseCommand):
         result = nps_by(organization, by=by, since=since, until=until).as_dict()
         try:
             comparison = nps_compare(organization, since=since, until=until)
-        except ValueError:
-            raise CommandError("since: must not be after today.") from None
+        except ValueError as error:
+            raise CommandError(f"since: {error}.") from None
         result["change"] = comparison.as_dict()
         if options["json"]:
             self.stdout.write(json.dumps(result))
