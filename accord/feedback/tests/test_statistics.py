@@ -172,6 +172,9 @@ def test_it_gives_the_same_change_on_the_page_the_api_and_the_command_line(
         cli = json.loads(capsys.readouterr().out)
         call_command("nps", "--org", "acme")
         text = capsys.readouterr().out
+        # Signed in at this instant: a session from the run's own "now" may
+        # have expired by then (make test-dates runs at other dates).
+        alice_client.force_login(owner.user)
         page = alice_client.get("/o/acme/customers/").content.decode()
     assert api["change"] == expected
     assert cli["change"] == expected
@@ -193,6 +196,9 @@ def test_it_says_why_there_is_no_change_interval_everywhere(
         cli = json.loads(capsys.readouterr().out)
         call_command("nps", "--org", "acme")
         text = capsys.readouterr().out
+        # Signed in at this instant: a session from the run's own "now" may
+        # have expired by then (make test-dates runs at other dates).
+        alice_client.force_login(owner.user)
         page = alice_client.get("/o/acme/customers/").content.decode()
     assert (expected["n"], expected["ci95"], expected["reason"]) == (2, None, reason)
     assert api["change"] == expected and cli["change"] == expected
