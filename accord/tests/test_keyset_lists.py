@@ -245,12 +245,12 @@ def _walk(get: Callable[[str | None], tuple[list[Any], str | None, str | None]])
     return [item for page in forward for item in page]
 
 
-@pytest.mark.parametrize("name", LISTS)
+# The Outbox is a page only: it has no API operation to walk.
+@pytest.mark.parametrize("name", [name for name, listing in LISTS.items() if listing.api])
 def test_it_walks_the_api_list_forward_and_back_once_each(name, acme, alice, globex):
     listing = LISTS[name]
     operation = listing.api
-    if operation is None:
-        pytest.skip("a page only")
+    assert operation is not None
     scope = _fill(listing, acme, globex)
     client = api_as(alice, acme)
 
