@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import logging
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -74,7 +75,7 @@ def goals(
     """Goals of the organisation, filtered; a period keeps goals that overlap it."""
     found = scoped(
         membership,
-        Goal.objects.select_related("sales_owner__user", "marketing_owner__user"),
+        Goal.objects.select_related("organization", "sales_owner__user", "marketing_owner__user"),
     )
     if status:
         found = found.filter(status=status)
@@ -362,8 +363,26 @@ def goal_progress(
     )
 
 
+def _computed_values(goals: list[Goal]) -> dict[Any, Any]:
+    """The computed values of the goals' metrics, read together
+    (``metric_values_many``) and kept as ``metric_value``'s cache holds them."""
+    cache: dict[Any, Any] = {}
+    by_organization: dict[int, list[Goal]] = defaultdict(list)
+    for goal in goals:
+        by_organization[goal.organization_id].append(goal)
+    end = today()
+    for group in by_organization.values():
+        requests = [(g.metric, g.period_start, min(g.period_end, end)) for g in group]
+        values = metric_values_many(group[0].organization, requests)
+        for (key, start, until), value in zip(requests, values, strict=True):
+            cache[("value", group[0].organization_id, key, start, until)] = value
+    return cache
+
+
 def board(goals_page: list[Goal]) -> list[tuple[Goal, Progress | None]]:
-    """Goals with their progress (active and proposed ones), latest check-ins in one query."""
+    """Goals with their progress (active and proposed ones), in a number of
+    queries that does not grow with the goals: latest check-ins in one query,
+    computed metrics together (``metric_values_many``)."""
     ids = [g.pk for g in goals_page]
     latest: dict[int, tuple[Decimal, dt.date]] = {}
     for row in (
@@ -372,7 +391,8 @@ def board(goals_page: list[Goal]) -> list[tuple[Goal, Progress | None]]:
         .values_list("goal_id", "value", "date")
     ):
         latest[row[0]] = (row[1], row[2])
-    cache: dict[Any, Any] = {}
+    shown = [g for g in goals_page if g.status in (GoalStatus.ACTIVE, GoalStatus.PROPOSED)]
+    cache = _computed_values(shown)
     rows: list[tuple[Goal, Progress | None]] = []
     for goal in goals_page:
         if goal.status in (GoalStatus.ACTIVE, GoalStatus.PROPOSED):
@@ -382,6 +402,26 @@ def board(goals_page: list[Goal]) -> list[tuple[Goal, Progress | None]]:
         else:
             rows.append((goal, None))
     return rows
+
+
+def with_progress(goals_page: list[Goal]) -> list[Goal]:
+    """``goals_page`` with what the API shows of each goal read for all at once:
+    ``prefetched_progress`` (as ``board``; None for a closed goal) and
+    ``prefetched_answers`` (as ``current_agreements``), in a number of queries
+    that does not grow with the goals."""
+    answers: dict[int, dict[str, Agreement | None]] = {
+        g.pk: {Side.SALES: None, Side.MARKETING: None} for g in goals_page
+    }
+    versions = {g.pk: g.version for g in goals_page}
+    for agreement in Agreement.objects.filter(goal_id__in=list(versions)).select_related(
+        "member__user"
+    ):
+        if agreement.version == versions[agreement.goal_id]:
+            answers[agreement.goal_id][agreement.side] = agreement
+    for goal, progress in board(goals_page):
+        goal.prefetched_progress = progress  # type: ignore[attr-defined]
+        goal.prefetched_answers = answers[goal.pk]  # type: ignore[attr-defined]
+    return goals_page
 
 
 def goals_owned(membership: Membership) -> list[tuple[Goal, Progress | None]]:
