@@ -648,15 +648,24 @@ def compliance(
         .annotate(**_compliance_aggregates(agreement, calendar))
         .order_by(column)
     )
+    # Every group's first-touch histogram in one query, not one per owner.
+    histograms: dict[Any, list[tuple[float, int]]] = defaultdict(list)
+    for key, bucket, n in (
+        cohort.filter(first_touch_hours__isnull=False)
+        .order_by()
+        .values(column, bucket=Round(F("first_touch_hours"), 1))
+        .annotate(n=Count("id"))
+        .values_list(column, "bucket", "n")
+    ):
+        histograms[key].append((float(bucket), n))
     out = []
     for row in rows:
-        key = row.pop(column) or "(no owner)"
-        filtered = cohort.filter(**{column: None if key == "(no owner)" else key})
+        group = row.pop(column)
         out.append(
             Compliance(
-                key=key,
+                key=group or "(no owner)",
                 commitment=agreement.monthly_mql_commitment if by == "month" else None,
-                median_first_touch_hours=median_of(filtered, "first_touch_hours"),
+                median_first_touch_hours=_median_of_histogram(histograms[group]),
                 **row,
             )
         )
