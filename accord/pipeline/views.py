@@ -38,6 +38,7 @@ from accord.pipeline.forms import (
     AgreementForm,
     BulkDecideForm,
     FunnelFilterForm,
+    ImportConfirmForm,
     ImportForm,
     MappingForm,
     MappingUploadForm,
@@ -46,10 +47,11 @@ from accord.pipeline.forms import (
     TouchForm,
     TriageFilterForm,
 )
-from accord.pipeline.import_parsing import MAX_IMPORT_BYTES, ImportFileError
+from accord.pipeline.import_parsing import FIELDS, MAX_IMPORT_BYTES, ImportFileError
 from accord.pipeline.importer import error_rows, preview_header
 from accord.pipeline.models import (
     AgreementStatus,
+    ImportRun,
     ImportStatus,
     Lead,
 )
@@ -464,17 +466,52 @@ def imports(request: HttpRequest, membership: Membership) -> HttpResponse:
     )
 
 
+def _column_mapping(run: ImportRun) -> list[tuple[str, str]]:
+    """(Accord field's label, the file's column) for each field the run reads."""
+    labels = FIELDS.get(run.kind, {})
+    return [(labels.get(field, field), column) for field, column in run.columns.items()]
+
+
 @org_view()
 def import_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     """The import's progress and refused rows; a run waiting for lifecycle stages
     to be mapped shows one choice per stage, and goes on once they are chosen."""
     run = selectors.import_run(membership, pk)
     stage_form = None
+    confirm_form = None
     if run.status == ImportStatus.WAITING:
         stage_form = StageMapForm(
             request.POST or None, labels=list(run.unmapped_stages), stages={}, required=True
         )
-    if request.method == "POST":
+    elif run.dry_run and run.status == ImportStatus.DONE and run.confirmed_as_id is None:
+        confirm_form = ImportConfirmForm(
+            request.POST or None,
+            mappings=selectors.column_mappings(membership).filter(kind=run.kind),
+        )
+    if request.method == "POST" and confirm_form is not None:
+        require(membership, Action.PIPELINE_IMPORT)
+        if confirm_form.is_valid():
+            chosen = confirm_form.cleaned_data["mapping"]
+            mapping = selectors.column_mapping(membership, int(chosen)) if chosen else None
+            try:
+                confirmed = services.import_run_confirm(
+                    membership=membership,
+                    run=run,
+                    mapping=mapping,
+                    # Another mapping is previewed before anything is written.
+                    dry_run=mapping is not None,
+                )
+            except ValidationError as error:
+                add_service_errors(confirm_form, error)
+            else:
+                messages.success(
+                    request,
+                    f"Preview of {confirmed.filename} with the mapping “{mapping.name}” queued."
+                    if mapping
+                    else f"Import of {confirmed.filename} queued.",
+                )
+                return redirect("pipeline_import", org_slug=_slug(membership), pk=confirmed.pk)
+    elif request.method == "POST":
         require(membership, Action.PIPELINE_IMPORT)
         if stage_form is None:
             messages.error(request, "This import is not waiting for a stage mapping.")
@@ -510,8 +547,12 @@ def import_detail(request: HttpRequest, membership: Membership, pk: int) -> Http
             "page": errors,
             "running": running,
             "stage_form": stage_form,
+            "confirm_form": confirm_form,
+            "column_mapping": _column_mapping(run),
+            "preview_columns": [c.replace("_", " ") for c in run.preview[0]] if run.preview else [],
+            "preview_rows": [list(row.values()) for row in run.preview],
         },
-        status=400 if stage_form is not None and stage_form.errors else 200,
+        status=400 if any(f is not None and f.errors for f in (stage_form, confirm_form)) else 200,
     )
 
 
