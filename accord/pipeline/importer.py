@@ -971,3 +971,28 @@ def preview_header(raw: IO[bytes], *, sheet: str | None = None) -> list[str]:
 
 def to_date(value: datetime | None) -> date | None:
     return value.date() if value else None
+
+
+def preview_columns(kind: str) -> list[str]:
+    """The columns of a run's preview rows, in the order stored records have
+    them (a JSON column on PostgreSQL does not keep the order of keys)."""
+    _, columns, _ = Importer.TABLES[kind]
+    return ["row"] + [
+        column.removesuffix("_id") if column in LOOKED_UP else column
+        for column in columns
+        if column not in NOT_PREVIEWED
+    ]
+
+
+def preview_rows(run: ImportRun) -> list[list[str]]:
+    """The run's preview rows as lists, in ``preview_columns`` order."""
+    order = preview_columns(run.kind)
+    return [[row.get(column, "") for column in order] for row in run.preview]
+
+
+def column_mapping(run: ImportRun) -> list[tuple[str, str]]:
+    """(Accord field's label, the file's column) for each field the run reads,
+    in the order of the kind's fields."""
+    labels = FIELDS[run.kind]
+    known = [(labels[f], run.columns[f]) for f in labels if f in run.columns]
+    return known + [(f, c) for f, c in run.columns.items() if f not in labels]

@@ -47,11 +47,16 @@ from accord.pipeline.forms import (
     TouchForm,
     TriageFilterForm,
 )
-from accord.pipeline.import_parsing import FIELDS, MAX_IMPORT_BYTES, ImportFileError
-from accord.pipeline.importer import error_rows, preview_header
+from accord.pipeline.import_parsing import MAX_IMPORT_BYTES, ImportFileError
+from accord.pipeline.importer import (
+    column_mapping,
+    error_rows,
+    preview_columns,
+    preview_header,
+    preview_rows,
+)
 from accord.pipeline.models import (
     AgreementStatus,
-    ImportRun,
     ImportStatus,
     Lead,
 )
@@ -466,12 +471,6 @@ def imports(request: HttpRequest, membership: Membership) -> HttpResponse:
     )
 
 
-def _column_mapping(run: ImportRun) -> list[tuple[str, str]]:
-    """(Accord field's label, the file's column) for each field the run reads."""
-    labels = FIELDS.get(run.kind, {})
-    return [(labels.get(field, field), column) for field, column in run.columns.items()]
-
-
 @org_view()
 def import_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpResponse:
     """The import's progress and refused rows; a run waiting for lifecycle stages
@@ -548,9 +547,9 @@ def import_detail(request: HttpRequest, membership: Membership, pk: int) -> Http
             "running": running,
             "stage_form": stage_form,
             "confirm_form": confirm_form,
-            "column_mapping": _column_mapping(run),
-            "preview_columns": [c.replace("_", " ") for c in run.preview[0]] if run.preview else [],
-            "preview_rows": [list(row.values()) for row in run.preview],
+            "column_mapping": column_mapping(run),
+            "preview_columns": [c.replace("_", " ") for c in preview_columns(run.kind)],
+            "preview_rows": preview_rows(run),
         },
         status=400 if any(f is not None and f.errors for f in (stage_form, confirm_form)) else 200,
     )

@@ -47,8 +47,7 @@ from accord.feedback.services import (
     responses_import,
 )
 from accord.orgs.models import Membership, Role
-from accord.pipeline.import_parsing import FIELDS
-from accord.pipeline.importer import run_import
+from accord.pipeline.importer import column_mapping, preview_columns, preview_rows, run_import
 from accord.pipeline.models import (
     ColumnMapping,
     ImportFormat,
@@ -284,7 +283,6 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(_summary(run)))
             return
         if run.dry_run:
-            labels = FIELDS[run.kind]
             counts = (
                 f"{run.rows_seen:,} read: {run.rows_created:,} to create, "
                 f"{run.rows_updated:,} to update, {run.rows_unchanged:,} unchanged, "
@@ -294,10 +292,13 @@ class Command(BaseCommand):
                 format_label=ImportFormat(run.format).label
                 + (f" with the mapping '{run.mapping.name}'" if run.mapping else ""),
                 recognised=run.format_recognised,
-                columns=[(labels.get(f, f), c) for f, c in run.columns.items()],
+                columns=column_mapping(run),
                 conventions=run.conventions,
                 counts=counts,
-                preview=run.preview,
+                preview=[
+                    dict(zip(preview_columns(run.kind), row, strict=True))
+                    for row in preview_rows(run)
+                ],
                 rows=list(run.row_errors.values_list("row", "column", "message").iterator()),
                 dry_run=True,
             )
