@@ -9,6 +9,10 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/accord
 PYTEST_WORKERS ?= auto
+# An idle worker takes queued tests from a busy one, so the run does not end
+# with one worker alone on a long tail (accord/conftest.py also starts the
+# longest tests first).
+PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal
 STAMP  := $(VENV)/.installed
 
 # Instants (UTC) at which `make test-dates` replays the tests marked `dates`:
@@ -60,11 +64,11 @@ checks: setup
 	$(BIN)/python -m accord.lib.apidoc --check docs/api.md
 
 test-sqlite: setup node_modules/.installed
-	$(BIN)/pytest -n $(PYTEST_WORKERS) -q
+	$(PYTEST) -q
 
 test-postgres: setup node_modules/.installed
 	@if $(BIN)/python -m accord.lib.pgcheck "$(PG_TEST_URL)"; then \
-	  DATABASE_URL="$(PG_TEST_URL)" $(BIN)/pytest -n $(PYTEST_WORKERS) -q; \
+	  DATABASE_URL="$(PG_TEST_URL)" $(PYTEST) -q; \
 	elif [ "$$CI" = "true" ]; then \
 	  echo "PostgreSQL at $(PG_TEST_URL) is not reachable, and CI=true makes it mandatory." >&2; exit 1; \
 	else \
@@ -73,7 +77,7 @@ test-postgres: setup node_modules/.installed
 
 # One run: each date-sensitive test runs once at each instant.
 test-dates: setup
-	$(BIN)/pytest -n $(PYTEST_WORKERS) -q -m dates --now "$(shell echo $(TEST_DATES) | tr ' ' ',')"
+	$(PYTEST) -q -m dates --now "$(shell echo $(TEST_DATES) | tr ' ' ',')"
 
 # Every script in bench/ at tiny sizes on a fresh SQLite database, and on a
 # fresh PostgreSQL database beside PG_TEST_URL when a server answers there.
@@ -92,7 +96,15 @@ backup-check: setup
 	  echo "SKIPPED the PostgreSQL backup check: no server at $(PG_TEST_URL)."; \
 	fi
 
-test: lint types checks test-sqlite test-postgres test-dates bench-smoke backup-check
+# Prints how long the whole run took, and each step's own time.
+test:
+	@started=$$(date +%s); status=0; \
+	for step in lint types checks test-sqlite test-postgres test-dates bench-smoke backup-check; do \
+	  began=$$(date +%s); \
+	  $(MAKE) --no-print-directory $$step || { status=$$?; echo "make test: $$step FAILED" >&2; break; }; \
+	  echo "make test: $$step took $$(( $$(date +%s) - began )) s"; \
+	done; \
+	echo "make test: $$(( $$(date +%s) - started )) s in all"; exit $$status
 
 # Known vulnerabilities in the pinned dependencies (needs the network, so not
 # part of `make test`). pip-audit lives in its own virtualenv, apart from Accord's.

@@ -156,6 +156,24 @@ def smtp(settings):
     sink.stop()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the longest tests first: the browser tests, then those marked slow.
+
+    pytest-xdist hands tests out in collection order, so long tests collected
+    last (the browser tests live under accord/tests/) kept one worker busy for
+    minutes after the other had run out of work. Started first, they overlap
+    with the many short tests instead. The order within each group is kept,
+    and every worker collects the same order, as xdist requires.
+    """
+
+    def weight(item: pytest.Item) -> int:
+        if item.get_closest_marker("browser"):
+            return 0
+        return 1 if item.get_closest_marker("slow") else 2
+
+    items.sort(key=weight)
+
+
 def pytest_unconfigure(config):
     """Remove this process's test database files, WAL and shared-memory included."""
     import os

@@ -238,9 +238,19 @@ def _window(organization, start: dt.date, end: dt.date):  # type: ignore[no-unty
     )
 
 
-def health_statements(organization, start: dt.date, end: dt.date):  # type: ignore[no-untyped-def]
+def health_statements(  # type: ignore[no-untyped-def]
+    organization,
+    start: dt.date,
+    end: dt.date,
+    *,
+    months_through: dt.date | None = None,
+    followups: bool = True,
+):
     """The hand-written SQL for every part of the score over ``start``..``end``:
-    one statement per part (two for the goals, which also read their metric)."""
+    one statement per part (two for the goals, which also read their metric).
+    ``months_through``: the goals' whole months are read through that day's
+    month too (the Overview's trend reads them with the same statements);
+    ``followups`` False leaves the loops to the caller's statement."""
     from accord.goals.models import Goal
 
     org = organization.pk
@@ -260,7 +270,12 @@ def health_statements(organization, start: dt.date, end: dt.date):  # type: igno
     for goal in Goal.objects.filter(
         organization=organization, status="active", period_start__lte=end, period_end__gte=start
     ):
-        statements += goal_metric_statements(organization, goal, min(goal.period_end, end))
+        statements += goal_metric_statements(
+            organization,
+            goal,
+            min(goal.period_end, end),
+            months_through=min(goal.period_end, months_through) if months_through else None,
+        )
     statements += [
         # pulse balance: votes of the cycles opened in the period
         (
@@ -293,11 +308,18 @@ def health_statements(organization, start: dt.date, end: dt.date):  # type: igno
             [org, since, until],
         ),
         # loops due in the period, closed on time
-        (
-            "SELECT COUNT(*), SUM(CASE WHEN status IN ('resolved','lost') AND closed_at"
-            " IS NOT NULL AND closed_at <= due_at THEN 1 ELSE 0 END) FROM feedback_followup"
-            " WHERE organization_id = %s AND due_at >= %s AND due_at < %s AND due_at <= %s",
-            [org, since, until, until],
+        *(
+            [
+                (
+                    "SELECT COUNT(*), SUM(CASE WHEN status IN ('resolved','lost') AND closed_at"
+                    " IS NOT NULL AND closed_at <= due_at THEN 1 ELSE 0 END)"
+                    " FROM feedback_followup WHERE organization_id = %s AND due_at >= %s"
+                    " AND due_at < %s AND due_at <= %s",
+                    [org, since, until, until],
+                )
+            ]
+            if followups
+            else []
         ),
         # SLA compliance: the agreement and the rollup rows of the period's months
         (
@@ -324,17 +346,23 @@ def health_statements(organization, start: dt.date, end: dt.date):  # type: igno
     return statements
 
 
-def goal_metric_statements(organization, goal, end: dt.date):  # type: ignore[no-untyped-def]
+def goal_metric_statements(  # type: ignore[no-untyped-def]
+    organization, goal, end: dt.date, *, months_through: dt.date | None = None
+):
     """The SQL for a goal's metric over ``goal.period_start``..``end`` read
     as the page reads it: the monthly rollup rows of its whole months, and a
     live count of the partial month at the end (NPS: of the months not
-    rolled up yet, too)."""
+    rolled up yet, too). ``months_through``: read the whole months through
+    that day's month as well (the trend's last month), in the same
+    statements."""
     from accord.feedback import rollups as feedback_rollups
 
     org = organization.pk
     first = end.replace(day=1)
     whole_end = end if (end + dt.timedelta(days=1)).day == 1 else first - dt.timedelta(days=1)
     piece = None if whole_end == end else _window(organization, first, end)
+    if months_through is not None:
+        whole_end = max(whole_end, months_through)
     if goal.metric == "nps":
         boundary = feedback_rollups.live_from()
         out = [
@@ -385,7 +413,6 @@ def overview_statements(organization, owner):  # type: ignore[no-untyped-def]
     from django.utils import timezone
 
     from accord.feedback import rollups as feedback_rollups
-    from accord.goals.models import Goal
     from accord.insights.health import WINDOW_DAYS, local_today
 
     org = organization.pk
@@ -394,16 +421,22 @@ def overview_statements(organization, owner):  # type: ignore[no-untyped-def]
     year_ago = _month_start(today, 11)
     trend_since, _ = _window(organization, year_ago, today)
     month = "date_trunc('month', {})" if _vendor() == "postgresql" else "strftime('%%Y-%%m', {})"
-    statements = health_statements(organization, today - dt.timedelta(days=WINDOW_DAYS - 1), today)
+    on_time = "status IN ('resolved','lost') AND closed_at IS NOT NULL AND closed_at <= due_at"
+    now_since, _ = _window(organization, today - dt.timedelta(days=WINDOW_DAYS - 1), today)
+    month_end = (today.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    # Health now and the trend's goals part together: each active goal's
+    # whole months through this one (the page's month-end values are
+    # running sums of these) with the partial month of now, read from the
+    # monthly rollups as the page reads them; the loops of both in the
+    # trend's statement below.
+    statements = health_statements(
+        organization,
+        today - dt.timedelta(days=WINDOW_DAYS - 1),
+        today,
+        months_through=month_end,
+        followups=False,
+    )
     boundary = feedback_rollups.live_from()
-    # The trend's goals part: each active goal's metric by month over its
-    # whole months (the page's month-end values are running sums of these),
-    # read from the monthly rollups as the page reads them.
-    for goal in Goal.objects.filter(organization=organization, status="active"):
-        last = min(goal.period_end, (today.replace(day=28) + dt.timedelta(days=4)).replace(day=1))
-        statements += goal_metric_statements(
-            organization, goal, min(goal.period_end, last - dt.timedelta(days=1))
-        )
     statements += [
         # the trend: every part by month over 12 months
         (
@@ -434,11 +467,11 @@ def overview_statements(organization, owner):  # type: ignore[no-untyped-def]
             [org, trend_since],
         ),
         (
-            f"SELECT {month.format('due_at')}, COUNT(*), SUM(CASE WHEN status IN"
-            " ('resolved','lost') AND closed_at IS NOT NULL AND closed_at <= due_at THEN 1"
-            " ELSE 0 END) FROM feedback_followup WHERE organization_id = %s AND due_at >= %s"
-            " AND due_at <= %s GROUP BY 1",
-            [org, trend_since, now],
+            f"SELECT {month.format('due_at')}, COUNT(*), SUM(CASE WHEN {on_time} THEN 1"
+            f" ELSE 0 END), SUM(CASE WHEN due_at >= %s THEN 1 ELSE 0 END), SUM(CASE WHEN"
+            f" due_at >= %s AND {on_time} THEN 1 ELSE 0 END) FROM feedback_followup"
+            " WHERE organization_id = %s AND due_at >= %s AND due_at <= %s GROUP BY 1",
+            [now_since, now_since, org, min(trend_since, now_since), now],
         ),
         (
             "SELECT month, mqls, touched_in_time, touched_late, decided_in_time, decided_late,"

@@ -56,6 +56,16 @@ class CampaignForm(forms.Form):
         self.fields["survey"].queryset = surveys  # type: ignore[attr-defined]
 
 
+RESPONSE_FORMAT_CHOICES = [
+    ("auto", "Recognise the tool from the file"),
+    ("generic", "Generic (email, score, better, well, comment, date)"),
+    ("delighted", "Delighted export"),
+    ("surveymonkey", "SurveyMonkey export"),
+    ("typeform", "Typeform export"),
+    ("qualtrics", "Qualtrics export"),
+]
+
+
 class CsvUploadForm(forms.Form):
     file = forms.FileField(help_text="CSV with a header row; at most 20 MB.")
     dry_run = forms.BooleanField(required=False, label="Dry run: check every row, change nothing")
@@ -71,16 +81,20 @@ class CsvUploadForm(forms.Form):
 
 
 class ImportForm(CsvUploadForm):
-    format = forms.ChoiceField(
-        choices=[
-            ("generic", "Generic (email, score, better, well, comment, date)"),
-            ("auto", "Recognise the tool from the file"),
-            ("delighted", "Delighted export"),
-            ("surveymonkey", "SurveyMonkey export"),
-            ("typeform", "Typeform export"),
-            ("qualtrics", "Qualtrics export"),
-        ]
+    dry_run = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Preview first: check every row and show what would be stored; "
+        "import only once you confirm",
     )
+    format = forms.ChoiceField(initial="auto", choices=RESPONSE_FORMAT_CHOICES)
+
+
+class ImportConfirmForm(forms.Form):
+    """Import the file a preview showed (kept on the server under ``token``)."""
+
+    token = forms.RegexField(regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput)
+    format = forms.ChoiceField(choices=RESPONSE_FORMAT_CHOICES, widget=forms.HiddenInput)
 
 
 class SegmentForm(forms.Form):

@@ -34,7 +34,7 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any
 
@@ -187,13 +187,27 @@ def _columns(fmt: str, header: list[str], questions: list[str]) -> Columns:
     return Columns(fmt, index)
 
 
+@dataclass
+class Reading:
+    """How a file was read, for the preview: the format (and whether it was
+    recognised from the header), each field's column as the file names it,
+    and the date column's convention."""
+
+    format: str = ""
+    recognised: bool = False
+    columns: dict[str, str] = field(default_factory=dict)
+    conventions: dict[str, str] = field(default_factory=dict)
+    headers: list[str] = field(default_factory=list)
+
+
 def import_rows(
-    data: bytes, fmt: str, *, country: str = ""
+    data: bytes, fmt: str, *, country: str = "", reading: Reading | None = None
 ) -> Iterator[tuple[int, dict[str, Any] | str | Skipped]]:
     """Parsed rows of a past-responses export with their row numbers in the file
     (the first row is 1), ``Skipped`` for rows that are not responses, or an
     error message naming the column. The first item may be a row-1 error for
-    the file as a whole."""
+    the file as a whole. ``reading``, when given, is filled in once the header
+    is read."""
     try:
         table = open_table(io.BytesIO(data))
         first = list(table.records())
@@ -206,6 +220,17 @@ def import_rows(
         questions = [normalise_header(q) for q in table.subheaders[0]]
     columns = _columns(fmt, header, questions)
     index = columns.index
+    if reading is not None:
+        reading.format = columns.format
+        reading.recognised = fmt == "auto"
+        reading.headers = header
+        # Qualtrics names its questions in the second header row.
+        names = table.subheaders[0] if columns.format == "qualtrics" and table.subheaders else []
+        for key, i in index.items():
+            shown = table.header[i].strip()
+            if names and i < len(names) and names[i].strip() and key in QUESTIONS:
+                shown = f"{shown} ({names[i].strip()[:80]})"
+            reading.columns[key] = shown
     for needed in ("score", "date"):
         if needed not in index:
             wanted = COLUMNS[columns.format].get(needed, QUESTIONS["score"][:1])[0]
@@ -222,6 +247,8 @@ def import_rows(
     except ConventionError as error:
         yield 1, str(error)
         return
+    if reading is not None and dates.describe():
+        reading.conventions[dates.name] = dates.describe()
     # Dates without a zone are UTC (Typeform says so in the column's name).
     known = set(index.values())
     delimiter = table.delimiter if table.source == "csv" else ""

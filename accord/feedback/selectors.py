@@ -292,6 +292,17 @@ def followups(membership: Membership) -> QuerySet[FollowUp]:
     )
 
 
+def followups_open_counts(membership: Membership, *, now: datetime) -> tuple[int, int]:
+    """How many follow-ups are open, and how many of them are overdue at
+    ``now``: one aggregate."""
+    found = (
+        scoped(membership, FollowUp.objects.all())
+        .exclude(status__in=FollowUp.CLOSED)
+        .aggregate(open=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now)))
+    )
+    return found["open"], found["overdue"]
+
+
 def followups_owned(membership: Membership) -> QuerySet[FollowUp]:
     """Open follow-ups the member owns (as sales owner or marketing partner), soonest due first."""
     return (

@@ -3,11 +3,14 @@ follow-ups, themes, import and settings."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -24,6 +27,7 @@ from accord.feedback.forms import (
     FeedbackSettingsForm,
     FollowUpActionForm,
     FollowUpForm,
+    ImportConfirmForm,
     ImportForm,
     SegmentForm,
     SurveyForm,
@@ -571,22 +575,67 @@ def theme_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpR
 
 @org_view(Action.SURVEY_MANAGE)
 def import_responses(request: HttpRequest, membership: Membership) -> HttpResponse:
-    form = ImportForm(request.POST or None, request.FILES or None)
+    """Upload an export; a preview (the default) shows what would be stored and
+    keeps the file until the user confirms it, which imports that file."""
+    confirming = request.method == "POST" and "token" in request.POST
+    form = ImportForm(None if confirming else request.POST or None, request.FILES or None)
+    confirm_form = ImportConfirmForm(request.POST if confirming else None)
     result = None
-    if request.method == "POST" and form.is_valid():
+    dry_run = False
+    if confirming and confirm_form.is_valid():
+        path = _preview_path(membership, confirm_form.cleaned_data["token"])
+        if not path.exists():
+            messages.error(
+                request, "The previewed file is gone (imported already?); upload it again."
+            )
+            return redirect("feedback_import", org_slug=_slug(membership))
         try:
             result = services.responses_import(
                 membership=membership,
-                data=form.data_bytes(),
-                fmt=form.cleaned_data["format"],
-                dry_run=form.cleaned_data["dry_run"],
+                data=path.read_bytes(),
+                fmt=confirm_form.cleaned_data["format"],
             )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            if result.errors and not result.added:
+            path.unlink(missing_ok=True)
+            if result.errors:
+                messages.warning(
+                    request,
+                    f"Imported {result.added} responses; {result.already} were already "
+                    f"here; {len(result.errors)} rows refused (listed below): fix them and "
+                    "import the file again (what is in is not added twice).",
+                )
+            else:
+                messages.success(
+                    request,
+                    f"Imported {result.added} responses; {result.already} were already here.",
+                )
+                return redirect("feedback_responses", org_slug=_slug(membership))
+    elif request.method == "POST" and not confirming and form.is_valid():
+        dry_run = form.cleaned_data["dry_run"]
+        data = form.data_bytes()
+        try:
+            result = services.responses_import(
+                membership=membership,
+                data=data,
+                fmt=form.cleaned_data["format"],
+                dry_run=dry_run,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            if result.errors and not result.added and not result.already:
                 form.add_error("file", f"{len(result.errors)} rows refused; nothing was imported.")
-            elif result.errors and not form.cleaned_data["dry_run"]:
+            elif dry_run and result.added:
+                token = uuid.uuid4().hex
+                path = _preview_path(membership, token)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+                confirm_form = ImportConfirmForm(
+                    initial={"token": token, "format": form.cleaned_data["format"]}
+                )
+            elif result.errors and not dry_run:
                 # The good rows are in; the refused ones are listed below.
                 messages.warning(
                     request,
@@ -594,7 +643,7 @@ def import_responses(request: HttpRequest, membership: Membership) -> HttpRespon
                     f"here; {len(result.errors)} rows refused (listed below): fix them and "
                     "import the file again (what is in is not added twice).",
                 )
-            elif not form.cleaned_data["dry_run"]:
+            elif not dry_run:
                 messages.success(
                     request,
                     f"Imported {result.added} responses; {result.already} were already here.",
@@ -603,8 +652,37 @@ def import_responses(request: HttpRequest, membership: Membership) -> HttpRespon
     return render(
         request,
         "feedback/import.html",
-        {"form": form, "result": result},
+        {
+            "form": form,
+            "result": result,
+            "dry_run": dry_run,
+            "confirm_form": confirm_form if dry_run and result and result.added else None,
+            "format_label": services.RESPONSE_FORMAT_LABELS.get(result.reading.format, "")
+            if result
+            else "",
+            "column_mapping": [
+                (services.RESPONSE_FIELD_LABELS.get(key, key), column)
+                for key, column in result.reading.columns.items()
+            ]
+            if result
+            else [],
+            "preview_columns": list(result.preview[0]) if result and result.preview else [],
+            "preview_rows": [list(row.values()) for row in result.preview] if result else [],
+            "bad_rows": sorted([*result.refused, *[(r, "", m) for r, m in result.skipped]])
+            if result
+            else [],
+        },
         status=_status(form),
+    )
+
+
+def _preview_path(membership: Membership, token: str) -> Path:
+    """Where a previewed upload waits for its confirmation (per organisation)."""
+    return (
+        Path(settings.VAR_DIR)
+        / "imports"
+        / str(membership.organization_id)
+        / f"responses-{token}.csv"
     )
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import logging
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -203,17 +202,14 @@ def metric_value(
     """The catalogue metric ``key`` computed from Accord's own data between
     ``start`` and ``end``, or None when it is entered by hand or its data
     does not exist (yet). Goals and the pulse's scorecard both read it here."""
-    if cache is not None and ("value", organization.pk, key, start, end) in cache:
-        found: float | None = cache[("value", organization.pk, key, start, end)]
-        return found
-    value = metric_values_many(organization, [(key, start, end)])[0]
-    if cache is not None:
-        cache[("value", organization.pk, key, start, end)] = value
-    return value
+    return metric_values_many(organization, [(key, start, end)], cache=cache)[0]
 
 
 def metric_values_many(
-    organization: Organization, requests: Sequence[tuple[str, dt.date, dt.date]]
+    organization: Organization,
+    requests: Sequence[tuple[str, dt.date, dt.date]],
+    *,
+    cache: dict[Any, Any] | None = None,
 ) -> list[float | None]:
     """``metric_value`` for many (key, start, end) at once, in order.
 
@@ -221,7 +217,24 @@ def metric_values_many(
     (``metrics.register_metric_series``: pipeline and feedback, reading their
     monthly rollups) are answered together, in a number of queries that does
     not grow with the requests; any other source's once per distinct period.
+    With ``cache`` (a dict living as long as one page view), requests answered
+    before are taken from it and the others are stored in it.
     """
+    if cache is None:
+        return _metric_values_computed(organization, requests)
+    keys = [("value", organization.pk, *request) for request in requests]
+    missing = sorted({r for r, k in zip(requests, keys, strict=True) if k not in cache})
+    if missing:
+        for request, value in zip(
+            missing, _metric_values_computed(organization, missing), strict=True
+        ):
+            cache[("value", organization.pk, *request)] = value
+    return [cache[k] for k in keys]
+
+
+def _metric_values_computed(
+    organization: Organization, requests: Sequence[tuple[str, dt.date, dt.date]]
+) -> list[float | None]:
     out: list[float | None] = [None] * len(requests)
     by_source: dict[str, list[int]] = {}
     for i, (key, start, end) in enumerate(requests):
@@ -363,27 +376,28 @@ def goal_progress(
     )
 
 
-def _computed_values(goals: list[Goal]) -> dict[Any, Any]:
-    """The computed values of the goals' metrics, read together
-    (``metric_values_many``) and kept as ``metric_value``'s cache holds them."""
-    cache: dict[Any, Any] = {}
-    by_organization: dict[int, list[Goal]] = defaultdict(list)
-    for goal in goals:
-        by_organization[goal.organization_id].append(goal)
-    end = today()
-    for group in by_organization.values():
-        requests = [(g.metric, g.period_start, min(g.period_end, end)) for g in group]
-        values = metric_values_many(group[0].organization, requests)
-        for (key, start, until), value in zip(requests, values, strict=True):
-            cache[("value", group[0].organization_id, key, start, until)] = value
-    return cache
-
-
-def board(goals_page: list[Goal]) -> list[tuple[Goal, Progress | None]]:
-    """Goals with their progress (active and proposed ones), in a number of
-    queries that does not grow with the goals: latest check-ins in one query,
-    computed metrics together (``metric_values_many``)."""
+def board(
+    goals_page: list[Goal], *, cache: dict[Any, Any] | None = None
+) -> list[tuple[Goal, Progress | None]]:
+    """Goals with their progress (active and proposed ones), latest check-ins
+    in one query, the computed metrics of each organisation's goals in one
+    ``metric_values_many``. ``cache``: as ``metric_values_many``'s."""
     ids = [g.pk for g in goals_page]
+    cache = {} if cache is None else cache
+    now = today()
+    by_organization: dict[int, list[Goal]] = {}
+    for goal in goals_page:
+        if goal.status in (GoalStatus.ACTIVE, GoalStatus.PROPOSED):
+            by_organization.setdefault(goal.organization_id, []).append(goal)
+    for found in by_organization.values():
+        organization = found[0].organization
+        for goal in found:
+            goal.organization = organization  # read once, not once per goal
+        metric_values_many(
+            organization,
+            [(g.metric, g.period_start, min(g.period_end, now)) for g in found],
+            cache=cache,
+        )
     latest: dict[int, tuple[Decimal, dt.date]] = {}
     for row in (
         CheckIn.objects.filter(goal_id__in=ids)
@@ -391,8 +405,6 @@ def board(goals_page: list[Goal]) -> list[tuple[Goal, Progress | None]]:
         .values_list("goal_id", "value", "date")
     ):
         latest[row[0]] = (row[1], row[2])
-    shown = [g for g in goals_page if g.status in (GoalStatus.ACTIVE, GoalStatus.PROPOSED)]
-    cache = _computed_values(shown)
     rows: list[tuple[Goal, Progress | None]] = []
     for goal in goals_page:
         if goal.status in (GoalStatus.ACTIVE, GoalStatus.PROPOSED):
@@ -725,9 +737,13 @@ def event_slots(event: Event) -> list[EventSlot]:
 # -- for the meetings' agenda ----------------------------------------------------
 
 
-def goals_to_discuss(organization: Organization) -> list[tuple[Goal, str]]:
+def goals_to_discuss(
+    organization: Organization, *, cache: dict[Any, Any] | None = None
+) -> list[tuple[Goal, str]]:
     """Goals a joint meeting should talk about, each with why: active goals
-    off track, and proposed goals still waiting for one side's agreement."""
+    off track, and proposed goals still waiting for one side's agreement.
+    ``cache``: as ``metric_values_many``'s (the Overview shares the goals'
+    computed metrics with the health score)."""
     found: list[tuple[Goal, str]] = []
     pending = list(
         Goal.objects.filter(organization=organization, status=GoalStatus.PROPOSED).order_by(
@@ -747,7 +763,9 @@ def goals_to_discuss(organization: Organization) -> list[tuple[Goal, str]]:
             "period_start", "pk"
         )
     )
-    for goal, progress in board(active):
+    for goal in active:
+        goal.organization = organization
+    for goal, progress in board(active, cache=cache):
         if progress is not None and progress.on_track is False:
             found.append(
                 (

@@ -73,7 +73,7 @@ def _out(request: HttpRequest) -> dict[str, Any]:
     membership = acting_member(request)
     require(membership, Action.INSIGHTS_READ)
     organization = membership.organization
-    now = health.health_now(organization)
+    now, trend = health.health_now_and_trend(organization)
     return {
         "score": now.score,
         "period": now.period,
@@ -81,7 +81,7 @@ def _out(request: HttpRequest) -> dict[str, Any]:
         "weights": health.weights_of(organization),
         "trend": [
             {"month": t.month, "score": t.score, "parts_with_data": t.parts_with_data}
-            for t in health.health_trend(organization)
+            for t in trend
         ],
     }
 

@@ -57,8 +57,9 @@ class PartDef:
     how: str  # how the raw figure becomes 0-100
     raise_it: str  # what would raise it
     url_name: str
-    # The part's figure for each period (start, end inclusive), in order.
-    measure: Callable[[Organization, Sequence[tuple[dt.date, dt.date]]], list[Figure | None]]
+    # The part's figure for each period (start, end inclusive), in order;
+    # the dict holds reads the parts of one computation share (``Reads``).
+    measure: Callable[[Organization, Sequence[tuple[dt.date, dt.date]], Reads], list[Figure | None]]
 
 
 @dataclass
@@ -144,13 +145,18 @@ def _since(day: dt.date) -> dt.datetime:
 # all of them, so the trend costs about what one period does.
 
 Periods = Sequence[tuple[dt.date, dt.date]]
+# What the parts of one computation (and a page around it) read once and
+# share: the pulse's cycles, the SLA rows by month, the goals' computed
+# metrics (keyed as ``goals.selectors.metric_value`` keys its cache). Lives
+# as long as one call or one page view, so it is never stale.
+Reads = dict[Any, Any]
 
 
 def _window(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return _since(start), _since(end + dt.timedelta(days=1))
 
 
-def _goals_part(org: Organization, periods: Periods) -> list[Figure | None]:
+def _goals_part(org: Organization, periods: Periods, reads: Reads) -> list[Figure | None]:
     """Shared goals of the period: agreed (active or closed, not proposed) and on track."""
     lo, hi = min(p[0] for p in periods), max(p[1] for p in periods)
     candidates = list(
@@ -186,7 +192,7 @@ def _goals_part(org: Organization, periods: Periods) -> list[Figure | None]:
             if goal.status == GoalStatus.ACTIVE
         }
     )
-    values = dict(zip(requests, goals.metric_values_many(org, requests), strict=True))
+    values = dict(zip(requests, goals.metric_values_many(org, requests, cache=reads), strict=True))
     checkins: dict[int, list[CheckIn]] = {}
     active = {g.pk for g in candidates if g.status == GoalStatus.ACTIVE}
     if active:
@@ -229,18 +235,23 @@ def _goals_part(org: Organization, periods: Periods) -> list[Figure | None]:
     return out
 
 
-def _cycle_points(org: Organization, periods: Periods) -> list[list[pulse.CyclePoint]]:
-    """The pulse's cycles opened in each period, from one read of them all."""
+def _cycle_points(
+    org: Organization, periods: Periods, reads: Reads
+) -> list[list[pulse.CyclePoint]]:
+    """The pulse's cycles opened in each period, from one read of them all
+    (shared by the pulse balance and the follow-through)."""
     windows = [_window(start, end) for start, end in periods]
-    points = pulse.cycle_points(
-        org, since=min(w[0] for w in windows), until=max(w[1] for w in windows)
-    )
+    since, until = min(w[0] for w in windows), max(w[1] for w in windows)
+    key = ("cycle_points", org.pk, since, until)
+    if key not in reads:
+        reads[key] = pulse.cycle_points(org, since=since, until=until)
+    points: list[pulse.CyclePoint] = reads[key]
     return [[p for p in points if since <= p.opens_at < until] for since, until in windows]
 
 
-def _pulse_balance(org: Organization, periods: Periods) -> list[Figure | None]:
+def _pulse_balance(org: Organization, periods: Periods, reads: Reads) -> list[Figure | None]:
     out: list[Figure | None] = []
-    for points in _cycle_points(org, periods):
+    for points in _cycle_points(org, periods, reads):
         better = worse = n = 0
         for point in points:
             better += point.votes.better
@@ -256,9 +267,9 @@ def _pulse_balance(org: Organization, periods: Periods) -> list[Figure | None]:
     return out
 
 
-def _follow_through(org: Organization, periods: Periods) -> list[Figure | None]:
+def _follow_through(org: Organization, periods: Periods, reads: Reads) -> list[Figure | None]:
     out: list[Figure | None] = []
-    for points in _cycle_points(org, periods):
+    for points in _cycle_points(org, periods, reads):
         row = pulse.follow_through_of(points)
         if row.rate is None:
             out.append(None)
@@ -271,7 +282,7 @@ def _follow_through(org: Organization, periods: Periods) -> list[Figure | None]:
     return out
 
 
-def _meetings(org: Organization, periods: Periods) -> list[Figure | None]:
+def _meetings(org: Organization, periods: Periods, reads: Reads) -> list[Figure | None]:
     out: list[Figure | None] = []
     for counts in meetings.collaboration_counts_many(org, list(periods)):
         held = counts["collaborative"] + counts["report_outs"]
@@ -288,7 +299,7 @@ def _meetings(org: Organization, periods: Periods) -> list[Figure | None]:
     return out
 
 
-def _loops(org: Organization, periods: Periods) -> list[Figure | None]:
+def _loops(org: Organization, periods: Periods, reads: Reads) -> list[Figure | None]:
     out: list[Figure | None] = []
     for on_time, due in feedback.loops_closed_on_time_many(org, list(periods)):
         if not due:
@@ -298,12 +309,26 @@ def _loops(org: Organization, periods: Periods) -> list[Figure | None]:
     return out
 
 
-def _sla(org: Organization, periods: Periods) -> list[Figure | None]:
+def compliance_by_month(
+    org: Organization, since: dt.date, reads: Reads
+) -> list[pipeline.Compliance]:
+    """``pipeline.compliance(org, by="month", since=since)``, read once per
+    ``reads``: a later call for a month from the first one's on picks its
+    rows from that read."""
+    found = reads.get(("compliance", org.pk))
+    month = since.strftime("%Y-%m")
+    if found is None or found[0] > month:
+        found = (month, pipeline.compliance(org, by="month", since=since))
+        reads[("compliance", org.pk)] = found
+    return [row for row in found[1] if str(row.key) >= month]
+
+
+def _sla(org: Organization, periods: Periods, reads: Reads) -> list[Figure | None]:
     """Both sides of the hand-off agreement, averaged: sales' leads touched and
     decided in time, and marketing's MQLs against its monthly commitment
     (capped at 100%). A side without data is left out."""
     lo = min(p[0] for p in periods)
-    rows = pipeline.compliance(org, by="month", since=lo.replace(day=1))
+    rows = compliance_by_month(org, lo.replace(day=1), reads)
     out: list[Figure | None] = []
     for start, end in periods:
         touched_ok = known = mqls = committed = 0
@@ -331,7 +356,7 @@ def _sla(org: Organization, periods: Periods) -> list[Figure | None]:
     return out
 
 
-def _activity(org: Organization, periods: Periods) -> list[Figure | None]:
+def _activity(org: Organization, periods: Periods, reads: Reads) -> list[Figure | None]:
     """Each active activity goal's team count against its pro-rata target in
     the period's end month, capped at 100, averaged."""
     hi = max(p[1] for p in periods)
@@ -363,7 +388,7 @@ def _activity(org: Organization, periods: Periods) -> list[Figure | None]:
     return out
 
 
-def _internal_nps(org: Organization, periods: Periods) -> list[Figure | None]:
+def _internal_nps(org: Organization, periods: Periods, reads: Reads) -> list[Figure | None]:
     out: list[Figure | None] = []
     windows = [_window(start, end) for start, end in periods]
     for by_team in pulse.internal_nps_by_team_many(org, windows):
@@ -534,14 +559,17 @@ def health_many(
     periods: Sequence[tuple[dt.date, dt.date]],
     *,
     weights: dict[str, int] | None = None,
+    reads: Reads | None = None,
 ) -> list[Health]:
     """``health_between`` for each period, in order: each part measures all
-    periods at once, so the number of queries does not grow with them."""
+    periods at once, so the number of queries does not grow with them.
+    ``reads`` (see ``Reads``) lets a page share what the parts read."""
     if not periods:
         return []
     weights = weights if weights is not None else weights_of(organization)
+    reads = {} if reads is None else reads
     slug = organization.slug
-    figures = {part.key: part.measure(organization, periods) for part in PARTS}
+    figures = {part.key: part.measure(organization, periods, reads) for part in PARTS}
     urls = {part.key: reverse(part.url_name, kwargs={"org_slug": slug}) for part in PARTS}
     out = []
     for index, (start, end) in enumerate(periods):
@@ -568,10 +596,14 @@ def health_many(
     return out
 
 
+def _now_period(organization: Organization) -> tuple[dt.date, dt.date]:
+    today = local_today(organization)
+    return today - dt.timedelta(days=WINDOW_DAYS - 1), today
+
+
 def health_now(organization: Organization) -> Health:
     """The score over the last ``WINDOW_DAYS`` days up to today (local time)."""
-    today = local_today(organization)
-    return health_between(organization, today - dt.timedelta(days=WINDOW_DAYS - 1), today)
+    return health_between(organization, *_now_period(organization))
 
 
 @dataclass(frozen=True)
@@ -581,9 +613,8 @@ class TrendPoint:
     parts_with_data: int
 
 
-def health_trend(organization: Organization, months: int = TREND_MONTHS) -> list[TrendPoint]:
-    """The score per calendar month, oldest first, ending with the current
-    month: all months measured together (``health_many``)."""
+def _trend_periods(organization: Organization, months: int) -> list[tuple[dt.date, dt.date]]:
+    """The calendar months of the trend, oldest first, ending with the current one."""
     first = local_today(organization).replace(day=1)
     periods = []
     for back in range(months - 1, -1, -1):
@@ -593,7 +624,29 @@ def health_trend(organization: Organization, months: int = TREND_MONTHS) -> list
         periods.append(
             (dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1]))
         )
+    return periods
+
+
+def _trend_points(periods: list[tuple[dt.date, dt.date]], found: list[Health]) -> list[TrendPoint]:
     return [
-        TrendPoint(start, found.score, sum(1 for p in found.parts if p.counted))
-        for (start, _), found in zip(periods, health_many(organization, periods), strict=True)
+        TrendPoint(start, measured.score, sum(1 for p in measured.parts if p.counted))
+        for (start, _), measured in zip(periods, found, strict=True)
     ]
+
+
+def health_trend(organization: Organization, months: int = TREND_MONTHS) -> list[TrendPoint]:
+    """The score per calendar month, oldest first, ending with the current
+    month: all months measured together (``health_many``)."""
+    periods = _trend_periods(organization, months)
+    return _trend_points(periods, health_many(organization, periods))
+
+
+def health_now_and_trend(
+    organization: Organization, *, reads: Reads | None = None
+) -> tuple[Health, list[TrendPoint]]:
+    """``health_now`` and ``health_trend``, measured together: one
+    ``health_many`` over the trend's months and the current window, so the
+    pages that show both read each part once."""
+    periods = _trend_periods(organization, TREND_MONTHS)
+    *months, now = health_many(organization, [*periods, _now_period(organization)], reads=reads)
+    return now, _trend_points(periods, months)

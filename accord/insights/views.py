@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from accord.feedback import charts as feedback_charts
 from accord.feedback import selectors as feedback
-from accord.feedback.models import FollowUp
 from accord.goals import selectors as goals
 from accord.insights import charts, delivery, health
 from accord.insights.forms import HealthWeightsForm
@@ -50,12 +49,12 @@ def index(request: HttpRequest, membership: Membership) -> HttpResponse:
             messages.success(request, "Weights saved.")
             return redirect("insights_index", org_slug=organization.slug)
     status = 400 if form.errors else (403 if request.method == "POST" and not may_weigh else 200)
-    trend = health.health_trend(organization)
+    health_now, trend = health.health_now_and_trend(organization)
     return render(
         request,
         "insights/index.html",
         {
-            "health": health.health_now(organization),
+            "health": health_now,
             "trend": trend,
             "trend_svg": charts.health_trend_svg(trend),
             "form": form if may_weigh else None,
@@ -64,10 +63,11 @@ def index(request: HttpRequest, membership: Membership) -> HttpResponse:
     )
 
 
-def _sla(organization: Any, today: dt.date) -> Any:
-    """This month's compliance row of both sides, else the latest month's."""
-    rows = pipeline.compliance(
-        organization, by="month", since=today.replace(day=1) - dt.timedelta(days=62)
+def _sla(organization: Any, today: dt.date, reads: health.Reads) -> Any:
+    """This month's compliance row of both sides, else the latest month's
+    (from the rows the health score read)."""
+    rows = health.compliance_by_month(
+        organization, today.replace(day=1) - dt.timedelta(days=62), reads
     )
     return rows[-1] if rows else None
 
@@ -81,28 +81,30 @@ def overview(request: HttpRequest, membership: Membership) -> HttpResponse:
     # worker starts (orgs.services.organization_chains_ensure_all).
     today = health.local_today(organization)
     now = timezone.now()
-    trend = health.health_trend(organization)
+    # What the health score, the goals and the SLA card share, read once.
+    reads: health.Reads = {}
+    health_now, trend = health.health_now_and_trend(organization, reads=reads)
     year_ago = (today.replace(day=1) - dt.timedelta(days=335)).replace(day=1)
     nps = feedback.nps_by(organization, by="month", since=year_ago)
     occurrence = meetings.next_occurrence_of(organization)
-    open_followups = feedback.followups(membership).exclude(status__in=FollowUp.CLOSED)
+    followups_open, followups_overdue = feedback.followups_open_counts(membership, now=now)
     return render(
         request,
         "insights/overview.html",
         {
             "member_count": orgs.members(membership).count(),
             "teams": orgs.teams(membership),
-            "health": health.health_now(organization),
+            "health": health_now,
             "health_trend_svg": charts.health_trend_svg(trend),
-            "attention": goals.goals_to_discuss(organization)[:LIST_ITEMS],
+            "attention": goals.goals_to_discuss(organization, cache=reads)[:LIST_ITEMS],
             "goal_counts": goals.status_counts(membership),
             "nps": nps,
             "nps_svg": (
                 feedback_charts.nps_trend_svg(nps, "NPS by month, 95% CI") if nps.groups else ""
             ),
-            "followups_open": open_followups.count(),
-            "followups_overdue": open_followups.filter(due_at__lt=now).count(),
-            "sla": _sla(organization, today),
+            "followups_open": followups_open,
+            "followups_overdue": followups_overdue,
+            "sla": _sla(organization, today, reads),
             "has_agreement": pipeline.agreement_active(organization) is not None,
             "occurrence": occurrence,
             "agenda": (

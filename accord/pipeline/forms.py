@@ -141,15 +141,36 @@ class AgreeForm(forms.Form):
 
 class ImportForm(forms.Form):
     kind = forms.ChoiceField(choices=ImportKind.choices, label="What the file holds")
-    format = forms.ChoiceField(choices=ImportFormat.choices, label="Exported from")
+    format = forms.ChoiceField(
+        choices=[("auto", "Recognise it from the file's header"), *ImportFormat.choices],
+        label="Exported from",
+        initial="auto",
+    )
     mapping = forms.ChoiceField(required=False, label="Saved column mapping (generic CSV)")
     file = forms.FileField(label="CSV file or Excel workbook (.xlsx)")
-    dry_run = forms.BooleanField(required=False, label="Dry run: check every row, import nothing")
+    dry_run = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Preview first: check every row and show what would be stored; "
+        "import only once you confirm",
+    )
     day_first = forms.BooleanField(required=False, label="Dates are day first (31/03/2026)")
 
     def __init__(self, *args: Any, mappings: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = [("", "—")] + [(str(m.pk), m.name) for m in mappings]
+        self.fields["mapping"].choices = choices  # type: ignore[attr-defined]
+
+
+class ImportConfirmForm(forms.Form):
+    """A finished preview: import it as it is, or preview it again with another
+    saved column mapping."""
+
+    mapping = forms.ChoiceField(required=False, label="Another saved column mapping")
+
+    def __init__(self, *args: Any, mappings: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", "— as previewed —")] + [(str(m.pk), m.name) for m in mappings]
         self.fields["mapping"].choices = choices  # type: ignore[attr-defined]
 
 

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from accord.lib.conventions import DAY_FIRST, DateColumn, parse_date
 from accord.lib.conventions import parse_amount as conventions_parse_amount
+from accord.lib.csvfile import normalise_header
 from accord.pipeline.models import (
     ImportFormat,
     ImportKind,
@@ -280,6 +281,35 @@ FORMATS: dict[str, dict[str, dict[str, str]]] = {
         },
     },
 }
+# ``--format auto``: the export formats recognised by their header.
+AUTO = "auto"
+
+
+def detect_format(header: list[str], kind: str) -> str:
+    """The export format (HubSpot or Salesforce) whose column names this header
+    uses for ``kind``: the one naming the record's id with most columns.
+    Raises ``ImportFileError`` naming what to choose when neither fits or both
+    fit equally (a generic file needs a column mapping, never a guess)."""
+    names = {normalise_header(h) for h in header if h.strip()}
+    scores: dict[str, int] = {}
+    for fmt in (ImportFormat.HUBSPOT, ImportFormat.SALESFORCE):
+        known = FORMATS[fmt][kind]
+        fields = {known[name] for name in names if name in known}
+        if kind in (ImportKind.LEADS, ImportKind.CONTACTS) and "email" in fields:
+            # Keyed by email when the export has no id column, as the import does.
+            fields.add("source_id")
+        if all(f in fields for f in REQUIRED[kind]):
+            scores[fmt] = sum(1 for name in names if name in known)
+    ranked = sorted(scores.items(), key=lambda item: -item[1])
+    if not ranked or (len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
+        found = "neither" if not ranked else "both equally"
+        raise ImportFileError(
+            f"The header reads as {found} a HubSpot or a Salesforce export of {kind}: "
+            "choose the format, or map the file's columns (generic CSV) and choose the mapping."
+        )
+    return str(ranked[0][0])
+
+
 SOURCE_OF_FORMAT = {
     ImportFormat.HUBSPOT: SourceSystem.HUBSPOT,
     ImportFormat.SALESFORCE: SourceSystem.SALESFORCE,

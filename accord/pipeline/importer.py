@@ -92,6 +92,17 @@ REFUSED = ImportRowError.Outcome.REFUSED.value
 SKIPPED = ImportRowError.Outcome.SKIPPED.value
 # Refused rows beyond this many are counted but not stored one by one.
 MAX_STORED_ERRORS = 10_000
+# The preview shows this many good rows as they are stored.
+PREVIEW_ROWS = 5
+# Columns of a stored record the preview leaves out (the organisation, and ids
+# it shows as the file's text instead).
+NOT_PREVIEWED = {"organization_id", "source_system", "mql_month"}
+LOOKED_UP = {
+    "campaign_id": "campaign",
+    "primary_campaign_id": "primary_campaign",
+    "owner_id": "owner",
+    "account_id": "account",
+}
 
 
 # -- the import ----------------------------------------------------------------------
@@ -654,6 +665,8 @@ class Importer:
         table = self._open(raw)
         self.headers = table.header
         self.index = self.header_map(table.header)
+        run.columns = {field_name: self.column(field_name) for field_name in self.index}
+        run.save(update_fields=["columns"])
         self._decide_conventions(table)
         raw.seek(0)
         table = self._open(raw)
@@ -671,6 +684,7 @@ class Importer:
         rows_of: dict[str, int] = {}
         errors: list[tuple[int, str, str, str]] = []
         self._touches: list[tuple[str, list[int | None], datetime | None]] = []
+        self.preview: list[dict[str, str]] = []
         seen = 0
         for item in table.records():
             seen += 1
@@ -701,6 +715,8 @@ class Importer:
             except RowError as error:
                 errors.append((row_number, self.column(error.column), error.message, REFUSED))
             else:
+                if len(self.preview) < PREVIEW_ROWS:
+                    self.preview.append(self._previewed(row_number, record, values))
                 key = record[2]
                 earlier = rows_of.get(key)
                 if earlier is not None:
@@ -724,10 +740,36 @@ class Importer:
         run.status = ImportStatus.DONE
         run.finished_at = timezone.now()
         run.bytes_done = run.file_size or table.bytes_read
-        run.save(update_fields=["status", "finished_at", "bytes_done"])
+        fields = ["status", "finished_at", "bytes_done"]
+        if self.preview or not skip:
+            # A resumed run keeps the preview of the rows it read first.
+            run.preview = self.preview
+            fields.append("preview")
+        run.save(update_fields=fields)
         if on_progress:
             on_progress(run)
         return run
+
+    def _previewed(
+        self, row_number: int, record: tuple[Any, ...], values: dict[str, str]
+    ) -> dict[str, str]:
+        """A good row as it is stored (column -> text), for the preview: ids of
+        looked-up records (owner, campaign, account) shown as the file names them."""
+        _, columns, _ = self.TABLES[self.kind]
+        shown = {"row": str(row_number)}
+        for column, value in zip(columns, record, strict=True):
+            if column in NOT_PREVIEWED:
+                continue
+            if column in LOOKED_UP:
+                value = values.get(LOOKED_UP[column], "").strip()
+            if isinstance(value, datetime):
+                value = value.astimezone(self.zone).isoformat(sep=" ", timespec="minutes")
+            elif isinstance(value, dict):
+                value = ", ".join(f"{k}: {v}" for k, v in value.items())
+            shown[column.removesuffix("_id") if column in LOOKED_UP else column] = (
+                "" if value is None else str(value)
+            )
+        return shown
 
     def execute_records(
         self, records: Iterable[dict[str, str]], *, labels: dict[str, str]
@@ -918,13 +960,39 @@ def error_rows(run: ImportRun) -> Iterable[list[str]]:
         yield [str(row), column, message]
 
 
-def preview_header(raw: IO[bytes]) -> list[str]:
-    """The header row of a file (CSV or .xlsx), for the column-mapping screen."""
+def preview_header(raw: IO[bytes], *, sheet: str | None = None) -> list[str]:
+    """The header row of a file (CSV or .xlsx), for the column-mapping screen
+    and to recognise its format."""
     try:
-        return open_table(raw).header
+        return open_table(raw, sheet=sheet).header
     except TableError as error:
         raise ImportFileError(str(error)) from None
 
 
 def to_date(value: datetime | None) -> date | None:
     return value.date() if value else None
+
+
+def preview_columns(kind: str) -> list[str]:
+    """The columns of a run's preview rows, in the order stored records have
+    them (a JSON column on PostgreSQL does not keep the order of keys)."""
+    _, columns, _ = Importer.TABLES[kind]
+    return ["row"] + [
+        column.removesuffix("_id") if column in LOOKED_UP else column
+        for column in columns
+        if column not in NOT_PREVIEWED
+    ]
+
+
+def preview_rows(run: ImportRun) -> list[list[str]]:
+    """The run's preview rows as lists, in ``preview_columns`` order."""
+    order = preview_columns(run.kind)
+    return [[row.get(column, "") for column in order] for row in run.preview]
+
+
+def column_mapping(run: ImportRun) -> list[tuple[str, str]]:
+    """(Accord field's label, the file's column) for each field the run reads,
+    in the order of the kind's fields."""
+    labels = FIELDS[run.kind]
+    known = [(labels[f], run.columns[f]) for f in labels if f in run.columns]
+    return known + [(f, c) for f, c in run.columns.items() if f not in labels]

@@ -42,8 +42,12 @@ def import_run_job(*, run_id: int, organization_id: int | None = None) -> None:
     with open(run.stored_path, "rb") as raw:
         run_import(run, raw)
     # The upload is kept until the run ends (a retried job resumes from it, a
-    # waiting run reads it again once its stages are mapped).
-    if run.status in (ImportStatus.DONE, ImportStatus.FAILED):
+    # waiting run reads it again once its stages are mapped), and after a dry
+    # run, whose preview imports the same file once confirmed.
+    done = run.status == ImportStatus.FAILED or (
+        run.status == ImportStatus.DONE and not run.dry_run
+    )
+    if done and os.path.exists(run.stored_path):
         os.unlink(run.stored_path)
 
 

@@ -465,6 +465,16 @@ class ImportRun(models.Model):
     rows_refused = models.PositiveIntegerField(default=0)
     # The convention chosen for each date and amount column, and why.
     conventions = models.JSONField(default=dict, blank=True)
+    # The preview: whether the format was recognised from the header (not
+    # chosen), which column each field is read from (field -> header), and the
+    # first good rows as they are stored (column -> text).
+    format_recognised = models.BooleanField(default=False)
+    columns = models.JSONField(default=dict, blank=True)
+    preview = models.JSONField(default=list, blank=True)
+    # A dry run confirmed: the run that imports the same file.
+    confirmed_as = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     # The lifecycle stages a waiting run needs mapped, as the file writes them.
     unmapped_stages = models.JSONField(default=list, blank=True)
     message = models.CharField(max_length=500, blank=True)

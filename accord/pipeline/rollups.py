@@ -342,14 +342,14 @@ def lead_totals(
         REACHED,
         _compliance_conditions,
         agreement_active,
-        calendar_for,
+        calendar_with,
     )
 
     splits = [months_lib.split(start, end) for start, end in periods]
     wanted = sorted({m for s in splits for m in s.months})
     pieces = sorted({p for s in splits for p in s.pieces})
     agreement = agreement_active(organization)
-    calendar = calendar_for(organization)
+    calendar = calendar_with(organization, agreement)
     limits = _limits(agreement, calendar.hours_per_day) if agreement is not None else None
     rows: dict[str, LeadMonthRollup] = {}
     if wanted:

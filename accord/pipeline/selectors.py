@@ -69,8 +69,14 @@ def agreements(membership: Membership) -> QuerySet[HandoffAgreement]:
 def calendar_for(organization: Organization) -> BusinessCalendar:
     """The organisation's business calendar (``orgs.selectors.business_calendar``:
     time zone, country and own holidays) with the active agreement's hours."""
+    return calendar_with(organization, agreement_active(organization))
+
+
+def calendar_with(
+    organization: Organization, agreement: HandoffAgreement | None
+) -> BusinessCalendar:
+    """``calendar_for`` when the caller has read the active agreement already."""
     calendar = business_calendar(organization)
-    agreement = agreement_active(organization)
     if agreement is None:
         return calendar
     return replace(calendar, day_start=agreement.day_start, day_end=agreement.day_end)
@@ -633,7 +639,7 @@ def compliance(
     agreement = agreement_active(organization)
     if agreement is None:
         return []
-    calendar = calendar_for(organization)
+    calendar = calendar_with(organization, agreement)
     if by == "month":
         return _compliance_by_month(organization, agreement, calendar, since)
     cohort = funnel_cohort(organization, since=since)

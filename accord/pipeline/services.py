@@ -7,6 +7,7 @@ permission matrix itself.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -574,14 +575,36 @@ def import_run_create(
     enqueue: bool = True,
 ) -> ImportRun:
     """Record an import and, unless ``enqueue`` is False (the CLI runs it itself),
-    queue the background job that runs it."""
-    from accord.pipeline.import_parsing import MAX_IMPORT_BYTES
+    queue the background job that runs it.
+
+    ``format`` ``auto`` is recognised from the header of the file at
+    ``stored_path`` (generic when a mapping is given); a header that reads as
+    neither HubSpot nor Salesforce is refused, naming what to choose."""
+    from accord.pipeline.import_parsing import (
+        AUTO,
+        MAX_IMPORT_BYTES,
+        ImportFileError,
+        detect_format,
+    )
+    from accord.pipeline.importer import preview_header
 
     require(membership, Action.PIPELINE_IMPORT)
     if kind not in ImportKind.values:
         raise ValidationError({"kind": f"Choose one of: {', '.join(ImportKind.values)}."})
+    # A saved mapping names the columns: the file is generic, nothing to recognise.
+    if format == AUTO and mapping is not None:
+        format = ImportFormat.GENERIC
+    recognised = format == AUTO
+    if recognised:
+        try:
+            with open(stored_path, "rb") as raw:
+                format = detect_format(preview_header(raw, sheet=sheet or None), kind)
+        except (OSError, ImportFileError) as error:
+            raise ValidationError({"format": str(error)}) from None
     if format not in ImportFormat.values:
-        raise ValidationError({"format": f"Choose one of: {', '.join(ImportFormat.values)}."})
+        raise ValidationError(
+            {"format": f"Choose one of: {', '.join([*ImportFormat.values, AUTO])}."}
+        )
     if format == ImportFormat.GENERIC and mapping is None:
         raise ValidationError({"mapping": "A generic CSV needs a column mapping."})
     if file_size > MAX_IMPORT_BYTES:
@@ -603,6 +626,7 @@ def import_run_create(
         day_first=day_first,
         sheet=sheet[:100],
         started_by=membership,
+        format_recognised=recognised,
     )
     audit_record(
         organization=membership.organization,
@@ -617,6 +641,52 @@ def import_run_create(
 
         job_enqueue(import_run_job, organization_id=run.organization_id, run_id=run.pk)
     return run
+
+
+@transaction.atomic
+def import_run_confirm(
+    *,
+    membership: Membership,
+    run: ImportRun,
+    mapping: ColumnMapping | None = None,
+    dry_run: bool = False,
+) -> ImportRun:
+    """Import the file a dry run previewed, as it was previewed; or, with
+    another ``mapping`` and ``dry_run``, preview it again with that mapping.
+    Queues the new run; refused (ValidationError) when ``run`` is not a
+    finished dry run of the organisation's, was confirmed already, or its file
+    is gone."""
+    require(membership, Action.PIPELINE_IMPORT)
+    run = ImportRun.objects.select_for_update().get(organization=membership.organization, pk=run.pk)
+    if not run.dry_run or run.status != ImportStatus.DONE:
+        raise ValidationError({"run": "Only a finished dry run can be confirmed."})
+    if run.confirmed_as_id is not None:
+        raise ValidationError(
+            {"run": f"This preview was confirmed already (import #{run.confirmed_as_id})."}
+        )
+    if not run.stored_path or not os.path.isfile(run.stored_path):
+        raise ValidationError({"run": "The previewed file is gone; upload it again."})
+    if mapping is not None and mapping.organization_id != membership.organization_id:
+        raise ValidationError({"mapping": "No such mapping."})
+    if mapping is not None and mapping.kind != run.kind:
+        raise ValidationError({"mapping": f"'{mapping.name}' maps {mapping.kind}, not {run.kind}."})
+    chosen = mapping or run.mapping
+    confirmed = import_run_create(
+        membership=membership,
+        kind=run.kind,
+        format=ImportFormat.GENERIC if mapping is not None else run.format,
+        filename=run.filename,
+        stored_path=run.stored_path,
+        file_size=run.file_size,
+        mapping=chosen,
+        dry_run=dry_run,
+        day_first=run.day_first,
+        sheet=run.sheet,
+    )
+    if not dry_run:
+        run.confirmed_as = confirmed
+        run.save(update_fields=["confirmed_as"])
+    return confirmed
 
 
 @transaction.atomic

@@ -38,6 +38,7 @@ from accord.pipeline.forms import (
     AgreementForm,
     BulkDecideForm,
     FunnelFilterForm,
+    ImportConfirmForm,
     ImportForm,
     MappingForm,
     MappingUploadForm,
@@ -47,7 +48,13 @@ from accord.pipeline.forms import (
     TriageFilterForm,
 )
 from accord.pipeline.import_parsing import MAX_IMPORT_BYTES, ImportFileError
-from accord.pipeline.importer import error_rows, preview_header
+from accord.pipeline.importer import (
+    column_mapping,
+    error_rows,
+    preview_columns,
+    preview_header,
+    preview_rows,
+)
 from accord.pipeline.models import (
     AgreementStatus,
     ImportStatus,
@@ -470,11 +477,40 @@ def import_detail(request: HttpRequest, membership: Membership, pk: int) -> Http
     to be mapped shows one choice per stage, and goes on once they are chosen."""
     run = selectors.import_run(membership, pk)
     stage_form = None
+    confirm_form = None
     if run.status == ImportStatus.WAITING:
         stage_form = StageMapForm(
             request.POST or None, labels=list(run.unmapped_stages), stages={}, required=True
         )
-    if request.method == "POST":
+    elif run.dry_run and run.status == ImportStatus.DONE and run.confirmed_as_id is None:
+        confirm_form = ImportConfirmForm(
+            request.POST or None,
+            mappings=selectors.column_mappings(membership).filter(kind=run.kind),
+        )
+    if request.method == "POST" and confirm_form is not None:
+        require(membership, Action.PIPELINE_IMPORT)
+        if confirm_form.is_valid():
+            chosen = confirm_form.cleaned_data["mapping"]
+            mapping = selectors.column_mapping(membership, int(chosen)) if chosen else None
+            try:
+                confirmed = services.import_run_confirm(
+                    membership=membership,
+                    run=run,
+                    mapping=mapping,
+                    # Another mapping is previewed before anything is written.
+                    dry_run=mapping is not None,
+                )
+            except ValidationError as error:
+                add_service_errors(confirm_form, error)
+            else:
+                messages.success(
+                    request,
+                    f"Preview of {confirmed.filename} with the mapping “{mapping.name}” queued."
+                    if mapping
+                    else f"Import of {confirmed.filename} queued.",
+                )
+                return redirect("pipeline_import", org_slug=_slug(membership), pk=confirmed.pk)
+    elif request.method == "POST":
         require(membership, Action.PIPELINE_IMPORT)
         if stage_form is None:
             messages.error(request, "This import is not waiting for a stage mapping.")
@@ -510,8 +546,12 @@ def import_detail(request: HttpRequest, membership: Membership, pk: int) -> Http
             "page": errors,
             "running": running,
             "stage_form": stage_form,
+            "confirm_form": confirm_form,
+            "column_mapping": column_mapping(run),
+            "preview_columns": [c.replace("_", " ") for c in preview_columns(run.kind)],
+            "preview_rows": preview_rows(run),
         },
-        status=400 if stage_form is not None and stage_form.errors else 200,
+        status=400 if any(f is not None and f.errors for f in (stage_form, confirm_form)) else 200,
     )
 
 

@@ -193,13 +193,18 @@ def one_connection() -> Iterator[None]:
     signals.request_finished.connect(close_old_connections)
 
 
-@pytest.fixture
-def api_schema(world, one_connection):
+def schema_with_ids(world: World) -> Any:
+    """The whole schema, called in process, whose generated path ids are mostly
+    real objects' (Acme's or Globex's, from ``world``), not random numbers.
+
+    Narrow it on the lazy schema (``from_fixture(...).include(tag=...)``), not
+    here: schemathesis replaces a fixture schema's own filters with the lazy
+    schema's, so a filter applied here is silently dropped.
+    """
     loaded = schemathesis.openapi.from_wsgi(SCHEMA_URL, WSGIHandler())
 
     @loaded.hook
     def flatmap_path_parameters(context, path_parameters):
-        """Most ids are real objects' (Acme's or Globex's), not random numbers."""
         choices = [path_parameters]
         for name, value in (path_parameters or {}).items():
             if name in world.ids and isinstance(value, int):
@@ -207,6 +212,11 @@ def api_schema(world, one_connection):
         return st.sampled_from(choices)
 
     return loaded
+
+
+@pytest.fixture
+def api_schema(world, one_connection):
+    return schema_with_ids(world)
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")

@@ -32,6 +32,8 @@ from accord.feedback.services.followups import (
     followup_update,
 )
 from accord.feedback.services.imports import (
+    RESPONSE_FIELD_LABELS,
+    RESPONSE_FORMAT_LABELS,
     RESPONSE_FORMATS,
     ImportResult,
     responses_import,
@@ -75,7 +77,9 @@ __all__ = [
     "LOGO_TYPES",
     "NOTE_MAX_LENGTH",
     "RECIPIENT_COLUMNS",
+    "RESPONSE_FIELD_LABELS",
     "RESPONSE_FORMATS",
+    "RESPONSE_FORMAT_LABELS",
     "AlreadyRecorded",
     "ImportResult",
     "Link",

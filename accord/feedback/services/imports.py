@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import (
     transaction,
 )
 
-from accord.feedback.importer import FORMATS, import_rows
+from accord.feedback.importer import FORMATS, Reading, import_rows
 from accord.feedback.models import (
     Response,
 )
@@ -24,6 +25,26 @@ from accord.orgs.services import audit_record
 from accord.pipeline.selectors import account_owner_for_email
 
 RESPONSE_FORMATS = (*FORMATS, "auto")
+RESPONSE_FORMAT_LABELS = {
+    "delighted": "Delighted export",
+    "surveymonkey": "SurveyMonkey export",
+    "typeform": "Typeform export",
+    "qualtrics": "Qualtrics export",
+    "generic": "Generic CSV (email, score, better, well, comment, date)",
+}
+RESPONSE_FIELD_LABELS = {
+    "score": "Score (0-10)",
+    "date": "Date answered",
+    "email": "Email",
+    "name": "Name",
+    "company": "Company",
+    "id": "Response id",
+    "better": "What we can do better",
+    "well": "What we do well",
+    "comment": "Comment (filed by the score's category)",
+}
+# The preview shows this many responses as they are stored.
+PREVIEW_ROWS = 5
 
 
 @dataclass
@@ -36,11 +57,29 @@ class ImportResult:
     # Rows that are not responses (a second header row, a report footer), and
     # rows repeating a response earlier in the same file.
     skipped: list[tuple[int, str]] = field(default_factory=list)
+    # The preview: how the file was read, and the first responses to add as
+    # they are stored (field -> text).
+    reading: Reading = field(default_factory=Reading)
+    preview: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
         """Every row of the file ends in exactly one of these four outcomes."""
         return self.added + self.already + len(self.skipped) + len(self.errors)
+
+    @property
+    def refused(self) -> list[tuple[int, str, str]]:
+        """Each refused row as (row, the file's column, reason); the column is
+        empty when the row as a whole is refused."""
+        out: list[tuple[int, str, str]] = []
+        for row, message in self.errors:
+            key, sep, reason = message.partition(": ")
+            column = self.reading.columns.get(key, "") if sep else ""
+            if sep and not column and any(h[:60] == key for h in self.reading.headers):
+                # A segment column, named by its (normalised) header.
+                column = key
+            out.append((row, column, reason if column else message))
+        return out
 
 
 @transaction.atomic
@@ -59,7 +98,7 @@ def responses_import(
     organization = membership.organization
     result = ImportResult()
     good: list[dict[str, Any]] = []
-    for number, row in import_rows(data, fmt, country=organization.country):
+    for number, row in import_rows(data, fmt, country=organization.country, reading=result.reading):
         if isinstance(row, str):
             result.errors.append((number, row))
         elif isinstance(row, dict):
@@ -90,6 +129,8 @@ def responses_import(
             continue
         seen[row["external_key"]] = row["number"]
         result.added += 1
+        if len(result.preview) < PREVIEW_ROWS:
+            result.preview.append(_previewed(row, organization.time_zone))
         if dry_run:
             continue
         Response.objects.create(
@@ -123,3 +164,20 @@ def responses_import(
             changes={"added": result.added, "already": result.already, "format": fmt},
         )
     return result
+
+
+def _previewed(row: dict[str, Any], time_zone: str) -> dict[str, str]:
+    """A response as it is stored, for the preview (dates in the organisation's zone)."""
+    return {
+        "row": str(row["number"]),
+        "date": row["when"].astimezone(ZoneInfo(time_zone)).isoformat(sep=" ", timespec="minutes"),
+        "score": str(row["score"]),
+        "category": category(row["score"]),
+        "email": row["email"],
+        "name": row["name"],
+        "company": row["company"],
+        "what we do well": row["well"],
+        "what we can do better": row["better"],
+        "comment": row["comment"],
+        "segments": ", ".join(f"{k}: {v}" for k, v in row["attributes"].items()),
+    }

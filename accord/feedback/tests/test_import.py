@@ -88,8 +88,11 @@ def test_it_names_bad_rows_on_the_commands_dry_run(acme, tmp_path, capsys):
     path.write_text(BAD)
     call_command("import", "responses", str(path), "--org", "acme", "--dry-run")
     output = capsys.readouterr()
-    assert "row 2: score: '11'" in output.err
-    assert "would add 0 responses, 0 already imported, 0 skipped, 4 refused" in output.out
+    assert "  row 2 column 'score': '11' is not a whole number from 0 to 10." in output.out
+    assert (
+        "Rows: 4 read: 0 to create, 0 to update, 0 unchanged (imported before), "
+        "0 skipped, 4 refused" in output.out
+    )
     assert Response.objects.count() == 0
 
 

@@ -186,3 +186,81 @@ def test_it_refuses_a_date_outside_what_can_be_stored_by_row(owner):
     assert result.errors == [
         (2, "date: '0001-01-01T00:00:00+05:00' is not a date Accord can store.")
     ]
+
+
+def _surveymonkey_workbook() -> bytes:
+    """SurveyMonkey's "All responses data" saved as an Excel workbook: the same
+    two header rows as its CSV, the dates as Excel stores them."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Sheet"
+    question = "How likely is it that you would recommend Acme to a friend or colleague?"
+    sheet.append(
+        [
+            "Respondent ID",
+            "Collector ID",
+            "Start Date",
+            "End Date",
+            "Email Address",
+            "Custom Data 1",
+            question,
+            "What can we do better?",
+            "What do we do well?",
+        ]
+    )
+    sheet.append(["", "", "", "", "", "", "Response", "Open-Ended Response", "Open-Ended Response"])
+    sheet.append(
+        [
+            114000000003,
+            400000001,
+            datetime(2026, 3, 30, 8, 0, 0),
+            datetime(2026, 3, 30, 8, 2, 9),
+            "dee@customer.example",
+            "Nord GmbH",
+            4,
+            "Setup took weeks",
+            "",
+        ]
+    )
+    sheet.append(
+        [
+            114000000004,
+            400000001,
+            datetime(2026, 3, 31, 9, 0, 0),
+            datetime(2026, 3, 31, 9, 1, 0),
+            "eli@customer.example",
+            "",
+            8,
+            "",
+            "",
+        ]
+    )
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_it_imports_a_surveymonkey_workbook(owner):
+    data = _surveymonkey_workbook()
+    result = responses_import(membership=owner, data=data, fmt="auto")
+    assert (result.reading.format, result.added, result.errors) == ("surveymonkey", 2, [])
+    assert result.skipped == [(2, "skipped: second header row.")]
+    assert _stored() == {
+        "dee@customer.example": (
+            4,
+            datetime(2026, 3, 30, 8, 2, 9, tzinfo=UTC),
+            "Setup took weeks",
+            "",
+            "",
+        ),
+        "eli@customer.example": (8, datetime(2026, 3, 31, 9, 1, tzinfo=UTC), "", "", ""),
+    }
+    dee = Response.objects.get(email="dee@customer.example")
+    assert (dee.category, dee.company) == ("detractor", "Nord GmbH")
+    again = responses_import(membership=owner, data=data, fmt="auto")
+    assert (again.added, again.already) == (0, 2)

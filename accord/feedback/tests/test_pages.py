@@ -191,7 +191,7 @@ def test_it_dry_runs_an_import_on_the_page(alice_client, acme):
         "/o/acme/customers/import/", {"file": upload, "format": "generic", "dry_run": "on"}
     )
     assert response.status_code == 400
-    assert "score: &#x27;12&#x27; is not a whole number" in response.content.decode()
+    assert "<td>score</td><td>&#x27;12&#x27; is not a whole number" in response.content.decode()
 
 
 def test_it_saves_feedback_settings(alice_client, acme, carol_member):

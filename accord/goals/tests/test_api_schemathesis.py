@@ -13,10 +13,8 @@ from decimal import Decimal
 
 import pytest
 import schemathesis
-from django.core.handlers.wsgi import WSGIHandler
 from django.db import transaction
 from hypothesis import HealthCheck, settings
-from hypothesis import strategies as st
 
 from accord.conftest import membership
 from accord.goals import services
@@ -32,7 +30,12 @@ from accord.goals.models import (
 from accord.goals.tests.factories import member
 from accord.orgs.models import Role, TeamKind
 from accord.orgs.services import api_token_create
-from accord.tests.test_openapi import CHECKS, SCHEMA_URL, World, one_connection  # noqa: F401
+from accord.tests.test_openapi import (  # noqa: F401
+    CHECKS,
+    World,
+    one_connection,
+    schema_with_ids,
+)
 
 
 def _objects(owner, sales_lead, marketing_lead, seller, marketer, organization) -> None:
@@ -125,20 +128,10 @@ def goals_world(alice, acme, bob, carol, charlie, globex) -> World:
 
 @pytest.fixture
 def goals_schema(goals_world, one_connection):  # noqa: F811
-    loaded = schemathesis.openapi.from_wsgi(SCHEMA_URL, WSGIHandler()).include(tag="goals")
-
-    @loaded.hook
-    def flatmap_path_parameters(context, path_parameters):
-        choices = [path_parameters]
-        for name, value in (path_parameters or {}).items():
-            if name in goals_world.ids and isinstance(value, int):
-                choices += [{**path_parameters, name: pk} for pk in goals_world.ids[name]]
-        return st.sampled_from(choices)
-
-    return loaded
+    return schema_with_ids(goals_world)
 
 
-schema = schemathesis.pytest.from_fixture("goals_schema")
+schema = schemathesis.pytest.from_fixture("goals_schema").include(tag="goals")
 
 
 @pytest.mark.slow
@@ -149,6 +142,7 @@ def test_it_answers_every_generated_goals_request_as_documented(
     goals_world,
     one_connection,  # noqa: F811
 ):
+    assert "goals" in (case.operation.tags or []), case.operation.label
     with transaction.atomic():
         case.call_and_validate(
             headers={"Authorization": f"Bearer {goals_world.token}"}, checks=CHECKS

@@ -202,7 +202,7 @@ def test_it_scores_the_parts_with_data_and_only_them(found, weights):
     score is within 0-100 and is None only when nothing is counted."""
 
     def measured(figure: health.Figure | None) -> Any:
-        return lambda _org, periods: [figure] * len(periods)
+        return lambda _org, periods, _reads: [figure] * len(periods)
 
     parts = tuple(
         dataclasses.replace(part, measure=measured(figure))

@@ -18,7 +18,7 @@ from django_tasks_db.models import DBTaskResult
 
 from accord.goals import metrics
 from accord.goals.models import Goal, GoalStatus
-from accord.goals.selectors import metric_value
+from accord.goals.selectors import goals_to_discuss, metric_value
 from accord.insights import health
 from accord.insights.models import ReportSchedule, RollupSchedule
 from accord.insights.rollups import rollups_refresh, rollups_refresh_due, rollups_schedule_ensure
@@ -164,6 +164,43 @@ def test_it_measures_the_trend_in_as_many_queries_for_more_months_and_goals(nort
     assert three == twelve == more_goals
     # The trend of twelve months costs what the score of one period does.
     assert twelve == now
+
+
+def test_it_measures_the_score_and_its_trend_together_in_the_queries_of_the_score(northwind):
+    organization, _ = northwind
+    with time_machine.travel(DEMO_NOW, tick=False):
+        rollups_refresh_due()
+        now, trend = health.health_now_and_trend(organization)
+        alone = len(statements(lambda: health.health_now(organization)))
+        together = len(statements(lambda: health.health_now_and_trend(organization)))
+        assert now.score == DEMO_SCORE == health.health_now(organization).score
+        assert [p.score for p in trend] == DEMO_TREND
+        assert [p.parts_with_data for p in trend] == [
+            p.parts_with_data for p in health.health_trend(organization)
+        ]
+    # Each part reads the twelve months and the current window at once.
+    assert together == alone
+
+
+def test_it_reads_the_goals_metrics_once_for_the_score_and_the_goals_to_discuss(northwind):
+    organization, owner = northwind
+    client = Client()
+    client.force_login(owner.user)
+    url = reverse("org_overview", args=[organization.slug])
+    with time_machine.travel(DEMO_NOW, tick=False):
+        rollups_refresh_due()
+        alone = goals_to_discuss(organization)
+        reads: health.Reads = {}
+        health.health_now_and_trend(organization, reads=reads)
+        shared = statements(lambda: goals_to_discuss(organization, cache=reads))
+        assert goals_to_discuss(organization, cache=reads) == alone
+        assert client.get(url).status_code == 200
+        page = statements(lambda: client.get(url))
+    # The goals to discuss read the goals and their check-ins, no metric:
+    # the score computed them already.
+    assert not [sql for sql in shared if "pipeline_" in sql or "feedback_" in sql]
+    # The health score and its trend are read once on the Overview.
+    assert sum("insights_healthweights" in sql for sql in page) == 1
 
 
 def test_it_starts_a_new_organisations_chains_within_a_minute(alice):

@@ -13,10 +13,8 @@ import datetime as dt
 
 import pytest
 import schemathesis
-from django.core.handlers.wsgi import WSGIHandler
 from django.db import transaction
 from hypothesis import HealthCheck, settings
-from hypothesis import strategies as st
 
 from accord.conftest import membership
 from accord.goals.tests.factories import member
@@ -24,7 +22,12 @@ from accord.meetings import services
 from accord.meetings.models import ActionItem, AgendaItem, Issue, MeetingSeries, Occurrence
 from accord.orgs.models import Role, TeamKind
 from accord.orgs.services import api_token_create
-from accord.tests.test_openapi import CHECKS, SCHEMA_URL, World, one_connection  # noqa: F401
+from accord.tests.test_openapi import (  # noqa: F401
+    CHECKS,
+    World,
+    one_connection,
+    schema_with_ids,
+)
 
 
 def _objects(owner, seller, marketer, organization) -> None:
@@ -96,20 +99,10 @@ def meetings_world(alice, acme, bob, carol, charlie, globex) -> World:
 
 @pytest.fixture
 def meetings_schema(meetings_world, one_connection):  # noqa: F811
-    loaded = schemathesis.openapi.from_wsgi(SCHEMA_URL, WSGIHandler()).include(tag="meetings")
-
-    @loaded.hook
-    def flatmap_path_parameters(context, path_parameters):
-        choices = [path_parameters]
-        for name, value in (path_parameters or {}).items():
-            if name in meetings_world.ids and isinstance(value, int):
-                choices += [{**path_parameters, name: pk} for pk in meetings_world.ids[name]]
-        return st.sampled_from(choices)
-
-    return loaded
+    return schema_with_ids(meetings_world)
 
 
-schema = schemathesis.pytest.from_fixture("meetings_schema")
+schema = schemathesis.pytest.from_fixture("meetings_schema").include(tag="meetings")
 
 
 @pytest.mark.slow
@@ -120,6 +113,7 @@ def test_it_answers_every_generated_meetings_request_as_documented(
     meetings_world,
     one_connection,  # noqa: F811
 ):
+    assert "meetings" in (case.operation.tags or []), case.operation.label
     with transaction.atomic():
         case.call_and_validate(
             headers={"Authorization": f"Bearer {meetings_world.token}"}, checks=CHECKS

@@ -260,8 +260,8 @@ def test_it_runs_a_generic_dry_run_with_a_saved_mapping_from_the_command_line(
         "--dry-run",
     )
     out = capsys.readouterr()
-    assert "would import 1, refused 1" in out.out
-    assert "row 3 column 'Value': '12,5k' is not an amount" in out.err
+    assert "Rows: 2 read: 1 to create, 0 to update, 0 unchanged, 0 skipped, 1 refused" in out.out
+    assert "row 3 column 'Value': '12,5k' is not an amount" in out.out
     assert not Opportunity.objects.filter(organization=acme).exists()
     with pytest.raises(CommandError, match="mapping: no saved mapping 'nope'"):
         call_command(

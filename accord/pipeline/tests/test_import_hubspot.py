@@ -296,7 +296,9 @@ def test_it_maps_stages_for_a_dry_run_without_saving_them(acme, alice, capsys):
         "--map-stage",
         "Product Qualified Lead=sql",
     )
-    assert "would import 3" in capsys.readouterr().out
+    assert "Rows: 3 read: 3 to create, 0 to update, 0 unchanged, 0 skipped, 0 refused" in (
+        capsys.readouterr().out
+    )
     assert not StageMapping.objects.exists() and not Lead.objects.exists()
 
 

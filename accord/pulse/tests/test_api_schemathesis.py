@@ -12,10 +12,8 @@ from decimal import Decimal
 
 import pytest
 import schemathesis
-from django.core.handlers.wsgi import WSGIHandler
 from django.db import transaction
 from hypothesis import HealthCheck, settings
-from hypothesis import strategies as st
 
 from accord.conftest import membership
 from accord.goals.tests.factories import member
@@ -24,7 +22,12 @@ from accord.orgs.services import api_token_create
 from accord.pulse import scorecard, services
 from accord.pulse.models import Measurable, PulseCycle
 from accord.pulse.tests.conftest import active_goal
-from accord.tests.test_openapi import CHECKS, SCHEMA_URL, World, one_connection  # noqa: F401
+from accord.tests.test_openapi import (  # noqa: F401
+    CHECKS,
+    World,
+    one_connection,
+    schema_with_ids,
+)
 
 
 def _objects(owner, seller, marketer) -> None:
@@ -80,20 +83,10 @@ def pulse_world(clock, alice, acme, bob, carol, charlie, globex) -> World:
 
 @pytest.fixture
 def pulse_schema(pulse_world, one_connection):  # noqa: F811
-    loaded = schemathesis.openapi.from_wsgi(SCHEMA_URL, WSGIHandler()).include(tag="pulse")
-
-    @loaded.hook
-    def flatmap_path_parameters(context, path_parameters):
-        choices = [path_parameters]
-        for name, value in (path_parameters or {}).items():
-            if name in pulse_world.ids and isinstance(value, int):
-                choices += [{**path_parameters, name: pk} for pk in pulse_world.ids[name]]
-        return st.sampled_from(choices)
-
-    return loaded
+    return schema_with_ids(pulse_world)
 
 
-schema = schemathesis.pytest.from_fixture("pulse_schema")
+schema = schemathesis.pytest.from_fixture("pulse_schema").include(tag="pulse")
 
 
 @pytest.mark.slow
@@ -104,6 +97,7 @@ def test_it_answers_every_generated_pulse_request_as_documented(
     pulse_world,
     one_connection,  # noqa: F811
 ):
+    assert "pulse" in (case.operation.tags or []), case.operation.label
     with transaction.atomic():
         case.call_and_validate(
             headers={"Authorization": f"Bearer {pulse_world.token}"}, checks=CHECKS

@@ -1,9 +1,18 @@
 """``accord import KIND FILE --org SLUG [--format …] [--dry-run]``.
 
 Kinds: ``leads``, ``contacts``, ``accounts`` and ``opportunities`` go to the
-pipeline's importer (``--format`` required); ``responses`` are past customer
-answers for feedback (``--format delighted|surveymonkey|typeform|qualtrics|generic|auto``,
-generic by default; ``auto`` recognises the tool by the file's header).
+pipeline's importer (``--format hubspot|salesforce|generic|auto``);
+``responses`` are past customer answers for feedback (``--format
+delighted|surveymonkey|typeform|qualtrics|generic|auto``). Without
+``--format`` the format is recognised from the file's header (``auto``; a
+pipeline file with ``--mapping`` is generic).
+
+``--dry-run`` writes nothing and prints the preview: the format (and whether
+it was recognised), the column each field is read from, the convention chosen
+for each date and amount column, the counts (to create, to update, unchanged,
+skipped, refused), the first rows as they would be stored, and every refused
+or skipped row with its number, column and reason. ``--json`` prints the same
+as one object.
 
 Pipeline imports run in this process with a progress bar on stderr; refused
 rows are listed with row number, column and reason (and kept on the import
@@ -31,9 +40,14 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from accord.feedback.services import RESPONSE_FORMATS, responses_import
+from accord.feedback.services import (
+    RESPONSE_FIELD_LABELS,
+    RESPONSE_FORMAT_LABELS,
+    RESPONSE_FORMATS,
+    responses_import,
+)
 from accord.orgs.models import Membership, Role
-from accord.pipeline.importer import run_import
+from accord.pipeline.importer import column_mapping, preview_columns, preview_rows, run_import
 from accord.pipeline.models import (
     ColumnMapping,
     ImportFormat,
@@ -80,10 +94,15 @@ def _stage_options(values: list[str]) -> dict[str, str]:
 
 def _summary(run: ImportRun) -> dict[str, Any]:
     """The run's outcome for ``--json``: the five counts (they add up to ``rows_seen``)
-    and every refused or skipped row with its number, column and reason."""
+    and every refused or skipped row with its number, column and reason, with
+    the preview (format, columns, conventions, first rows as stored)."""
     return {
         "import": run.pk,
         "dry_run": run.dry_run,
+        "format": run.format,
+        "format_recognised": run.format_recognised,
+        "columns": run.columns,
+        "preview": run.preview,
         "rows_seen": run.rows_seen,
         "created": run.rows_created,
         "updated": run.rows_updated,
@@ -100,6 +119,40 @@ def _summary(run: ImportRun) -> dict[str, Any]:
     }
 
 
+def _preview_lines(
+    *,
+    format_label: str,
+    recognised: bool,
+    columns: list[tuple[str, str]],
+    conventions: dict[str, str],
+    counts: str,
+    preview: list[dict[str, str]],
+    rows: list[tuple[int, str, str]],
+    dry_run: bool,
+) -> list[str]:
+    """The preview as text: what a user checks before importing for real."""
+    lines = [f"Format: {format_label}{' (recognised from the header)' if recognised else ''}"]
+    lines.append("Columns:")
+    lines.extend(f"  {label} <- '{column}'" for label, column in columns)
+    if conventions:
+        lines.append("Dates and amounts:")
+        lines.extend(f"  '{column}': {how}" for column, how in conventions.items())
+    lines.append(f"Rows: {counts}")
+    if preview:
+        lines.append("First rows as they would be stored:" if dry_run else "First rows stored:")
+        for stored in preview:
+            shown = "; ".join(f"{k}: {v}" for k, v in stored.items() if k != "row" and v != "")
+            lines.append(f"  row {stored.get('row', '')}: {shown}")
+    if rows:
+        lines.append("Refused and skipped rows (row 1 is the header):")
+        for number, column, reason in rows:
+            where = f" column '{column}'" if column else ""
+            lines.append(f"  row {number}{where}: {reason}")
+    if dry_run:
+        lines.append("Nothing was written (dry run). Run it again without --dry-run to import.")
+    return lines
+
+
 class Command(BaseCommand):
     help = (
         "Import past customer responses (responses FILE --org SLUG --format "
@@ -114,7 +167,10 @@ class Command(BaseCommand):
         # Optional for responses (generic by default); the pipeline's kinds need
         # it, which handle() checks.
         parser.add_argument(
-            "--format", choices=sorted({*ImportFormat.values, *RESPONSE_FORMATS}), default=None
+            "--format",
+            choices=sorted({*ImportFormat.values, *RESPONSE_FORMATS}),
+            default="auto",
+            help="The tool that wrote the file; auto (the default) recognises it by its header",
         )
         parser.add_argument("--mapping", help="A saved column mapping (for --format generic)")
         parser.add_argument("--dry-run", action="store_true", help="Check every row, write none")
@@ -140,8 +196,10 @@ class Command(BaseCommand):
         if options["kind"] == RESPONSES:
             self.import_responses(**options)
             return
-        if not options.get("format"):
-            raise CommandError("format: --format is required for pipeline imports.")
+        if options["format"] not in (*ImportFormat.values, "auto"):
+            raise CommandError(
+                f"format: {options['kind']} come as {', '.join(ImportFormat.values)} or auto."
+            )
         self.import_pipeline(**options)
 
     def import_pipeline(self, **options: Any) -> None:
@@ -224,6 +282,28 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(_summary(run)))
             return
+        if run.dry_run:
+            counts = (
+                f"{run.rows_seen:,} read: {run.rows_created:,} to create, "
+                f"{run.rows_updated:,} to update, {run.rows_unchanged:,} unchanged, "
+                f"{run.rows_skipped:,} skipped, {run.rows_refused:,} refused"
+            )
+            lines = _preview_lines(
+                format_label=ImportFormat(run.format).label
+                + (f" with the mapping '{run.mapping.name}'" if run.mapping else ""),
+                recognised=run.format_recognised,
+                columns=column_mapping(run),
+                conventions=run.conventions,
+                counts=counts,
+                preview=[
+                    dict(zip(preview_columns(run.kind), row, strict=True))
+                    for row in preview_rows(run)
+                ],
+                rows=list(run.row_errors.values_list("row", "column", "message").iterator()),
+                dry_run=True,
+            )
+            self.stdout.write("\n".join(lines) + f"\n(import #{run.pk})")
+            return
         for refused in run.row_errors.all()[:50]:
             column = f" column '{refused.column}'" if refused.column else ""
             self.stderr.write(f"row {refused.row}{column}: {refused.message}")
@@ -242,9 +322,14 @@ class Command(BaseCommand):
         )
 
     def import_responses(self, **options: Any) -> None:
-        fmt = options.get("format") or "generic"
+        fmt = options.get("format") or "auto"
         if fmt not in RESPONSE_FORMATS:
             raise CommandError(f"format: responses come as {', '.join(RESPONSE_FORMATS)}.")
+        if options.get("mapping"):
+            raise CommandError(
+                "mapping: saved column mappings are for pipeline imports; a generic "
+                "responses file names its columns email, score, better, well, comment, date."
+            )
         path = options["file"]
         if not os.path.isfile(path):
             raise CommandError(f"file: {path} does not exist.")
@@ -257,14 +342,17 @@ class Command(BaseCommand):
             )
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from None
+        reading = result.reading
         if options.get("json"):
-            refused = [
-                {"row": r, "column": m.split(":")[0] if ": " in m else "", "reason": m}
-                for r, m in result.errors
-            ]
+            refused = [{"row": r, "column": c, "reason": m} for r, c, m in result.refused]
             self.stdout.write(
                 json.dumps(
                     {
+                        "format": reading.format,
+                        "format_recognised": reading.recognised,
+                        "columns": reading.columns,
+                        "conventions": reading.conventions,
+                        "preview": result.preview,
                         "added": result.added,
                         "already": result.already,
                         "errors": [{"row": r, "reason": m} for r, m in result.errors],
@@ -286,6 +374,23 @@ class Command(BaseCommand):
                     }
                 )
             )
+        elif options["dry_run"]:
+            counts = (
+                f"{result.rows:,} read: {result.added:,} to create, 0 to update, "
+                f"{result.already:,} unchanged (imported before), "
+                f"{len(result.skipped):,} skipped, {len(result.errors):,} refused"
+            )
+            lines = _preview_lines(
+                format_label=RESPONSE_FORMAT_LABELS.get(reading.format, reading.format or fmt),
+                recognised=reading.recognised,
+                columns=[(RESPONSE_FIELD_LABELS.get(k, k), c) for k, c in reading.columns.items()],
+                conventions=reading.conventions,
+                counts=counts,
+                preview=result.preview,
+                rows=sorted([*result.refused, *[(r, "", m) for r, m in result.skipped]]),
+                dry_run=True,
+            )
+            self.stdout.write("\n".join(lines))
         else:
             for row, message in result.errors:
                 self.stderr.write(f"row {row}: {message}")
