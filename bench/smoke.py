@@ -45,6 +45,11 @@ SCRIPTS: dict[str, list[str]] = {
     "memory.py": [
         *("--requests", "20", "--import-rows", "200", "--leads", "300", "--responses", "100"),
     ],
+    "flat_history.py": [
+        *("--small", "300", "100", "--large", "600", "200", "--rounds", "1"),
+        # At these sizes the times are noise: the run checks the work, not the limit.
+        *("--limit", "100"),
+    ],
     "two_nodes.py": [
         *("--answers", "5", "--jobs", "20", "--samples", "3", "--leads", "300"),
         *("--responses", "100"),

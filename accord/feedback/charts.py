@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from accord.lib.charts import cached_svg, period_label, svg_of
+from accord.lib.charts import cached_svg, period_label
 from accord.lib.nps import Nps
 
 if TYPE_CHECKING:
@@ -56,9 +56,8 @@ def nps_trend_spec(result: Nps, title: str) -> alt.TopLevelMixin:
 
 
 def category_bars_svg(result: Nps, title: str) -> str:
-    """Promoters, passives and detractors per group, stacked, as shares."""
-    import altair as alt
-
+    """Promoters, passives and detractors per group, stacked, as shares; drawn
+    once per change of those counts."""
     rows = []
     for group in result.groups[:15]:
         for name, count in (
@@ -67,8 +66,15 @@ def category_bars_svg(result: Nps, title: str) -> str:
             ("Detractors", group.detractors),
         ):
             rows.append({"group": group.key, "category": name, "count": count})
+    return cached_svg("nps_categories", (rows, title), lambda: category_bars_spec(rows, title))
+
+
+def category_bars_spec(rows: list[dict[str, object]], title: str) -> alt.TopLevelMixin:
+    import altair as alt
+
     data = alt.Data(values=rows)  # type: ignore[no-untyped-call]
-    chart = (
+    groups = len({row["group"] for row in rows})
+    chart: alt.TopLevelMixin = (
         alt.Chart(data)
         .mark_bar()
         .encode(
@@ -84,6 +90,6 @@ def category_bars_svg(result: Nps, title: str) -> str:
                 legend=alt.Legend(orient="bottom"),
             ),
         )
-        .properties(width=520, height=max(60, 22 * len(result.groups[:15])), title=title)
+        .properties(width=520, height=max(60, 22 * groups), title=title)
     )
-    return svg_of(chart)
+    return chart

@@ -332,6 +332,14 @@ class Response(models.Model):
                 fields=["organization", "created_at", "id"], name="response_org_created_id"
             ),
             models.Index(fields=["organization", "themed_at"], name="response_org_themed"),
+            # The segment names (``selectors.segment_names``) come from the latest
+            # responses that carry attributes: without this, finding them reads
+            # every response of an organisation whose answers carry none.
+            models.Index(
+                fields=["organization", "-created_at"],
+                condition=~models.Q(attributes={}),
+                name="response_org_attributed",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -119,8 +119,18 @@ def _goal(request: HttpRequest, goal_id: int) -> Goal:
     return selectors.goal(acting_member(request), goal_id)
 
 
+class GoalPagination(Pagination):
+    """``Pagination`` whose page reads its goals' progress and agreements together,
+    in a number of queries that does not grow with the goals on it."""
+
+    def paginate_queryset(self, queryset: Any, pagination: Any, request: Any, **params: Any) -> Any:
+        page = super().paginate_queryset(queryset, pagination, request, **params)
+        page[self.items_attribute] = selectors.with_progress(list(page[self.items_attribute]))
+        return page
+
+
 @router.get("", response=with_errors({200: list[GoalOut]}))
-@paginate(Pagination)
+@paginate(GoalPagination)
 def goals_list(request: HttpRequest, filters: Query[GoalFilter]) -> Any:
     """Goals, latest period first; by status, kind, team, owner and period."""
     return selectors.goals(

@@ -104,12 +104,16 @@ class GoalOut(Schema):
 
     @staticmethod
     def resolve_agreements(obj: Goal) -> list[Agreement]:
-        return [a for a in selectors.current_agreements(obj).values() if a is not None]
+        # A list's page reads them for all its goals at once (selectors.with_progress).
+        answers = getattr(obj, "prefetched_answers", None) or selectors.current_agreements(obj)
+        return [a for a in answers.values() if a is not None]
 
     @staticmethod
     def resolve_progress(obj: Goal) -> Any:
         if obj.status not in (GoalStatus.ACTIVE, GoalStatus.PROPOSED):
             return None
+        if hasattr(obj, "prefetched_progress"):
+            return obj.prefetched_progress
         return selectors.goal_progress(obj)
 
 

@@ -74,7 +74,7 @@ def goals(
     """Goals of the organisation, filtered; a period keeps goals that overlap it."""
     found = scoped(
         membership,
-        Goal.objects.select_related("sales_owner__user", "marketing_owner__user"),
+        Goal.objects.select_related("organization", "sales_owner__user", "marketing_owner__user"),
     )
     if status:
         found = found.filter(status=status)
@@ -414,6 +414,26 @@ def board(
         else:
             rows.append((goal, None))
     return rows
+
+
+def with_progress(goals_page: list[Goal]) -> list[Goal]:
+    """``goals_page`` with what the API shows of each goal read for all at once:
+    ``prefetched_progress`` (as ``board``; None for a closed goal) and
+    ``prefetched_answers`` (as ``current_agreements``), in a number of queries
+    that does not grow with the goals."""
+    answers: dict[int, dict[str, Agreement | None]] = {
+        g.pk: {Side.SALES: None, Side.MARKETING: None} for g in goals_page
+    }
+    versions = {g.pk: g.version for g in goals_page}
+    for agreement in Agreement.objects.filter(goal_id__in=list(versions)).select_related(
+        "member__user"
+    ):
+        if agreement.version == versions[agreement.goal_id]:
+            answers[agreement.goal_id][agreement.side] = agreement
+    for goal, progress in board(goals_page):
+        goal.prefetched_progress = progress  # type: ignore[attr-defined]
+        goal.prefetched_answers = answers[goal.pk]  # type: ignore[attr-defined]
+    return goals_page
 
 
 def goals_owned(membership: Membership) -> list[tuple[Goal, Progress | None]]:

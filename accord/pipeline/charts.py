@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.utils.safestring import SafeString, mark_safe
 
-from accord.lib.charts import period_label, svg_of
+from accord.lib.charts import cached_svg, period_label
 
 if TYPE_CHECKING:
     import altair as alt
@@ -18,13 +19,16 @@ def _data(values: list[dict[str, Any]]) -> alt.Data:
     return alt.Data(values=values)  # type: ignore[no-untyped-call]
 
 
-def _svg(chart: alt.TopLevelMixin) -> SafeString:
-    # svg_of refuses a script element, which would break the CSP.
-    return mark_safe(svg_of(chart))  # noqa: S308 (generated from our own numbers and labels)
+def _svg(kind: str, data: object, draw: Callable[[], alt.TopLevelMixin]) -> SafeString:
+    """The chart ``draw`` gives, drawn once per change of ``data`` (what it
+    shows, labels included) and then read from the cache."""
+    # The drawing refuses a script element, which would break the CSP.
+    svg = cached_svg(kind, data, draw)
+    return mark_safe(svg)  # noqa: S308 (generated from our own numbers and labels)
 
 
 def funnel_chart(stages: list[dict[str, Any]]) -> SafeString:
-    return _svg(funnel_spec(stages))
+    return _svg("funnel", stages, lambda: funnel_spec(stages))
 
 
 def funnel_spec(stages: list[dict[str, Any]]) -> alt.TopLevelMixin:
@@ -57,7 +61,12 @@ def funnel_spec(stages: list[dict[str, Any]]) -> alt.TopLevelMixin:
 
 
 def monthly_chart(rows: list[dict[str, Any]], *, title: str, y_title: str) -> SafeString:
-    return _svg(monthly_spec(rows, title=title, y_title=y_title))
+    # Keyed on the rows as labelled: the current month's "(partial)" goes when it ends.
+    return _svg(
+        "pipeline_monthly",
+        (_partial(rows), title, y_title),
+        lambda: monthly_spec(rows, title=title, y_title=y_title),
+    )
 
 
 def _partial(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -86,10 +95,14 @@ def monthly_spec(rows: list[dict[str, Any]], *, title: str, y_title: str) -> alt
 def stacked_chart(rows: list[dict[str, Any]], *, title: str) -> SafeString:
     """Stacked bars by month: ``rows`` are ``{"month", "series", "value"}``; the
     current month is marked partial."""
+    rows = _partial(rows)
+    return _svg("pipeline_stacked", (rows, title), lambda: stacked_spec(rows, title=title))
+
+
+def stacked_spec(rows: list[dict[str, Any]], *, title: str) -> alt.TopLevelMixin:
     import altair as alt
 
-    rows = _partial(rows)
-    chart = (
+    spec: alt.TopLevelMixin = (
         alt.Chart(_data(rows))
         .mark_bar()
         .encode(
@@ -99,4 +112,4 @@ def stacked_chart(rows: list[dict[str, Any]], *, title: str) -> SafeString:
         )
         .properties(width=560, height=200, title=title)
     )
-    return _svg(chart)
+    return spec

@@ -654,15 +654,34 @@ def compliance(
         .annotate(**_compliance_aggregates(agreement, calendar))
         .order_by(column)
     )
+    # Every group's first-touch histogram in one query, not one per owner,
+    # grouped by the member's id (no join to the people) and then named.
+    member = {"owner": "owner_id", "marketer": "campaign__owner_id"}[by]
+    by_member: dict[int | None, list[tuple[float, int]]] = defaultdict(list)
+    for member_id, bucket, n in (
+        cohort.filter(first_touch_hours__isnull=False)
+        .order_by()
+        .values(member, bucket=Round(F("first_touch_hours"), 1))
+        .annotate(n=Count("id"))
+        .values_list(member, "bucket", "n")
+    ):
+        by_member[member_id].append((float(bucket), n))
+    emails = dict(
+        Membership.objects.filter(
+            organization=organization, pk__in=[m for m in by_member if m]
+        ).values_list("pk", "user__email")
+    )
+    histograms: dict[str | None, list[tuple[float, int]]] = defaultdict(list)
+    for member_id, pairs in by_member.items():
+        histograms[emails.get(member_id) if member_id else None] += pairs
     out = []
     for row in rows:
-        key = row.pop(column) or "(no owner)"
-        filtered = cohort.filter(**{column: None if key == "(no owner)" else key})
+        group = row.pop(column)
         out.append(
             Compliance(
-                key=key,
+                key=group or "(no owner)",
                 commitment=agreement.monthly_mql_commitment if by == "month" else None,
-                median_first_touch_hours=median_of(filtered, "first_touch_hours"),
+                median_first_touch_hours=_median_of_histogram(histograms[group]),
                 **row,
             )
         )

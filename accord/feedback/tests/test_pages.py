@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import timedelta
 
 import pytest
+import time_machine
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -12,6 +15,7 @@ from accord.feedback.models import Campaign, FollowUp, Recipient, RecipientImpor
 from accord.feedback.services import campaign_create, response_record, survey_create
 from accord.feedback.tests.factories import TOKEN, ResponseFactory, live_link
 from accord.jobs.testing import run_queued_jobs
+from accord.lib import charts as lib_charts
 
 pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
@@ -213,3 +217,36 @@ def test_it_renders_every_page_with_a_heading(alice_client, path):
     response = alice_client.get(f"/o/acme/customers/{path}")
     assert response.status_code == 200
     assert "<h1>" in response.content.decode()
+
+
+@time_machine.travel(dt.datetime(2026, 4, 10, 12, tzinfo=dt.UTC), tick=False)
+def test_it_draws_the_nps_charts_once_per_change_of_their_answers(
+    alice, alice_client, acme, monkeypatch
+):
+    # Signed in at this instant: a session from the run's own "now" may have
+    # expired by then (make test-dates runs at other dates).
+    alice_client.force_login(alice)
+    cache.clear()
+    drawn = []
+    draw = lib_charts.svg_of
+
+    def counted(chart):
+        drawn.append(chart)
+        return draw(chart)
+
+    monkeypatch.setattr(lib_charts, "svg_of", counted)
+    for score, language in ((10, "en"), (3, "fr"), (9, "fr")):
+        ResponseFactory.create(organization=acme, score=score, language=language)
+
+    first = alice_client.get("/o/acme/customers/?by=language").content.decode()
+    again = alice_client.get("/o/acme/customers/?by=language").content.decode()
+
+    # The trend and the breakdown: drawn on the first view only.
+    assert len(drawn) == 2
+    assert again.count("<svg") == first.count("<svg") == 2
+    assert again[again.index("<svg") :] == first[first.index("<svg") :]
+
+    ResponseFactory.create(organization=acme, score=0, language="en")
+    alice_client.get("/o/acme/customers/?by=language")
+
+    assert len(drawn) == 4

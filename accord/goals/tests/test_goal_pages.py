@@ -5,12 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
+from typing import Any
 
 import pytest
+import time_machine
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from accord.goals import services
 from accord.goals.models import Goal, GoalStatus
+from accord.goals.tests.factories import GoalFactory
+from accord.orgs.services import api_token_create
+from accord.pipeline.tests.factories import LeadFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.dates]
 
@@ -192,3 +199,50 @@ def test_it_has_no_inline_script_or_style(alice_client, active_goal):
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), url
         assert not re.search(r'\sstyle="', html.split("<svg")[0]), url
         assert not re.search(r"\son[a-z]+=", html), url
+
+
+@time_machine.travel(dt.datetime(2026, 4, 10, 12, tzinfo=dt.UTC), tick=False)
+def test_it_reads_the_board_and_the_api_list_in_queries_that_do_not_grow_with_the_goals(
+    owner, seller, marketer
+):
+    for sql_at in (None, dt.datetime(2026, 4, 3, tzinfo=dt.UTC)):
+        LeadFactory.create(
+            organization=owner.organization,
+            mql_at=dt.datetime(2026, 4, 2, tzinfo=dt.UTC),
+            sql_at=sql_at,
+        )
+    page = client_for(owner)
+    api = Client(
+        headers={"Authorization": f"Bearer {api_token_create(membership=owner, name='t').secret}"}
+    )
+
+    def shown() -> tuple[int, int, str, list[Any]]:
+        with CaptureQueriesContext(connection) as board_queries:
+            html = page.get("/o/acme/goals/").content.decode()
+        with CaptureQueriesContext(connection) as api_queries:
+            items = api.get("/api/v1/goals").json()["items"]
+        return len(board_queries), len(api_queries), html, items
+
+    def add_goals() -> None:
+        for metric in ("mql_to_sql_conversion", "sql_acceptance_rate", "nps"):
+            GoalFactory.create(
+                sales_owner=seller,
+                marketing_owner=marketer,
+                metric=metric,
+                status=GoalStatus.ACTIVE,
+                period_start=dt.date(2026, 4, 1),
+                period_end=dt.date(2026, 6, 30),
+            )
+
+    add_goals()
+    shown()  # the first visit also records the session: not counted
+    board_few, api_few, _, _ = shown()
+    add_goals()
+    add_goals()
+    board_many, api_many, html, items = shown()
+
+    assert (board_many, api_many) == (board_few, api_few)
+    assert "Active (9)" in html
+    conversions = [i for i in items if i["metric"] == "mql_to_sql_conversion"]
+    assert [i["progress"]["actual"] for i in conversions] == [50.0, 50.0, 50.0]
+    assert all(i["progress"]["computed"] for i in conversions)

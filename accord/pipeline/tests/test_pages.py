@@ -6,10 +6,13 @@ import csv
 import io
 from datetime import UTC, datetime
 
+import time_machine
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accord.jobs.testing import run_queued_jobs
+from accord.lib import charts as lib_charts
 from accord.pipeline.models import (
     AgreementStatus,
     ColumnMapping,
@@ -222,3 +225,49 @@ def test_it_refuses_uploads_from_members_who_may_not_import(bob_client, acme):
     assert not ImportRun.objects.filter(organization=acme).exists()
     page = bob_client.get(url("pipeline_imports")).content.decode()
     assert "Import a CSV export" not in page and "No imports yet" in page
+
+
+@time_machine.travel(datetime(2026, 4, 10, 12, tzinfo=UTC), tick=False)
+def test_it_draws_the_pipeline_charts_once_per_change_of_their_data(
+    alice, alice_client, acme, agreement, monkeypatch
+):
+    # Signed in at this instant: a session from the run's own "now" may have
+    # expired by then (make test-dates runs at other dates).
+    alice_client.force_login(alice)
+    cache.clear()
+    drawn = []
+    draw = lib_charts.svg_of
+
+    def counted(chart):
+        drawn.append(chart)
+        return draw(chart)
+
+    monkeypatch.setattr(lib_charts, "svg_of", counted)
+    LeadFactory.create(organization=acme, accepted_at=datetime(2026, 3, 3, tzinfo=UTC))
+    LeadFactory.create(
+        organization=acme,
+        rejected_at=datetime(2026, 3, 3, tzinfo=UTC),
+        rejection_reason="duplicate",
+    )
+
+    first = [alice_client.get(url(name)).content.decode() for name in PAGES_WITH_CHARTS]
+    again = [alice_client.get(url(name)).content.decode() for name in PAGES_WITH_CHARTS]
+
+    # The funnel, and compliance's two charts: drawn on the first views only.
+    assert len(drawn) == 3
+    assert [svgs(body) for body in again] == [svgs(body) for body in first]
+    assert all(svgs(body) for body in first)
+
+    LeadFactory.create(organization=acme, accepted_at=datetime(2026, 3, 4, tzinfo=UTC))
+    changed = alice_client.get(url("pipeline_index")).content.decode()
+
+    assert len(drawn) == 4
+    assert svgs(changed) != svgs(first[0])
+
+
+PAGES_WITH_CHARTS = ("pipeline_index", "pipeline_compliance")
+
+
+def svgs(body: str) -> list[str]:
+    """The charts of a page, as drawn."""
+    return [part.split("</svg>", 1)[0] for part in body.split("<svg")[1:]]

@@ -6,10 +6,13 @@ from datetime import UTC, datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from accord.accounts.tests.factories import UserFactory
 from accord.jobs.testing import run_queued_jobs
 from accord.mail.models import CapturedMessage
-from accord.orgs.models import AuditEvent
+from accord.orgs.models import AuditEvent, Membership, Role
 from accord.pipeline.models import BreachKind, Lead, SlaBreach, Stage
 from accord.pipeline.selectors import compliance, rejection_reasons, triage_queue
 from accord.pipeline.services import (
@@ -228,3 +231,29 @@ def test_it_keeps_one_sla_check_chain_when_a_check_runs_twice(acme, agreement):
     sla_check(agreement_id=agreement.pk, organization_id=acme.pk)
 
     assert queued() == 1
+
+
+def test_it_gives_each_owner_their_median_first_touch_in_queries_that_do_not_grow_with_them(
+    acme, agreement
+):
+    def owner_touching_after(hours: list[float]) -> None:
+        user = UserFactory.create()
+        owner = Membership.objects.create(organization=acme, user=user, role=Role.MEMBER)
+        for h in hours:
+            LeadFactory.create(
+                organization=acme, mql_at=MONDAY_10, owner=owner, first_touch_hours=h
+            )
+
+    owner_touching_after([1, 3])
+    with CaptureQueriesContext(connection) as one_owner:
+        compliance(acme, by="owner")
+    owner_touching_after([2, 4, 9])
+    owner_touching_after([])
+    with CaptureQueriesContext(connection) as three_owners:
+        people = compliance(acme, by="owner")
+
+    assert len(three_owners) == len(one_owner)
+    assert sorted((p.mqls, p.median_first_touch_hours) for p in people) == [
+        (2, 2.0),
+        (3, 4.0),
+    ]
