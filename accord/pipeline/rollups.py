@@ -44,6 +44,7 @@ from django.db.models.functions import Round
 from django.utils import timezone
 
 from accord.lib import months as months_lib
+from accord.lib.local_time import zone_of
 from accord.orgs.models import Organization
 from accord.pipeline.models import (
     AgreementStatus,
@@ -332,12 +333,14 @@ def lead_totals(
 ) -> list[LeadTotals]:
     """For each period (inclusive days, UTC as ``mql_at``): the counts of the
     MQLs whose ``mql_at`` falls in it. Whole months come from the rows as they
-    stand (one read for all periods); partial months are counted from the
-    leads in two queries for all of them (counts, and first-touch histograms),
-    over the ``lead_org_mql`` index. So the number of queries does not grow
-    with the number of periods. ``counts`` and ``histogram`` say what the
-    caller reads: the live count of partial months counts only that (the
-    touch counts join the breaches; the rollup rows hold everything)."""
+    stand (one read for all periods) when the organisation's time zone is
+    UTC, as the rows' months are; partial months (and every day, in another
+    time zone) are counted from the leads in two queries for all of them
+    (counts, and first-touch histograms), over the ``lead_org_mql`` index.
+    So the number of queries does not grow with the number of periods.
+    ``counts`` and ``histogram`` say what the caller reads: the live count of
+    partial months counts only that (the touch counts join the breaches; the
+    rollup rows hold everything)."""
     from accord.pipeline.selectors import (
         REACHED,
         _compliance_conditions,
@@ -345,7 +348,16 @@ def lead_totals(
         calendar_for,
     )
 
-    splits = [months_lib.split(start, end) for start, end in periods]
+    # The rows are filed by ``mql_month``, the month in the organisation's time
+    # zone; the periods are UTC days. Only on UTC are their months the same
+    # instants: elsewhere a lead near a month's edge is in the other month.
+    utc = zone_of(organization.time_zone).key in ("UTC", "Etc/UTC")
+    splits = [
+        months_lib.split(start, end)
+        if utc or end < start
+        else months_lib.Split((), ((start, end),))
+        for start, end in periods
+    ]
     wanted = sorted({m for s in splits for m in s.months})
     pieces = sorted({p for s in splits for p in s.pieces})
     agreement = agreement_active(organization)
