@@ -42,6 +42,7 @@ from accord.feedback.models import (
     ResponseRollupState,
 )
 from accord.lib import months as months_lib
+from accord.lib.local_time import day_start
 from accord.orgs.models import Organization
 
 # Stands for every month in a mark.
@@ -222,22 +223,14 @@ def period_counts(
     organization: Organization, periods: Sequence[tuple[dt.date, dt.date]]
 ) -> list[dict[str, int]]:
     """Promoters, passives and detractors of the responses created in each
-    period (inclusive days, in the current time zone as
+    period (inclusive days of the organisation's time zone, as
     ``selectors.responses_in``), in order.
 
-    Whole months come from ``month_counts`` (one read for all periods) when
-    the current time zone is UTC, as ``Response.month`` is; the partial months
-    (and every day, in another time zone) are counted live in one query for
-    all of them. The number of queries does not grow with the periods."""
-    utc = timezone.get_current_timezone_name() in ("UTC", "Etc/UTC")
-    splits = []
-    for start, end in periods:
-        if utc:
-            splits.append(months_lib.split(start, end))
-        elif start <= end:
-            splits.append(months_lib.Split((), ((start, end),)))
-        else:
-            splits.append(months_lib.Split((), ()))
+    Whole months come from ``month_counts`` (one read for all periods), as
+    ``Response.month`` is the month in that zone too; the partial months are
+    counted live in one query for all of them. The number of queries does not
+    grow with the periods."""
+    splits = [months_lib.split(start, end) for start, end in periods]
     wanted = sorted({m for s in splits for m in s.months})
     pieces = sorted({p for s in splits for p in s.pieces})
     by_month: dict[dt.date, dict[str, int]] = {}
@@ -247,13 +240,11 @@ def period_counts(
         )
     by_piece: dict[tuple[dt.date, dt.date], dict[str, int]] = {}
     if pieces:
-        tz = timezone.get_current_timezone()
+        zone = organization.time_zone
         windows = [
             Q(
-                created_at__gte=dt.datetime.combine(first, dt.time.min, tzinfo=tz),
-                created_at__lt=dt.datetime.combine(
-                    last + dt.timedelta(days=1), dt.time.min, tzinfo=tz
-                ),
+                created_at__gte=day_start(first, zone),
+                created_at__lt=day_start(last + dt.timedelta(days=1), zone),
             )
             for first, last in pieces
         ]

@@ -44,6 +44,7 @@ from django.db.models.functions import Round
 from django.utils import timezone
 
 from accord.lib import months as months_lib
+from accord.lib.local_time import day_start
 from accord.orgs.models import Organization
 from accord.pipeline.models import (
     AgreementStatus,
@@ -330,14 +331,16 @@ def lead_totals(
     counts: Collection[str] = LEAD_COUNTS,
     histogram: bool = True,
 ) -> list[LeadTotals]:
-    """For each period (inclusive days, UTC as ``mql_at``): the counts of the
-    MQLs whose ``mql_at`` falls in it. Whole months come from the rows as they
-    stand (one read for all periods); partial months are counted from the
-    leads in two queries for all of them (counts, and first-touch histograms),
-    over the ``lead_org_mql`` index. So the number of queries does not grow
-    with the number of periods. ``counts`` and ``histogram`` say what the
-    caller reads: the live count of partial months counts only that (the
-    touch counts join the breaches; the rollup rows hold everything)."""
+    """For each period (inclusive days of the organisation's time zone, as
+    ``selectors.metric_values``): the counts of the MQLs whose ``mql_at``
+    falls in it. Whole months come from the rows as they stand (one read for
+    all periods), filed by ``mql_month``, the month in that zone too; partial
+    months are counted from the leads in two queries for all of them
+    (counts, and first-touch histograms), over the ``lead_org_mql`` index.
+    So the number of queries does not grow with the number of periods.
+    ``counts`` and ``histogram`` say what the caller reads: the live count of
+    partial months counts only that (the touch counts join the breaches; the
+    rollup rows hold everything)."""
     from accord.pipeline.selectors import (
         REACHED,
         _compliance_conditions,
@@ -371,8 +374,12 @@ def lead_totals(
             conditions["sqls"] = REACHED["sql"]
         # Only the touch counts join the breaches (one row per breach).
         distinct = "touched_late" in conditions
+        zone = organization.time_zone
         windows = [
-            Q(mql_at__gte=_midnight(first), mql_at__lt=_midnight(last + dt.timedelta(days=1)))
+            Q(
+                mql_at__gte=day_start(first, zone),
+                mql_at__lt=day_start(last + dt.timedelta(days=1), zone),
+            )
             for first, last in pieces
         ]
         leads = Lead.objects.filter(organization=organization).filter(reduce(operator.or_, windows))
@@ -412,10 +419,6 @@ def lead_totals(
             totals.add(piece_counts[piece], piece_histograms[piece])
         out.append(totals)
     return out
-
-
-def _midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
 
 
 def median_of_histograms(histograms: Iterable[dict[str, int]]) -> float | None:

@@ -31,6 +31,7 @@ from accord.lib.business_time import (
     subtract_business_hours,
 )
 from accord.lib.keyset import Segment, keyset_page
+from accord.lib.local_time import day_start
 from accord.orgs.models import Membership, Organization
 from accord.orgs.selectors import business_calendar, get_scoped, scoped
 from accord.pipeline.models import (
@@ -761,15 +762,18 @@ def metric_values(
     end: dt.date,
     keys: Collection[str] = PIPELINE_METRICS,
 ) -> dict[str, float | None]:
-    """Goal metrics from the pipeline for MQLs / opportunities of [start, end].
+    """Goal metrics from the pipeline for MQLs / opportunities of [start, end]
+    (inclusive days of the organisation's time zone).
 
     Percentages are 0-100; hours and days are medians; pipeline sums are in the
     organisation's currency. None where there is no data. ``keys`` narrows it
     to those metrics: each runs only the queries it needs, over the period's
     rows (the ``lead_org_mql`` index), never all history.
     """
-    start_at = dt.datetime.combine(start, dt.time.min, tzinfo=dt.UTC)
-    end_at = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+    # Days of the organisation's time zone, as its months (``mql_month``) and
+    # the NPS periods are.
+    start_at = day_start(start, organization.time_zone)
+    end_at = day_start(end + dt.timedelta(days=1), organization.time_zone)
     mqls = Lead.objects.filter(organization=organization, mql_at__gte=start_at, mql_at__lt=end_at)
     closed = Opportunity.objects.filter(
         organization=organization, close_date__gte=start, close_date__lte=end
