@@ -47,6 +47,7 @@ from accord.feedback.models import (
     ResponseSegmentRollup,
 )
 from accord.lib import months as months_lib
+from accord.lib.local_time import zone_of
 from accord.orgs.models import Organization
 
 # Stands for every month in a mark.
@@ -394,22 +395,16 @@ def period_counts(
     organization: Organization, periods: Sequence[tuple[dt.date, dt.date]]
 ) -> list[dict[str, int]]:
     """Promoters, passives and detractors of the responses created in each
-    period (inclusive days, in the current time zone as
+    period (inclusive days of the organisation's time zone, as
     ``selectors.responses_in``), in order.
 
-    Whole months come from ``month_counts`` (one read for all periods) when
-    the current time zone is UTC, as ``Response.month`` is; the partial months
-    (and every day, in another time zone) are counted live in one query for
-    all of them. The number of queries does not grow with the periods."""
-    utc = timezone.get_current_timezone_name() in ("UTC", "Etc/UTC")
-    splits = []
-    for start, end in periods:
-        if utc:
-            splits.append(months_lib.split(start, end))
-        elif start <= end:
-            splits.append(months_lib.Split((), ((start, end),)))
-        else:
-            splits.append(months_lib.Split((), ()))
+    Whole months come from ``month_counts`` (one read for all periods), as
+    ``Response.month`` is the month in that zone; the partial months are
+    counted live in one query for all of them. The number of queries does
+    not grow with the periods."""
+    # Days of the organisation's time zone, as ``Response.month`` and
+    # ``selectors.metric_values``: its whole months are the rows' months.
+    splits = [months_lib.split(start, end) for start, end in periods]
     wanted = sorted({m for s in splits for m in s.months})
     pieces = sorted({p for s in splits for p in s.pieces})
     by_month: dict[dt.date, dict[str, int]] = {}
@@ -419,7 +414,7 @@ def period_counts(
         )
     by_piece: dict[tuple[dt.date, dt.date], dict[str, int]] = {}
     if pieces:
-        tz = timezone.get_current_timezone()
+        tz = zone_of(organization.time_zone)
         windows = [
             Q(
                 created_at__gte=dt.datetime.combine(first, dt.time.min, tzinfo=tz),

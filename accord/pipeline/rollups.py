@@ -520,7 +520,16 @@ def lead_totals(
         calendar_for,
     )
 
-    splits = [months_lib.split(start, end) for start, end in periods]
+    # The rows' months are the organisation's (``mql_month``), the periods'
+    # days UTC's: they are the same months only in UTC. Elsewhere each
+    # period is counted from the leads, over its own window.
+    utc = organization.time_zone in ("UTC", "Etc/UTC")
+    splits = [
+        months_lib.split(start, end)
+        if utc
+        else months_lib.Split((), ((start, end),) if start <= end else ())
+        for start, end in periods
+    ]
     wanted = sorted({m for s in splits for m in s.months})
     pieces = sorted({p for s in splits for p in s.pieces})
     agreement = agreement_active(organization)
