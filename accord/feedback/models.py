@@ -631,3 +631,36 @@ class ResponseRollupState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization_id} before {self.complete_before}"
+
+
+class ResponseSegmentRollup(models.Model):
+    """Promoters, passives and detractors of one month (``Response.month``)
+    that share one value of one grouping, kept by ``accord.feedback.rollups``
+    with ``ResponseMonthRollup`` (same months, same marks).
+
+    ``by`` is "owner" (the account owner's membership id), "campaign" (the
+    campaign's id), "language", or the name of a segment attribute; ``key``
+    is the value as the database reads it as text, empty for none. Ids, not
+    names, so renaming a campaign or a person's email needs no refresh:
+    readers look the names up."""
+
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    month = models.DateField()
+    by = models.CharField(max_length=60)
+    key = models.TextField(blank=True)
+    promoters = models.PositiveIntegerField(default=0)
+    passives = models.PositiveIntegerField(default=0)
+    detractors = models.PositiveIntegerField(default=0)
+    refreshed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "by", "month", "key"], name="responsesegment_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.month} {self.by}={self.key}"

@@ -1,5 +1,8 @@
-"""NPS counts by month, kept in ``ResponseMonthRollup`` for the months before
-the previous one; the current and the previous month are counted live.
+"""NPS counts by month, kept in ``ResponseMonthRollup``, and by month and
+account owner, campaign, language or segment attribute, kept in
+``ResponseSegmentRollup``, for the months before the previous one; the
+current and the previous month are counted live. Both tables are kept by
+month under the same marks and state.
 
 Why the split: every survey answer lands in the current month, and the
 public answer page must not pay for a rollup write. An answer of the current
@@ -31,8 +34,9 @@ from collections.abc import Iterable, Sequence
 from functools import reduce
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import connection, transaction
+from django.db.models import Count, Q, QuerySet
+from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from accord.feedback.models import (
@@ -40,6 +44,7 @@ from accord.feedback.models import (
     ResponseMonthRollup,
     ResponseRollupMark,
     ResponseRollupState,
+    ResponseSegmentRollup,
 )
 from accord.lib import months as months_lib
 from accord.lib.local_time import day_start
@@ -99,6 +104,13 @@ def _counts(queryset: Any) -> dict[dt.date, dict[str, int]]:
 
 
 def _store(organization: Organization, months: set[dt.date] | None, before: dt.date) -> None:
+    segments = ResponseSegmentRollup.objects.filter(organization=organization)
+    if months is not None:
+        segments = segments.filter(month__in=sorted(months))
+    segments.delete()
+    ResponseSegmentRollup.objects.bulk_create(
+        _segment_rows(organization, months, before), batch_size=1000
+    )
     base = Response.objects.filter(organization=organization, month__lt=before)
     stale = ResponseMonthRollup.objects.filter(organization=organization)
     if months is not None:
@@ -121,6 +133,166 @@ def _store(organization: Organization, months: set[dt.date] | None, before: dt.d
         unique_fields=["organization", "month"],
         update_fields=[*CATEGORIES.values(), "refreshed_at"],
     )
+
+
+# The groupings of NPS by a response's own column; any other ``by`` is the
+# name of a segment attribute.
+COLUMNS = {"owner": "account_owner_id", "campaign": "campaign_id", "language": "language"}
+# Names that group by something else than an attribute of that name.
+NOT_ATTRIBUTES = {"month", "quarter", *COLUMNS}
+
+
+def _blank() -> dict[str, int]:
+    return {"promoter": 0, "passive": 0, "detractor": 0}
+
+
+def _key(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _attribute_rows(
+    organization: Organization, months: set[dt.date] | None, before: dt.date
+) -> Any:
+    """(month, attribute name, value as text, category, count) of every
+    attribute of the responses before ``before`` (of ``months``), in one
+    pass over them. The value reads as the ``->>`` of a live breakdown does."""
+    table = Response._meta.db_table
+    if connection.vendor == "postgresql":
+        each = "CROSS JOIN LATERAL jsonb_each_text(r.attributes) e"
+        is_object = "jsonb_typeof(r.attributes) = 'object'"
+    else:
+        each = ", json_each(r.attributes) e"
+        is_object = "json_type(r.attributes) = 'object'"
+    # Dates as ISO text: both databases compare them with a date column.
+    params: list[Any] = [organization.pk, before.isoformat()]
+    within = ""
+    if months is not None:
+        within = f" AND r.month IN ({', '.join(['%s'] * len(months))})"
+        params.extend(m.isoformat() for m in sorted(months))
+    sql = (
+        f"SELECT r.month, e.key, e.value, r.category, COUNT(*) FROM {table} r {each} "  # noqa: S608 (our names)
+        f"WHERE r.organization_id = %s AND r.month < %s AND {is_object}{within} "
+        "GROUP BY r.month, e.key, e.value, r.category"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        yield from cursor.fetchall()
+
+
+def _segment_rows(
+    organization: Organization, months: set[dt.date] | None, before: dt.date
+) -> list[ResponseSegmentRollup]:
+    """Fresh ``ResponseSegmentRollup`` rows of the months before ``before``
+    (of ``months``; None: every month): one grouped query per column, one
+    for every attribute. Attributes keep their non-empty values only: a
+    breakdown's "(none)" is the month's other responses."""
+    from accord.feedback.selectors import valid_segment
+
+    base = Response.objects.filter(organization=organization, month__lt=before)
+    if months is not None:
+        base = base.filter(month__in=sorted(months))
+    found: dict[tuple[str, dt.date, str], dict[str, int]] = {}
+    for by, column in COLUMNS.items():
+        for month, value, name, n in (
+            base.order_by()
+            .values("month", column, "category")
+            .annotate(n=Count("*"))
+            .values_list("month", column, "category", "n")
+        ):
+            found.setdefault((by, month, _key(value)), _blank())[name] += n
+    for month, by, value, name, n in _attribute_rows(organization, months, before):
+        key = _key(value)
+        if key and by not in NOT_ATTRIBUTES and valid_segment(by):
+            if isinstance(month, str):
+                month = dt.date.fromisoformat(month)
+            found.setdefault((by, month, key), _blank())[name] += n
+    now = timezone.now()
+    return [
+        ResponseSegmentRollup(
+            organization=organization,
+            by=by,
+            month=month,
+            key=key,
+            refreshed_at=now,
+            **{CATEGORIES[name]: n for name, n in counts.items()},
+        )
+        for (by, month, key), counts in found.items()
+    ]
+
+
+def live_segment_counts(queryset: QuerySet[Response], by: str) -> dict[str, dict[str, int]]:
+    """Promoters, passives and detractors of ``queryset`` by the value of
+    grouping ``by`` as text (empty: none), counted from the responses."""
+    column = COLUMNS.get(by)
+    if column is None:
+        queryset = queryset.annotate(segment=KT(f"attributes__{by}"))
+        column = "segment"
+    out: dict[str, dict[str, int]] = {}
+    for value, name, n in (
+        queryset.order_by()
+        .values(column, "category")
+        .annotate(n=Count("*"))
+        .values_list(column, "category", "n")
+    ):
+        out.setdefault(_key(value), _blank())[name] += n
+    return out
+
+
+def segment_counts(
+    organization: Organization,
+    by: str,
+    *,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> dict[str, dict[str, int]]:
+    """Promoters, passives and detractors by the value of grouping ``by``
+    (as text, empty for none) of the responses from month ``since`` up to
+    (not including) month ``until``.
+
+    As ``month_counts``: never writes; the stored rows for the months they
+    answer, a live count in one grouped query for the rest. For an attribute
+    the empty value is what the period's responses count beyond its values
+    (``month_counts``). A fixed number of queries."""
+    boundary = live_from()
+    state = ResponseRollupState.objects.filter(organization=organization).first()
+    marks = set(
+        ResponseRollupMark.objects.filter(organization=organization).values_list("month", flat=True)
+    )
+    live = Response.objects.filter(organization=organization)
+    rolled = ResponseSegmentRollup.objects.none()
+    if state is not None and ALL not in marks:
+        complete = min(state.complete_before, boundary)
+        rolled = ResponseSegmentRollup.objects.filter(
+            organization=organization, by=by, month__lt=complete
+        ).exclude(month__in=sorted(marks))
+        live = live.filter(Q(month__gte=complete) | Q(month__in=sorted(marks)))
+    if since is not None:
+        rolled = rolled.filter(month__gte=since)
+        live = live.filter(month__gte=since)
+    if until is not None:
+        rolled = rolled.filter(month__lt=until)
+        live = live.filter(month__lt=until)
+    out: dict[str, dict[str, int]] = {}
+    for row in rolled:
+        target = out.setdefault(row.key, _blank())
+        for name, field in CATEGORIES.items():
+            target[name] += getattr(row, field)
+    for key, counts in live_segment_counts(live, by).items():
+        target = out.setdefault(key, _blank())
+        for name, n in counts.items():
+            target[name] += n
+    if by not in COLUMNS:
+        out.pop("", None)
+        none = _blank()
+        for counts in month_counts(organization, since=since, until=until).values():
+            for name, n in counts.items():
+                none[name] += n
+        for counts in out.values():
+            for name, n in counts.items():
+                none[name] -= n
+        if any(none.values()):
+            out[""] = none
+    return out
 
 
 def _months_between(start: dt.date, end: dt.date) -> set[dt.date]:

@@ -10,7 +10,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet
-from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from accord.feedback.models import (
@@ -90,6 +89,62 @@ def valid_segment(by: str) -> bool:
     )
 
 
+def _segment_groups(
+    organization: Organization, by: str, since: date | None, until: date | None
+) -> dict[Any, dict[str, int]]:
+    """Counts by account owner (email), campaign (name), language or segment
+    value, "(none)" for none: the whole months from the rollups
+    (``accord.feedback.rollups.segment_counts``), the partial months at the
+    edges of the period counted live. A fixed number of queries."""
+    from accord.feedback import rollups
+    from accord.lib.months import next_month
+
+    first = since if since is None or since.day == 1 else next_month(since)
+    last = until if until is None or until.day == 1 else until.replace(day=1)
+    found: list[dict[str, dict[str, int]]] = []
+    if first is not None and last is not None and first >= last:
+        found.append(
+            rollups.live_segment_counts(responses_in(organization, since=since, until=until), by)
+        )
+    else:
+        found.append(rollups.segment_counts(organization, by, since=first, until=last))
+        for start, end in ((since, first), (last, until)):
+            if start is not None and end is not None and start < end:
+                found.append(
+                    rollups.live_segment_counts(
+                        responses_in(organization, since=start, until=end), by
+                    )
+                )
+    counts: dict[str, dict[str, int]] = {}
+    for part in found:
+        for key, values in part.items():
+            target = counts.setdefault(key, {"promoter": 0, "passive": 0, "detractor": 0})
+            for name, n in values.items():
+                target[name] += n
+    names: dict[str, Any] = {key: key for key in counts}
+    ids = sorted({int(key) for key in counts if key} if by in ("owner", "campaign") else set())
+    if by == "owner":
+        emails = dict(
+            Membership.objects.filter(organization=organization, pk__in=ids).values_list(
+                "pk", "user__email"
+            )
+        )
+        names = {key: emails.get(int(key)) if key else None for key in counts}
+    elif by == "campaign":
+        titles = dict(
+            Campaign.objects.filter(organization=organization, pk__in=ids).values_list("pk", "name")
+        )
+        names = {key: titles.get(int(key)) if key else None for key in counts}
+    groups: dict[Any, dict[str, int]] = {}
+    # Keys in text order, so groups of equal size keep one order on both databases.
+    for key in sorted(counts, key=lambda k: (names[k] in (None, ""), str(names[k]))):
+        name = str(names[key]) if names[key] not in (None, "") else "(none)"
+        target = groups.setdefault(name, {"promoter": 0, "passive": 0, "detractor": 0})
+        for category_name, n in counts[key].items():
+            target[category_name] += n
+    return groups
+
+
 def nps_by(
     organization: Organization,
     *,
@@ -98,7 +153,8 @@ def nps_by(
     until: date | None = None,
 ) -> Nps:
     """The NPS of the period and one group per month, quarter, account owner,
-    campaign, language or segment attribute (any imported column)."""
+    campaign, language or segment attribute (any imported column), read from
+    the rollups (``accord.feedback.rollups``) for whole months."""
     if not valid_segment(by):
         raise ValueError(f"Cannot group by {by!r}.")
     queryset = responses_in(organization, since=since, until=until)
@@ -122,18 +178,7 @@ def nps_by(
             for name, value in counts.items():
                 target[name] += value
     else:
-        field = {
-            "owner": "account_owner__user__email",
-            "campaign": "campaign__name",
-            "language": "language",
-        }.get(by)
-        if field is None:
-            queryset = queryset.annotate(segment=KT(f"attributes__{by}"))
-            field = "segment"
-        groups = _counts(
-            queryset.values(field, "category").annotate(n=Count("*")).order_by(), field
-        )
-        groups = {(str(k) if k not in (None, "") else "(none)"): v for k, v in groups.items()}
+        groups = _segment_groups(organization, by, since, until)
     total = {"promoter": 0, "passive": 0, "detractor": 0}
     for counts in groups.values():
         for name, value in counts.items():

@@ -2,8 +2,10 @@
 them, and the worker's refresh every minute.
 
 The rollups themselves live with their data: ``accord.pipeline.rollups``
-(SLA compliance and conversion counts by cohort month) and
-``accord.feedback.rollups`` (NPS by month); the goals' computed metrics and
+(SLA compliance and conversion counts by cohort month; the funnel, SLA
+compliance per person and the rejection reasons by cohort month and group)
+and ``accord.feedback.rollups`` (NPS by month, and by account owner,
+campaign, language and segment); the goals' computed metrics and
 the health score read them through those apps' ``metric_series``. Writes
 mark what they change. Readers never write: they count what is marked (or
 not rolled up yet) live and read the stored rows for the rest, so answers

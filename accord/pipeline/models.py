@@ -606,3 +606,55 @@ class LeadRollupMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization_id} {self.month}"
+
+
+class LeadGroupRollup(models.Model):
+    """The MQLs of one cohort month (``mql_month``) that share one value of
+    one grouping, kept by ``accord.pipeline.rollups`` with ``LeadMonthRollup``
+    and under the same marks: the funnel (total, by source, by campaign),
+    SLA compliance per person (lead owner; campaign, whose owner is the
+    marketer) and the rejection reasons read these rows instead of the leads.
+
+    ``by`` is "total" (``key`` empty: the funnel's stages and the histograms
+    of days between them, ``stage_days``), "source", "campaign" (the
+    campaign's id), "owner" (the lead owner's membership id) or "reason" (the
+    rejection reason); ``key`` is empty for a lead without one. Ids, not
+    names, so renaming a campaign or changing its owner or a person's email
+    needs no refresh: readers look the names up. The touch and decision
+    counts are measured against ``touch_limit`` and ``decision_limit``, as
+    in ``LeadMonthRollup``; ``first_touch_histogram`` is kept for owners and
+    campaigns (the per-person medians).
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    month = models.CharField(max_length=7)
+    by = models.CharField(max_length=10)
+    key = models.CharField(max_length=120, blank=True)
+    touch_limit = models.FloatField(null=True)
+    decision_limit = models.FloatField(null=True)
+    # The funnel: MQLs that reached each stage (or a later one).
+    mqls = models.PositiveIntegerField(default=0)
+    reached_accepted = models.PositiveIntegerField(default=0)
+    sqls = models.PositiveIntegerField(default=0)
+    opportunities = models.PositiveIntegerField(default=0)
+    won = models.PositiveIntegerField(default=0)
+    # SLA compliance, as LeadMonthRollup's counts.
+    touched_in_time = models.PositiveIntegerField(default=0)
+    touched_late = models.PositiveIntegerField(default=0)
+    decided_in_time = models.PositiveIntegerField(default=0)
+    decided_late = models.PositiveIntegerField(default=0)
+    accepted = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    first_touch_histogram = models.JSONField(default=dict)
+    stage_days = models.JSONField(default=dict)
+    refreshed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "by", "month", "key"], name="leadgrouprollup_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.month} {self.by}={self.key}"

@@ -1,5 +1,9 @@
-"""SLA compliance by cohort month, kept in ``LeadMonthRollup`` instead of
-counted from all the leads on every request.
+"""SLA compliance by cohort month, kept in ``LeadMonthRollup``, and the
+funnel (in total, by source and by campaign), SLA compliance per lead owner
+and per marketer, and the rejection reasons by cohort month, kept in
+``LeadGroupRollup``, instead of counted from all the leads on every request.
+Both tables are kept by month under the same marks: a month's refresh
+recomputes its rows in both.
 
 Contract: for every organisation, the rollup rows plus its ``LeadRollupMark``
 rows describe the leads exactly: a month without a mark has a row equal to a
@@ -40,6 +44,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, F, Q
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Round
 from django.utils import timezone
 
@@ -50,6 +55,7 @@ from accord.pipeline.models import (
     AgreementStatus,
     HandoffAgreement,
     Lead,
+    LeadGroupRollup,
     LeadMonthRollup,
     LeadRollupMark,
 )
@@ -176,7 +182,130 @@ def _compute(
     ]
 
 
+# The groupings kept in ``LeadGroupRollup`` and the lead column of each
+# ("total": one row per month).
+GROUP_COLUMNS: dict[str, str | None] = {
+    "total": None,
+    "source": "source",
+    "campaign": "campaign_id",
+    "owner": "owner_id",
+    "reason": "rejection_reason",
+}
+# The funnel's stages as ``LeadGroupRollup`` fields.
+FUNNEL_FIELDS = {
+    "mql": "mqls",
+    "accepted": "reached_accepted",
+    "sql": "sqls",
+    "opportunity": "opportunities",
+    "won": "won",
+}
+GROUP_COUNTS = (*FUNNEL_FIELDS.values(), *(name for name in COUNTS if name != "mqls"))
+
+
+def _compute_groups(
+    organization: Organization,
+    months: set[str] | None,
+    groupings: Iterable[str],
+    *,
+    since: str | None = None,
+    until: str | None = None,
+) -> list[LeadGroupRollup]:
+    """Fresh ``LeadGroupRollup`` rows of ``groupings`` for ``months`` (None:
+    every month) from ``since`` to ``until`` (inclusive, ``"YYYY-MM"``),
+    counted from the leads: one grouped query per grouping, plus the
+    first-touch histograms of owners and campaigns and the stage-to-stage
+    days of the totals, each grouped by the database as the live reads did."""
+    from accord.pipeline.selectors import (
+        REACHED,
+        STAGE_DATES,
+        _compliance_aggregates,
+        _days_between_sql,
+        agreement_active,
+        calendar_for,
+        funnel_cohort,
+    )
+
+    agreement = agreement_active(organization)
+    calendar = calendar_for(organization)
+    touch_limit: float | None = None
+    decision_limit: float | None = None
+    if agreement is not None:
+        touch_limit, decision_limit = _limits(agreement, calendar.hours_per_day)
+    cohort = funnel_cohort(organization)
+    if months is not None:
+        cohort = cohort.filter(mql_month__in=sorted(months))
+    if since is not None:
+        cohort = cohort.filter(mql_month__gte=since)
+    if until is not None:
+        cohort = cohort.filter(mql_month__lte=until)
+    # The compliance counts join the breaches (a row per breach): count
+    # each lead once then, as they do.
+    distinct = agreement is not None
+    aggregates = {
+        **_compliance_aggregates(agreement, calendar),
+        **{
+            name: Count("id", filter=REACHED[stage], distinct=distinct)
+            for stage, name in FUNNEL_FIELDS.items()
+        },
+    }
+    now = timezone.now()
+    rows: dict[tuple[str, str, str], LeadGroupRollup] = {}
+    table = Lead._meta.db_table
+    for by in groupings:
+        column = GROUP_COLUMNS[by]
+        grouped = ["mql_month", column] if column else ["mql_month"]
+        for found in cohort.order_by().values(*grouped).annotate(**aggregates):
+            month = found.pop("mql_month")
+            key = _group_key(found.pop(column)) if column else ""
+            rows[(by, month, key)] = LeadGroupRollup(
+                organization=organization,
+                month=month,
+                by=by,
+                key=key,
+                touch_limit=touch_limit,
+                decision_limit=decision_limit,
+                refreshed_at=now,
+                **found,
+            )
+        if by in ("campaign", "owner"):
+            assert column is not None
+            for month, value, bucket, n in (
+                cohort.filter(first_touch_hours__isnull=False)
+                .order_by()
+                .values("mql_month", column, bucket=Round(F("first_touch_hours"), 1))
+                .annotate(n=Count("id"))
+                .values_list("mql_month", column, "bucket", "n")
+            ):
+                row = rows[(by, month, _group_key(value))]
+                row.first_touch_histogram[repr(float(bucket))] = n
+        if by == "total":
+            for stage, start, end in STAGE_DATES:
+                expression = _days_between_sql(f'"{table}"."{start}"', f'"{table}"."{end}"')
+                for month, days, n in (
+                    cohort.filter(**{f"{start}__isnull": False, f"{end}__isnull": False})
+                    .order_by()
+                    .annotate(days=RawSQL(expression, []))  # noqa: S611 (our column names)
+                    .values("mql_month", "days")
+                    .annotate(n=Count("id"))
+                    .values_list("mql_month", "days", "n")
+                ):
+                    row = rows[("total", month, "")]
+                    row.stage_days.setdefault(stage, {})[repr(float(days))] = n
+    return list(rows.values())
+
+
+def _group_key(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
 def _store(organization: Organization, months: set[str] | None) -> None:
+    groups = LeadGroupRollup.objects.filter(organization=organization)
+    if months is not None:
+        groups = groups.filter(month__in=sorted(months))
+    groups.delete()
+    LeadGroupRollup.objects.bulk_create(
+        _compute_groups(organization, months, GROUP_COLUMNS), batch_size=1000
+    )
     fresh = _compute(organization, months)
     stale = LeadMonthRollup.objects.filter(organization=organization)
     if months is not None:
@@ -304,6 +433,52 @@ def month_rows(
             organization, since=since, limits=_limits(agreement, hours_per_day)
         ).values()
     )
+
+
+def group_rows(
+    organization: Organization,
+    by: str,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    limits: tuple[float, float] | None = None,
+) -> list[LeadGroupRollup]:
+    """The fresh ``LeadGroupRollup`` rows of grouping ``by`` from month
+    ``since`` to ``until`` (inclusive, ``"YYYY-MM"``), by month and key: the
+    stored rows, with the marked months (every month when ``ALL`` is
+    marked) and, when ``limits`` is given, the months measured against other
+    limits counted from the leads instead (nothing written). A fixed number
+    of queries, however many months and keys."""
+    marks = set(
+        LeadRollupMark.objects.filter(organization=organization).values_list("month", flat=True)
+    )
+    if ALL in marks:
+        found = _compute_groups(organization, None, [by], since=since, until=until)
+    else:
+        stored = LeadGroupRollup.objects.filter(organization=organization, by=by)
+        if since is not None:
+            stored = stored.filter(month__gte=since)
+        if until is not None:
+            stored = stored.filter(month__lte=until)
+        found = [r for r in stored if r.month not in marks]
+        redo = {m for m in marks if (since is None or m >= since) and (until is None or m <= until)}
+        if limits is not None:
+            redo |= {r.month for r in found if (r.touch_limit, r.decision_limit) != limits}
+        if redo:
+            found = [r for r in found if r.month not in redo]
+            found += _compute_groups(organization, redo, [by])
+    return sorted(found, key=lambda r: (r.month, r.key))
+
+
+def group_limits(organization: Organization) -> tuple[float, float] | None:
+    """The limits the touch and decision counts are measured against now
+    (None without an active agreement)."""
+    from accord.pipeline.selectors import agreement_active, calendar_for
+
+    agreement = agreement_active(organization)
+    if agreement is None:
+        return None
+    return _limits(agreement, calendar_for(organization).hours_per_day)
 
 
 LEAD_COUNTS = ("mqls", "sqls", "accepted", "rejected", "touched_in_time", "touched_late")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache
@@ -37,6 +37,7 @@ from accord.orgs.selectors import business_calendar, get_scoped, scoped
 from accord.pipeline.models import (
     AgreementStatus,
     BreachKind,
+    Campaign,
     ColumnMapping,
     Contact,
     HandoffAgreement,
@@ -426,27 +427,109 @@ def funnel(
     the previous stage.
     ``groups`` (with ``by`` = source, campaign or month) holds the same for each
     group: ``{"key": ..., "stages": [...]}``.
+
+    Read from the rollups (``accord.pipeline.rollups.group_rows``: stored
+    rows, and marked months counted from the leads), a fixed number of
+    queries however many months and groups; medians come from the months'
+    histograms of days between stages.
     """
     if by is not None and by not in GROUP_FIELDS:
         raise ValueError(f"by must be one of: {', '.join(GROUP_FIELDS)}")
-    cohort = funnel_cohort(organization, since=since, until=until)
-    aggregates = {stage: Count("id", filter=REACHED[stage]) for stage in FUNNEL_STAGES}
-    totals = cohort.order_by().aggregate(**aggregates)
-    stages = _stages(totals)
+    from accord.pipeline import rollups
+
+    first, last = _month_span(since, until)
+    months = rollups.group_rows(organization, "total", since=first, until=last)
+    stages = _stages(_funnel_counts(months))
     if medians:
-        by_stage = {name: median_days(cohort, a, b) for name, a, b in STAGE_DATES}
         for stage in stages:
-            stage["median_days_from_previous"] = by_stage.get(stage["stage"])
+            stage["median_days_from_previous"] = (
+                _median_of_histogram(
+                    list(_merged([r.stage_days.get(stage["stage"], {}) for r in months]).items())
+                )
+                if stage["stage"] != "mql"
+                else None
+            )
     groups: list[dict[str, Any]] = []
-    if by is not None:
-        column = GROUP_FIELDS[by]
-        rows = cohort.order_by().values(column).annotate(**aggregates).order_by(column)
+    if by == "month":
+        groups = [
+            {"key": row.month or "(none)", "stages": _stages(_funnel_counts([row]))}
+            for row in months
+        ]
+    elif by is not None:
+        rows = rollups.group_rows(organization, by, since=first, until=last)
+        names: dict[str, str | None] = {row.key: row.key for row in rows}
+        if by == "campaign":
+            names = _campaign_names(organization, rows, "name")
+        by_name: dict[str | None, list[Any]] = defaultdict(list)
         for row in rows:
-            key = row[column]
+            by_name[names[row.key]].append(row)
+        for key in _column_order(by_name):
             groups.append(
-                {"key": key if key not in (None, "") else "(none)", "stages": _stages(row)}
+                {
+                    "key": key if key not in (None, "") else "(none)",
+                    "stages": _stages(_funnel_counts(by_name[key])),
+                }
             )
     return {"stages": stages, "groups": groups}
+
+
+def _month_span(since: dt.date | None, until: dt.date | None) -> tuple[str | None, str | None]:
+    """The cohort months (``"YYYY-MM"``) of ``since`` and ``until``."""
+    return (
+        since.strftime("%Y-%m") if since is not None else None,
+        until.strftime("%Y-%m") if until is not None else None,
+    )
+
+
+def _funnel_counts(rows: Sequence[Any]) -> dict[str, int]:
+    from accord.pipeline.rollups import FUNNEL_FIELDS
+
+    return {stage: sum(getattr(r, name) for r in rows) for stage, name in FUNNEL_FIELDS.items()}
+
+
+def _merged(histograms: Iterable[dict[str, int]]) -> dict[float, int]:
+    total: dict[float, int] = {}
+    for histogram in histograms:
+        for value, n in histogram.items():
+            total[float(value)] = total.get(float(value), 0) + n
+    return total
+
+
+def _column_order(keys: Iterable[str | None]) -> list[str | None]:
+    """``keys`` in the order ``ORDER BY`` the column gave when these were
+    counted live: text by code point (the databases' C collation), the empty
+    value (NULL) first on SQLite and last on PostgreSQL."""
+    found = list(keys)
+    present = sorted(k for k in found if k is not None)
+    if None not in found:
+        return list(present)
+    return [*present, None] if connection.vendor == "postgresql" else [None, *present]
+
+
+def _campaign_names(
+    organization: Organization, rows: Sequence[Any], field_name: str
+) -> dict[str, str | None]:
+    """Row key (a campaign id, or empty) -> ``field_name`` of that campaign
+    (None without one, or for a campaign since deleted: its leads lost it)."""
+    ids = {int(r.key) for r in rows if r.key}
+    found = dict(
+        Campaign.objects.filter(organization=organization, pk__in=sorted(ids)).values_list(
+            "pk", field_name
+        )
+    )
+    return {r.key: (found.get(int(r.key)) if r.key else None) for r in rows}
+
+
+def _owner_emails(organization: Organization, rows: Sequence[Any]) -> dict[str, str | None]:
+    """Row key (a membership id, or empty) -> that person's email (None
+    without an owner, or for a membership since deleted)."""
+    ids = {int(r.key) for r in rows if r.key}
+    found = dict(
+        Membership.objects.filter(organization=organization, pk__in=sorted(ids)).values_list(
+            "pk", "user__email"
+        )
+    )
+    return {r.key: (found.get(int(r.key)) if r.key else None) for r in rows}
 
 
 # -- pipeline and attribution -----------------------------------------------------
@@ -636,6 +719,9 @@ def compliance(
 
     Touch and decision compliance count the MQLs whose outcome is known: measured
     (touched or decided) or breached. Empty without an active agreement.
+    Read from the rollups (by month ``LeadMonthRollup``, by person
+    ``LeadGroupRollup``), a fixed number of queries however many months and
+    people.
     """
     agreement = agreement_active(organization)
     if agreement is None:
@@ -643,47 +729,34 @@ def compliance(
     calendar = calendar_with(organization, agreement)
     if by == "month":
         return _compliance_by_month(organization, agreement, calendar, since)
-    cohort = funnel_cohort(organization, since=since)
-    column = {
-        "month": "mql_month",
-        "owner": "owner__user__email",
-        "marketer": "campaign__owner__user__email",
-    }[by]
-    rows = (
-        cohort.order_by()
-        .values(column)
-        .annotate(**_compliance_aggregates(agreement, calendar))
-        .order_by(column)
+    if by not in ("owner", "marketer"):
+        raise ValueError(f"by must be one of: month, owner, marketer (not {by!r})")
+    from accord.pipeline import rollups
+
+    rows = rollups.group_rows(
+        organization,
+        "owner" if by == "owner" else "campaign",
+        since=since.strftime("%Y-%m") if since is not None else None,
+        limits=rollups.group_limits(organization),
     )
-    # Every group's first-touch histogram in one query, not one per owner,
-    # grouped by the member's id (no join to the people) and then named.
-    member = {"owner": "owner_id", "marketer": "campaign__owner_id"}[by]
-    by_member: dict[int | None, list[tuple[float, int]]] = defaultdict(list)
-    for member_id, bucket, n in (
-        cohort.filter(first_touch_hours__isnull=False)
-        .order_by()
-        .values(member, bucket=Round(F("first_touch_hours"), 1))
-        .annotate(n=Count("id"))
-        .values_list(member, "bucket", "n")
-    ):
-        by_member[member_id].append((float(bucket), n))
-    emails = dict(
-        Membership.objects.filter(
-            organization=organization, pk__in=[m for m in by_member if m]
-        ).values_list("pk", "user__email")
-    )
-    histograms: dict[str | None, list[tuple[float, int]]] = defaultdict(list)
-    for member_id, pairs in by_member.items():
-        histograms[emails.get(member_id) if member_id else None] += pairs
-    out = []
+    if by == "owner":
+        people = _owner_emails(organization, rows)
+    else:
+        people = _campaign_names(organization, rows, "owner__user__email")
+    by_person: dict[str | None, list[Any]] = defaultdict(list)
     for row in rows:
-        group = row.pop(column)
+        by_person[people[row.key]].append(row)
+    out = []
+    for person in _column_order(by_person):
+        found = by_person[person]
         out.append(
             Compliance(
-                key=group or "(no owner)",
-                commitment=agreement.monthly_mql_commitment if by == "month" else None,
-                median_first_touch_hours=_median_of_histogram(histograms[group]),
-                **row,
+                key=person or "(no owner)",
+                commitment=None,
+                median_first_touch_hours=_median_of_histogram(
+                    list(_merged(r.first_touch_histogram for r in found).items())
+                ),
+                **{name: sum(getattr(r, name) for r in found) for name in rollups.COUNTS},
             )
         )
     return out
@@ -719,25 +792,27 @@ def _compliance_by_month(
 def rejection_reasons(
     organization: Organization, *, since: dt.date | None = None
 ) -> dict[str, Any]:
-    """Rejections by reason: totals and per cohort month (the trend marketing sees)."""
-    rejected = funnel_cohort(organization, since=since).filter(rejected_at__isnull=False)
+    """Rejections by reason: totals and per cohort month (the trend marketing sees),
+    read from the rollups (``accord.pipeline.rollups.group_rows``). Totals are
+    ordered by count, most first (ties by reason)."""
+    from accord.pipeline import rollups
+
+    rows = [
+        r
+        for r in rollups.group_rows(organization, "reason", since=_month_span(since, None)[0])
+        if r.rejected
+    ]
     labels = dict(RejectionReason.choices)
-    totals = {
-        labels.get(r, r or "(none)"): n
-        for r, n in rejected.order_by()
-        .values("rejection_reason")
-        .annotate(n=Count("id"))
-        .order_by("-n")
-        .values_list("rejection_reason", "n")
-    }
+
+    def label(reason: str) -> str:
+        return labels.get(reason, reason or "(none)")
+
+    counted: dict[str, int] = defaultdict(int)
     trend: dict[str, dict[str, int]] = defaultdict(dict)
-    for month, reason, n in (
-        rejected.order_by()
-        .values("mql_month", "rejection_reason")
-        .annotate(n=Count("id"))
-        .values_list("mql_month", "rejection_reason", "n")
-    ):
-        trend[month][labels.get(reason, reason or "(none)")] = n
+    for row in rows:
+        counted[row.key] += row.rejected
+        trend[row.month][label(row.key)] = row.rejected
+    totals = {label(r): counted[r] for r in sorted(counted, key=lambda r: (-counted[r], r))}
     return {"totals": totals, "by_month": dict(sorted(trend.items()))}
 
 

@@ -9,10 +9,16 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
-from accord.feedback.models import Response, ResponseMonthRollup
+from accord.feedback.models import Response, ResponseMonthRollup, ResponseSegmentRollup
 from accord.feedback.services import month_of
 from accord.lib.nps import category
-from accord.pipeline.models import Lead, LeadMonthRollup, SourceSystem
+from accord.pipeline.models import (
+    Lead,
+    LeadGroupRollup,
+    LeadMonthRollup,
+    RejectionReason,
+    SourceSystem,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +43,9 @@ def test_it_rebuilds_the_rollups_of_an_organisation_from_its_history(acme, agree
             mql_at=old,
             mql_month="2026-02",
             first_touch_hours=2.0 + 2 * i,
+            source="Events",
+            rejected_at=old if i == 0 else None,
+            rejection_reason=RejectionReason.values[0] if i == 0 else "",
         )
         for i in range(3)
     )
@@ -47,6 +56,7 @@ def test_it_rebuilds_the_rollups_of_an_organisation_from_its_history(acme, agree
             category=category(s),
             created_at=old,
             month=month_of(old, acme.time_zone),
+            attributes={"plan": "Gold" if s > 5 else "Silver"},
         )
         for s in (10, 9, 3)
     )
@@ -58,6 +68,18 @@ def test_it_rebuilds_the_rollups_of_an_organisation_from_its_history(acme, agree
     assert (row.mqls, row.touched_in_time, row.touched_late) == (3, 2, 1)
     nps = ResponseMonthRollup.objects.get(organization=acme, month=dt.date(2026, 2, 1))
     assert (nps.promoters, nps.passives, nps.detractors) == (2, 0, 1)
+    groups = {
+        (r.by, r.key): (r.mqls, r.rejected)
+        for r in LeadGroupRollup.objects.filter(organization=acme, month="2026-02")
+    }
+    assert groups[("total", "")] == (3, 1)
+    assert groups[("source", "Events")] == (3, 1)
+    assert groups[("reason", RejectionReason.values[0])] == (1, 1)
+    plans = {
+        r.key: (r.promoters, r.detractors)
+        for r in ResponseSegmentRollup.objects.filter(organization=acme, by="plan")
+    }
+    assert plans == {"Gold": (2, 0), "Silver": (0, 1)}
 
 
 def test_it_refuses_an_unknown_organisation_or_action(acme):

@@ -1,6 +1,8 @@
 """``accord rollups rebuild [--org SLUG]``.
 
-Recomputes the summary tables (SLA compliance and NPS by month) of one
+Recomputes the summary tables (SLA compliance and NPS by month; the funnel,
+SLA compliance per person and the rejection reasons by cohort month; NPS by
+account owner, campaign, language and segment by month) of one
 organisation, or of every organisation, from their history. They are kept
 up to date as data changes; rebuilding is for after a restore or a repair.
 An unknown organisation or action exits non-zero with a message.
@@ -18,7 +20,10 @@ from accord.orgs.models import Organization
 
 
 class Command(BaseCommand):
-    help = "Recompute the rollups (SLA compliance and NPS by month) from history."
+    help = (
+        "Recompute the rollups (SLA compliance, the funnel, rejection reasons and NPS,"
+        " by month and by group) from history."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("action", help="What to do: rebuild")
