@@ -43,12 +43,13 @@ from functools import reduce
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Round
 from django.utils import timezone
 
 from accord.lib import months as months_lib
+from accord.lib.business_time import BusinessCalendar
 from accord.lib.local_time import day_start
 from accord.orgs.models import Organization
 from accord.pipeline.models import (
@@ -126,6 +127,36 @@ def _histograms(leads: Any) -> dict[str, dict[str, int]]:
     return histograms
 
 
+def _months_of_cohort(
+    organization: Organization,
+    months: set[str] | None,
+    *,
+    since: str | None,
+    until: str | None,
+) -> tuple[
+    HandoffAgreement | None, BusinessCalendar, tuple[float | None, float | None], QuerySet[Lead]
+]:
+    """What a recount of ``months`` (None: every month) from ``since`` to
+    ``until`` starts from: the active agreement and its calendar, its touch
+    and decision limits in hours (None without an agreement), and the funnel
+    cohort's leads of those months."""
+    from accord.pipeline.selectors import agreement_active, calendar_for, funnel_cohort
+
+    agreement = agreement_active(organization)
+    calendar = calendar_for(organization)
+    limits: tuple[float | None, float | None] = (None, None)
+    if agreement is not None:
+        limits = _limits(agreement, calendar.hours_per_day)
+    cohort = funnel_cohort(organization)
+    if months is not None:
+        cohort = cohort.filter(mql_month__in=sorted(months))
+    if since is not None:
+        cohort = cohort.filter(mql_month__gte=since)
+    if until is not None:
+        cohort = cohort.filter(mql_month__lte=until)
+    return agreement, calendar, limits, cohort
+
+
 def _compute(
     organization: Organization,
     months: set[str] | None,
@@ -139,24 +170,11 @@ def _compute(
     from accord.pipeline.selectors import (
         REACHED,
         _compliance_aggregates,
-        agreement_active,
-        calendar_for,
-        funnel_cohort,
     )
 
-    agreement = agreement_active(organization)
-    calendar = calendar_for(organization)
-    touch_limit: float | None = None
-    decision_limit: float | None = None
-    if agreement is not None:
-        touch_limit, decision_limit = _limits(agreement, calendar.hours_per_day)
-    cohort = funnel_cohort(organization)
-    if months is not None:
-        cohort = cohort.filter(mql_month__in=sorted(months))
-    if since is not None:
-        cohort = cohort.filter(mql_month__gte=since)
-    if until is not None:
-        cohort = cohort.filter(mql_month__lte=until)
+    agreement, calendar, (touch_limit, decision_limit), cohort = _months_of_cohort(
+        organization, months, since=since, until=until
+    )
     rows = {
         row.pop("mql_month"): row
         for row in cohort.order_by()
@@ -220,24 +238,11 @@ def _compute_groups(
         STAGE_DATES,
         _compliance_aggregates,
         _days_between_sql,
-        agreement_active,
-        calendar_for,
-        funnel_cohort,
     )
 
-    agreement = agreement_active(organization)
-    calendar = calendar_for(organization)
-    touch_limit: float | None = None
-    decision_limit: float | None = None
-    if agreement is not None:
-        touch_limit, decision_limit = _limits(agreement, calendar.hours_per_day)
-    cohort = funnel_cohort(organization)
-    if months is not None:
-        cohort = cohort.filter(mql_month__in=sorted(months))
-    if since is not None:
-        cohort = cohort.filter(mql_month__gte=since)
-    if until is not None:
-        cohort = cohort.filter(mql_month__lte=until)
+    agreement, calendar, (touch_limit, decision_limit), cohort = _months_of_cohort(
+        organization, months, since=since, until=until
+    )
     # The compliance counts join the breaches (a row per breach): count
     # each lead once then, as they do.
     distinct = agreement is not None
