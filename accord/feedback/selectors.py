@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from accord.feedback.models import (
@@ -448,31 +448,45 @@ def loops_closed_on_time_many(
     ``kind``), from one aggregate query over all of them."""
     if not periods:
         return []
-    windows = [
-        Q(
-            due_at__gte=day_start(start, organization.time_zone),
-            due_at__lt=day_start(end + timedelta(days=1), organization.time_zone),
-        )
-        for start, end in periods
+    # The periods' edges cut time into consecutive spans; each follow-up is
+    # counted once, in the span its due instant falls in (one CASE, grouped),
+    # and each period adds up the spans it covers. One FILTER per period and
+    # count instead made the database test every row against every period
+    # (26 of them for the health trend), twice as slow on SQLite.
+    zone = organization.time_zone
+    bounds = [
+        (day_start(start, zone), day_start(end + timedelta(days=1), zone)) for start, end in periods
     ]
+    edges = sorted({instant for bound in bounds for instant in bound})
+    span = Case(
+        *(When(due_at__lt=edge, then=Value(i)) for i, edge in enumerate(edges[1:])),
+        default=Value(len(edges) - 1),
+        output_field=IntegerField(),
+    )
     on_time = Q(status__in=FollowUp.CLOSED, closed_at__isnull=False) & Q(
         closed_at__lte=_due_field()
     )
     due = FollowUp.objects.filter(
         organization=organization,
-        due_at__gte=day_start(min(p[0] for p in periods), organization.time_zone),
-        due_at__lt=day_start(
-            max(p[1] for p in periods) + timedelta(days=1), organization.time_zone
-        ),
+        due_at__gte=edges[0],
+        due_at__lt=edges[-1],
         due_at__lte=timezone.now(),
     )
     if kind:
         due = due.filter(kind=kind)
-    found = due.aggregate(
-        **{f"due_{i}": Count("id", filter=w) for i, w in enumerate(windows)},
-        **{f"on_time_{i}": Count("id", filter=w & on_time) for i, w in enumerate(windows)},
-    )
-    return [(found[f"on_time_{i}"], found[f"due_{i}"]) for i in range(len(periods))]
+    by_span = {
+        row["span"]: (row["on_time"], row["due"])
+        for row in due.order_by()
+        .annotate(span=span)
+        .values("span")
+        .annotate(due=Count("id"), on_time=Count("id", filter=on_time))
+    }
+    out = []
+    for start_at, end_at in bounds:
+        first, last = edges.index(start_at), edges.index(end_at)
+        counted = [by_span.get(i, (0, 0)) for i in range(first, last)]
+        out.append((sum(c[0] for c in counted), sum(c[1] for c in counted)))
+    return out
 
 
 def _due_field() -> Any:

@@ -11,7 +11,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from accord.feedback.models import FeedbackSettings, FollowUp, Recipient
-from accord.feedback.selectors import loops_closed_on_time, metric_values
+from accord.feedback.selectors import (
+    loops_closed_on_time,
+    loops_closed_on_time_many,
+    metric_values,
+)
 from accord.feedback.services import (
     followup_update,
     response_record,
@@ -195,3 +199,30 @@ def test_it_has_no_metric_values_without_data(acme):
         "survey_response_rate": None,
         "detractor_loops_closed_on_time": None,
     }
+
+
+def test_it_counts_loops_for_overlapping_and_empty_periods_as_each_period_alone(acme, owner):
+    """The many-period count cuts time at every period's edges: nested,
+    overlapping, adjacent and reversed periods each get their own count."""
+    now = timezone.now()
+    for n, days_ago in enumerate((0.5, 1.5, 3.5, 7.5, 20.5, 40.5)):
+        token = f"{n}" * 43
+        RecipientFactory.create(organization=acme, token=token)
+        response = response_record(link=live_link(token), score=2)
+        run_queued_jobs()
+        due = now - timedelta(days=days_ago)
+        closed = due - timedelta(hours=1) if n % 2 == 0 else due + timedelta(hours=1)
+        FollowUp.objects.filter(response=response).update(
+            due_at=due, closed_at=closed, status="resolved"
+        )
+    today = timezone.localdate()
+    periods = [
+        (today - timedelta(days=d1), today - timedelta(days=d2))
+        for d1, d2 in ((45, 0), (8, 2), (4, 1), (2, 0), (30, 8), (9, 9), (1, 3), (60, 41))
+    ]
+
+    many = loops_closed_on_time_many(acme, periods)
+
+    assert many == [loops_closed_on_time(acme, start=s, end=e) for s, e in periods]
+    assert many[0] == (3, 6)
+    assert many[6] == (0, 0)  # a period that ends before it starts
