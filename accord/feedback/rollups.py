@@ -32,7 +32,7 @@ import datetime as dt
 import operator
 from collections.abc import Iterable, Sequence
 from functools import reduce
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet
@@ -253,25 +253,12 @@ def segment_counts(
     answer, a live count in one grouped query for the rest. For an attribute
     the empty value is what the period's responses count beyond its values
     (``month_counts``). A fixed number of queries."""
-    boundary = live_from()
-    state = ResponseRollupState.objects.filter(organization=organization).first()
-    marks = set(
-        ResponseRollupMark.objects.filter(organization=organization).values_list("month", flat=True)
+    rolled, live = _stored_and_live(
+        organization,
+        ResponseSegmentRollup.objects.filter(organization=organization, by=by),
+        since=since,
+        until=until,
     )
-    live = Response.objects.filter(organization=organization)
-    rolled = ResponseSegmentRollup.objects.none()
-    if state is not None and ALL not in marks:
-        complete = min(state.complete_before, boundary)
-        rolled = ResponseSegmentRollup.objects.filter(
-            organization=organization, by=by, month__lt=complete
-        ).exclude(month__in=sorted(marks))
-        live = live.filter(Q(month__gte=complete) | Q(month__in=sorted(marks)))
-    if since is not None:
-        rolled = rolled.filter(month__gte=since)
-        live = live.filter(month__gte=since)
-    if until is not None:
-        rolled = rolled.filter(month__lt=until)
-        live = live.filter(month__lt=until)
     out: dict[str, dict[str, int]] = {}
     for row in rolled:
         target = out.setdefault(row.key, _blank())
@@ -361,25 +348,12 @@ def month_counts(
     since the last refresh, and the marked months (every month when nothing
     was rolled up yet or ``ALL`` is marked). The worker's ``refresh`` rolls
     those up within a minute."""
-    boundary = live_from()
-    state = ResponseRollupState.objects.filter(organization=organization).first()
-    marks = set(
-        ResponseRollupMark.objects.filter(organization=organization).values_list("month", flat=True)
+    rolled, live = _stored_and_live(
+        organization,
+        ResponseMonthRollup.objects.filter(organization=organization),
+        since=since,
+        until=until,
     )
-    live = Response.objects.filter(organization=organization)
-    rolled = ResponseMonthRollup.objects.none()
-    if state is not None and ALL not in marks:
-        complete = min(state.complete_before, boundary)
-        rolled = ResponseMonthRollup.objects.filter(
-            organization=organization, month__lt=complete
-        ).exclude(month__in=sorted(marks))
-        live = live.filter(Q(month__gte=complete) | Q(month__in=sorted(marks)))
-    if since is not None:
-        rolled = rolled.filter(month__gte=since)
-        live = live.filter(month__gte=since)
-    if until is not None:
-        rolled = rolled.filter(month__lt=until)
-        live = live.filter(month__lt=until)
     out: dict[dt.date, dict[str, int]] = {}
     for row in rolled.order_by("month"):
         out[row.month] = {
@@ -389,6 +363,42 @@ def month_counts(
         }
     out.update(_counts(live))
     return dict(sorted(out.items()))
+
+
+# A kind of rollup row, each with its ``month``.
+_Stored = TypeVar("_Stored", ResponseMonthRollup, ResponseSegmentRollup)
+
+
+def _stored_and_live(
+    organization: Organization,
+    stored: QuerySet[_Stored],
+    *,
+    since: dt.date | None,
+    until: dt.date | None,
+) -> tuple[QuerySet[_Stored], QuerySet[Response]]:
+    """Which of ``stored`` (rollup rows of one kind) may answer, and which
+    responses to count live instead, from ``since`` up to (not including)
+    ``until``: rows of months rolled up and not marked since; responses of
+    the months from ``live_from()`` on, of the months that left the live
+    window since the last refresh, and of the marked months (every month when
+    nothing was rolled up yet or ``ALL`` is marked). Never writes."""
+    state = ResponseRollupState.objects.filter(organization=organization).first()
+    marks = set(
+        ResponseRollupMark.objects.filter(organization=organization).values_list("month", flat=True)
+    )
+    live = Response.objects.filter(organization=organization)
+    rolled = stored.none()
+    if state is not None and ALL not in marks:
+        complete = min(state.complete_before, live_from())
+        rolled = stored.filter(month__lt=complete).exclude(month__in=sorted(marks))
+        live = live.filter(Q(month__gte=complete) | Q(month__in=sorted(marks)))
+    if since is not None:
+        rolled = rolled.filter(month__gte=since)
+        live = live.filter(month__gte=since)
+    if until is not None:
+        rolled = rolled.filter(month__lt=until)
+        live = live.filter(month__lt=until)
+    return rolled, live
 
 
 def period_counts(
