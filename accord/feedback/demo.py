@@ -298,6 +298,7 @@ def seed(organization: Organization, people: dict[str, Membership]) -> None:
     # Bulk writes send no signals: every month's rollup is stale, and the
     # campaigns' counts and the sends by day are counted afresh.
     rollups.rollups_mark(organization.pk, [rollups.ALL])
+    rollups.rollups_forget_days(organization.pk)
     counts.counts_rebuild(organization)
     sales_lead = next((m for m in people.values() if m.role == "sales_lead"), None)
     marketing_lead = next((m for m in people.values() if m.role == "marketing_lead"), None)

@@ -22,7 +22,8 @@ of whole days, such as the 90 days against the 90 before, adds up at most
 a row per day) is kept the same way with a live window of the last two days
 (``day_live_from``), its own marks (``ResponseDayMark``, the UTC day of the
 change and the days either side) and state (``ResponseDayState``), refreshed
-with the months; every month marked (a change of time zone) rebuilds it.
+with the months; a change of time zone forgets its state (readers count
+live) until the refresh rebuilds it.
 
 Readers never write: what is not rolled up yet (marked months, months that
 left the live window since the worker's last ``refresh``) is counted live
@@ -116,6 +117,12 @@ def days_mark(organization_id: int, moments: Iterable[dt.datetime | None]) -> No
             [ResponseDayMark(organization_id=organization_id, day=d) for d in sorted(found)],
             ignore_conflicts=True,
         )
+
+
+def rollups_forget_days(organization_id: int) -> None:
+    """Every day's rollup is stale (the answers moved to another time zone's
+    days): readers count live until the next refresh builds them again."""
+    ResponseDayState.objects.filter(organization_id=organization_id).delete()
 
 
 def response_saved(sender: Any, instance: Response, **kwargs: Any) -> None:
@@ -436,9 +443,9 @@ def day_counts(
 
     Never writes: the stored day rows for the days they answer, and one live
     aggregate for the rest: the days from ``day_live_from()`` on (or since
-    the last refresh), the marked days, and every day when nothing was rolled
-    up yet or every month is marked (a time zone change waiting for the
-    worker). Five queries however many periods and days."""
+    the last refresh), the marked days, and every day when nothing is rolled
+    up (never yet, or the answers were filed under another time zone since:
+    ``rollups_forget_days``). Four queries however many periods and days."""
     out = [_blank() for _ in periods]
     if not periods:
         return out
@@ -446,11 +453,8 @@ def day_counts(
     first = min(since for since, _ in periods)
     last = max(until for _, until in periods)
     state = ResponseDayState.objects.filter(organization=organization).first()
-    everything_marked = ResponseRollupMark.objects.filter(
-        organization=organization, month=ALL
-    ).exists()
     complete = first
-    if state is not None and not everything_marked:
+    if state is not None:
         complete = max(first, min(state.complete_before, day_live_from()))
     marked = set(
         ResponseDayMark.objects.filter(

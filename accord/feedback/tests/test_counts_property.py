@@ -179,10 +179,13 @@ def fresh_campaigns(acme: Any) -> dict[int, tuple[int, int, int]]:
 
 def fresh_sends(acme: Any) -> dict[dt.date, tuple[int, int]]:
     out: dict[dt.date, list[int]] = {}
-    for recipient in Recipient.objects.filter(organization=acme, sent_at__isnull=False):
-        row = out.setdefault(local_date(recipient.sent_at, acme.time_zone), [0, 0])
+    for sent_at, responded_at in Recipient.objects.filter(
+        organization=acme, sent_at__isnull=False
+    ).values_list("sent_at", "responded_at"):
+        assert sent_at is not None
+        row = out.setdefault(local_date(sent_at, acme.time_zone), [0, 0])
         row[0] += 1
-        row[1] += recipient.responded_at is not None
+        row[1] += responded_at is not None
     return {day: (a, b) for day, (a, b) in out.items()}
 
 
