@@ -74,10 +74,13 @@ def import_previews_sweep() -> str:
 
 @on_worker_start
 def import_previews_sweep_ensure() -> None:
-    """Start the chain of sweeps if none is queued (every worker, when it starts)."""
+    """Start the chain of sweeps if none is queued (every worker, when it starts).
+
+    The first sweep waits a minute: a starting worker runs the instance's
+    other chains (the rollups refresh) first."""
     if not job_queued(import_previews_sweep):
         with transaction.atomic():
-            job_enqueue(import_previews_sweep)
+            job_enqueue(import_previews_sweep, run_after=timezone.now() + timedelta(minutes=1))
 
 
 @job()

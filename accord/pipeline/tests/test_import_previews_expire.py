@@ -144,11 +144,14 @@ def test_it_sweeps_every_hour_from_the_worker_start_without_doubling(settings, t
         import_previews_sweep_ensure()
         import_previews_sweep_ensure()  # a second worker starting
         assert _queued_sweeps() == 1
+        assert run_queued_jobs() == 0  # a minute after the worker started
+    with time_machine.travel(MADE + dt.timedelta(minutes=1), tick=False):
         assert run_queued_jobs() == 1
         # The next sweep waits an hour; running a stray copy adds no second one.
         assert _queued_sweeps() == 1
         import_previews_sweep()
         assert _queued_sweeps() == 1
+        assert run_queued_jobs() == 0
     with time_machine.travel(MADE + dt.timedelta(hours=1, minutes=1), tick=False):
         assert run_queued_jobs() == 1
         assert _queued_sweeps() == 1
