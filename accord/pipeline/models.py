@@ -375,6 +375,17 @@ class ImportKind(models.TextChoices):
     OPPORTUNITIES = "opportunities", "Opportunities"
 
 
+class ColumnMappingKind(models.TextChoices):
+    """What a saved column mapping maps: one of the pipeline's kinds, or past
+    survey responses (feedback's import reads them through the same mappings)."""
+
+    LEADS = "leads", "Leads"
+    CONTACTS = "contacts", "Contacts"
+    ACCOUNTS = "accounts", "Accounts"
+    OPPORTUNITIES = "opportunities", "Opportunities"
+    RESPONSES = "responses", "Survey responses"
+
+
 class ImportFormat(models.TextChoices):
     HUBSPOT = "hubspot", "HubSpot export"
     SALESFORCE = "salesforce", "Salesforce report export"
@@ -392,11 +403,13 @@ class ImportStatus(models.TextChoices):
 
 
 class ColumnMapping(models.Model):
-    """A saved mapping of a generic CSV's columns to Accord's fields, by name."""
+    """A saved mapping of a generic CSV's columns to Accord's fields, by name:
+    for pipeline records or for survey responses (``accord.pipeline.mappings``
+    says which fields each kind has)."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     name = models.CharField(max_length=80)
-    kind = models.CharField(max_length=20, choices=ImportKind.choices)
+    kind = models.CharField(max_length=20, choices=ColumnMappingKind.choices)
     columns = models.JSONField(default=dict, help_text="Accord field -> CSV column header")
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -298,8 +298,25 @@ def import_run(membership: Membership, pk: int) -> ImportRun:
     return get_scoped(membership, ImportRun.objects.all(), pk=pk)
 
 
-def column_mappings(membership: Membership) -> QuerySet[ColumnMapping]:
-    return scoped(membership, ColumnMapping.objects.all())
+def column_mappings(
+    membership: Membership, *, kinds: Collection[str] | None = None
+) -> QuerySet[ColumnMapping]:
+    """The organisation's saved column mappings (of these ``kinds`` only, when given)."""
+    found = scoped(membership, ColumnMapping.objects.all())
+    return found if kinds is None else found.filter(kind__in=list(kinds))
+
+
+def column_mapping_named(membership: Membership, name: str, kind: str) -> ColumnMapping:
+    """The saved mapping called ``name`` (ValidationError naming it when there is
+    none, or when it maps another kind)."""
+    from django.core.exceptions import ValidationError
+
+    found = scoped(membership, ColumnMapping.objects.filter(name=name.strip())).first()
+    if found is None:
+        raise ValidationError({"mapping": f"No saved mapping '{name}'."})
+    if found.kind != kind:
+        raise ValidationError({"mapping": f"'{found.name}' maps {found.kind}, not {kind}."})
+    return found
 
 
 def column_mapping(membership: Membership, pk: int) -> ColumnMapping:

@@ -57,6 +57,7 @@ from accord.pipeline.importer import (
 )
 from accord.pipeline.models import (
     AgreementStatus,
+    ImportKind,
     ImportStatus,
     Lead,
 )
@@ -427,7 +428,8 @@ def _store_upload(membership: Membership, upload: UploadedFile) -> str:
 
 @org_view()
 def imports(request: HttpRequest, membership: Membership) -> HttpResponse:
-    mappings = selectors.column_mappings(membership)
+    # Survey-response mappings are chosen on the feedback import page.
+    mappings = selectors.column_mappings(membership, kinds=ImportKind.values)
     form = ImportForm(request.POST or None, request.FILES or None, mappings=mappings)
     if request.method == "POST":
         # Checked before the upload is stored anywhere.
@@ -491,7 +493,7 @@ def import_detail(request: HttpRequest, membership: Membership, pk: int) -> Http
     elif run.dry_run and run.status == ImportStatus.DONE and run.confirmed_as_id is None:
         confirm_form = ImportConfirmForm(
             request.POST or None,
-            mappings=selectors.column_mappings(membership).filter(kind=run.kind),
+            mappings=selectors.column_mappings(membership, kinds=[run.kind]),
         )
     if request.method == "POST" and confirm_form is not None:
         require(membership, Action.PIPELINE_IMPORT)

@@ -16,7 +16,7 @@ def mark_every_organization(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("pipeline", "0014_group_rollups"),
+        ("pipeline", "0015_column_mapping_responses"),
     ]
 
     operations = [

@@ -5,7 +5,7 @@ from django.db import migrations, models
 # compliance page's breaches keep an index to read all along.
 class Migration(migrations.Migration):
     dependencies = [
-        ("pipeline", "0015_group_rollup_days_and_queue"),
+        ("pipeline", "0016_group_rollup_days_and_queue"),
     ]
 
     operations = [
