@@ -93,7 +93,7 @@ def index(request: HttpRequest, membership: Membership) -> HttpResponse:
             "chart": charts.funnel_chart(result["stages"]) if has_data else "",
             "agreement": selectors.agreement_active(organization),
             "attribution": attribution,
-            "triage_count": selectors.triage_queue(membership).count(),
+            "triage_count": selectors.triage_count(membership),
         },
         status=400 if form.errors else 200,
     )
@@ -368,6 +368,13 @@ def compliance(request: HttpRequest, membership: Membership) -> HttpResponse:
     people = selectors.compliance(organization, by="owner")
     marketers = selectors.compliance(organization, by="marketer")
     reasons = selectors.rejection_reasons(organization)
+    # Paged by keyset, without a count: the breaches grow with the history.
+    breaches = keyset_page(
+        selectors.breaches(membership),
+        order=selectors.BREACH_ORDER,
+        cursor=request.GET.get("cursor"),
+        size=PAGE_SIZE,
+    )
     compliance_rows: list[dict[str, Any]] = []
     for month in months[-18:]:
         for series, value in (
@@ -399,9 +406,8 @@ def compliance(request: HttpRequest, membership: Membership) -> HttpResponse:
             "reasons_chart": charts.stacked_chart(reason_rows, title="Why sales rejected MQLs")
             if reason_rows
             else "",
-            "breaches": Paginator(selectors.breaches(membership), 50).get_page(
-                request.GET.get("page")
-            ),
+            "breaches": breaches.items,
+            "page": breaches,
         },
     )
 
