@@ -45,7 +45,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.two_nodes_settings")
 
 from bench.common import owner_of  # noqa: E402
 from bench.pipeline_import import write_csv  # noqa: E402
-from bench.two_nodes import PASSWORD, free_port, process, ready, session_on  # noqa: E402
+from bench.two_nodes import (  # noqa: E402
+    PASSWORD,
+    SERVER_ENV,
+    free_port,
+    process,
+    ready,
+    session_on,
+)
 
 SLUG = "memory-bench"
 
@@ -157,7 +164,7 @@ def main() -> int:
     failed = False
     emails, token = setup(options.leads, options.responses)
     bearer = {"Authorization": f"Bearer {token}"}
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "ACCORD_ENV": "development"}
+    env = {**os.environ, **SERVER_ENV}
     with tempfile.TemporaryDirectory(prefix="accord-memory-") as name, ExitStack() as stack:
         folder = Path(name)
         port = free_port()

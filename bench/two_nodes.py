@@ -49,6 +49,16 @@ from bench.common import owner_of, sent_survey_links  # noqa: E402
 
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench.two_nodes_settings"
 
+# The servers a bench starts: development settings, and API rates no load
+# generator reaches (one token sends thousands of requests a minute here,
+# far above the default throttle of 600 a minute, which is for people).
+SERVER_ENV = {
+    "PYTHONPATH": str(ROOT),
+    "ACCORD_ENV": "development",
+    "ACCORD_API_RATE_PER_TOKEN": "1000000/m",
+    "ACCORD_API_RATE_PER_ADDRESS": "1000000/m",
+}
+
 SLUG = "two-nodes"
 PASSWORD = "two-nodes-bench-password"
 
@@ -303,7 +313,7 @@ def main() -> int:
     failures: list[str] = []
     with tempfile.TemporaryDirectory(prefix="accord-two-nodes-") as name, ExitStack() as stack:
         folder = Path(name)
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "ACCORD_ENV": "development"}
+        env = {**os.environ, **SERVER_ENV}
         if options.pgbouncer:
             env["DATABASE_URL"] = stack.enter_context(pgbouncer(database_url, folder))
             env["DB_DISABLE_SERVER_SIDE_CURSORS"] = "true"

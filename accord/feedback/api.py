@@ -179,14 +179,32 @@ class ImportIn(InputSchema):
     format: Literal["generic", "delighted", "surveymonkey", "typeform", "qualtrics", "auto"] = (
         "generic"
     )
+    mapping: str | None = Field(
+        None,
+        max_length=80,
+        description="A saved column mapping of survey responses, by name (saved from the "
+        "import page's preview): the file is read as generic through it",
+    )
     dry_run: bool = False
 
 
 class ImportOut(Schema):
+    """What an import did, or with ``dry_run`` the preview of what it would do."""
+
     added: int
     already: int
     errors: list[RowError]
     dry_run: bool
+    format: str = Field(..., description="The format the file was read as")
+    format_recognised: bool = Field(..., description="Recognised from the header (format auto)")
+    mapping: str | None = Field(..., description="The saved column mapping used, if any")
+    columns: dict[str, str] = Field(..., description="Each field -> the file's column read")
+    conventions: dict[str, str] = Field(..., description="The date column's convention, and why")
+    rows: int = Field(..., description="The file's data rows: added + already + skipped + errors")
+    skipped: list[RowError] = Field(..., description="Rows that are not responses, or repeats")
+    preview: list[dict[str, str]] = Field(
+        ..., description="The first responses to add, as they are stored"
+    )
 
 
 class NpsGroupOut(Schema):
@@ -517,18 +535,38 @@ def response_get(request: HttpRequest, response_id: int) -> Any:
 def responses_import(request: HttpRequest, payload: ImportIn) -> Any:
     """Import past responses (a survey tool's CSV export or a generic one). A bad
     row is refused and listed (``errors``, row number and reason) and the good
-    rows are imported; importing the same rows again adds nothing."""
+    rows are imported; importing the same rows again adds nothing. With
+    ``dry_run`` nothing is written and the answer is the preview the import
+    page shows: the format, the columns read, the date convention, the counts,
+    the first responses as stored and every bad row. ``mapping`` reads the
+    file's columns through a saved mapping (422 naming it when there is none)."""
+    membership = acting_member(request)
+    columns, name = None, ""
+    if payload.mapping:
+        mapping = selectors.response_mapping_named(membership, payload.mapping)
+        columns, name = mapping.columns, mapping.name
     result = services.responses_import(
-        membership=acting_member(request),
+        membership=membership,
         data=payload.csv.encode(),
         fmt=payload.format,
         dry_run=payload.dry_run,
+        columns=columns,
+        mapping_name=name,
     )
+    reading = result.reading
     return {
         "added": result.added,
         "already": result.already,
         "errors": [{"row": r, "reason": m} for r, m in result.errors],
         "dry_run": payload.dry_run,
+        "format": reading.format,
+        "format_recognised": reading.recognised,
+        "mapping": reading.mapping or None,
+        "columns": reading.mapped,
+        "conventions": reading.conventions,
+        "rows": result.rows,
+        "skipped": [{"row": r, "reason": m} for r, m in result.skipped],
+        "preview": result.preview,
     }
 
 

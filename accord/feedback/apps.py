@@ -13,6 +13,12 @@ class FeedbackConfig(AppConfig):
         register_metric_source("feedback", goal_metric_values)
         register_metric_series("feedback", metric_series)
 
+        from accord.feedback.services import RESPONSE_MAPPING_FIELDS, RESPONSES_MAPPING
+        from accord.pipeline.mappings import mapping_kind_register
+
+        # Saved column mappings of survey responses live beside the pipeline's.
+        mapping_kind_register(RESPONSES_MAPPING, RESPONSE_MAPPING_FIELDS)
+
         from django.db.models.signals import post_delete, post_save
 
         from accord.feedback import rollups

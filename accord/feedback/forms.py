@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from accord.feedback.models import LANGUAGE_CHOICES, FollowUp, Survey, Theme
-from accord.feedback.services import LOGO_MAX_BYTES, LOGO_TYPES
+from accord.feedback.services import LOGO_MAX_BYTES, LOGO_TYPES, RESPONSE_FIELD_LABELS
 from accord.orgs.models import Membership
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -88,13 +88,73 @@ class ImportForm(CsvUploadForm):
         "import only once you confirm",
     )
     format = forms.ChoiceField(initial="auto", choices=RESPONSE_FORMAT_CHOICES)
+    mapping = forms.ChoiceField(
+        required=False,
+        label="Saved column mapping",
+        help_text="Reads a generic CSV's columns as saved from an earlier preview.",
+    )
+
+    def __init__(self, *args: Any, mappings: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", "— none: the tool's own columns —")] + [
+            (str(m.pk), m.name) for m in mappings
+        ]
+        self.fields["mapping"].choices = choices  # type: ignore[attr-defined]
+
+
+TOKEN = r"^[0-9a-f]{32}$"
 
 
 class ImportConfirmForm(forms.Form):
-    """Import the file a preview showed (kept on the server under ``token``)."""
+    """Import the file a preview showed (kept on the server under ``token``),
+    read as it was previewed: the format, and the columns when a mapping
+    named them (``columns``, JSON field -> column; ``mapping_name`` the saved
+    mapping's name, if any)."""
 
-    token = forms.RegexField(regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput)
+    token = forms.RegexField(regex=TOKEN, widget=forms.HiddenInput)
     format = forms.ChoiceField(choices=RESPONSE_FORMAT_CHOICES, widget=forms.HiddenInput)
+    columns = forms.JSONField(required=False, widget=forms.HiddenInput)
+    mapping_name = forms.CharField(required=False, max_length=80, widget=forms.HiddenInput)
+
+    def clean_columns(self) -> dict[str, str] | None:
+        value = self.cleaned_data.get("columns")
+        if value in (None, "", {}):
+            return None
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        ):
+            raise forms.ValidationError("Not a column mapping.")
+        return value
+
+
+class ResponseColumnsForm(forms.Form):
+    """The preview's columns, adjusted: one choice of the file's columns per
+    field, previewed again (nothing written); ``save_as`` saves the mapping
+    under that name to choose again for the next file."""
+
+    token = forms.RegexField(regex=TOKEN, widget=forms.HiddenInput)
+    save_as = forms.CharField(
+        max_length=80,
+        required=False,
+        label="Save these columns as a mapping named",
+        help_text="Optional; choose it again when importing the next file like this one.",
+    )
+
+    def __init__(self, *args: Any, headers: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", "— not in this file —")] + [(h, h) for h in headers if h]
+        for field_name, label in RESPONSE_FIELD_LABELS.items():
+            self.fields[f"col_{field_name}"] = forms.ChoiceField(
+                choices=choices, required=False, label=label
+            )
+
+    def columns(self) -> dict[str, str]:
+        """field -> the file's column, for the fields given a column."""
+        return {
+            name.removeprefix("col_"): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("col_") and value
+        }
 
 
 class SegmentForm(forms.Form):

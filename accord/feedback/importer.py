@@ -18,7 +18,9 @@ Formats (``FORMATS``; ``auto`` recognises them by their header):
 * Qualtrics: three header rows: column ids (StartDate, EndDate, RecordedDate,
   ResponseId, RecipientEmail, Q1, Q2, …), the question texts and the
   ``{"ImportId": …}`` row; questions are found by their text.
-* Generic: email, score, better, well, comment, date, name, company, id.
+* Generic: email, score, better, well, comment, date, name, company, id;
+  or any columns, named by a saved column mapping (field -> the file's
+  column header, ``mapping``), checked by ``accord.pipeline.mappings``.
 
 The score is the column of the "How likely are you to recommend …" question
 (or one named score / NPS). A file with one comment column files it by the
@@ -154,6 +156,15 @@ class Columns:
     index: dict[str, int]
 
 
+def _mapped(header: list[str], mapping: dict[str, str]) -> Columns | str:
+    """The columns a mapping names, or an error naming those the file lacks."""
+    missing = [c for c in mapping.values() if normalise_header(c) not in header]
+    if missing:
+        names = ", ".join(f"'{c}'" for c in missing)
+        return f"The mapping names columns this file does not have: {names}."
+    return Columns("generic", {k: header.index(normalise_header(c)) for k, c in mapping.items()})
+
+
 def _columns(fmt: str, header: list[str], questions: list[str]) -> Columns:
     if fmt == "auto":
         fmt = detect_format(header)
@@ -195,19 +206,31 @@ class Reading:
 
     format: str = ""
     recognised: bool = False
+    # The saved mapping's name, when one named the columns.
+    mapping: str = ""
+    # The file's column headers as it writes them, and each field's (for
+    # adjusting the mapping on the preview).
+    file_columns: list[str] = field(default_factory=list)
+    mapped: dict[str, str] = field(default_factory=dict)
     columns: dict[str, str] = field(default_factory=dict)
     conventions: dict[str, str] = field(default_factory=dict)
     headers: list[str] = field(default_factory=list)
 
 
 def import_rows(
-    data: bytes, fmt: str, *, country: str = "", reading: Reading | None = None
+    data: bytes,
+    fmt: str,
+    *,
+    country: str = "",
+    reading: Reading | None = None,
+    mapping: dict[str, str] | None = None,
 ) -> Iterator[tuple[int, dict[str, Any] | str | Skipped]]:
     """Parsed rows of a past-responses export with their row numbers in the file
     (the first row is 1), ``Skipped`` for rows that are not responses, or an
     error message naming the column. The first item may be a row-1 error for
     the file as a whole. ``reading``, when given, is filled in once the header
-    is read."""
+    is read. ``mapping`` (field -> the file's column, checked beforehand)
+    names the columns of a generic file instead of their usual names."""
     try:
         table = open_table(io.BytesIO(data))
         first = list(table.records())
@@ -215,18 +238,28 @@ def import_rows(
         yield error.row, str(error)
         return
     header = [normalise_header(h) for h in table.header]
+    if reading is not None:
+        reading.file_columns = [h.replace("\ufeff", "").strip() for h in table.header]
     questions = [normalise_header(q) for q in (table.subheaders[-1] if table.subheaders else [])]
     if table.subheaders and any(q.startswith('{"importid"') for q in questions):
         questions = [normalise_header(q) for q in table.subheaders[0]]
-    columns = _columns(fmt, header, questions)
+    if mapping is not None:
+        found = _mapped(header, mapping)
+        if isinstance(found, str):
+            yield 1, found
+            return
+        columns = found
+    else:
+        columns = _columns(fmt, header, questions)
     index = columns.index
     if reading is not None:
         reading.format = columns.format
-        reading.recognised = fmt == "auto"
+        reading.recognised = fmt == "auto" and mapping is None
         reading.headers = header
         # Qualtrics names its questions in the second header row.
         names = table.subheaders[0] if columns.format == "qualtrics" and table.subheaders else []
         for key, i in index.items():
+            reading.mapped[key] = reading.file_columns[i]
             shown = table.header[i].strip()
             if names and i < len(names) and names[i].strip() and key in QUESTIONS:
                 shown = f"{shown} ({names[i].strip()[:80]})"
@@ -341,3 +374,13 @@ def _response(
         "attributes": attributes,
         "external_key": hashlib.sha256(f"{key_format}:{key_source}".encode()).hexdigest(),
     }
+
+
+def file_header(data: bytes) -> list[str]:
+    """The file's column headers as it writes them (trimmed), to choose a
+    column mapping from; empty when the file cannot be read."""
+    try:
+        header = open_table(io.BytesIO(data)).header
+    except TableError:
+        return []
+    return [h.replace("\ufeff", "").strip() for h in header]

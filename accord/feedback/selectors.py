@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
 from django.utils import timezone
@@ -28,6 +28,9 @@ from accord.lib.local_time import day_start, local_date
 from accord.lib.nps import Change, Nps, change, nps
 from accord.orgs.models import Membership, Organization
 from accord.orgs.selectors import get_scoped, scoped
+
+if TYPE_CHECKING:
+    from accord.pipeline.models import ColumnMapping
 
 # An imported column's name, with at least one letter: a name that reads as a
 # number ("0", "-1", "1_000") would address a JSON array element instead, and a
@@ -708,3 +711,28 @@ def followups_overdue(organization: Organization, at: datetime) -> QuerySet[Foll
         .select_related("response")
         .order_by("due_at", "pk")
     )
+
+
+# -- saved column mappings of survey responses (kept with the pipeline's) --------------
+
+# The kind of a saved mapping of survey responses (``accord.pipeline.mappings``).
+RESPONSES_MAPPING = "responses"
+
+
+def response_mappings(membership: Membership) -> QuerySet[ColumnMapping]:
+    """The organisation's saved column mappings of survey responses, by name."""
+    from accord.pipeline.selectors import column_mappings
+
+    return column_mappings(membership, kinds=[RESPONSES_MAPPING])
+
+
+def response_mapping(membership: Membership, pk: int) -> ColumnMapping:
+    """One of them, or 404 (another organisation's, or a pipeline mapping, too)."""
+    return get_scoped(membership, response_mappings(membership), pk=pk)
+
+
+def response_mapping_named(membership: Membership, name: str) -> ColumnMapping:
+    """The one called ``name``; ValidationError naming it when there is none."""
+    from accord.pipeline.selectors import column_mapping_named
+
+    return column_mapping_named(membership, name, RESPONSES_MAPPING)

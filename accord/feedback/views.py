@@ -3,9 +3,10 @@ follow-ups, themes, import and settings."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -29,11 +30,13 @@ from accord.feedback.forms import (
     FollowUpForm,
     ImportConfirmForm,
     ImportForm,
+    ResponseColumnsForm,
     SegmentForm,
     SurveyForm,
     ThemeForm,
     ThemeMergeForm,
 )
+from accord.feedback.importer import file_header
 from accord.feedback.models import FollowUp, Recipient, Response
 from accord.lib.csvfile import csv_response
 from accord.lib.forms import add_service_errors
@@ -576,12 +579,23 @@ def theme_detail(request: HttpRequest, membership: Membership, pk: int) -> HttpR
 @org_view(Action.SURVEY_MANAGE)
 def import_responses(request: HttpRequest, membership: Membership) -> HttpResponse:
     """Upload an export; a preview (the default) shows what would be stored and
-    keeps the file until the user confirms it, which imports that file."""
-    confirming = request.method == "POST" and "token" in request.POST
-    form = ImportForm(None if confirming else request.POST or None, request.FILES or None)
+    keeps the file until the user confirms it, which imports that file. On the
+    preview the user can read the file's columns another way (one column per
+    field, optionally saved as a named mapping) and preview again; nothing is
+    written until they confirm. A file never confirmed is deleted after
+    ``IMPORT_PREVIEW_LIFETIME`` (the worker's sweep)."""
+    mappings = selectors.response_mappings(membership)
+    token_posted = request.method == "POST" and "token" in request.POST
+    remapping = token_posted and request.POST.get("action") == "remap"
+    confirming = token_posted and not remapping
+    form = ImportForm(
+        None if token_posted else request.POST or None,
+        None if token_posted else request.FILES or None,
+        mappings=mappings,
+    )
     confirm_form = ImportConfirmForm(request.POST if confirming else None)
-    result = None
-    dry_run = False
+    columns_form: ResponseColumnsForm | None = None
+    preview = _Preview()
     if confirming and confirm_form.is_valid():
         path = _preview_path(membership, confirm_form.cleaned_data["token"])
         if not path.exists():
@@ -590,73 +604,111 @@ def import_responses(request: HttpRequest, membership: Membership) -> HttpRespon
             )
             return redirect("feedback_import", org_slug=_slug(membership))
         try:
-            result = services.responses_import(
+            preview.result = services.responses_import(
                 membership=membership,
                 data=path.read_bytes(),
                 fmt=confirm_form.cleaned_data["format"],
+                columns=confirm_form.cleaned_data["columns"],
+                mapping_name=confirm_form.cleaned_data["mapping_name"],
             )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             path.unlink(missing_ok=True)
-            if result.errors:
-                messages.warning(
-                    request,
-                    f"Imported {result.added} responses; {result.already} were already "
-                    f"here; {len(result.errors)} rows refused (listed below): fix them and "
-                    "import the file again (what is in is not added twice).",
-                )
-            else:
-                messages.success(
-                    request,
-                    f"Imported {result.added} responses; {result.already} were already here.",
-                )
+            if _imported(request, preview.result):
                 return redirect("feedback_responses", org_slug=_slug(membership))
-    elif request.method == "POST" and not confirming and form.is_valid():
+    elif remapping:
+        token = request.POST.get("token", "")
+        kept = _preview_path(membership, token) if re.fullmatch(r"[0-9a-f]{32}", token) else None
+        if kept is None or not kept.exists():
+            messages.error(request, "The previewed file is gone; upload it again.")
+            return redirect("feedback_import", org_slug=_slug(membership))
+        data = kept.read_bytes()
+        columns_form = ResponseColumnsForm(request.POST, headers=file_header(data))
+        if columns_form.is_valid():
+            columns = columns_form.columns()
+            name = columns_form.cleaned_data["save_as"]
+            try:
+                if name:
+                    name = services.response_mapping_save(
+                        membership=membership, name=name, columns=columns
+                    ).name
+                preview.result = services.responses_import(
+                    membership=membership,
+                    data=data,
+                    fmt="generic",
+                    dry_run=True,
+                    columns=columns,
+                    mapping_name=name,
+                )
+            except ValidationError as error:
+                add_service_errors(columns_form, error)
+            else:
+                if name:
+                    messages.success(
+                        request, f"Mapping '{name}' saved; choose it for the next file like this."
+                    )
+                preview.dry_run, preview.token, preview.fmt = True, token, "generic"
+                preview.columns = columns
+    elif request.method == "POST" and form.is_valid():
         dry_run = form.cleaned_data["dry_run"]
         data = form.data_bytes()
+        columns, name = None, ""
+        if form.cleaned_data["mapping"]:
+            mapping = selectors.response_mapping(membership, int(form.cleaned_data["mapping"]))
+            columns, name = mapping.columns, mapping.name
         try:
-            result = services.responses_import(
+            preview.result = services.responses_import(
                 membership=membership,
                 data=data,
                 fmt=form.cleaned_data["format"],
                 dry_run=dry_run,
+                columns=columns,
+                mapping_name=name,
             )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            if result.errors and not result.added and not result.already:
-                form.add_error("file", f"{len(result.errors)} rows refused; nothing was imported.")
-            elif dry_run and result.added:
-                token = uuid.uuid4().hex
-                path = _preview_path(membership, token)
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(data)
-                confirm_form = ImportConfirmForm(
-                    initial={"token": token, "format": form.cleaned_data["format"]}
-                )
-            elif result.errors and not dry_run:
-                # The good rows are in; the refused ones are listed below.
-                messages.warning(
-                    request,
-                    f"Imported {result.added} responses; {result.already} were already "
-                    f"here; {len(result.errors)} rows refused (listed below): fix them and "
-                    "import the file again (what is in is not added twice).",
-                )
-            elif not dry_run:
-                messages.success(
-                    request,
-                    f"Imported {result.added} responses; {result.already} were already here.",
-                )
+            done = preview.result
+            if dry_run and done.reading.file_columns:
+                # Kept for the confirmation, or to be read with other columns.
+                preview.dry_run, preview.fmt, preview.columns = True, done.reading.format, columns
+                preview.token = uuid.uuid4().hex
+                kept = _preview_path(membership, preview.token)
+                kept.parent.mkdir(parents=True, exist_ok=True)
+                kept.write_bytes(data)
+            if done.errors and not done.added and not done.already:
+                form.add_error("file", f"{len(done.errors)} rows refused; nothing was imported.")
+            elif not dry_run and _imported(request, done):
                 return redirect("feedback_responses", org_slug=_slug(membership))
+    result = preview.result
+    if result is not None and preview.token:
+        if result.added:
+            confirm_form = ImportConfirmForm(
+                initial={
+                    "token": preview.token,
+                    "format": preview.fmt or "auto",
+                    "columns": preview.columns,
+                    "mapping_name": result.reading.mapping,
+                }
+            )
+        if columns_form is None:
+            columns_form = ResponseColumnsForm(
+                headers=result.reading.file_columns,
+                initial={"token": preview.token}
+                | {f"col_{k}": v for k, v in result.reading.mapped.items()},
+            )
+    shown = result is not None and preview.dry_run
     return render(
         request,
         "feedback/import.html",
         {
             "form": form,
             "result": result,
-            "dry_run": dry_run,
-            "confirm_form": confirm_form if dry_run and result and result.added else None,
+            "dry_run": preview.dry_run,
+            "confirm_form": confirm_form if shown and result and result.added else None,
+            "columns_form": columns_form,
+            "mappings": mappings,
             "format_label": services.RESPONSE_FORMAT_LABELS.get(result.reading.format, "")
             if result
             else "",
@@ -672,12 +724,43 @@ def import_responses(request: HttpRequest, membership: Membership) -> HttpRespon
             if result
             else [],
         },
-        status=_status(form),
+        status=_status(form) if columns_form is None else max(_status(form), _status(columns_form)),
     )
 
 
+@dataclass
+class _Preview:
+    """What the import page shows: the import's (or preview's) result, and for
+    a preview the token its file is kept under and how it was read."""
+
+    result: services.ImportResult | None = None
+    dry_run: bool = False
+    token: str = ""
+    fmt: str = ""
+    columns: dict[str, str] | None = None
+
+
+def _imported(request: HttpRequest, result: services.ImportResult) -> bool:
+    """Tell what an import wrote; True when every row went in (the page can
+    move on), False when refused rows are listed below for fixing."""
+    if result.errors:
+        messages.warning(
+            request,
+            f"Imported {result.added} responses; {result.already} were already "
+            f"here; {len(result.errors)} rows refused (listed below): fix them and "
+            "import the file again (what is in is not added twice).",
+        )
+        return False
+    messages.success(
+        request, f"Imported {result.added} responses; {result.already} were already here."
+    )
+    return True
+
+
 def _preview_path(membership: Membership, token: str) -> Path:
-    """Where a previewed upload waits for its confirmation (per organisation)."""
+    """Where a previewed upload waits for its confirmation (per organisation);
+    ``accord.pipeline.services.import_previews_expire`` deletes it when never
+    confirmed."""
     return (
         Path(settings.VAR_DIR)
         / "imports"

@@ -1,7 +1,8 @@
 """Background jobs of the pipeline: imports from the UI and SLA breach checks.
 
 The SLA check is scheduled by the worker itself: each run queues the next
-one, so no cron is needed. A chain stops when what it serves is gone (the
+one, so no cron is needed; so is the hourly sweep of import previews never
+confirmed, which every worker starts when it starts. A chain stops when what it serves is gone (the
 agreement superseded). The CRM sync lives in ``accord.integrations``.
 """
 
@@ -14,7 +15,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from accord.jobs.registry import job
+from accord.jobs.registry import job, on_worker_start
 from accord.jobs.selectors import job_queued
 from accord.jobs.services import job_enqueue
 from accord.orgs.models import Organization
@@ -22,6 +23,8 @@ from accord.orgs.models import Organization
 logger = logging.getLogger(__name__)
 
 SLA_CHECK_EVERY = timedelta(minutes=15)
+# A preview is deleted between IMPORT_PREVIEW_LIFETIME and this much later.
+PREVIEW_SWEEP_EVERY = timedelta(hours=1)
 
 
 @job()
@@ -49,6 +52,35 @@ def import_run_job(*, run_id: int, organization_id: int | None = None) -> None:
     )
     if done and os.path.exists(run.stored_path):
         os.unlink(run.stored_path)
+
+
+@job()
+def import_previews_sweep() -> str:
+    """Delete the import previews never confirmed, and their files, once
+    ``IMPORT_PREVIEW_LIFETIME`` old; then sweep again in an hour.
+
+    Safe to run twice: what is deleted is gone, and the next sweep is queued
+    only if none is, so a sweep run again after its worker died, or started
+    by two workers at once, never doubles the chain for long.
+    """
+    from accord.pipeline.services import import_previews_expire
+
+    runs, files = import_previews_expire()
+    if not job_queued(import_previews_sweep):
+        with transaction.atomic():
+            job_enqueue(import_previews_sweep, run_after=timezone.now() + PREVIEW_SWEEP_EVERY)
+    return f"{runs} previews and {files} files deleted"
+
+
+@on_worker_start
+def import_previews_sweep_ensure() -> None:
+    """Start the chain of sweeps if none is queued (every worker, when it starts).
+
+    The first sweep waits a minute: a starting worker runs the instance's
+    other chains (the rollups refresh) first."""
+    if not job_queued(import_previews_sweep):
+        with transaction.atomic():
+            job_enqueue(import_previews_sweep, run_after=timezone.now() + timedelta(minutes=1))
 
 
 @job()

@@ -358,7 +358,8 @@ class SlaBreach(models.Model):
         ordering = ["-due_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["lead", "kind"], name="sla_breach_once")]
         indexes = [
-            models.Index(fields=["organization", "due_at"], name="breach_org_due"),
+            # The compliance page lists them newest first, by keyset.
+            models.Index(fields=["organization", "due_at", "id"], name="breach_org_due_id"),
             # The agenda counts the breaches detected since the last meeting.
             models.Index(fields=["organization", "detected_at"], name="breach_org_detected"),
         ]
@@ -372,6 +373,17 @@ class ImportKind(models.TextChoices):
     CONTACTS = "contacts", "Contacts"
     ACCOUNTS = "accounts", "Accounts"
     OPPORTUNITIES = "opportunities", "Opportunities"
+
+
+class ColumnMappingKind(models.TextChoices):
+    """What a saved column mapping maps: one of the pipeline's kinds, or past
+    survey responses (feedback's import reads them through the same mappings)."""
+
+    LEADS = "leads", "Leads"
+    CONTACTS = "contacts", "Contacts"
+    ACCOUNTS = "accounts", "Accounts"
+    OPPORTUNITIES = "opportunities", "Opportunities"
+    RESPONSES = "responses", "Survey responses"
 
 
 class ImportFormat(models.TextChoices):
@@ -391,11 +403,13 @@ class ImportStatus(models.TextChoices):
 
 
 class ColumnMapping(models.Model):
-    """A saved mapping of a generic CSV's columns to Accord's fields, by name."""
+    """A saved mapping of a generic CSV's columns to Accord's fields, by name:
+    for pipeline records or for survey responses (``accord.pipeline.mappings``
+    says which fields each kind has)."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     name = models.CharField(max_length=80)
-    kind = models.CharField(max_length=20, choices=ImportKind.choices)
+    kind = models.CharField(max_length=20, choices=ColumnMappingKind.choices)
     columns = models.JSONField(default=dict, help_text="Accord field -> CSV column header")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -613,17 +627,23 @@ class LeadGroupRollup(models.Model):
     one grouping, kept by ``accord.pipeline.rollups`` with ``LeadMonthRollup``
     and under the same marks: the funnel (total, by source, by campaign),
     SLA compliance per person (lead owner; campaign, whose owner is the
-    marketer) and the rejection reasons read these rows instead of the leads.
+    marketer), the rejection reasons, the goals' lead metrics over the days
+    of a partial month and the triage queue's size and sources read these
+    rows instead of the leads.
 
     ``by`` is "total" (``key`` empty: the funnel's stages and the histograms
     of days between them, ``stage_days``), "source", "campaign" (the
-    campaign's id), "owner" (the lead owner's membership id) or "reason" (the
-    rejection reason); ``key`` is empty for a lead without one. Ids, not
+    campaign's id), "owner" (the lead owner's membership id), "reason" (the
+    rejection reason) or "day" (the day of ``mql_at`` in the organisation's
+    time zone, ``YYYY-MM-DD``, within its month); ``key`` is empty for a
+    lead without one. Ids, not
     names, so renaming a campaign or changing its owner or a person's email
     needs no refresh: readers look the names up. The touch and decision
     counts are measured against ``touch_limit`` and ``decision_limit``, as
-    in ``LeadMonthRollup``; ``first_touch_histogram`` is kept for owners and
-    campaigns (the per-person medians).
+    in ``LeadMonthRollup``; ``first_touch_histogram`` is kept for owners,
+    campaigns and days (the per-person and partial-month medians).
+    ``queued`` counts the MQLs still waiting in the triage queue (neither
+    accepted nor rejected, nor past the decision).
     """
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
@@ -645,6 +665,8 @@ class LeadGroupRollup(models.Model):
     decided_late = models.PositiveIntegerField(default=0)
     accepted = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
+    # db_default: rows inserted by the code before this column still count 0.
+    queued = models.PositiveIntegerField(default=0, db_default=0)
     first_touch_histogram = models.JSONField(default=dict)
     stage_days = models.JSONField(default=dict)
     refreshed_at = models.DateTimeField(default=timezone.now)

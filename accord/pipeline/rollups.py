@@ -1,6 +1,7 @@
 """SLA compliance by cohort month, kept in ``LeadMonthRollup``, and the
 funnel (in total, by source and by campaign), SLA compliance per lead owner
-and per marketer, and the rejection reasons by cohort month, kept in
+and per marketer, the rejection reasons, the triage queue's size and sources
+by cohort month, and the goals' lead counts by day, kept in
 ``LeadGroupRollup``, instead of counted from all the leads on every request.
 Both tables are kept by month under the same marks: a month's refresh
 recomputes its rows in both.
@@ -36,21 +37,19 @@ overwrite a newer one.
 from __future__ import annotations
 
 import datetime as dt
-import operator
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import reduce
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, QuerySet
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Round
+from django.db.models.functions import Round, TruncDate
 from django.utils import timezone
 
 from accord.lib import months as months_lib
 from accord.lib.business_time import BusinessCalendar
-from accord.lib.local_time import day_start
+from accord.lib.local_time import zone_of
 from accord.orgs.models import Organization
 from accord.pipeline.models import (
     AgreementStatus,
@@ -201,13 +200,15 @@ def _compute(
 
 
 # The groupings kept in ``LeadGroupRollup`` and the lead column of each
-# ("total": one row per month).
+# ("total": one row per month; "mql_day": the day of ``mql_at`` in the
+# organisation's time zone, annotated for that grouping).
 GROUP_COLUMNS: dict[str, str | None] = {
     "total": None,
     "source": "source",
     "campaign": "campaign_id",
     "owner": "owner_id",
     "reason": "rejection_reason",
+    "day": "mql_day",
 }
 # The funnel's stages as ``LeadGroupRollup`` fields.
 FUNNEL_FIELDS = {
@@ -217,7 +218,11 @@ FUNNEL_FIELDS = {
     "opportunity": "opportunities",
     "won": "won",
 }
-GROUP_COUNTS = (*FUNNEL_FIELDS.values(), *(name for name in COUNTS if name != "mqls"))
+GROUP_COUNTS = (
+    *FUNNEL_FIELDS.values(),
+    *(name for name in COUNTS if name != "mqls"),
+    "queued",
+)
 
 
 def _compute_groups(
@@ -231,9 +236,11 @@ def _compute_groups(
     """Fresh ``LeadGroupRollup`` rows of ``groupings`` for ``months`` (None:
     every month) from ``since`` to ``until`` (inclusive, ``"YYYY-MM"``),
     counted from the leads: one grouped query per grouping, plus the
-    first-touch histograms of owners and campaigns and the stage-to-stage
-    days of the totals, each grouped by the database as the live reads did."""
+    first-touch histograms of owners, campaigns and days and the
+    stage-to-stage days of the totals, each grouped by the database as the
+    live reads did."""
     from accord.pipeline.selectors import (
+        IN_QUEUE,
         REACHED,
         STAGE_DATES,
         _compliance_aggregates,
@@ -252,6 +259,7 @@ def _compute_groups(
             name: Count("id", filter=REACHED[stage], distinct=distinct)
             for stage, name in FUNNEL_FIELDS.items()
         },
+        "queued": Count("id", filter=IN_QUEUE, distinct=distinct),
     }
     now = timezone.now()
     rows: dict[tuple[str, str, str], LeadGroupRollup] = {}
@@ -259,7 +267,13 @@ def _compute_groups(
     for by in groupings:
         column = GROUP_COLUMNS[by]
         grouped = ["mql_month", column] if column else ["mql_month"]
-        for found in cohort.order_by().values(*grouped).annotate(**aggregates):
+        leads = cohort
+        if by == "day":
+            # The day as ``lead_totals`` cuts periods: in the organisation's zone.
+            leads = cohort.annotate(
+                mql_day=TruncDate("mql_at", tzinfo=zone_of(organization.time_zone))
+            )
+        for found in leads.order_by().values(*grouped).annotate(**aggregates):
             month = found.pop("mql_month")
             key = _group_key(found.pop(column)) if column else ""
             rows[(by, month, key)] = LeadGroupRollup(
@@ -272,10 +286,10 @@ def _compute_groups(
                 refreshed_at=now,
                 **found,
             )
-        if by in ("campaign", "owner"):
+        if by in ("campaign", "owner", "day"):
             assert column is not None
             for month, value, bucket, n in (
-                cohort.filter(first_touch_hours__isnull=False)
+                leads.filter(first_touch_hours__isnull=False)
                 .order_by()
                 .values("mql_month", column, bucket=Round(F("first_touch_hours"), 1))
                 .annotate(n=Count("id"))
@@ -300,6 +314,7 @@ def _compute_groups(
 
 
 def _group_key(value: Any) -> str:
+    """A lead column's value as a row key: empty for none, a day as ``YYYY-MM-DD``."""
     return "" if value is None else str(value)
 
 
@@ -446,27 +461,38 @@ def group_rows(
     *,
     since: str | None = None,
     until: str | None = None,
+    months: Collection[str] | None = None,
     limits: tuple[float, float] | None = None,
 ) -> list[LeadGroupRollup]:
     """The fresh ``LeadGroupRollup`` rows of grouping ``by`` from month
-    ``since`` to ``until`` (inclusive, ``"YYYY-MM"``), by month and key: the
-    stored rows, with the marked months (every month when ``ALL`` is
-    marked) and, when ``limits`` is given, the months measured against other
-    limits counted from the leads instead (nothing written). A fixed number
-    of queries, however many months and keys."""
+    ``since`` to ``until`` (inclusive, ``"YYYY-MM"``), and only of ``months``
+    when given, by month and key: the stored rows, with the marked months
+    (every month when ``ALL`` is marked) and, when ``limits`` is given, the
+    months measured against other limits counted from the leads instead
+    (nothing written). A fixed number of queries, however many months and
+    keys."""
     marks = set(
         LeadRollupMark.objects.filter(organization=organization).values_list("month", flat=True)
     )
+    only = set(months) if months is not None else None
     if ALL in marks:
-        found = _compute_groups(organization, None, [by], since=since, until=until)
+        found = _compute_groups(organization, only, [by], since=since, until=until)
     else:
         stored = LeadGroupRollup.objects.filter(organization=organization, by=by)
         if since is not None:
             stored = stored.filter(month__gte=since)
         if until is not None:
             stored = stored.filter(month__lte=until)
+        if only is not None:
+            stored = stored.filter(month__in=sorted(only))
         found = [r for r in stored if r.month not in marks]
-        redo = {m for m in marks if (since is None or m >= since) and (until is None or m <= until)}
+        redo = {
+            m
+            for m in marks
+            if (since is None or m >= since)
+            and (until is None or m <= until)
+            and (only is None or m in only)
+        }
         if limits is not None:
             redo |= {r.month for r in found if (r.touch_limit, r.decision_limit) != limits}
         if redo:
@@ -478,12 +504,12 @@ def group_rows(
 def group_limits(organization: Organization) -> tuple[float, float] | None:
     """The limits the touch and decision counts are measured against now
     (None without an active agreement)."""
-    from accord.pipeline.selectors import agreement_active, calendar_for
+    from accord.pipeline.selectors import agreement_active, calendar_with
 
     agreement = agreement_active(organization)
     if agreement is None:
         return None
-    return _limits(agreement, calendar_for(organization).hours_per_day)
+    return _limits(agreement, calendar_with(organization, agreement).hours_per_day)
 
 
 LEAD_COUNTS = ("mqls", "sqls", "accepted", "rejected", "touched_in_time", "touched_late")
@@ -507,33 +533,18 @@ class LeadTotals:
 def lead_totals(
     organization: Organization,
     periods: Sequence[tuple[dt.date, dt.date]],
-    *,
-    counts: Collection[str] = LEAD_COUNTS,
-    histogram: bool = True,
 ) -> list[LeadTotals]:
     """For each period (inclusive days of the organisation's time zone, as
     ``selectors.metric_values``): the counts of the MQLs whose ``mql_at``
-    falls in it. Whole months come from the rows as they stand (one read for
-    all periods), filed by ``mql_month``, the month in that zone too; partial
-    months are counted from the leads in two queries for all of them
-    (counts, and first-touch histograms), over the ``lead_org_mql`` index.
-    So the number of queries does not grow with the number of periods.
-    ``counts`` and ``histogram`` say what the caller reads: the live count of
-    partial months counts only that (the touch counts join the breaches; the
-    rollup rows hold everything)."""
-    from accord.pipeline.selectors import (
-        REACHED,
-        _compliance_conditions,
-        agreement_active,
-        calendar_with,
-    )
-
+    falls in it. Whole months come from the month rows as they stand, filed
+    by ``mql_month``, the month in that zone too; the days of partial months
+    from the day rows (``LeadGroupRollup`` by "day", the day in that zone),
+    one read each for all periods. So the number of queries, and the rows
+    read, do not grow with the number of periods or the leads in them."""
     splits = [months_lib.split(start, end) for start, end in periods]
     wanted = sorted({m for s in splits for m in s.months})
     pieces = sorted({p for s in splits for p in s.pieces})
-    agreement = agreement_active(organization)
-    calendar = calendar_with(organization, agreement)
-    limits = _limits(agreement, calendar.hours_per_day) if agreement is not None else None
+    limits = group_limits(organization)
     rows: dict[str, LeadMonthRollup] = {}
     if wanted:
         rows = rows_as_they_stand(
@@ -542,49 +553,14 @@ def lead_totals(
             until=wanted[-1].strftime("%Y-%m"),
             limits=limits,
         )
-    piece_counts: dict[tuple[dt.date, dt.date], dict[str, int]] = {}
-    piece_histograms: dict[tuple[dt.date, dt.date], dict[float, int]] = {}
+    days: list[LeadGroupRollup] = []
     if pieces:
-        conditions = {
-            name: q
-            for name, q in _compliance_conditions(agreement, calendar).items()
-            if name in counts
-        }
-        if "sqls" in counts:
-            conditions["sqls"] = REACHED["sql"]
-        # Only the touch counts join the breaches (one row per breach).
-        distinct = "touched_late" in conditions
-        zone = organization.time_zone
-        windows = [
-            Q(
-                mql_at__gte=day_start(first, zone),
-                mql_at__lt=day_start(last + dt.timedelta(days=1), zone),
-            )
-            for first, last in pieces
-        ]
-        leads = Lead.objects.filter(organization=organization).filter(reduce(operator.or_, windows))
-        found = leads.order_by().aggregate(
-            **{
-                f"{name}_{i}": Count("id", filter=window & condition, distinct=distinct)
-                for i, window in enumerate(windows)
-                for name, condition in conditions.items()
-            }
+        days = group_rows(
+            organization,
+            "day",
+            months={first.strftime("%Y-%m") for first, _ in pieces},
+            limits=limits,
         )
-        for i, piece in enumerate(pieces):
-            piece_counts[piece] = {name: found[f"{name}_{i}"] for name in conditions}
-            piece_histograms[piece] = {}
-        buckets: Iterable[dict[str, Any]] = []
-        if histogram:
-            buckets = (
-                leads.filter(first_touch_hours__isnull=False)
-                .order_by()
-                .values(bucket=Round(F("first_touch_hours"), 1))
-                .annotate(**{f"n_{i}": Count("id", filter=w) for i, w in enumerate(windows)})
-            )
-        for row in buckets:
-            for i, piece in enumerate(pieces):
-                if row[f"n_{i}"]:
-                    piece_histograms[piece][float(row["bucket"])] = row[f"n_{i}"]
     out = []
     for split in splits:
         totals = LeadTotals()
@@ -595,18 +571,19 @@ def lead_totals(
                     {name: getattr(stored, name) for name in LEAD_COUNTS},
                     stored.first_touch_histogram,
                 )
-        for piece in split.pieces:
-            totals.add(piece_counts[piece], piece_histograms[piece])
+        for first, last in split.pieces:
+            for day in days:
+                if first.isoformat() <= day.key <= last.isoformat():
+                    totals.add(
+                        {name: getattr(day, name) for name in LEAD_COUNTS},
+                        day.first_touch_histogram,
+                    )
         out.append(totals)
     return out
 
 
 def median_of_histograms(histograms: Iterable[dict[str, int]]) -> float | None:
     """The median of the combined histograms (as ``selectors.median_of``)."""
-    from accord.pipeline.selectors import _median_of_histogram
+    from accord.pipeline.selectors import _median_of_histogram, _merged
 
-    total: dict[float, int] = {}
-    for histogram in histograms:
-        for value, n in histogram.items():
-            total[float(value)] = total.get(float(value), 0) + n
-    return _median_of_histogram(list(total.items()))
+    return _median_of_histogram(list(_merged(histograms).items()))

@@ -531,19 +531,29 @@ def _chat_breaches(organization: Organization, breaches: list[SlaBreach]) -> Non
 def column_mapping_save(
     *, membership: Membership, name: str, kind: str, columns: dict[str, str]
 ) -> ColumnMapping:
-    """Save (or replace) a named column mapping for generic CSV imports."""
-    from accord.pipeline.import_parsing import FIELDS
+    """Save (or replace) a named column mapping for generic CSV imports of
+    ``kind`` (a pipeline kind, or ``responses``). Refused (ValidationError)
+    as ``mappings.mapping_columns_clean`` says, and when the name is taken by
+    a mapping of another kind (replacing it would break its imports)."""
+    from accord.pipeline.mappings import mapping_columns_clean, mapping_fields
 
-    require(membership, Action.PIPELINE_IMPORT)
+    require(membership, mapping_fields(kind).action)
     name = name.strip()
     if not name:
         raise ValidationError({"name": "Give the mapping a name."})
-    if kind not in ImportKind.values:
-        raise ValidationError({"kind": f"Choose one of: {', '.join(ImportKind.values)}."})
-    columns = {f: c.strip() for f, c in columns.items() if c and c.strip()}
-    unknown = sorted(set(columns) - set(FIELDS[kind]))
-    if unknown:
-        raise ValidationError({"columns": f"Unknown fields: {', '.join(unknown)}."})
+    columns = mapping_columns_clean(kind, columns)
+    other = (
+        ColumnMapping.objects.filter(organization=membership.organization, name=name)
+        .exclude(kind=kind)
+        .first()
+    )
+    if other is not None:
+        raise ValidationError(
+            {
+                "name": f"'{name}' is the name of a mapping of {other.get_kind_display().lower()}; "
+                "choose another name."
+            }
+        )
     mapping, _ = ColumnMapping.objects.update_or_create(
         organization=membership.organization,
         name=name,
@@ -607,6 +617,8 @@ def import_run_create(
         )
     if format == ImportFormat.GENERIC and mapping is None:
         raise ValidationError({"mapping": "A generic CSV needs a column mapping."})
+    if mapping is not None and mapping.kind != kind:
+        raise ValidationError({"mapping": f"'{mapping.name}' maps {mapping.kind}, not {kind}."})
     if file_size > MAX_IMPORT_BYTES:
         raise ValidationError(
             {
@@ -687,6 +699,51 @@ def import_run_confirm(
         run.confirmed_as = confirmed
         run.save(update_fields=["confirmed_as"])
     return confirmed
+
+
+# A preview never confirmed is deleted, with its file, this long after it was
+# made (docs/pipeline.md, docs/feedback.md); so is any upload left in the
+# imports folder that no import needs (a survey-responses preview's file).
+IMPORT_PREVIEW_LIFETIME = timedelta(hours=24)
+
+
+def import_previews_expire(*, now: datetime | None = None) -> tuple[int, int]:
+    """Delete the previews (finished or failed dry runs, never confirmed) made
+    more than ``IMPORT_PREVIEW_LIFETIME`` ago, and the files under
+    ``VAR_DIR/imports`` that are that old and that no remaining import run
+    reads. Returns (runs deleted, files deleted). A file outside the imports
+    folder (the command line's dry run reads the user's own file) is never
+    touched. Safe to run twice and from several workers at once."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    now = now or timezone.now()
+    cutoff = now - IMPORT_PREVIEW_LIFETIME
+    expired = ImportRun.objects.filter(
+        dry_run=True,
+        status__in=[ImportStatus.DONE, ImportStatus.FAILED],
+        confirmed_as__isnull=True,
+        created_at__lt=cutoff,
+    )
+    runs = 0
+    # In slices: a row lock per run, never the whole table at once.
+    while ids := list(expired.order_by("pk").values_list("pk", flat=True)[:500]):
+        with transaction.atomic():
+            runs += ImportRun.objects.filter(pk__in=ids).delete()[1].get(ImportRun._meta.label, 0)
+    folder = Path(settings.VAR_DIR) / "imports"
+    if not folder.is_dir():
+        return runs, 0
+    files = 0
+    for path in folder.glob("*/*"):
+        try:
+            old = path.is_file() and path.stat().st_mtime < cutoff.timestamp()
+        except OSError:
+            continue  # deleted by another worker meanwhile
+        if old and not ImportRun.objects.filter(stored_path=str(path)).exists():
+            path.unlink(missing_ok=True)
+            files += 1
+    return runs, files
 
 
 @transaction.atomic

@@ -57,6 +57,7 @@ from accord.pipeline.importer import (
 )
 from accord.pipeline.models import (
     AgreementStatus,
+    ImportKind,
     ImportStatus,
     Lead,
 )
@@ -92,7 +93,7 @@ def index(request: HttpRequest, membership: Membership) -> HttpResponse:
             "chart": charts.funnel_chart(result["stages"]) if has_data else "",
             "agreement": selectors.agreement_active(organization),
             "attribution": attribution,
-            "triage_count": selectors.triage_queue(membership).count(),
+            "triage_count": selectors.triage_count(membership),
         },
         status=400 if form.errors else 200,
     )
@@ -367,6 +368,13 @@ def compliance(request: HttpRequest, membership: Membership) -> HttpResponse:
     people = selectors.compliance(organization, by="owner")
     marketers = selectors.compliance(organization, by="marketer")
     reasons = selectors.rejection_reasons(organization)
+    # Paged by keyset, without a count: the breaches grow with the history.
+    breaches = keyset_page(
+        selectors.breaches(membership),
+        order=selectors.BREACH_ORDER,
+        cursor=request.GET.get("cursor"),
+        size=PAGE_SIZE,
+    )
     compliance_rows: list[dict[str, Any]] = []
     for month in months[-18:]:
         for series, value in (
@@ -398,9 +406,8 @@ def compliance(request: HttpRequest, membership: Membership) -> HttpResponse:
             "reasons_chart": charts.stacked_chart(reason_rows, title="Why sales rejected MQLs")
             if reason_rows
             else "",
-            "breaches": Paginator(selectors.breaches(membership), 50).get_page(
-                request.GET.get("page")
-            ),
+            "breaches": breaches.items,
+            "page": breaches,
         },
     )
 
@@ -421,7 +428,8 @@ def _store_upload(membership: Membership, upload: UploadedFile) -> str:
 
 @org_view()
 def imports(request: HttpRequest, membership: Membership) -> HttpResponse:
-    mappings = selectors.column_mappings(membership)
+    # Survey-response mappings are chosen on the feedback import page.
+    mappings = selectors.column_mappings(membership, kinds=ImportKind.values)
     form = ImportForm(request.POST or None, request.FILES or None, mappings=mappings)
     if request.method == "POST":
         # Checked before the upload is stored anywhere.
@@ -485,7 +493,7 @@ def import_detail(request: HttpRequest, membership: Membership, pk: int) -> Http
     elif run.dry_run and run.status == ImportStatus.DONE and run.confirmed_as_id is None:
         confirm_form = ImportConfirmForm(
             request.POST or None,
-            mappings=selectors.column_mappings(membership).filter(kind=run.kind),
+            mappings=selectors.column_mappings(membership, kinds=[run.kind]),
         )
     if request.method == "POST" and confirm_form is not None:
         require(membership, Action.PIPELINE_IMPORT)

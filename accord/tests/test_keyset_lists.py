@@ -25,7 +25,15 @@ from accord.lib.keyset import BadCursor, Segment, keyset_page
 from accord.mail.models import CapturedMessage
 from accord.orgs.models import AuditEvent, Organization, TeamKind
 from accord.orgs.tests.factories import team_of
-from accord.pipeline.models import ImportRowError, ImportRun, Lead
+from accord.pipeline.models import (
+    AgreementStatus,
+    BreachKind,
+    HandoffAgreement,
+    ImportRowError,
+    ImportRun,
+    Lead,
+    SlaBreach,
+)
 from accord.pipeline.tests.factories import LeadFactory
 from accord.tests.api import API, api_as
 
@@ -148,6 +156,29 @@ def _leads(org: Organization, _: Any) -> None:
     LeadFactory.create(organization=org, mql_at=None)
 
 
+def _breaches(org: Organization, _: Any) -> None:
+    # The compliance page lists breaches under an active agreement.
+    HandoffAgreement.objects.create(
+        organization=org,
+        version=1,
+        mql_definition="Demo request",
+        monthly_mql_commitment=10,
+        first_touch_hours=4,
+        decision_days=2,
+        day_start=dt.time(9),
+        day_end=dt.time(17),
+        status=AgreementStatus.ACTIVE,
+    )
+    for tie in TIES:
+        lead = LeadFactory.create(organization=org, mql_at=T0)
+        SlaBreach.objects.create(
+            organization=org,
+            lead=lead,
+            kind=BreachKind.FIRST_TOUCH,
+            due_at=T0 + dt.timedelta(hours=tie),
+        )
+
+
 def _page(name: str, pk: Callable[[Any], int] | None = None) -> Callable[[Any], str]:
     def address(scope: Any) -> str:
         kwargs: dict[str, Any] = {"org_slug": "acme"}
@@ -202,6 +233,13 @@ LISTS = {
         ("accord.pipeline.views",),
         key=lambda item: item["column"],
         row_key=lambda row: row.column,
+    ),
+    "breaches": Listing(
+        _breaches,
+        lambda org, _: SlaBreach.objects.filter(organization=org).order_by("-due_at", "-id"),
+        _page("pipeline_compliance"),
+        None,  # the compliance page only
+        ("accord.pipeline.views",),
     ),
     "audit": Listing(
         _audit,

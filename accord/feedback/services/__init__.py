@@ -6,6 +6,7 @@ follow-ups, themes and imports of past responses (read by
 Services acting for a member take that ``membership`` and check the matrix.
 """
 
+from accord.feedback.selectors import RESPONSES_MAPPING
 from accord.feedback.services.campaigns import (
     RECIPIENT_COLUMNS,
     RecipientRow,
@@ -35,7 +36,9 @@ from accord.feedback.services.imports import (
     RESPONSE_FIELD_LABELS,
     RESPONSE_FORMAT_LABELS,
     RESPONSE_FORMATS,
+    RESPONSE_MAPPING_FIELDS,
     ImportResult,
+    response_mapping_save,
     responses_import,
 )
 from accord.feedback.services.months import response_months_refile
@@ -77,9 +80,11 @@ __all__ = [
     "LOGO_TYPES",
     "NOTE_MAX_LENGTH",
     "RECIPIENT_COLUMNS",
+    "RESPONSES_MAPPING",
     "RESPONSE_FIELD_LABELS",
     "RESPONSE_FORMATS",
     "RESPONSE_FORMAT_LABELS",
+    "RESPONSE_MAPPING_FIELDS",
     "AlreadyRecorded",
     "ImportResult",
     "Link",
@@ -107,6 +112,7 @@ __all__ = [
     "recipients_import_csv",
     "recipients_import_run",
     "response_errors",
+    "response_mapping_save",
     "response_months_refile",
     "response_process",
     "response_record",

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -16,13 +16,19 @@ from accord.feedback.importer import FORMATS, Reading, import_rows
 from accord.feedback.models import (
     Response,
 )
+from accord.feedback.selectors import RESPONSES_MAPPING
 from accord.feedback.services.responses import month_of
 from accord.feedback.services.surveys import feedback_settings
 from accord.lib.nps import category
 from accord.orgs.models import Membership
 from accord.orgs.permissions import Action, require
 from accord.orgs.services import audit_record
+from accord.pipeline.mappings import MappingFields, mapping_columns_clean
 from accord.pipeline.selectors import account_owner_for_email
+from accord.pipeline.services import column_mapping_save
+
+if TYPE_CHECKING:
+    from accord.pipeline.models import ColumnMapping
 
 RESPONSE_FORMATS = (*FORMATS, "auto")
 RESPONSE_FORMAT_LABELS = {
@@ -45,6 +51,14 @@ RESPONSE_FIELD_LABELS = {
 }
 # The preview shows this many responses as they are stored.
 PREVIEW_ROWS = 5
+# A saved column mapping of survey responses (``accord.pipeline.mappings``):
+# every response needs its score and date, and a column is read as one field.
+RESPONSE_MAPPING_FIELDS = MappingFields(
+    fields=RESPONSE_FIELD_LABELS,
+    required=("score", "date"),
+    one_field_per_column=True,
+    action=Action.SURVEY_MANAGE,
+)
 
 
 @dataclass
@@ -84,21 +98,43 @@ class ImportResult:
 
 @transaction.atomic
 def responses_import(
-    *, membership: Membership, data: bytes, fmt: str = "generic", dry_run: bool = False
+    *,
+    membership: Membership,
+    data: bytes,
+    fmt: str = "generic",
+    dry_run: bool = False,
+    columns: dict[str, str] | None = None,
+    mapping_name: str = "",
 ) -> ImportResult:
     """Import past responses (``fmt``: one of ``FORMATS`` or ``auto``).
 
     As every import: a bad row is refused with its number and why (in
     ``errors``) and the good rows are imported; a dry run lists the same and
     writes nothing. Re-importing adds nothing (those rows count as ``already``),
-    so a file fixed and imported again adds only the rows refused before."""
+    so a file fixed and imported again adds only the rows refused before.
+
+    ``columns`` (field -> the file's column header; a saved mapping's, called
+    ``mapping_name``, or chosen on the preview) reads a generic file through
+    that mapping; refused whole (ValidationError naming the column, nothing
+    written) when it maps a column twice or lacks the score or the date."""
     require(membership, Action.SURVEY_MANAGE)
     if fmt not in {*FORMATS, "auto"}:
         raise ValidationError({"format": f"One of {', '.join(FORMATS)} or auto."})
+    if columns is not None:
+        if fmt not in ("generic", "auto"):
+            raise ValidationError(
+                {"format": "A column mapping reads a generic CSV; choose generic (or auto)."}
+            )
+        columns = mapping_columns_clean(RESPONSES_MAPPING, columns)
+        fmt = "generic"
     organization = membership.organization
     result = ImportResult()
+    result.reading.mapping = mapping_name if columns is not None else ""
     good: list[dict[str, Any]] = []
-    for number, row in import_rows(data, fmt, country=organization.country, reading=result.reading):
+    rows = import_rows(
+        data, fmt, country=organization.country, reading=result.reading, mapping=columns
+    )
+    for number, row in rows:
         if isinstance(row, str):
             result.errors.append((number, row))
         elif isinstance(row, dict):
@@ -161,9 +197,25 @@ def responses_import(
             actor=membership.user,
             action="responses.import",
             obj=organization,
-            changes={"added": result.added, "already": result.already, "format": fmt},
+            changes={
+                "added": result.added,
+                "already": result.already,
+                "format": fmt,
+                **({"mapping": mapping_name or "chosen on the preview"} if columns else {}),
+            },
         )
     return result
+
+
+def response_mapping_save(
+    *, membership: Membership, name: str, columns: dict[str, str]
+) -> ColumnMapping:
+    """Save (or replace) a named column mapping of survey responses, chosen
+    again by name on the import page, in the API and with ``accord import
+    responses --mapping NAME``; checked as ``responses_import`` checks it."""
+    return column_mapping_save(
+        membership=membership, name=name, kind=RESPONSES_MAPPING, columns=columns
+    )
 
 
 def _previewed(row: dict[str, Any], time_zone: str) -> dict[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from accord.feedback.models import FollowUp
+from accord.feedback.models import FollowUp, Response
 from accord.feedback.services import response_record
 from accord.feedback.tests.factories import TOKEN, ResponseFactory, live_link
 from accord.jobs.testing import run_queued_jobs
@@ -115,3 +115,39 @@ def test_it_keeps_members_from_creating_surveys(bob_member):
     assert refused.status_code == 403
     assert refused.json()["detail"]
     assert not Survey.objects.filter(name="x").exists()
+
+
+def test_it_previews_and_imports_through_a_saved_mapping(owner):
+    from pathlib import Path
+
+    from accord.feedback.services import response_mapping_save
+
+    text = (Path(__file__).parent / "data" / "generic_mapped_de_march.csv").read_text("utf-8-sig")
+    columns = {"email": "Kunden-E-Mail", "score": "Bewertung", "date": "Beantwortet am"}
+    response_mapping_save(membership=owner, name="Kundenfeedback", columns=columns)
+    api = Api(owner)
+    missing = api.post("/imports/responses", {"csv": text, "mapping": "Nope"})
+    assert missing.status_code == 422 and "No saved mapping 'Nope'." in missing.text
+    dry = api.post(
+        "/imports/responses", {"csv": text, "mapping": "Kundenfeedback", "dry_run": True}
+    )
+    preview = dry.json()
+    assert (preview["format"], preview["mapping"], preview["columns"]) == (
+        "generic",
+        "Kundenfeedback",
+        columns,
+    )
+    assert preview["conventions"]["Beantwortet am"].startswith("day-first")
+    assert (preview["added"], preview["rows"], preview["errors"], preview["skipped"]) == (
+        3,
+        3,
+        [],
+        [],
+    )
+    # The comment column is not mapped: it is kept as a segment, as every other.
+    assert preview["preview"][1]["segments"] == (
+        "anmerkung: Rechnungen sind unverständlich, region: DACH, tarif: Starter"
+    )
+    assert not Response.objects.exists()
+    done = api.post("/imports/responses", {"csv": text, "mapping": "Kundenfeedback"}).json()
+    assert done["added"] == 3 and Response.objects.get(email="ben@customer.example").score == 4

@@ -1,5 +1,6 @@
-"""The funnel, SLA compliance per person, the rejection reasons and NPS by
-owner, campaign and segment read the rollups: their pages and API answers
+"""The funnel, SLA compliance per person, the rejection reasons, the triage
+queue's sources and NPS by owner, campaign and segment read the rollups:
+their pages and API answers
 cost as many queries for a year of cohorts, many people and many campaigns
 as for two months, one person and one campaign (with the worker's refresh
 done, and with every month still marked), and what they show is the same
@@ -83,6 +84,7 @@ def history(acme: Any, *, months: int, people: int) -> None:
 READS = {
     "funnel page": ("pipeline_index", "?by=campaign"),
     "compliance page": ("pipeline_compliance", ""),
+    "triage page": ("pipeline_triage", ""),
     "NPS by owner page": ("feedback_index", "?by=owner"),
     "NPS by segment page": ("feedback_index", "?by=plan&since=2025-07-17"),
 }

@@ -69,12 +69,14 @@ def test_it_rebuilds_the_rollups_of_an_organisation_from_its_history(acme, agree
     nps = ResponseMonthRollup.objects.get(organization=acme, month=dt.date(2026, 2, 1))
     assert (nps.promoters, nps.passives, nps.detractors) == (2, 0, 1)
     groups = {
-        (r.by, r.key): (r.mqls, r.rejected)
+        (r.by, r.key): (r.mqls, r.rejected, r.queued)
         for r in LeadGroupRollup.objects.filter(organization=acme, month="2026-02")
     }
-    assert groups[("total", "")] == (3, 1)
-    assert groups[("source", "Events")] == (3, 1)
-    assert groups[("reason", RejectionReason.values[0])] == (1, 1)
+    # Two of the three wait in the triage queue; all three became MQLs on 3 February.
+    assert groups[("total", "")] == (3, 1, 2)
+    assert groups[("source", "Events")] == (3, 1, 2)
+    assert groups[("reason", RejectionReason.values[0])] == (1, 1, 0)
+    assert groups[("day", "2026-02-03")] == (3, 1, 2)
     plans = {
         r.key: (r.promoters, r.detractors)
         for r in ResponseSegmentRollup.objects.filter(organization=acme, by="plan")

@@ -3,9 +3,10 @@ leads, breaches and survey responses (and the clock moving on, and the
 organisation's time zone changing, and campaigns renamed or handed to another
 marketer), the answers read from the rollups (SLA compliance and NPS by
 month, the funnel in total and by source, campaign and month, SLA compliance
-per lead owner and per marketer, the rejection reasons, NPS by account owner,
-campaign, language and segment over whole and partial months, and the goals'
-computed metrics over whole and partial months) equal a fresh computation
+per lead owner and per marketer, the rejection reasons, the triage queue's
+size and sources, NPS by account owner, campaign, language and segment over
+whole and partial months, and the goals' computed metrics over whole and
+partial months) equal a fresh computation
 from the rows themselves, whether the worker refreshed in between or not;
 reading them writes nothing; what is stored equals a fresh count once
 refreshed; and every stored month is the month of its instant in the
@@ -56,6 +57,7 @@ from accord.pipeline.models import (
     RejectionReason,
     SlaBreach,
     SourceSystem,
+    Stage,
 )
 from accord.pipeline.selectors import (
     STAGE_DATES,
@@ -245,6 +247,8 @@ def apply(action: tuple[Any, ...], acme: Any, owner: Any, clock: Any) -> None:
         if lead.mql_at is not None and stage:
             lead.opportunity_at = lead.mql_at + dt.timedelta(days=3)
             lead.customer_at = lead.mql_at + dt.timedelta(days=9) if stage == "won" else None
+            # Past the decision: the lead leaves the triage queue.
+            lead.stage = Stage.CUSTOMER if stage == "won" else Stage.OPPORTUNITY
         lead.save()
     elif name == "campaign_edit":
         # No lead changes: the readers look names and owners up.
@@ -541,6 +545,12 @@ def check(acme: Any) -> None:
         for since in (None, a_while_ago):
             assert read_funnel(acme, by, since) == fresh_funnel(acme, by, since)
     assert rejection_reasons(acme) == fresh_reasons(acme)
+    member = acme.memberships.order_by("pk").first()
+    queue = pipeline_selectors.triage_queue(member)
+    assert pipeline_selectors.triage_count(member) == queue.count()
+    assert pipeline_selectors.triage_sources(member) == sorted(
+        {source for source in queue.values_list("source", flat=True) if source}
+    )
     for by in ("owner", "campaign", "language", "plan", "region"):
         # All history, whole months, and a period starting mid-month.
         for day in (None, today.replace(day=1), today - dt.timedelta(days=75)):

@@ -5,7 +5,9 @@ pipeline's importer (``--format hubspot|salesforce|generic|auto``);
 ``responses`` are past customer answers for feedback (``--format
 delighted|surveymonkey|typeform|qualtrics|generic|auto``). Without
 ``--format`` the format is recognised from the file's header (``auto``; a
-pipeline file with ``--mapping`` is generic).
+file with ``--mapping`` is generic). ``--mapping NAME`` reads the file's
+columns through a saved column mapping of that kind (saved on the pipeline's
+mapping page, or for responses from the import page's preview).
 
 ``--dry-run`` writes nothing and prints the preview: the format (and whether
 it was recognised), the column each field is read from, the convention chosen
@@ -44,6 +46,7 @@ from accord.feedback.services import (
     RESPONSE_FIELD_LABELS,
     RESPONSE_FORMAT_LABELS,
     RESPONSE_FORMATS,
+    RESPONSES_MAPPING,
     responses_import,
 )
 from accord.orgs.models import Membership, Role
@@ -56,6 +59,7 @@ from accord.pipeline.models import (
     ImportStatus,
     Stage,
 )
+from accord.pipeline.selectors import column_mapping_named
 from accord.pipeline.services import import_run_create, stage_mapping_save
 
 RESPONSES = "responses"
@@ -172,7 +176,9 @@ class Command(BaseCommand):
             default="auto",
             help="The tool that wrote the file; auto (the default) recognises it by its header",
         )
-        parser.add_argument("--mapping", help="A saved column mapping (for --format generic)")
+        parser.add_argument(
+            "--mapping", help="A saved column mapping of this kind (the file is then generic)"
+        )
         parser.add_argument("--dry-run", action="store_true", help="Check every row, write none")
         parser.add_argument(
             "--day-first", action="store_true", help="Read 05/03/2026 as 5 March, not May 3"
@@ -325,23 +331,34 @@ class Command(BaseCommand):
         fmt = options.get("format") or "auto"
         if fmt not in RESPONSE_FORMATS:
             raise CommandError(f"format: responses come as {', '.join(RESPONSE_FORMATS)}.")
-        if options.get("mapping"):
-            raise CommandError(
-                "mapping: saved column mappings are for pipeline imports; a generic "
-                "responses file names its columns email, score, better, well, comment, date."
-            )
         path = options["file"]
         if not os.path.isfile(path):
             raise CommandError(f"file: {path} does not exist.")
         membership = _owner_of(options["org"])
-        with open(path, "rb") as handle:
-            data = handle.read()
+        columns, mapping_name = None, ""
         try:
+            if options.get("mapping"):
+                if fmt not in ("generic", "auto"):
+                    raise CommandError(
+                        "mapping: a saved column mapping reads a generic CSV; use --format "
+                        "generic (or leave --format out)."
+                    )
+                mapping = column_mapping_named(membership, options["mapping"], RESPONSES_MAPPING)
+                columns, mapping_name = mapping.columns, mapping.name
+            with open(path, "rb") as handle:
+                data = handle.read()
             result = responses_import(
-                membership=membership, data=data, fmt=fmt, dry_run=options["dry_run"]
+                membership=membership,
+                data=data,
+                fmt=fmt,
+                dry_run=options["dry_run"],
+                columns=columns,
+                mapping_name=mapping_name,
             )
         except ValidationError as error:
-            raise CommandError("; ".join(error.messages)) from None
+            raise CommandError(
+                "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
+            ) from None
         reading = result.reading
         if options.get("json"):
             refused = [{"row": r, "column": c, "reason": m} for r, c, m in result.refused]
@@ -350,6 +367,7 @@ class Command(BaseCommand):
                     {
                         "format": reading.format,
                         "format_recognised": reading.recognised,
+                        "mapping": reading.mapping or None,
                         "columns": reading.columns,
                         "conventions": reading.conventions,
                         "preview": result.preview,
@@ -381,7 +399,8 @@ class Command(BaseCommand):
                 f"{len(result.skipped):,} skipped, {len(result.errors):,} refused"
             )
             lines = _preview_lines(
-                format_label=RESPONSE_FORMAT_LABELS.get(reading.format, reading.format or fmt),
+                format_label=RESPONSE_FORMAT_LABELS.get(reading.format, reading.format or fmt)
+                + (f" with the mapping '{reading.mapping}'" if reading.mapping else ""),
                 recognised=reading.recognised,
                 columns=[(RESPONSE_FIELD_LABELS.get(k, k), c) for k, c in reading.columns.items()],
                 conventions=reading.conventions,
