@@ -26,7 +26,9 @@ def sent_survey_links(organization, count: int, name: str):  # type: ignore[no-u
     their personal link; returns (campaign, the links' tokens), in order."""
     from django.utils import timezone
 
+    from accord.feedback.counts import campaign_counts_add, sends_add
     from accord.feedback.models import Campaign, Contact, Recipient, Survey
+    from accord.lib.local_time import local_date
     from accord.lib.tokens import hash_token, new_token
 
     run = time.time_ns()
@@ -52,6 +54,9 @@ def sent_survey_links(organization, count: int, name: str):  # type: ignore[no-u
         )
         for contact, token in zip(contacts, tokens, strict=True)
     )
+    # The bulk path sends no signals: the counts move as sending them would.
+    campaign_counts_add(campaign.pk, recipients=count, sent=count)
+    sends_add(organization.pk, local_date(now, organization.time_zone), sent=count)
     return campaign, tokens
 
 

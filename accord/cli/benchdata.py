@@ -921,6 +921,7 @@ def bench_data(
                 # stale until the rebuild below (or a reader) recomputes them.
                 pipeline_rollups.rollups_mark(organization.pk, [pipeline_rollups.ALL])
                 feedback_rollups.rollups_mark(organization.pk, [feedback_rollups.ALL])
+                feedback_rollups.rollups_forget_days(organization.pk)
             done.totals = {
                 "leads": _count(Lead, organization),
                 "opportunities": _count(Opportunity, organization),

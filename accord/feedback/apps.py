@@ -32,6 +32,19 @@ class FeedbackConfig(AppConfig):
             rollups.response_deleted, sender=Response, dispatch_uid="rollup_response_deleted"
         )
 
+        from accord.feedback import counts
+        from accord.feedback.models import Recipient
+
+        # Recipients created, saved or deleted one by one move their campaign's
+        # counts and their day of sending; the services' bulk and UPDATE paths
+        # move them themselves (accord.feedback.counts).
+        post_save.connect(
+            counts.recipient_saved, sender=Recipient, dispatch_uid="counts_recipient_saved"
+        )
+        post_delete.connect(
+            counts.recipient_deleted, sender=Recipient, dispatch_uid="counts_recipient_deleted"
+        )
+
         from accord.orgs.jobs import on_time_zone_change
 
         # Months are the organisation's: a new time zone files them again.

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.utils import timezone
 
-from accord.feedback import rollups
+from accord.feedback import counts, rollups
 from accord.feedback.models import (
     Campaign,
     Contact,
@@ -295,8 +295,11 @@ def seed(organization: Organization, people: dict[str, Membership]) -> None:
         organization=organization, survey=survey, name="New customers' first survey"
     )
     Response.objects.bulk_create(responses, batch_size=500)
-    # Bulk writes send no signals: every month's rollup is stale.
+    # Bulk writes send no signals: every month's rollup is stale, and the
+    # campaigns' counts and the sends by day are counted afresh.
     rollups.rollups_mark(organization.pk, [rollups.ALL])
+    rollups.rollups_forget_days(organization.pk)
+    counts.counts_rebuild(organization)
     sales_lead = next((m for m in people.values() if m.role == "sales_lead"), None)
     marketing_lead = next((m for m in people.values() if m.role == "marketing_lead"), None)
     followups = []

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accord.chat.services import chat_notify
+from accord.feedback.counts import recipient_sent
 from accord.feedback.i18n import words
 from accord.feedback.models import Campaign, Contact, FollowUp, Recipient, Response
 from accord.jobs.registry import job
@@ -185,9 +186,14 @@ def campaign_send_batch(
                     )
                 raise
             if not reminder:
-                Recipient.objects.filter(pk=recipient.pk).update(
-                    status=Recipient.Status.SENT, sent_at=timezone.now()
-                )
+                with transaction.atomic():
+                    at = timezone.now()
+                    if (
+                        Recipient.objects.filter(pk=recipient.pk)
+                        .exclude(status=Recipient.Status.SENT)
+                        .update(status=Recipient.Status.SENT, sent_at=at)
+                    ):
+                        recipient_sent(recipient, at=at, time_zone=campaign.organization.time_zone)
             sent += 1
     finally:
         connection.close()
@@ -391,13 +397,15 @@ def followups_escalate_overdue(*, organization_id: int | None = None) -> int:
 
 def time_zone_changed(organization: Organization) -> None:
     """The organisation's time zone changed: file its responses under the new
-    zone's months and rebuild NPS by month (``accord.orgs.jobs``). Idempotent:
-    a second run moves nothing and rebuilds the same counts."""
-    from accord.feedback import rollups
+    zone's months and rebuild NPS by month and day and the sends by day
+    (``accord.orgs.jobs``). Idempotent: a second run moves nothing and
+    rebuilds the same counts."""
+    from accord.feedback import counts, rollups
     from accord.feedback.services import response_months_refile
 
     response_months_refile(organization=organization)
     rollups.refresh(organization, rebuild=True)
+    counts.counts_rebuild(organization)
 
 
 @job()

@@ -68,7 +68,12 @@ class Survey(models.Model):
 
 
 class Campaign(models.Model):
-    """One survey sent to a list of recipients, with one reminder."""
+    """One survey sent to a list of recipients, with one reminder.
+
+    ``recipient_count``, ``sent_count`` (recipients whose status is sent) and
+    ``responded_count`` (recipients who answered) are kept by
+    ``accord.feedback.counts`` in the transaction of each change, so the
+    campaigns list reads them instead of counting every recipient."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -88,6 +93,9 @@ class Campaign(models.Model):
     send_requested_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    recipient_count = models.PositiveIntegerField(default=0)
+    sent_count = models.PositiveIntegerField(default=0)
+    responded_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -170,6 +178,23 @@ class Recipient(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} ({self.campaign})"
+
+    # What the counts saw of this recipient as loaded from the database
+    # (None: a new one): a save() that changes it moves the counts
+    # (accord.feedback.counts).
+    _loaded_counted: Any = None
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Recipient:
+        instance = super().from_db(db, field_names, values)
+        loaded = instance.__dict__
+        if all(name in loaded for name in COUNTED):
+            instance._loaded_counted = tuple(loaded[name] for name in COUNTED)
+        return instance
+
+
+# The fields of a recipient the counts depend on (accord.feedback.counts).
+COUNTED = ("campaign_id", "status", "sent_at", "responded_at")
 
 
 class RecipientImport(models.Model):
@@ -345,15 +370,17 @@ class Response(models.Model):
     def __str__(self) -> str:
         return f"{self.score} from {self.email or 'anonymous'}"
 
-    # The month as loaded from the database (None: a new response).
+    # The month and instant as loaded from the database (None: a new response).
     _loaded_month: Any = None
+    _loaded_created_at: Any = None
 
     @classmethod
     def from_db(cls, db: str | None, field_names: Any, values: Any) -> Response:
         # Remember the month as loaded, so that an edit moving the response to
-        # another month marks both months' rollups (accord.feedback.rollups).
+        # another month (or day) marks both rollups (accord.feedback.rollups).
         instance = super().from_db(db, field_names, values)
         instance._loaded_month = instance.__dict__.get("month")
+        instance._loaded_created_at = instance.__dict__.get("created_at")
         return instance
 
 
@@ -664,3 +691,82 @@ class ResponseSegmentRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization_id} {self.month} {self.by}={self.key}"
+
+
+class ResponseDayRollup(models.Model):
+    """Promoters, passives and detractors of one day of the organisation's
+    calendar (the local day of ``Response.created_at``), kept by
+    ``accord.feedback.rollups`` for the days before ``day_live_from()``;
+    readers count the last days live. Any period of whole days (the 90 days
+    against the 90 before) adds these rows up."""
+
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField()
+    promoters = models.PositiveIntegerField(default=0)
+    passives = models.PositiveIntegerField(default=0)
+    detractors = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "day"], name="responseday_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.day}"
+
+
+class ResponseDayMark(models.Model):
+    """A day whose ``ResponseDayRollup`` may be stale, written in the
+    transaction of the change (an import, an edit, a deletion of an older
+    response). Answers of the live days need no mark."""
+
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "day"], name="responsedaymark_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.day}"
+
+
+class ResponseDayState(models.Model):
+    """How far an organisation's ``ResponseDayRollup`` rows reach: every day
+    before ``complete_before`` is rolled up (marks aside); later days are
+    counted live. No row: nothing is rolled up yet."""
+
+    organization = models.OneToOneField(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    complete_before = models.DateField()
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} before {self.complete_before}"
+
+
+class SendDayRollup(models.Model):
+    """Survey emails sent on one day of the organisation's calendar (the
+    local day of ``Recipient.sent_at``) and how many of those recipients have
+    answered since: the response rate of any period of whole days. Kept by
+    ``accord.feedback.counts`` in the transaction of each send and answer."""
+
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField()
+    sent = models.PositiveIntegerField(default=0)
+    responded = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "day"], name="sendday_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.day}"

@@ -17,6 +17,14 @@ transaction of the change: imports (they create responses through the ORM,
 so the signal below covers them), edits that move a response, deletions.
 Bulk writes that bypass signals (the demo, ``accord bench-data``) rebuild.
 
+NPS by day of the organisation's calendar (``ResponseDayRollup``: any period
+of whole days, such as the 90 days against the 90 before, adds up at most
+a row per day) is kept the same way with a live window of the last two days
+(``day_live_from``), its own marks (``ResponseDayMark``, the UTC day of the
+change and the days either side) and state (``ResponseDayState``), refreshed
+with the months; a change of time zone forgets its state (readers count
+live) until the refresh rebuilds it.
+
 Readers never write: what is not rolled up yet (marked months, months that
 left the live window since the worker's last ``refresh``) is counted live
 with the live window, so answers are never stale and a GET writes nothing.
@@ -37,17 +45,21 @@ from typing import Any, TypeVar
 from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet
 from django.db.models.fields.json import KT
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accord.feedback.models import (
     Response,
+    ResponseDayMark,
+    ResponseDayRollup,
+    ResponseDayState,
     ResponseMonthRollup,
     ResponseRollupMark,
     ResponseRollupState,
     ResponseSegmentRollup,
 )
 from accord.lib import months as months_lib
-from accord.lib.local_time import day_start
+from accord.lib.local_time import day_start, zone_of
 from accord.orgs.models import Organization
 
 # Stands for every month in a mark.
@@ -78,17 +90,55 @@ def rollups_mark(organization_id: int, months: Iterable[dt.date | None]) -> None
         )
 
 
+def day_live_from(now: dt.datetime | None = None) -> dt.date:
+    """Two days before today in UTC: days from there on are counted live.
+
+    ``ResponseDayRollup.day`` is the day in the organisation's time zone; no
+    zone is more than a day off UTC, so a new answer's day is never before
+    yesterday in UTC, and one more day covers an answer committed just after
+    midnight."""
+    return (now or timezone.now()).astimezone(dt.UTC).date() - dt.timedelta(days=2)
+
+
+def days_mark(organization_id: int, moments: Iterable[dt.datetime | None]) -> None:
+    """Mark the days of ``moments`` stale: the UTC day and the ones either
+    side, since the organisation's day is one of them (marking without
+    reading its time zone); days counted live need no mark and get none."""
+    boundary = day_live_from()
+    found = {
+        moment.astimezone(dt.UTC).date() + dt.timedelta(days=shift)
+        for moment in moments
+        if moment is not None
+        for shift in (-1, 0, 1)
+    }
+    found = {day for day in found if day < boundary}
+    if found:
+        ResponseDayMark.objects.bulk_create(
+            [ResponseDayMark(organization_id=organization_id, day=d) for d in sorted(found)],
+            ignore_conflicts=True,
+        )
+
+
+def rollups_forget_days(organization_id: int) -> None:
+    """Every day's rollup is stale (the answers moved to another time zone's
+    days): readers count live until the next refresh builds them again."""
+    ResponseDayState.objects.filter(organization_id=organization_id).delete()
+
+
 def response_saved(sender: Any, instance: Response, **kwargs: Any) -> None:
-    # A new answer of this month costs nothing here: rollups_mark writes only
-    # for older months.
+    # A new answer of today costs nothing here: the marks are written only
+    # for older months and days.
     rollups_mark(instance.organization_id, [instance.month, instance._loaded_month])
+    days_mark(instance.organization_id, [instance.created_at, instance._loaded_created_at])
     instance._loaded_month = instance.month
+    instance._loaded_created_at = instance.created_at
 
 
 def response_deleted(sender: Any, instance: Response, origin: Any = None, **kwargs: Any) -> None:
     if isinstance(origin, Organization):
         return
     rollups_mark(instance.organization_id, [instance.month])
+    days_mark(instance.organization_id, [instance._loaded_created_at, instance.created_at])
 
 
 def _counts(queryset: Any) -> dict[dt.date, dict[str, int]]:
@@ -292,9 +342,10 @@ def _months_between(start: dt.date, end: dt.date) -> set[dt.date]:
 
 
 def refresh(organization: Organization, *, rebuild: bool = False) -> None:
-    """Bring the rollups up to ``live_from()``: the marked months, and the
-    months that left the live window since the last refresh (all of them
-    when nothing was rolled up yet, or with ``rebuild``)."""
+    """Bring the rollups up to ``live_from()`` (months) and
+    ``day_live_from()`` (days): the marked months and days, and those that
+    left the live window since the last refresh (all of them when nothing
+    was rolled up yet, when every month is marked, or with ``rebuild``)."""
     boundary = live_from()
     with transaction.atomic():
         Organization.objects.select_for_update(no_key=True).filter(pk=organization.pk).first()
@@ -317,19 +368,161 @@ def refresh(organization: Organization, *, rebuild: bool = False) -> None:
         ResponseRollupState.objects.update_or_create(
             organization=organization, defaults={"complete_before": boundary}
         )
+        _refresh_days(organization, rebuild=rebuild or ALL in months)
+
+
+def _refresh_days(organization: Organization, *, rebuild: bool) -> None:
+    """``refresh`` for the days, under its lock: the marks are read and
+    deleted before counting, as for the months."""
+    boundary = day_live_from()
+    marked = set(
+        ResponseDayMark.objects.filter(organization=organization).values_list("day", flat=True)
+    )
+    if marked:
+        ResponseDayMark.objects.filter(organization=organization, day__in=marked).delete()
+    state = ResponseDayState.objects.filter(organization=organization).first()
+    if rebuild or state is None:
+        _store_days(organization, None, boundary)
+    else:
+        todo = {d for d in marked if d < boundary}
+        day = state.complete_before
+        while day < boundary:
+            todo.add(day)
+            day += dt.timedelta(days=1)
+        if todo:
+            _store_days(organization, todo, boundary)
+    ResponseDayState.objects.update_or_create(
+        organization=organization, defaults={"complete_before": boundary}
+    )
+
+
+def _store_days(organization: Organization, days: set[dt.date] | None, before: dt.date) -> None:
+    """Count the days before ``before`` (of ``days``; None: every day) again
+    from the responses, in one grouped query over their span."""
+    zone = organization.time_zone
+    responses = Response.objects.filter(
+        organization=organization, created_at__lt=day_start(before, zone)
+    )
+    stale = ResponseDayRollup.objects.filter(organization=organization)
+    if days is not None:
+        responses = responses.filter(
+            created_at__gte=day_start(min(days), zone),
+            created_at__lt=day_start(max(days) + dt.timedelta(days=1), zone),
+        )
+        stale = stale.filter(day__in=sorted(days))
+    found: dict[dt.date, dict[str, int]] = {}
+    for day, name, n in (
+        responses.order_by()
+        .annotate(day=TruncDate("created_at", tzinfo=zone_of(zone)))
+        .values("day", "category")
+        .annotate(n=Count("*"))
+        .values_list("day", "category", "n")
+    ):
+        if days is None or day in days:
+            found.setdefault(day, _blank())[name] += n
+    stale.delete()
+    ResponseDayRollup.objects.bulk_create(
+        [
+            ResponseDayRollup(
+                organization=organization,
+                day=day,
+                **{CATEGORIES[name]: n for name, n in counts.items()},
+            )
+            for day, counts in found.items()
+        ],
+        batch_size=1000,
+    )
+
+
+def day_counts(
+    organization: Organization, periods: Sequence[tuple[dt.date, dt.date]]
+) -> list[dict[str, int]]:
+    """Promoters, passives and detractors of the responses created in each
+    period, from day ``since`` (inclusive) to day ``until`` (exclusive) of
+    the organisation's calendar (as ``selectors.responses_in``), in order.
+
+    Never writes: the stored day rows for the days they answer, and one live
+    aggregate for the rest: the days from ``day_live_from()`` on (or since
+    the last refresh), the marked days, and every day when nothing is rolled
+    up (never yet, or the answers were filed under another time zone since:
+    ``rollups_forget_days``). Four queries however many periods and days."""
+    out = [_blank() for _ in periods]
+    if not periods:
+        return out
+    zone = organization.time_zone
+    first = min(since for since, _ in periods)
+    last = max(until for _, until in periods)
+    state = ResponseDayState.objects.filter(organization=organization).first()
+    complete = first
+    if state is not None:
+        complete = max(first, min(state.complete_before, day_live_from()))
+    marked = set(
+        ResponseDayMark.objects.filter(
+            organization=organization, day__gte=first, day__lt=complete
+        ).values_list("day", flat=True)
+    )
+    if complete > first:
+        rows = (
+            ResponseDayRollup.objects.filter(organization=organization, day__gte=first)
+            .filter(day__lt=min(complete, last))
+            .exclude(day__in=sorted(marked))
+            .values_list("day", "promoters", "passives", "detractors")
+        )
+        for day, *stored in rows:
+            for i, (since, until) in enumerate(periods):
+                if since <= day < until:
+                    for name, n in zip(CATEGORIES, stored, strict=True):
+                        out[i][name] += n
+
+    def span(start: dt.date, end: dt.date) -> Q:
+        return Q(created_at__gte=day_start(start, zone), created_at__lt=day_start(end, zone))
+
+    windows: list[Q | None] = []
+    for since, until in periods:
+        parts = [span(d, d + dt.timedelta(days=1)) for d in sorted(marked) if since <= d < until]
+        if max(since, complete) < until:
+            parts.append(span(max(since, complete), until))
+        windows.append(reduce(operator.or_, parts) if parts else None)
+    wanted = [w for w in windows if w is not None]
+    if wanted:
+        found = (
+            Response.objects.filter(organization=organization)
+            .filter(reduce(operator.or_, wanted))
+            .order_by()
+            .aggregate(
+                **{
+                    f"{name}_{i}": Count("id", filter=window & Q(category=name))
+                    for i, window in enumerate(windows)
+                    if window is not None
+                    for name in CATEGORIES
+                }
+            )
+        )
+        for i, window in enumerate(windows):
+            if window is not None:
+                for name in CATEGORIES:
+                    out[i][name] += found[f"{name}_{i}"]
+    return out
 
 
 def organization_ids_due() -> list[int]:
-    """Organisations with marks, with a month that left the live window, or
-    never rolled up (readers count those live until then)."""
+    """Organisations with marks, with a month or day that left the live
+    window, or never rolled up (readers count those live until then)."""
     ids = set(ResponseRollupMark.objects.values_list("organization_id", flat=True))
-    ids.update(
-        Organization.objects.exclude(
-            pk__in=ResponseRollupState.objects.values("organization_id")
-        ).values_list("pk", flat=True)
-    )
+    ids.update(ResponseDayMark.objects.values_list("organization_id", flat=True))
+    for state in (ResponseRollupState, ResponseDayState):
+        ids.update(
+            Organization.objects.exclude(
+                pk__in=state.objects.values("organization_id")
+            ).values_list("pk", flat=True)
+        )
     ids.update(
         ResponseRollupState.objects.exclude(complete_before=live_from()).values_list(
+            "organization_id", flat=True
+        )
+    )
+    ids.update(
+        ResponseDayState.objects.exclude(complete_before=day_live_from()).values_list(
             "organization_id", flat=True
         )
     )

@@ -249,8 +249,14 @@ def nps_compare(
     length = end - start
     if start - date.min < length:
         raise ValueError("is too far back to compare with the period before it")
-    current = nps_total(organization, since=start, until=end)
-    previous = nps_total(organization, since=start - length, until=start)
+    from accord.feedback import rollups
+
+    # The days' rollups and a live count of the last days, not every answer
+    # of the 180 days (``rollups.day_counts``).
+    current, previous = (
+        _nps_of(counts)
+        for counts in rollups.day_counts(organization, [(start, end), (start - length, start)])
+    )
     return PeriodComparison(current, previous, change(previous, current), start, end)
 
 
@@ -306,16 +312,10 @@ def campaign_progress(campaign: Campaign) -> CampaignProgress:
 
 
 def campaigns(membership: Membership) -> QuerySet[Campaign]:
-    return (
-        scoped(membership, Campaign.objects.select_related("survey"))
-        .annotate(
-            recipient_count=Count("recipients", distinct=True),
-            sent_count=Count("recipients", filter=Q(recipients__status="sent"), distinct=True),
-            responded_count=Count(
-                "recipients", filter=Q(recipients__responded_at__isnull=False), distinct=True
-            ),
-        )
-        .order_by("-created_at", "-id")
+    """The campaigns, newest first, with their recipient, sent and responded
+    counts as kept on each campaign (``accord.feedback.counts``)."""
+    return scoped(membership, Campaign.objects.select_related("survey")).order_by(
+        "-created_at", "-id"
     )
 
 
@@ -342,13 +342,18 @@ def followups(membership: Membership) -> QuerySet[FollowUp]:
 
 def followups_open_counts(membership: Membership, *, now: datetime) -> tuple[int, int]:
     """How many follow-ups are open, and how many of them are overdue at
-    ``now``: one aggregate."""
+    ``now``: one aggregate over the open ones alone, on the ``followup_due``
+    index (organisation, status, due time), never over closed history."""
     found = (
         scoped(membership, FollowUp.objects.all())
-        .exclude(status__in=FollowUp.CLOSED)
+        .filter(status__in=OPEN_STATUSES)
         .aggregate(open=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now)))
     )
     return found["open"], found["overdue"]
+
+
+# Named, not "not closed": an IN list is what the status index can serve.
+OPEN_STATUSES = [status for status in FollowUp.Status if status not in FollowUp.CLOSED]
 
 
 def followups_owned(membership: Membership) -> QuerySet[FollowUp]:
@@ -538,52 +543,24 @@ def metric_series(
     """``metric_values`` for many (metric key, start, end) at once, in order.
 
     NPS of every request comes from the monthly rollups plus a live count of
-    partial months (``rollups.period_counts``); the response rate and the
-    loops closed on time are counted live, one conditional aggregate for all
-    periods. A fixed number of queries however many requests and months."""
-    from accord.feedback import rollups
+    partial months (``rollups.period_counts``); the response rate from the
+    sends kept per day (``counts.response_rates``); the loops closed on time
+    are counted live, one conditional aggregate for all periods. A fixed
+    number of queries however many requests and months."""
+    from accord.feedback import counts, rollups
 
     out: list[float | None] = [None] * len(requests)
     nps_at = [i for i, (key, _, _) in enumerate(requests) if key == "nps"]
     if nps_at:
-        counts = rollups.period_counts(
+        by_period = rollups.period_counts(
             organization, [(requests[i][1], requests[i][2]) for i in nps_at]
         )
-        for i, found in zip(nps_at, counts, strict=True):
+        for i, found in zip(nps_at, by_period, strict=True):
             out[i] = _nps_of(found).nps
     rate_at = [i for i, r in enumerate(requests) if r[0] == "survey_response_rate"]
     if rate_at:
         periods = sorted({(requests[i][1], requests[i][2]) for i in rate_at})
-        windows = [
-            Q(
-                sent_at__gte=day_start(start, organization.time_zone),
-                sent_at__lt=day_start(end + timedelta(days=1), organization.time_zone),
-            )
-            for start, end in periods
-        ]
-        sent = (
-            Recipient.objects.filter(
-                organization=organization,
-                sent_at__gte=day_start(periods[0][0], organization.time_zone),
-                sent_at__lt=day_start(
-                    max(p[1] for p in periods) + timedelta(days=1), organization.time_zone
-                ),
-            )
-            .order_by()
-            .aggregate(
-                **{f"sent_{j}": Count("id", filter=w) for j, w in enumerate(windows)},
-                **{
-                    f"responded_{j}": Count("id", filter=w & Q(responded_at__isnull=False))
-                    for j, w in enumerate(windows)
-                },
-            )
-        )
-        rates = {
-            period: round(100 * sent[f"responded_{j}"] / sent[f"sent_{j}"], 1)
-            if sent[f"sent_{j}"]
-            else None
-            for j, period in enumerate(periods)
-        }
+        rates = dict(zip(periods, counts.response_rates(organization, periods), strict=True))
         for i in rate_at:
             out[i] = rates[(requests[i][1], requests[i][2])]
     loops_at = [i for i, r in enumerate(requests) if r[0] == "detractor_loops_closed_on_time"]

@@ -84,7 +84,7 @@ def index(request: HttpRequest, membership: Membership) -> HttpResponse:
         if trend.groups
         else ""
     )
-    open_followups = selectors.followups(membership).exclude(status__in=FollowUp.CLOSED)
+    open_count, overdue_count = selectors.followups_open_counts(membership, now=timezone.now())
     return render(
         request,
         "feedback/index.html",
@@ -97,8 +97,8 @@ def index(request: HttpRequest, membership: Membership) -> HttpResponse:
             "by": by,
             "since": since,
             "segments": selectors.segment_names(organization),
-            "open_count": open_followups.count(),
-            "overdue_count": open_followups.filter(due_at__lt=timezone.now()).count(),
+            "open_count": open_count,
+            "overdue_count": overdue_count,
             "has_responses": selectors.responses(membership).exists(),
         },
     )

@@ -4,8 +4,10 @@ them, and the worker's refresh every minute.
 The rollups themselves live with their data: ``accord.pipeline.rollups``
 (SLA compliance and conversion counts by cohort month; the funnel, SLA
 compliance per person and the rejection reasons by cohort month and group)
-and ``accord.feedback.rollups`` (NPS by month, and by account owner,
-campaign, language and segment); the goals' computed metrics and
+and ``accord.feedback.rollups`` (NPS by month and by day, and by account
+owner, campaign, language and segment), with the campaigns' counts and the
+sends by day kept on write (``accord.feedback.counts``); the goals' computed
+metrics and
 the health score read them through those apps' ``metric_series``. Writes
 mark what they change. Readers never write: they count what is marked (or
 not rolled up yet) live and read the stored rows for the rest, so answers
@@ -20,6 +22,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from accord.feedback import counts as feedback_counts
 from accord.feedback import rollups as feedback_rollups
 from accord.insights.models import RollupSchedule
 from accord.jobs.registry import job, on_worker_start
@@ -39,6 +42,7 @@ def rollups_rebuild(organization: Organization) -> None:
     """Recompute every rollup of the organisation from its history."""
     pipeline_rollups.rollups_rebuild(organization)
     feedback_rollups.refresh(organization, rebuild=True)
+    feedback_counts.counts_rebuild(organization)
 
 
 def rollups_refresh_due() -> int:

@@ -14,6 +14,7 @@ from django.db import (
 )
 from django.utils import timezone
 
+from accord.feedback.counts import campaign_recipients_added
 from accord.feedback.i18n import LANGUAGES
 from accord.feedback.models import (
     Campaign,
@@ -265,8 +266,10 @@ def _recipients_add_batch(
                 account_owner=members.get(row.account_owner_id) or owners.get(row.email),
             )
         )
-    # Ignoring conflicts: a second list added at the same moment may add the same person.
+    # The campaign's row is locked (``_batch_commit``), so no other batch adds
+    # to it meanwhile: no conflict is left to ignore, and the count is exact.
     Recipient.objects.bulk_create(new, ignore_conflicts=True)
+    campaign_recipients_added(campaign, len(new))
     result.added += len(new)
 
 
@@ -458,7 +461,16 @@ def _batch_commit(run: RecipientImport, batch: _Batch, recent: datetime) -> None
             # Committed already (another worker took the run over meanwhile).
             run.rows_done = locked.rows_done
             return
-        if not Campaign.objects.filter(pk=run.campaign_id, status=Campaign.Status.DRAFT).exists():
+        # Locked: batches of one campaign add one after another, each seeing
+        # what the one before added (its counts stay exact), and sending
+        # waits for the batch.
+        draft = (
+            Campaign.objects.select_for_update()
+            .filter(pk=run.campaign_id, status=Campaign.Status.DRAFT)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if draft is None:
             raise _CampaignSent
         result = RecipientsAdded(duplicates=batch.duplicates)
         if batch.rows:

@@ -22,7 +22,8 @@ def response_months_refile(*, organization: Organization) -> int:
     ``(organization, created_at)`` index and touching only the rows filed
     elsewhere, so a second run (or a run with nothing to do) changes nothing.
     ``update()`` sends no signals: when anything moved, every month's rollup
-    is marked stale in this same transaction (``accord.feedback.rollups``).
+    is marked stale, and every day's forgotten, in this same transaction
+    (``accord.feedback.rollups``).
     """
     responses = Response.objects.filter(organization=organization)
     span = responses.aggregate(first=Min("created_at"), last=Max("created_at"))
@@ -37,4 +38,5 @@ def response_months_refile(*, organization: Organization) -> int:
         )
     if moved:
         rollups.rollups_mark(organization.pk, [rollups.ALL])
+        rollups.rollups_forget_days(organization.pk)
     return moved

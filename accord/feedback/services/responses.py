@@ -18,6 +18,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accord.feedback.counts import recipient_answered
 from accord.feedback.i18n import LANGUAGES
 from accord.feedback.models import (
     Contact,
@@ -55,6 +56,7 @@ LINK_FIELDS = (
             "account_owner_id",
             "status",
             "expires_at",
+            "sent_at",
             "opened_at",
             "responded_at",
         )
@@ -253,6 +255,22 @@ def _followup_due(values: dict[str, Any], rules: FeedbackSettings) -> bool:
     return values["category"] != Response.Category.PASSIVE or rules.nurture_passives
 
 
+def _recipient_stamp(recipient: Recipient, now: datetime, time_zone: str) -> None:
+    """Stamp the recipient answered (and opened), moving the counts on a first
+    answer (``accord.feedback.counts``). The first UPDATE holds only while
+    the link still reads as loaded (not answered, sent when it was), so the
+    day of sending needs no read; otherwise the slower path reads it."""
+    stamp = {"responded_at": now, "opened_at": Coalesce(F("opened_at"), Value(now))}
+    rows = Recipient.objects.filter(pk=recipient.pk, responded_at__isnull=True)
+    if recipient.responded_at is None and rows.filter(sent_at=recipient.sent_at).update(**stamp):
+        recipient_answered(recipient, time_zone=time_zone, sent_at=recipient.sent_at)
+    elif rows.update(**stamp):
+        recipient_answered(recipient, time_zone=time_zone)
+    else:
+        # Answered before (the answer since deleted): only the time again.
+        Recipient.objects.filter(pk=recipient.pk).update(**stamp)
+
+
 def response_record(
     *,
     link: Link,
@@ -288,9 +306,7 @@ def response_record(
                 raise RateLimited
             response = Response.objects.create(**values)
             if recipient is not None:
-                Recipient.objects.filter(pk=recipient.pk).update(
-                    responded_at=now, opened_at=Coalesce(F("opened_at"), Value(now))
-                )
+                _recipient_stamp(recipient, now, survey.organization.time_zone)
             if _followup_due(values, rules):
                 job_enqueue(
                     response_received,

@@ -303,7 +303,7 @@ def _run_statements(owner, campaign, text: str) -> tuple[RecipientImport, list[s
 
 BATCH_STATEMENTS = [
     "SELECT feedback_recipientimport",  # locked: not committed by another worker
-    "SELECT feedback_campaign",  # still a draft
+    "SELECT feedback_campaign",  # still a draft, locked for the batch
     "SELECT feedback_contact",
     "INSERT feedback_contact",
     "SELECT feedback_contact",
@@ -311,6 +311,7 @@ BATCH_STATEMENTS = [
     "SELECT pipeline_lead",
     "SELECT feedback_recipient",  # already on the campaign
     "INSERT feedback_recipient",
+    "UPDATE feedback_campaign",  # its recipient count
     "UPDATE feedback_recipientimport",  # counts and rows_done, with the batch
 ]
 

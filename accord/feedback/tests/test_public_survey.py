@@ -62,9 +62,7 @@ def test_it_records_one_response_on_post_and_thanks(client, recipient):
     assert recipient.responded_at is not None
 
 
-def test_it_records_a_post_with_one_read_and_four_writes_in_one_transaction(
-    client, acme, recipient
-):
+def test_it_records_a_post_with_one_read_and_six_writes_in_one_transaction(client, acme, recipient):
     feedback_settings(acme)  # the rules exist, so they are read with the link
     form_url = open_link(client, TOKEN)
     with CaptureQueriesContext(connection) as queries:
@@ -75,6 +73,8 @@ def test_it_records_a_post_with_one_read_and_four_writes_in_one_transaction(
         "INSERT feedback_surveyratecounter",
         "INSERT feedback_response",
         "UPDATE feedback_recipient",
+        "UPDATE feedback_campaign",  # its responded count
+        "UPDATE feedback_senddayrollup",  # answers to the day's sends
         "INSERT django_tasks_database_dbtaskresult",
     ]
     assert Response.objects.get().recipient == recipient

@@ -49,7 +49,7 @@ def test_it_queues_one_job_per_answer_due_a_follow_up_and_the_jobs_open_them(acm
     assert set(FollowUp.objects.values_list("response__score", flat=True)) == {0, 10}
 
 
-def test_it_stores_counts_stamps_and_queues_in_four_statements(acme):
+def test_it_stores_counts_stamps_and_queues_in_six_statements(acme):
     feedback_settings(acme)  # the organisation's rules exist: read with the link
     (link,) = links(acme, 1)
     with CaptureQueriesContext(connection) as queries:
@@ -60,6 +60,8 @@ def test_it_stores_counts_stamps_and_queues_in_four_statements(acme):
         "INSERT feedback_surveyratecounter",
         "INSERT feedback_response",
         "UPDATE feedback_recipient",
+        "UPDATE feedback_campaign",  # its responded count
+        "UPDATE feedback_senddayrollup",  # answers to the day's sends
         "INSERT django_tasks_database_dbtaskresult",
     ]
     stored = Response.objects.get()

@@ -2,7 +2,8 @@
 
 Recomputes the summary tables (SLA compliance and NPS by month; the funnel,
 SLA compliance per person and the rejection reasons by cohort month; NPS by
-account owner, campaign, language and segment by month) of one
+account owner, campaign, language and segment by month; NPS and survey
+sends by day; each campaign's recipient, sent and responded counts) of one
 organisation, or of every organisation, from their history. They are kept
 up to date as data changes; rebuilding is for after a restore or a repair.
 An unknown organisation or action exits non-zero with a message.
