@@ -6,10 +6,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from email.message import EmailMessage
 
 import pytest
+import time_machine
 from aiosmtpd.smtp import Envelope
+from django.db import transaction
 from django.test import Client
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -17,6 +20,7 @@ from hypothesis import settings as hypothesis_settings
 from accord.accounts.tests.factories import PASSWORD, UserFactory
 from accord.orgs.models import Membership, Organization, Role, TeamKind
 from accord.orgs.tests.factories import OrganizationFactory, team_of
+from accord.tests.clock import DEMO_NOW
 
 # Property tests judge what is computed, not how fast: on a busy 2-core
 # machine Hypothesis's timing checks (a per-example deadline, "input
@@ -25,6 +29,34 @@ hypothesis_settings.register_profile(
     "accord", deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 hypothesis_settings.load_profile("accord")
+
+
+@pytest.fixture(scope="module")
+def northwind_seeded(django_db_setup, django_db_blocker) -> Iterator[int]:
+    """Northwind seeded at DEMO_NOW once for every test of a module that asks
+    for it (its id): seeding takes seconds, and each test reads the same demo.
+
+    The seed stays in a transaction held open until the module's last test is
+    done, then rolled back. Each test's own transaction (the ``db`` fixture,
+    set up after this one) is a savepoint inside it, so whatever one test
+    writes is gone before the next starts. Not for transactional tests, and
+    only in a module whose every test asks for it: any other test of the
+    module would run beside the seed (``pytest_collection_modifyitems``
+    refuses such a module).
+    """
+    from accord.cli.demo import seed_demo
+
+    held = transaction.atomic()
+    with django_db_blocker.unblock():
+        held.__enter__()
+        with time_machine.travel(DEMO_NOW, tick=False):
+            organization_id = seed_demo().pk
+    try:
+        yield organization_id
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            held.__exit__(None, None, None)
 
 
 @pytest.fixture(autouse=True)
@@ -172,6 +204,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return 1 if item.get_closest_marker("slow") else 2
 
     items.sort(key=weight)
+    seeded: dict[str, set[bool]] = {}
+    for item in items:
+        uses = "northwind_seeded" in getattr(item, "fixturenames", ())
+        seeded.setdefault(item.nodeid.split("::")[0], set()).add(uses)
+    mixed = sorted(module for module, uses in seeded.items() if uses == {True, False})
+    if mixed:
+        raise pytest.UsageError(
+            "Every test of a module that reads the seeded demo (northwind_seeded) must"
+            f" read it, or the others run beside the seed: {', '.join(mixed)}"
+        )
 
 
 def pytest_unconfigure(config):

@@ -21,6 +21,11 @@ import time_machine
 # run (one start-up and one set of test databases rather than one per instant).
 DEFAULT_NOW = "2026-06-17T10:00:00+00:00"
 
+# The instant the tests that read the seeded demo (``northwind_seeded``) see
+# Northwind at: 20 November 2026, so its last complete quarter is 2026Q3 and
+# its pulse's last cycle 2026-11.
+DEMO_NOW = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(

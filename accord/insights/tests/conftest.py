@@ -1,13 +1,10 @@
 """Acme's people on the pulse's pinned clock (a Monday, 2 November 2026), and
 the demo organisation Northwind seen on 20 November 2026."""
 
-from datetime import UTC, datetime
-
 import pytest
 import time_machine
 
-from accord.cli.demo import seed_demo
-from accord.orgs.models import Membership, Role
+from accord.orgs.models import Membership, Organization, Role
 from accord.pulse.tests.conftest import (  # noqa: F401
     NOW,
     clock,
@@ -19,14 +16,14 @@ from accord.pulse.tests.conftest import (  # noqa: F401
     seller,
     viewer,
 )
-
-DEMO_NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+from accord.tests.clock import DEMO_NOW
 
 
 @pytest.fixture
-def northwind(db):
+def northwind(northwind_seeded, db):
+    """Northwind (seeded once per module) and its owner, seen at DEMO_NOW."""
     with time_machine.travel(DEMO_NOW, tick=False):
-        organization = seed_demo()
+        organization = Organization.objects.get(pk=northwind_seeded)
         owner = Membership.objects.filter(organization=organization, role=Role.OWNER).first()
         assert owner is not None
         yield organization, owner
