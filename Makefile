@@ -11,8 +11,9 @@ PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/accord
 PYTEST_WORKERS ?= auto
 # An idle worker takes queued tests from a busy one, so the run does not end
 # with one worker alone on a long tail (accord/conftest.py also starts the
-# longest tests first).
-PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal
+# longest tests first). Each run names its ten slowest tests, to keep the
+# suite's time in view.
+PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal --durations=10
 STAMP  := $(VENV)/.installed
 
 # Instants (UTC) at which `make test-dates` replays the tests marked `dates`:

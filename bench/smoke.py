@@ -6,9 +6,11 @@ breaks unnoticed (part of ``make test`` as ``make bench-smoke``).
 Each script runs as its own process, one after another, on one fresh SQLite
 file; with ``--postgres`` (and a server answering there) they run again on a
 fresh PostgreSQL database named after the URL's with ``_bench_smoke``, which
-is dropped afterwards. A script that needs PostgreSQL is skipped on SQLite
-with the reason. A new script must be added to ``SCRIPTS``: the run fails
-while one in bench/ is missing from it. Exit status 1 when any fails.
+is dropped afterwards. The two series run side by side (most scripts keep
+one core busy), each printing its lines when it is done. A script that needs
+PostgreSQL is skipped on SQLite with the reason. A new script must be added
+to ``SCRIPTS``: the run fails while one in bench/ is missing from it. Exit
+status 1 when any fails.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,6 +64,8 @@ POSTGRES_ONLY = {
     "feedback_public_post.py": "measures the survey POST under gunicorn on PostgreSQL",
     "two_nodes.py": "two nodes share one PostgreSQL",
 }
+# One series prints its lines at a time.
+PRINTING = threading.Lock()
 # Modules in bench/ that are not benchmarks.
 HELPERS = {
     "__init__.py",
@@ -73,13 +79,15 @@ HELPERS = {
 }
 
 
-def run_all(database_url: str, vendor: str) -> list[str]:
-    """Run every script against ``database_url``; return the names that failed."""
+def run_all(database_url: str, vendor: str, heading: str) -> list[str]:
+    """Run every script against ``database_url``; print ``heading`` and a line
+    per script once all are done; return the names that failed."""
     failed = []
+    lines = [heading]
     env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
     for name, args in SCRIPTS.items():
         if vendor == "sqlite" and name in POSTGRES_ONLY:
-            print(f"  SKIPPED on SQLite  {name}: {POSTGRES_ONLY[name]}")
+            lines.append(f"  SKIPPED on SQLite  {name}: {POSTGRES_ONLY[name]}")
             continue
         began = time.perf_counter()
         done = subprocess.run(
@@ -92,12 +100,14 @@ def run_all(database_url: str, vendor: str) -> list[str]:
         )
         seconds = time.perf_counter() - began
         if done.returncode == 0:
-            print(f"  ok {seconds:5.1f} s  {name}")
+            lines.append(f"  ok {seconds:5.1f} s  {name}")
         else:
             failed.append(f"{name} ({vendor})")
-            print(f"  FAILED ({done.returncode})  {name}")
-            print(done.stdout[-3000:])
-            print(done.stderr[-3000:], file=sys.stderr)
+            lines.append(f"  FAILED ({done.returncode})  {name}")
+            lines.append(done.stdout[-3000:])
+            lines.append(done.stderr[-3000:])
+    with PRINTING:
+        print("\n".join(lines), flush=True)
     return failed
 
 
@@ -125,6 +135,15 @@ def drop(url: str, name: str) -> None:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def on_postgres(url: str, name: str) -> list[str]:
+    try:
+        return run_all(
+            url, "postgresql", "Benchmarks at tiny sizes on a fresh PostgreSQL database:"
+        )
+    finally:
+        drop(url, name)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--postgres", help="also run on PostgreSQL beside this database URL")
@@ -133,23 +152,29 @@ def main() -> int:
     missing = sorted(present - set(SCRIPTS))
     failed = [f"{name} (not in bench/smoke.py's SCRIPTS)" for name in missing]
     began = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="accord-bench-smoke-") as workdir:
-        print("Benchmarks at tiny sizes on a fresh SQLite database:")
-        failed += run_all(f"sqlite:///{Path(workdir) / 'smoke.sqlite3'}", "sqlite")
-    if options.postgres:
-        found = postgres_database(options.postgres)
-        if found is None:
-            if os.environ.get("CI") == "true":
-                failed.append("PostgreSQL (not reachable, and CI=true requires it)")
+    with (
+        tempfile.TemporaryDirectory(prefix="accord-bench-smoke-") as workdir,
+        ThreadPoolExecutor(2) as pool,
+    ):
+        series: list[Future[list[str]]] = [
+            pool.submit(
+                run_all,
+                f"sqlite:///{Path(workdir) / 'smoke.sqlite3'}",
+                "sqlite",
+                "Benchmarks at tiny sizes on a fresh SQLite database:",
+            )
+        ]
+        if options.postgres:
+            found = postgres_database(options.postgres)
+            if found is None:
+                if os.environ.get("CI") == "true":
+                    failed.append("PostgreSQL (not reachable, and CI=true requires it)")
+                else:
+                    print("SKIPPED the PostgreSQL smoke run: no server answers.")
             else:
-                print("SKIPPED the PostgreSQL smoke run: no server answers.")
-        else:
-            url, name = found
-            print("Benchmarks at tiny sizes on a fresh PostgreSQL database:")
-            try:
-                failed += run_all(url, "postgresql")
-            finally:
-                drop(url, name)
+                series.append(pool.submit(on_postgres, *found))
+        for run in series:
+            failed += run.result()
     print(f"bench smoke: {time.perf_counter() - began:.0f} s", end="")
     if failed:
         print(f", FAILED: {', '.join(failed)}")
