@@ -1,15 +1,32 @@
 """CSV import of leads against the database's own bulk load, and peak memory.
 
-    .venv/bin/python bench/pipeline_import.py [--rows 1000000] [--shape hubspot|salesforce]
+    .venv/bin/python bench/pipeline_import.py [--rows 1000000] [--shape SHAPE] [--xlsx]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/accord_pipeline_bench \\
         .venv/bin/python bench/pipeline_import.py
 
-1. Writes an export with ``--rows`` leads (not timed): a HubSpot contacts
-   export, or (``--shape salesforce``) a Salesforce Leads report as an en_US
-   user exports it (BOM, every value quoted, CRLF, ``1/25/2025, 6:55 PM``
-   dates, 15-character ids, the report footer).
-2. Runs ``accord import leads FILE --org import-bench --format SHAPE`` in a child
-   process: rows per second (wall clock of the command) and peak RSS.
+1. Writes an export with ``--rows`` leads (not timed), in one of the shapes
+   docs/pipeline.md lists as supported, written as the test files in
+   ``accord/pipeline/tests/data`` are:
+
+   * ``hubspot``: HubSpot contacts with display names (``2025-01-02 09:15``);
+   * ``hubspot-internal``: HubSpot contacts with internal property names,
+     dates in epoch milliseconds;
+   * ``hubspot-de``: HubSpot contacts exported in German (``02.01.2025 09:15``);
+   * ``salesforce`` (or ``salesforce-en_US``): a Salesforce Leads report as an
+     en_US user exports it (BOM, every value quoted, CRLF,
+     ``1/25/2025, 6:55 PM`` dates, 15-character ids, the report footer);
+   * ``salesforce-en_GB``, ``-de_DE`` (Windows-1252), ``-nl_NL``, ``-ja_JP``:
+     the same report by a user of that locale, with its date format;
+   * ``generic``: a sheet re-saved by a German Excel (BOM, semicolons, CRLF,
+     ``31.01.2025``), imported through a saved column mapping.
+
+   With ``--xlsx`` the same rows are written as an .xlsx workbook instead
+   (openpyxl's write-only mode); a Salesforce report's workbook has the
+   report's title rows above the header, its footer below, and its dates as
+   date cells.
+2. Runs ``accord import leads FILE --org import-bench --format FORMAT`` (and
+   ``--mapping NAME`` for a generic file) in a child process: rows per second
+   (wall clock of the command) and peak RSS.
 3. In this process, the same rows already parsed by the importer (its own row
    builder, not timed) are bulk loaded into an emptied table with the
    database's own bulk path, as ``accord bench-data`` writes: ``executemany``
@@ -30,7 +47,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -60,35 +80,40 @@ STATUSES = ["NEW", "OPEN", "IN_PROGRESS", "OPEN_DEAL", "UNQUALIFIED", ""]
 
 
 def write_csv(path: Path, rows: int) -> None:
-    rng = random.Random(5)
     with open(path, "w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow(HEADER)
-        for i in range(1, rows + 1):
-            month = 1 + i % 12
-            day = 1 + i % 28
-            stage = STAGES[i % 4]
-            writer.writerow(
-                [
-                    i,
-                    "Ada",
-                    f"Lovelace{i}",
-                    f"lead{i}@prospect.example",
-                    f"Company {i % 5000}",
-                    stage,
-                    SOURCES[i % 5],
-                    "",
-                    f"2025-{month:02d}-{day:02d} {9 + i % 8:02d}:{i % 60:02d}",
-                    f"2025-{month:02d}-{day:02d} {10 + i % 7:02d}:{i % 60:02d}"
-                    if stage != "lead"
-                    else "",
-                    f"2025-{month:02d}-{min(day + 3, 28):02d} 09:00"
-                    if stage == "salesqualifiedlead"
-                    else "",
-                    rng.choice(STATUSES),
-                    CAMPAIGNS[i % 40],
-                ]
-            )
+        writer.writerows(hubspot_rows(rows))
+
+
+def hubspot_rows(rows: int) -> Iterator[list[Any]]:
+    """HubSpot contacts with display names."""
+    rng = random.Random(5)
+    for i in range(1, rows + 1):
+        month = 1 + i % 12
+        day = 1 + i % 28
+        stage = STAGES[i % 4]
+        yield (
+            [
+                i,
+                "Ada",
+                f"Lovelace{i}",
+                f"lead{i}@prospect.example",
+                f"Company {i % 5000}",
+                stage,
+                SOURCES[i % 5],
+                "",
+                f"2025-{month:02d}-{day:02d} {9 + i % 8:02d}:{i % 60:02d}",
+                f"2025-{month:02d}-{day:02d} {10 + i % 7:02d}:{i % 60:02d}"
+                if stage != "lead"
+                else "",
+                f"2025-{month:02d}-{min(day + 3, 28):02d} 09:00"
+                if stage == "salesqualifiedlead"
+                else "",
+                rng.choice(STATUSES),
+                CAMPAIGNS[i % 40],
+            ]
+        )
 
 
 SALESFORCE_HEADER = [
@@ -119,35 +144,250 @@ def _us_time(month: int, day: int, hour: int, minute: int) -> str:
     return f"{month}/{day}/2025, {(hour - 1) % 12 + 1}:{minute:02d}\u202f{half}"
 
 
-def write_salesforce_csv(path: Path, rows: int) -> None:
-    """A Salesforce Leads report exported as CSV by an en_US user: BOM, every
-    value quoted, CRLF, 15-character ids, the report footer."""
-    with open(path, "w", newline="", encoding="utf-8-sig") as out:
+# A report's date as each locale's user exports it (month, day, hour, minute of 2025).
+SALESFORCE_DATES: dict[str, Callable[[int, int, int, int], str]] = {
+    "en_US": _us_time,
+    "en_GB": lambda mo, d, h, mi: f"{d:02d}/{mo:02d}/2025 {h:02d}:{mi:02d}",
+    "de_DE": lambda mo, d, h, mi: f"{d:02d}.{mo:02d}.2025, {h:02d}:{mi:02d}",
+    "nl_NL": lambda mo, d, h, mi: f"{d}-{mo}-2025 {h:02d}:{mi:02d}",
+    "ja_JP": lambda mo, d, h, mi: f"2025/{mo:02d}/{d:02d} {h}:{mi:02d}",
+}
+# en_US exports carry a BOM; a German report is usually re-saved as Windows-1252.
+SALESFORCE_ENCODINGS = {"en_US": "utf-8-sig", "de_DE": "cp1252"}
+
+
+def _salesforce_id(i: int) -> str:
+    n, suffix = i, ""
+    for _ in range(5):
+        n, digit = divmod(n, 62)
+        suffix = _BASE62[digit] + suffix
+    return f"00Q5e00000{suffix}"
+
+
+def salesforce_rows(rows: int, when: Callable[[int, int, int, int], Any]) -> Iterator[list[Any]]:
+    """The report's data rows; ``when(month, day, hour, minute)`` writes a date."""
+    for i in range(1, rows + 1):
+        month = 1 + i % 12
+        day = 1 + i % 28
+        yield [
+            _salesforce_id(i),
+            "Ada",
+            f"Lovelace{i}",
+            f"lead{i}@prospect.example",
+            f"Company {i % 5000}",
+            SOURCES[i % 5],
+            SALESFORCE_STATUSES[i % 3],
+            when(month, day, 9 + i % 8, i % 60),
+            when(month, min(day + 1, 28), 10 + i % 7, i % 60),
+        ]
+
+
+def salesforce_footer(locale: str) -> list[str]:
+    """The report's footer, its "Generated By" date in the locale's format."""
+    generated = SALESFORCE_DATES[locale](3, 31, 14, 5).replace("2025", "2026")
+    return [*SALESFORCE_FOOTER[:3], f"Generated By:  Bench  {generated}", SALESFORCE_FOOTER[4]]
+
+
+def write_salesforce_csv(path: Path, rows: int, locale: str = "en_US") -> None:
+    """A Salesforce Leads report exported as CSV by a user of ``locale``: every
+    value quoted, CRLF, 15-character ids, the report footer (and a BOM for
+    en_US, Windows-1252 for de_DE)."""
+    encoding = SALESFORCE_ENCODINGS.get(locale, "utf-8")
+    with open(path, "w", newline="", encoding=encoding) as out:
         writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
         writer.writerow(SALESFORCE_HEADER)
-        for i in range(1, rows + 1):
-            n, suffix = i, ""
-            for _ in range(5):
-                n, digit = divmod(n, 62)
-                suffix = _BASE62[digit] + suffix
-            month = 1 + i % 12
-            day = 1 + i % 28
-            writer.writerow(
-                [
-                    f"00Q5e00000{suffix}",
-                    "Ada",
-                    f"Lovelace{i}",
-                    f"lead{i}@prospect.example",
-                    f"Company {i % 5000}",
-                    SOURCES[i % 5],
-                    SALESFORCE_STATUSES[i % 3],
-                    _us_time(month, day, 9 + i % 8, i % 60),
-                    _us_time(month, min(day + 1, 28), 10 + i % 7, i % 60),
-                ]
-            )
+        writer.writerows(salesforce_rows(rows, SALESFORCE_DATES[locale]))
         writer.writerow([])
-        for line in SALESFORCE_FOOTER:
+        for line in salesforce_footer(locale):
             writer.writerow([line])
+
+
+INTERNAL_HEADER = [
+    "hs_object_id",
+    "email",
+    "firstname",
+    "lastname",
+    "company",
+    "lifecyclestage",
+    "hs_lead_status",
+    "createdate",
+    "hs_lifecyclestage_lead_date",
+    "hs_lifecyclestage_marketingqualifiedlead_date",
+    "hs_lifecyclestage_salesqualifiedlead_date",
+    "hs_analytics_source",
+    "hubspot_owner_id",
+]
+INTERNAL_SOURCES = ["ORGANIC_SEARCH", "PAID_SEARCH", "EMAIL_MARKETING", "SOCIAL_MEDIA", "REFERRALS"]
+GERMAN_HEADER = [
+    "Datensatz-ID",
+    "Vorname",
+    "Nachname",
+    "E-Mail",
+    "Lebenszyklusphase",
+    "Zuständiger Mitarbeiter für Kontakt",
+    "Datum der Konversion zum Lead",
+    "Datum der Konversion zum Marketing-Qualified-Lead",
+    "Datum der Konversion zum Sales-Qualified-Lead",
+]
+GERMAN_STAGES = {
+    "lead": "Lead",
+    "marketingqualifiedlead": "Marketing-Qualified-Lead",
+    "salesqualifiedlead": "Sales-Qualified-Lead",
+}
+GENERIC_HEADER = ["Kunden-Nr", "Name", "E-Mail-Adresse", "Quelle", "MQL am", "Phase"]
+GENERIC_STAGES = {"lead": "lead", "marketingqualifiedlead": "mql", "salesqualifiedlead": "sql"}
+GENERIC_MAPPING = {
+    "source_id": "Kunden-Nr",
+    "name": "Name",
+    "email": "E-Mail-Adresse",
+    "source": "Quelle",
+    "mql_at": "MQL am",
+    "stage": "Phase",
+}
+
+
+def _epoch_ms(month: int, day: int, hour: int, minute: int) -> str:
+    return str(int(datetime(2025, month, day, hour, minute, tzinfo=UTC).timestamp()) * 1000)
+
+
+def hubspot_internal_rows(rows: int) -> Iterator[list[Any]]:
+    """Contacts with internal property names, as the exports API writes them."""
+    rng = random.Random(5)
+    for i in range(1, rows + 1):
+        month = 1 + i % 12
+        day = 1 + i % 28
+        stage = STAGES[i % 4]
+        created = _epoch_ms(month, day, 9 + i % 8, i % 60)
+        yield [
+            i,
+            f"lead{i}@prospect.example",
+            "Ada",
+            f"Lovelace{i}",
+            f"Company {i % 5000}",
+            stage,
+            rng.choice(STATUSES),
+            created,
+            created,
+            _epoch_ms(month, day, 10 + i % 7, i % 60) if stage != "lead" else "",
+            _epoch_ms(month, min(day + 3, 28), 9, 0) if stage == "salesqualifiedlead" else "",
+            INTERNAL_SOURCES[i % 5],
+            "",
+        ]
+
+
+def hubspot_german_rows(rows: int) -> Iterator[list[Any]]:
+    """Contacts exported with the export language German: day-first dates."""
+    for i in range(1, rows + 1):
+        month = 1 + i % 12
+        day = 1 + i % 28
+        stage = STAGES[i % 4]
+        yield [
+            i,
+            "Jürgen",
+            f"Müller{i}",
+            f"lead{i}@kunde.example",
+            GERMAN_STAGES[stage],
+            "",
+            f"{day:02d}.{month:02d}.2025 {9 + i % 8:02d}:{i % 60:02d}",
+            f"{day:02d}.{month:02d}.2025 {10 + i % 7:02d}:{i % 60:02d}" if stage != "lead" else "",
+            f"{min(day + 3, 28):02d}.{month:02d}.2025 09:00"
+            if stage == "salesqualifiedlead"
+            else "",
+        ]
+
+
+def generic_rows(rows: int) -> Iterator[list[Any]]:
+    """A list kept in Excel with its own column names, day-first dates."""
+    for i in range(1, rows + 1):
+        month = 1 + i % 12
+        day = 1 + i % 28
+        stage = STAGES[i % 4]
+        yield [
+            7000 + i,
+            f"Ada Lovelace{i}",
+            f"lead{i}@prospect.example",
+            ["Messe", "Web", "Empfehlung"][i % 3],
+            f"{day:02d}.{month:02d}.2025" if stage != "lead" else "",
+            GENERIC_STAGES[stage],
+        ]
+
+
+def write_plain_csv(
+    path: Path,
+    header: list[str],
+    rows: Iterable[list[Any]],
+    *,
+    encoding: str = "utf-8",
+    delimiter: str = ",",
+    lineterminator: str = "\n",
+) -> None:
+    with open(path, "w", newline="", encoding=encoding) as out:
+        writer = csv.writer(out, delimiter=delimiter, lineterminator=lineterminator)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def write_xlsx(path: Path, shape: str, rows: int) -> None:
+    """The shape's rows as an .xlsx workbook, in openpyxl's write-only mode. A
+    Salesforce report's workbook has the report's title rows and footer, and
+    its dates as date cells (as Excel stores them)."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Export")
+    if shape.startswith("salesforce"):
+        sheet.title = "Leads by Source"
+        sheet.append(["Leads by Source"])
+        sheet.append(["As of 3/31/2026, 2:05 PM · Generated by Bench"])
+        sheet.append([])
+        sheet.append(SALESFORCE_HEADER)
+        for row in salesforce_rows(rows, lambda mo, d, h, mi: datetime(2025, mo, d, h, mi)):
+            sheet.append(row)
+        sheet.append([])
+        for line in salesforce_footer("en_US"):
+            sheet.append([line])
+    else:
+        header, generated = {
+            "hubspot": (HEADER, hubspot_rows),
+            "hubspot-internal": (INTERNAL_HEADER, hubspot_internal_rows),
+            "hubspot-de": (GERMAN_HEADER, hubspot_german_rows),
+            "generic": (GENERIC_HEADER, generic_rows),
+        }[shape]
+        sheet.append(header)
+        for row in generated(rows):
+            sheet.append(row)
+    book.save(path)
+
+
+def write_export(path: Path, shape: str, rows: int) -> None:
+    """The shape's CSV export, as the test files are written."""
+    if shape == "hubspot":
+        write_csv(path, rows)
+    elif shape.startswith("salesforce"):
+        write_salesforce_csv(path, rows, shape.partition("-")[2] or "en_US")
+    elif shape == "hubspot-internal":
+        write_plain_csv(path, INTERNAL_HEADER, hubspot_internal_rows(rows))
+    elif shape == "hubspot-de":
+        write_plain_csv(path, GERMAN_HEADER, hubspot_german_rows(rows))
+    else:
+        write_plain_csv(
+            path,
+            GENERIC_HEADER,
+            generic_rows(rows),
+            encoding="utf-8-sig",
+            delimiter=";",
+            lineterminator="\r\n",
+        )
+
+
+SHAPES = [
+    "hubspot",
+    "hubspot-internal",
+    "hubspot-de",
+    "salesforce",
+    *(f"salesforce-{locale}" for locale in SALESFORCE_DATES),
+    "generic",
+]
 
 
 def wipe(organization_id: int) -> None:
@@ -163,9 +403,12 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument(
         "--shape",
-        choices=["hubspot", "salesforce"],
+        choices=SHAPES,
         default="hubspot",
-        help="A HubSpot contacts export, or a Salesforce en_US Leads report with its footer",
+        help="A supported lead shape (docs/pipeline.md); salesforce is the en_US report",
+    )
+    parser.add_argument(
+        "--xlsx", action="store_true", help="Write the export as an .xlsx workbook instead of CSV"
     )
     args = parser.parse_args()
 
@@ -178,18 +421,35 @@ def main() -> None:
     from accord.cli.benchdata import Sizes, bench_data, bulk_write
     from accord.lib.tables import open_table
     from accord.pipeline.importer import BATCH, LEAD_COLUMNS, Importer
-    from accord.pipeline.models import ImportRun, Lead
+    from accord.pipeline.models import ColumnMapping, ImportRun, Lead
 
     call_command("migrate", verbosity=0)
     (filled,) = bench_data(slugs=["import-bench"], sizes=Sizes())
     organization = filled.organization
     wipe(organization.pk)
 
+    fmt = args.shape.partition("-")[0]
+    mapping = None
+    options = ["--format", fmt]
+    if fmt == "generic":
+        mapping, _ = ColumnMapping.objects.update_or_create(
+            organization=organization,
+            name="Bench list",
+            defaults={"kind": "leads", "columns": GENERIC_MAPPING},
+        )
+        options += ["--mapping", mapping.name]
+
     workdir = Path(tempfile.mkdtemp(prefix="accord-bench-"))
-    path = workdir / f"{args.shape}-leads.csv"
-    (write_salesforce_csv if args.shape == "salesforce" else write_csv)(path, args.rows)
+    kind = "xlsx" if args.xlsx else "csv"
+    path = workdir / f"{args.shape}-leads.{kind}"
+    if args.xlsx:
+        write_xlsx(path, args.shape, args.rows)
+    else:
+        write_export(path, args.shape, args.rows)
     size_mb = path.stat().st_size / 2**20
-    print(f"{connection.vendor}: {args.rows:,} leads, {size_mb:.0f} MB CSV ({args.shape})")
+    print(
+        f"{connection.vendor}: {args.rows:,} leads, {size_mb:.0f} MB {kind.upper()} ({args.shape})"
+    )
 
     # -- the import, as a user runs it ------------------------------------------
     started = time.perf_counter()
@@ -203,8 +463,7 @@ def main() -> None:
             str(path),
             "--org",
             "import-bench",
-            "--format",
-            args.shape,
+            *options,
             "--quiet",
         ],
         check=True,
@@ -221,7 +480,7 @@ def main() -> None:
     # -- the database's own bulk load of the same rows, already parsed ------------
     wipe(organization.pk)
     run = ImportRun.objects.create(
-        organization=organization, kind="leads", format=args.shape, filename="x"
+        organization=organization, kind="leads", format=fmt, mapping=mapping, filename="x"
     )
     importer = Importer(run)
     load_seconds = 0.0
