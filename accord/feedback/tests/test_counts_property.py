@@ -41,7 +41,7 @@ from accord.feedback.services import (
     response_record,
     responses_import,
 )
-from accord.feedback.tests.factories import RecipientFactory
+from accord.feedback.tests.factories import RecipientFactory, ResponseFactory
 from accord.insights.rollups import rollups_refresh_due
 from accord.jobs.testing import run_queued_jobs
 from accord.lib.local_time import local_date
@@ -139,12 +139,8 @@ def apply(action: tuple[Any, ...], acme: Any, owner: Any, survey: Survey, clock:
         (recipient.contact if action[2] else recipient).delete()
     elif name == "response":
         moment = now - dt.timedelta(days=action[1], hours=action[3])
-        Response.objects.create(
-            organization=acme,
-            score=action[2],
-            category=category(action[2]),
-            created_at=moment,
-            month=month_of(moment, acme.time_zone),
+        ResponseFactory(
+            organization=acme, score=action[2], created_at=moment, source=Response.Source.LINK
         )
     elif name == "response_edit":
         response = nth(Response.objects.filter(organization=acme), action[1])

@@ -38,6 +38,7 @@ from accord.feedback.models import (
 )
 from accord.feedback.selectors import nps_by
 from accord.feedback.services import month_of, responses_import
+from accord.feedback.tests.factories import ResponseFactory
 from accord.goals.selectors import metric_values_many
 from accord.insights.rollups import rollups_refresh_due
 from accord.lib.local_time import day_start, month_key
@@ -206,12 +207,8 @@ def apply(action: tuple[Any, ...], acme: Any, owner: Any, clock: Any) -> None:
         lead_sla_refresh(organization=acme)
     elif name == "response":
         moment = near_month_start(now, action[1], action[3])
-        Response.objects.create(
-            organization=acme,
-            score=action[2],
-            category=category(action[2]),
-            created_at=moment,
-            month=month_of(moment, acme.time_zone),
+        ResponseFactory(
+            organization=acme, score=action[2], created_at=moment, source=Response.Source.LINK
         )
     elif name == "response_edit":
         response = nth(Response.objects.filter(organization=acme), action[1])
