@@ -13,10 +13,10 @@ class PipelineConfig(AppConfig):
         register_metric_source("pipeline", goal_metric_values)
         register_metric_series("pipeline", metric_series)
 
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import post_delete, post_save, pre_delete
 
-        from accord.pipeline import rollups
-        from accord.pipeline.models import Lead, SlaBreach
+        from accord.pipeline import opportunity_rollups, rollups
+        from accord.pipeline.models import Campaign, Lead, Opportunity, OpportunityTouch, SlaBreach
 
         # Every change to a lead or a breach marks its month's rollup stale.
         post_save.connect(rollups.lead_saved, sender=Lead, dispatch_uid="rollup_lead_saved")
@@ -27,6 +27,16 @@ class PipelineConfig(AppConfig):
         post_delete.connect(
             rollups.breach_changed, sender=SlaBreach, dispatch_uid="rollup_breach_deleted"
         )
+        # And every change to an opportunity, its touches or a campaign
+        # behind it marks its months (accord.pipeline.opportunity_rollups).
+        for signal, receiver, sender, uid in (
+            (post_save, opportunity_rollups.opportunity_saved, Opportunity, "opp_saved"),
+            (post_delete, opportunity_rollups.opportunity_deleted, Opportunity, "opp_deleted"),
+            (post_save, opportunity_rollups.touch_changed, OpportunityTouch, "touch_saved"),
+            (post_delete, opportunity_rollups.touch_changed, OpportunityTouch, "touch_deleted"),
+            (pre_delete, opportunity_rollups.campaign_deleting, Campaign, "campaign_deleting"),
+        ):
+            signal.connect(receiver, sender=sender, dispatch_uid=f"rollup_{uid}")
 
         from accord.orgs.jobs import on_time_zone_change
 

@@ -40,7 +40,7 @@ from accord.lib.emails import email_clean
 from accord.lib.salesforce_ids import id18
 from accord.lib.tables import Skipped, Table, TableError, Unreadable, open_table
 from accord.orgs.models import Membership, Organization
-from accord.pipeline import rollups
+from accord.pipeline import opportunity_rollups, rollups
 from accord.pipeline.import_parsing import (
     ACCEPT_STATUSES,
     AMOUNT_FIELDS,
@@ -83,6 +83,7 @@ from accord.pipeline.models import (
     SourceSystem,
     Stage,
     StageMapping,
+    rollup_month,
 )
 
 BATCH = 5000
@@ -565,9 +566,30 @@ class Importer:
         )
         rollups.rollups_mark(self.organization.pk, months)
 
+    def _mark_opportunity_rollups(self, columns: list[str], values: list[tuple[Any, ...]]) -> None:
+        """Mark the months the batch's opportunities are filed under, as
+        written and as they stood (``opportunity_rollups``), in the batch's
+        transaction: the upsert and the touches send no signals."""
+        created_at, closed_at = columns.index("created_on"), columns.index("close_date")
+        source_at = columns.index("source_id")
+        months = {rollup_month(row[created_at]) for row in values}
+        months.update(rollup_month(row[closed_at]) for row in values if row[closed_at])
+        months.update(
+            opportunity_rollups.months_of(
+                Opportunity.objects.filter(
+                    organization=self.organization,
+                    source_system=self.source_system,
+                    source_id__in=[row[source_at] for row in values],
+                )
+            )
+        )
+        rollups.rollups_mark(self.organization.pk, months)
+
     def _write(self, rows: dict[str, tuple[Any, ...]]) -> None:
         model, columns, expressions = self.TABLES[self.kind]
         values = list(rows.values())
+        if self.kind == ImportKind.OPPORTUNITIES:
+            self._mark_opportunity_rollups(columns, values)
         if self.kind == ImportKind.CONTACTS:
             import json
 

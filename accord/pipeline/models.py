@@ -8,6 +8,7 @@ same file or the same sync page twice changes nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import models
@@ -216,6 +217,15 @@ class Lead(models.Model):
         return self.accepted_at is not None or self.rejected_at is not None
 
 
+# The rollup month (``OpportunityRollup``) of opportunities created without a date.
+UNDATED = "undated"
+
+
+def rollup_month(day: dt.date | None) -> str:
+    """The ``OpportunityRollup`` month of a ``created_on`` or ``close_date``."""
+    return day.strftime("%Y-%m") if day is not None else UNDATED
+
+
 class Opportunity(models.Model):
     """A deal: amount, stage, dates, outcome, and the campaigns behind it."""
 
@@ -257,6 +267,22 @@ class Opportunity(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    _loaded_months: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Opportunity:
+        # Remember the months as loaded, so that a save moving the
+        # opportunity to other months marks those too (opportunity_rollups).
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_months = instance.rollup_months()
+        return instance
+
+    def rollup_months(self) -> frozenset[str]:
+        """The months its ``OpportunityRollup`` rows are filed under: the
+        month it was created in and the month it closed in."""
+        created, closed = self.__dict__.get("created_on"), self.__dict__.get("close_date")
+        return frozenset({rollup_month(created)} | ({rollup_month(closed)} if closed else set()))
 
 
 class OpportunityTouch(models.Model):
@@ -675,6 +701,60 @@ class LeadGroupRollup(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "by", "month", "key"], name="leadgrouprollup_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.month} {self.by}={self.key}"
+
+
+class OpportunityRollup(models.Model):
+    """The opportunities of one month that share one grouping, kept by
+    ``accord.pipeline.rollups`` under the leads' marks (``LeadRollupMark``: a
+    month's refresh recomputes its rows here too): the funnel page's
+    attribution block and the goals' opportunity metrics read these rows
+    instead of the opportunities.
+
+    ``by`` is "total" (``key`` empty) or "day" (``key`` the ``created_on``
+    day, ``YYYY-MM-DD``) for the opportunities created in ``month`` (the
+    month of ``created_on``; "undated" for those without one), with their
+    count and amounts: all, won, marketing-sourced (a primary campaign) and
+    -influenced (sourced or touched by a campaign), each of the period's
+    pipeline and of its won deals (revenue); "campaign" (``key`` the
+    campaign's id) for the revenue of the won deals created in ``month``
+    credited to that campaign under first-touch, last-touch and linear
+    attribution; "closed" (``key`` empty) or "closed_day" (``key`` the
+    ``close_date`` day) for the opportunities closed in ``month`` (the
+    month of ``close_date``): won and lost, and ``cycle_days``, the
+    histogram of days from creation to close of the won ones (whole days ->
+    count), so medians are exact and periods can be combined. Ids, not
+    names: renaming a campaign needs no refresh, readers look the names up.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    month = models.CharField(max_length=7)
+    by = models.CharField(max_length=10)
+    key = models.CharField(max_length=120, blank=True)
+    opportunities = models.PositiveIntegerField(default=0)
+    pipeline = models.DecimalField(max_digits=24, decimal_places=2, default=0)
+    revenue = models.DecimalField(max_digits=24, decimal_places=2, default=0)
+    sourced_pipeline = models.DecimalField(max_digits=24, decimal_places=2, default=0)
+    sourced_revenue = models.DecimalField(max_digits=24, decimal_places=2, default=0)
+    influenced_pipeline = models.DecimalField(max_digits=24, decimal_places=2, default=0)
+    influenced_revenue = models.DecimalField(max_digits=24, decimal_places=2, default=0)
+    # Credited revenue: a linear share is a fraction of a deal's amount.
+    first_touch = models.DecimalField(max_digits=30, decimal_places=10, default=0)
+    last_touch = models.DecimalField(max_digits=30, decimal_places=10, default=0)
+    linear = models.DecimalField(max_digits=30, decimal_places=10, default=0)
+    won = models.PositiveIntegerField(default=0)
+    lost = models.PositiveIntegerField(default=0)
+    cycle_days = models.JSONField(default=dict)
+    refreshed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "by", "month", "key"], name="opprollup_unique"
             )
         ]
 

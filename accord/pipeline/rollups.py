@@ -4,7 +4,8 @@ and per marketer, the rejection reasons, the triage queue's size and sources
 by cohort month, and the goals' lead counts by day, kept in
 ``LeadGroupRollup``, instead of counted from all the leads on every request.
 Both tables are kept by month under the same marks: a month's refresh
-recomputes its rows in both.
+recomputes its rows in both, and in ``OpportunityRollup``
+(``accord.pipeline.opportunity_rollups``, whose writes mark their months here).
 
 Contract: for every organisation, the rollup rows plus its ``LeadRollupMark``
 rows describe the leads exactly: a month without a mark has a row equal to a
@@ -319,6 +320,9 @@ def _group_key(value: Any) -> str:
 
 
 def _store(organization: Organization, months: set[str] | None) -> None:
+    from accord.pipeline import opportunity_rollups
+
+    opportunity_rollups.store(organization, months)
     groups = LeadGroupRollup.objects.filter(organization=organization)
     if months is not None:
         groups = groups.filter(month__in=sorted(months))
@@ -478,13 +482,12 @@ def group_rows(
     if ALL in marks:
         found = _compute_groups(organization, only, [by], since=since, until=until)
     else:
-        stored = LeadGroupRollup.objects.filter(organization=organization, by=by)
-        if since is not None:
-            stored = stored.filter(month__gte=since)
-        if until is not None:
-            stored = stored.filter(month__lte=until)
-        if only is not None:
-            stored = stored.filter(month__in=sorted(only))
+        stored = in_months(
+            LeadGroupRollup.objects.filter(organization=organization, by=by),
+            since=since,
+            until=until,
+            only=only,
+        )
         found = [r for r in stored if r.month not in marks]
         redo = {
             m
@@ -499,6 +502,20 @@ def group_rows(
             found = [r for r in found if r.month not in redo]
             found += _compute_groups(organization, redo, [by])
     return sorted(found, key=lambda r: (r.month, r.key))
+
+
+def in_months(
+    rows: QuerySet[Any], *, since: str | None, until: str | None, only: Collection[str] | None
+) -> QuerySet[Any]:
+    """Rollup ``rows`` of the months from ``since`` to ``until`` (inclusive,
+    ``"YYYY-MM"``), and only of ``only`` when given."""
+    if since is not None:
+        rows = rows.filter(month__gte=since)
+    if until is not None:
+        rows = rows.filter(month__lte=until)
+    if only is not None:
+        rows = rows.filter(month__in=sorted(only))
+    return rows
 
 
 def group_limits(organization: Organization) -> tuple[float, float] | None:
@@ -521,13 +538,20 @@ class LeadTotals:
     first-touch hours (rounded to 0.1)."""
 
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LEAD_COUNTS, 0))
-    histogram: dict[float, int] = field(default_factory=dict)
+    histograms: list[dict[str, int]] = field(default_factory=list)
 
-    def add(self, counts: dict[str, int], histogram: dict[Any, int]) -> None:
+    def add(self, counts: dict[str, int], histogram: dict[str, int]) -> None:
         for name in LEAD_COUNTS:
             self.counts[name] += counts.get(name, 0)
-        for value, n in histogram.items():
-            self.histogram[float(value)] = self.histogram.get(float(value), 0) + n
+        self.histograms.append(histogram)
+
+    @property
+    def histogram(self) -> dict[float, int]:
+        """The histograms added, by value: merged once, when read (a
+        month's holds thousands of buckets at millions of leads)."""
+        from accord.pipeline.selectors import _merged
+
+        return _merged(self.histograms)
 
 
 def lead_totals(

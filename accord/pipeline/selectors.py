@@ -595,79 +595,49 @@ class Attribution:
     by_campaign: dict[str, dict[str, Decimal]] = field(default_factory=dict)
 
 
-def attribution(
-    organization: Organization, *, start: dt.date | None = None, end: dt.date | None = None
-) -> Attribution:
+def attribution(organization: Organization, *, start: dt.date | None = None) -> Attribution:
     """Marketing-sourced and -influenced pipeline and revenue; revenue by campaign
     under first-touch, last-touch and linear attribution.
 
     Sourced: the opportunity has a primary campaign. Influenced: any campaign
     touched it (or it was sourced). Pipeline counts every opportunity created
-    in the period, revenue the won ones. Amounts are summed as they are: one
-    currency per organisation is assumed.
+    from ``start`` on (None: all of them), revenue the won ones. Amounts are
+    summed as they are: one currency per organisation is assumed.
+
+    Read from the opportunity rollups (``opportunity_rollups.all_history``):
+    a fixed number of queries, and rows that grow with the months and
+    campaigns, not with the opportunities.
     """
-    opps = _opportunities(organization, start, end)
-    touched = OpportunityTouch.objects.filter(organization=organization).values("opportunity_id")
-    won = Q(status=OpportunityStatus.WON)
-    sourced = Q(primary_campaign__isnull=False)
-    influenced = sourced | Q(pk__in=touched)
-    sums = opps.order_by().aggregate(
-        total_pipeline=Sum("amount"),
-        total_revenue=Sum("amount", filter=won),
-        sourced_pipeline=Sum("amount", filter=sourced),
-        sourced_revenue=Sum("amount", filter=sourced & won),
-        influenced_pipeline=Sum("amount", filter=influenced),
-        influenced_revenue=Sum("amount", filter=influenced & won),
+    from accord.pipeline import opportunity_rollups
+
+    period = opportunity_rollups.all_history(organization, since=start)
+    result = Attribution(
+        sourced_pipeline=period.amounts["sourced_pipeline"],
+        sourced_revenue=period.amounts["sourced_revenue"],
+        influenced_pipeline=period.amounts["influenced_pipeline"],
+        influenced_revenue=period.amounts["influenced_revenue"],
+        total_pipeline=period.amounts["pipeline"],
+        total_revenue=period.amounts["revenue"],
     )
-    result = Attribution()
-    for key, value in sums.items():
-        setattr(result, key, Decimal(value or 0))
+    names = dict(
+        Campaign.objects.filter(
+            organization=organization, pk__in=sorted(int(k) for k in period.credits)
+        ).values_list("pk", "name")
+    )
     models: dict[str, dict[str, Decimal]] = defaultdict(
         lambda: {"first_touch": Decimal(0), "last_touch": Decimal(0), "linear": Decimal(0)}
     )
-    rows = (
-        OpportunityTouch.objects.filter(opportunity__in=opps.filter(won))
-        .order_by("opportunity_id", F("touched_at").asc(nulls_first=True), "id")
-        .values_list("opportunity_id", "opportunity__amount", "campaign__name")
-    )
-    for _, amount, names in _grouped(rows.iterator(chunk_size=5000)):
-        share = Decimal(amount) / len(names)
-        models[names[0]]["first_touch"] += Decimal(amount)
-        models[names[-1]]["last_touch"] += Decimal(amount)
-        for name in names:
-            models[name]["linear"] += share
-    # Won deals with only a primary campaign: every model credits that campaign.
-    for name, amount in (
-        opps.filter(won, sourced)
-        .exclude(pk__in=touched)
-        .order_by()
-        .values("primary_campaign__name")
-        .annotate(total=Sum("amount"))
-        .values_list("primary_campaign__name", "total")
-    ):
-        for model in ("first_touch", "last_touch", "linear"):
-            models[name][model] += Decimal(amount)
+    for campaign, credits in period.credits.items():
+        name = names.get(int(campaign))
+        if name is None:
+            continue  # deleted: its rows go at the next refresh
+        for model, amount in credits.items():
+            models[name][model] += amount
     result.by_campaign = {
         name: {k: v.quantize(Decimal("0.01")) for k, v in values.items()}
         for name, values in sorted(models.items())
     }
     return result
-
-
-def _grouped(
-    rows: Iterator[tuple[int, Decimal, str]],
-) -> Iterator[tuple[int, Decimal, list[str]]]:
-    current: int | None = None
-    amount = Decimal(0)
-    names: list[str] = []
-    for opp_id, opp_amount, name in rows:
-        if opp_id != current:
-            if current is not None:
-                yield current, amount, names
-            current, amount, names = opp_id, opp_amount, []
-        names.append(name)
-    if current is not None:
-        yield current, amount, names
 
 
 # -- SLA compliance -------------------------------------------------------------
@@ -1043,77 +1013,24 @@ OPPORTUNITY_METRICS = (
 def _opportunity_metrics(
     organization: Organization, periods: list[tuple[dt.date, dt.date]], keys: set[str]
 ) -> dict[tuple[dt.date, dt.date], dict[str, float | None]]:
-    """The opportunity metrics of ``metric_values`` for every period, one
-    query per metric for all periods (a conditional aggregate per period)."""
-    lo, hi = min(p[0] for p in periods), max(p[1] for p in periods)
-    out: dict[tuple[dt.date, dt.date], dict[str, float | None]] = {
-        p: dict.fromkeys(OPPORTUNITY_METRICS) for p in periods
-    }
-    if keys & {"marketing_sourced_pipeline", "marketing_influenced_pipeline"}:
-        touched = OpportunityTouch.objects.filter(organization=organization).values(
-            "opportunity_id"
-        )
-        marketing = Q(primary_campaign__isnull=False)
-        opened = [Q(created_on__gte=start, created_on__lte=end) for start, end in periods]
-        sums = (
-            _opportunities(organization, lo, hi)
-            .order_by()
-            .aggregate(
-                **{f"n_{i}": Count("id", filter=w) for i, w in enumerate(opened)},
-                **{
-                    f"sourced_{i}": Sum("amount", filter=w & marketing)
-                    for i, w in enumerate(opened)
-                },
-                **{
-                    f"influenced_{i}": Sum("amount", filter=w & (marketing | Q(pk__in=touched)))
-                    for i, w in enumerate(opened)
-                },
-            )
-        )
-        for i, period in enumerate(periods):
-            if sums[f"n_{i}"]:
-                out[period]["marketing_sourced_pipeline"] = float(sums[f"sourced_{i}"] or 0)
-                out[period]["marketing_influenced_pipeline"] = float(sums[f"influenced_{i}"] or 0)
-    closing = [Q(close_date__gte=start, close_date__lte=end) for start, end in periods]
-    closed = Opportunity.objects.filter(
-        organization=organization, close_date__gte=lo, close_date__lte=hi
-    )
-    if "win_rate" in keys:
-        outcome = closed.order_by().aggregate(
-            **{
-                f"won_{i}": Count("id", filter=w & Q(status=OpportunityStatus.WON))
-                for i, w in enumerate(closing)
-            },
-            **{
-                f"lost_{i}": Count("id", filter=w & Q(status=OpportunityStatus.LOST))
-                for i, w in enumerate(closing)
-            },
-        )
-        for i, period in enumerate(periods):
-            decided = outcome[f"won_{i}"] + outcome[f"lost_{i}"]
-            if decided:
-                out[period]["win_rate"] = round(100 * outcome[f"won_{i}"] / decided, 1)
-    if "sales_cycle_days" in keys:
-        table = Opportunity._meta.db_table
-        expression = _days_between_sql(
-            f'"{table}"."created_on"', f'"{table}"."close_date"', dates=True
-        )
-        rows = (
-            closed.filter(
-                status=OpportunityStatus.WON, created_on__isnull=False, close_date__isnull=False
-            )
-            .order_by()
-            .annotate(days=RawSQL(expression, []))  # noqa: S611 (our column names)
-            .values("days")
-            .annotate(**{f"n_{i}": Count("id", filter=w) for i, w in enumerate(closing)})
-        )
-        histograms: list[list[tuple[float, int]]] = [[] for _ in periods]
-        for row in rows:
-            for i in range(len(periods)):
-                if row[f"n_{i}"]:
-                    histograms[i].append((float(row["days"]), row[f"n_{i}"]))
-        for i, period in enumerate(periods):
-            out[period]["sales_cycle_days"] = _median_of_histogram(histograms[i])
+    """The opportunity metrics of ``metric_values`` for every period, from the
+    opportunity rollups (``opportunity_rollups.periods``: month rows for
+    whole months, day rows for partial ones), in one read for all periods."""
+    from accord.pipeline import opportunity_rollups
+
+    out: dict[tuple[dt.date, dt.date], dict[str, float | None]] = {}
+    for period, found in zip(
+        periods, opportunity_rollups.periods(organization, periods), strict=True
+    ):
+        values: dict[str, float | None] = dict.fromkeys(OPPORTUNITY_METRICS)
+        if found.opportunities:
+            values["marketing_sourced_pipeline"] = float(found.amounts["sourced_pipeline"])
+            values["marketing_influenced_pipeline"] = float(found.amounts["influenced_pipeline"])
+        decided = found.won + found.lost
+        if decided:
+            values["win_rate"] = round(100 * found.won / decided, 1)
+        values["sales_cycle_days"] = _median_of_histogram(list(found.cycle_days.items()))
+        out[period] = values
     return out
 
 

@@ -1,12 +1,14 @@
 """Property: after any sequence of writes, imports, edits and deletions of
-leads, breaches and survey responses (and the clock moving on, and the
-organisation's time zone changing, and campaigns renamed or handed to another
-marketer), the answers read from the rollups (SLA compliance and NPS by
-month, the funnel in total and by source, campaign and month, SLA compliance
+leads, breaches, opportunities, their campaign touches and survey responses
+(and the clock moving on, and the organisation's time zone changing, and
+campaigns renamed or handed to another marketer), the answers read from the
+rollups (SLA compliance and NPS by month, the funnel in total and by source,
+campaign and month, its attribution block over all history and from a day or
+a month on, SLA compliance
 per lead owner and per marketer, the rejection reasons, the triage queue's
 size and sources, NPS by account owner, campaign, language and segment over
-whole and partial months, and the goals' computed metrics over whole and
-partial months) equal a fresh computation
+whole and partial months, and the goals' computed metrics, lead, opportunity
+and NPS ones, over whole and partial months) equal a fresh computation
 from the rows themselves, whether the worker refreshed in between or not;
 reading them writes nothing; what is stored equals a fresh count once
 refreshed; and every stored month is the month of its instant in the
@@ -18,6 +20,7 @@ import contextlib
 import datetime as dt
 import io
 import statistics
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -45,6 +48,7 @@ from accord.lib.local_time import day_start, month_key
 from accord.lib.nps import category
 from accord.orgs.jobs import organization_months_refile
 from accord.orgs.services import organization_update
+from accord.pipeline import opportunity_rollups
 from accord.pipeline import rollups as pipeline_rollups
 from accord.pipeline import selectors as pipeline_selectors
 from accord.pipeline.importer import run_import
@@ -55,6 +59,10 @@ from accord.pipeline.models import (
     LeadGroupRollup,
     LeadMonthRollup,
     LeadRollupMark,
+    Opportunity,
+    OpportunityRollup,
+    OpportunityStatus,
+    OpportunityTouch,
     RejectionReason,
     SlaBreach,
     SourceSystem,
@@ -62,6 +70,7 @@ from accord.pipeline.models import (
 )
 from accord.pipeline.selectors import (
     STAGE_DATES,
+    attribution,
     compliance,
     funnel,
     funnel_cohort,
@@ -76,6 +85,9 @@ MONTHS_BACK = st.integers(min_value=0, max_value=8)
 # 0: mid-month; 1: 00:30 UTC on the 1st; 2: 23:30 UTC on the last day before it.
 EDGE = st.integers(min_value=0, max_value=2)
 ZONES = ("UTC", "America/Los_Angeles", "Asia/Tokyo", "Pacific/Kiritimati")
+# An opportunity's created or close month (None: no date).
+OPP_MONTH = st.one_of(st.none(), MONTHS_BACK)
+OPP_STATUS = st.sampled_from(list(OpportunityStatus))
 
 ACTIONS = st.one_of(
     st.tuples(
@@ -114,6 +126,21 @@ ACTIONS = st.one_of(
         st.sampled_from(["", "en", "de"]),
         st.sampled_from([None, "", "Gold", "Silver"]),
     ),
+    st.tuples(
+        st.just("opp"),
+        OPP_MONTH,
+        OPP_MONTH,
+        OPP_STATUS,
+        st.sampled_from([600, 1200, 3000]),
+        st.integers(0, 2),
+        st.integers(0, 3),
+    ),
+    st.tuples(st.just("opp_edit"), st.integers(0, 30), OPP_MONTH, OPP_MONTH, OPP_STATUS),
+    st.tuples(st.just("opp_regroup"), st.integers(0, 30), st.integers(0, 2), st.integers(0, 5)),
+    st.tuples(st.just("opp_delete"), st.integers(0, 30)),
+    st.tuples(st.just("touch"), st.integers(0, 30), st.integers(0, 1), MONTHS_BACK),
+    st.tuples(st.just("touch_delete"), st.integers(0, 30)),
+    st.tuples(st.just("opp_import"), st.integers(0, 3), MONTHS_BACK, OPP_MONTH, OPP_STATUS),
     st.tuples(st.just("worker")),
     st.tuples(st.just("clock"), st.integers(1, 40)),
     st.tuples(st.just("zone"), st.sampled_from(ZONES)),
@@ -145,6 +172,20 @@ def nth(queryset: Any, index: int) -> Any:
 def pick(options: list[Any], index: int) -> Any:
     """One of ``options`` (None past their end: no owner, no campaign)."""
     return options[index] if index < len(options) else None
+
+
+def import_text(owner: Any, kind: str, fmt: str, text: str) -> None:
+    """Import ``text`` as a file of ``kind`` in format ``fmt``, as the worker would."""
+    run = import_run_create(
+        membership=owner,
+        kind=kind,
+        format=fmt,
+        filename="x.csv",
+        stored_path="",
+        file_size=len(text),
+        enqueue=False,
+    )
+    run_import(run, io.BytesIO(text.encode()))
 
 
 def apply(action: tuple[Any, ...], acme: Any, owner: Any, clock: Any) -> None:
@@ -190,16 +231,7 @@ def apply(action: tuple[Any, ...], acme: Any, owner: Any, clock: Any) -> None:
             "Record ID,Email,Lifecycle Stage,Became a Marketing Qualified Lead Date\n"
             f"{action[1]},x{action[1]}@p.example,marketingqualifiedlead,{when:%Y-%m-%d %H:%M}\n"
         )
-        run = import_run_create(
-            membership=owner,
-            kind="leads",
-            format="hubspot",
-            filename="x.csv",
-            stored_path="",
-            file_size=len(text),
-            enqueue=False,
-        )
-        run_import(run, io.BytesIO(text.encode()))
+        import_text(owner, "leads", "hubspot", text)
     elif name == "sla_refresh":
         Lead.objects.filter(organization=acme).update(first_touch_hours=None)
         # Bypasses signals like the bulk paths; the service marks what it measures.
@@ -264,10 +296,161 @@ def apply(action: tuple[Any, ...], acme: Any, owner: Any, clock: Any) -> None:
             response.language = language
             response.attributes = {"region": "EMEA"} if plan is None else {"plan": plan}
             response.save()
+    elif name in ("opp", "opp_edit", "opp_regroup", "opp_delete", "touch", "touch_delete"):
+        apply_opportunity(action, acme, now)
+    elif name == "opp_import":
+        _, n, created, closed, status = action
+        stage = {"won": "Closed Won", "lost": "Closed Lost", "open": "Proposal"}[status]
+        close = f"{months_back(now, closed):%m/%d/%Y}" if closed is not None else ""
+        text = (
+            "Opportunity ID,Opportunity Name,Amount,Stage,Close Date,Created Date\n"
+            f"0065e00000Imp{n},Deal {n},{600 * (n + 1)},{stage},{close},"
+            f"{months_back(now, created):%m/%d/%Y}\n"
+        )
+        import_text(owner, "opportunities", "salesforce", text)
     elif name == "worker":
         rollups_refresh_due()
     elif name == "clock":
         clock.shift(dt.timedelta(days=action[1]))
+
+
+def apply_opportunity(action: tuple[Any, ...], acme: Any, now: dt.datetime) -> None:
+    """The opportunity actions: written through the ORM, as forms and syncs do."""
+    name = action[0]
+    campaigns = list(Campaign.objects.filter(organization=acme).order_by("pk"))
+    opportunities = Opportunity.objects.filter(organization=acme)
+
+    def day(back: int | None) -> dt.date | None:
+        return months_back(now, back).date() if back is not None else None
+
+    if name == "opp":
+        _, created, closed, status, amount, primary, touches = action
+        opportunity = Opportunity.objects.create(
+            organization=acme,
+            source_system=SourceSystem.ACCORD,
+            source_id=f"o-{Opportunity.objects.count()}-{now.timestamp()}",
+            name="Deal",
+            amount=amount,
+            status=status,
+            created_on=day(created),
+            close_date=day(closed),
+            primary_campaign=pick(campaigns, primary),
+        )
+        for n, campaign in enumerate(campaigns):
+            if touches & (1 << n):
+                OpportunityTouch.objects.create(
+                    organization=acme,
+                    opportunity=opportunity,
+                    campaign=campaign,
+                    touched_at=now - dt.timedelta(days=n),
+                )
+    elif name == "opp_edit" and (opportunity := nth(opportunities, action[1])) is not None:
+        opportunity.created_on, opportunity.close_date = day(action[2]), day(action[3])
+        opportunity.status = action[4]
+        opportunity.save()
+    elif name == "opp_regroup" and (opportunity := nth(opportunities, action[1])) is not None:
+        opportunity.primary_campaign = pick(campaigns, action[2])
+        opportunity.amount = 600 * action[3]
+        opportunity.save()
+    elif name == "opp_delete" and (opportunity := nth(opportunities, action[1])) is not None:
+        opportunity.delete()
+    elif name == "touch" and (opportunity := nth(opportunities, action[1])) is not None:
+        OpportunityTouch.objects.get_or_create(
+            opportunity=opportunity,
+            campaign=campaigns[action[2]],
+            defaults={"organization": acme, "touched_at": months_back(now, action[3])},
+        )
+    elif name == "touch_delete":
+        touch = nth(OpportunityTouch.objects.filter(organization=acme), action[1])
+        if touch is not None:
+            touch.delete()
+
+
+def fresh_attribution(acme: Any, since: dt.date | None) -> dict[str, Any]:
+    """The attribution block counted here in Python from the opportunities."""
+    sums = dict.fromkeys(
+        ("pipeline", "revenue", "sourced", "sourced_won", "influenced", "influenced_won"),
+        Decimal(0),
+    )
+    credits: dict[str, dict[str, Decimal]] = {}
+
+    def credit(name: str, model: str, amount: Decimal) -> None:
+        found = credits.setdefault(name, dict.fromkeys(("first", "last", "linear"), Decimal(0)))
+        found[model] += amount
+
+    for opportunity in Opportunity.objects.filter(organization=acme).select_related(
+        "primary_campaign"
+    ):
+        if since is not None and (opportunity.created_on is None or opportunity.created_on < since):
+            continue
+        names = [
+            t.campaign.name
+            for t in sorted(
+                opportunity.touches.select_related("campaign"),
+                key=lambda t: (t.touched_at is not None, t.touched_at, t.pk),
+            )
+        ]
+        won = opportunity.status == OpportunityStatus.WON
+        sourced = opportunity.primary_campaign is not None
+        amount = opportunity.amount
+        for key, counted in (
+            ("pipeline", True),
+            ("revenue", won),
+            ("sourced", sourced),
+            ("sourced_won", sourced and won),
+            ("influenced", sourced or bool(names)),
+            ("influenced_won", (sourced or bool(names)) and won),
+        ):
+            sums[key] += amount if counted else 0
+        if won and names:
+            credit(names[0], "first", amount)
+            credit(names[-1], "last", amount)
+            for name in names:
+                credit(name, "linear", amount / len(names))
+        elif won and opportunity.primary_campaign is not None:
+            for model in ("first", "last", "linear"):
+                credit(opportunity.primary_campaign.name, model, amount)
+    cent = Decimal("0.01")
+    return {
+        "sums": sums,
+        "by_campaign": {
+            name: tuple(v.quantize(cent) for v in found.values())
+            for name, found in sorted(credits.items())
+        },
+    }
+
+
+def read_attribution(acme: Any, since: dt.date | None) -> dict[str, Any]:
+    found = attribution(acme, start=since)
+    return {
+        "sums": {
+            "pipeline": found.total_pipeline,
+            "revenue": found.total_revenue,
+            "sourced": found.sourced_pipeline,
+            "sourced_won": found.sourced_revenue,
+            "influenced": found.influenced_pipeline,
+            "influenced_won": found.influenced_revenue,
+        },
+        "by_campaign": {
+            name: (v["first_touch"], v["last_touch"], v["linear"])
+            for name, v in found.by_campaign.items()
+        },
+    }
+
+
+def opportunity_tuple(row: OpportunityRollup) -> tuple[Any, ...]:
+    exact = Decimal("0.0000000001")
+    return (
+        row.by,
+        row.month,
+        row.key,
+        row.opportunities,
+        *(Decimal(getattr(row, n)).quantize(exact) for n in opportunity_rollups.AMOUNTS),
+        *(Decimal(getattr(row, n)).quantize(exact) for n in opportunity_rollups.CREDITS),
+        row.won,
+        row.lost,
+        tuple(sorted(row.cycle_days.items())),
+    )
 
 
 def by_month(lead: Lead) -> str:
@@ -455,6 +638,10 @@ GOAL_METRICS = (
     "median_first_touch_hours",
     "lead_sla_compliance",
     "nps",
+    "marketing_sourced_pipeline",
+    "marketing_influenced_pipeline",
+    "win_rate",
+    "sales_cycle_days",
 )
 
 
@@ -542,6 +729,10 @@ def check(acme: Any) -> None:
         for since in (None, a_while_ago):
             assert read_funnel(acme, by, since) == fresh_funnel(acme, by, since)
     assert rejection_reasons(acme) == fresh_reasons(acme)
+    # All history, from a month's first day, and from mid-month.
+    two_months_ago = (today.replace(day=1) - dt.timedelta(days=40)).replace(day=1)
+    for start in (None, two_months_ago, today - dt.timedelta(days=75)):
+        assert read_attribution(acme, start) == fresh_attribution(acme, start)
     member = acme.memberships.order_by("pk").first()
     queue = pipeline_selectors.triage_queue(member)
     assert pipeline_selectors.triage_count(member) == queue.count()
@@ -577,6 +768,9 @@ def check(acme: Any) -> None:
         m: v for m, v in fresh_nps(acme).items() if m < boundary.strftime("%Y-%m")
     }
     assert group_rows(acme) == fresh_group_rows(acme)
+    assert {opportunity_tuple(r) for r in OpportunityRollup.objects.filter(organization=acme)} == {
+        opportunity_tuple(r) for r in opportunity_rollups.compute_months(acme, None)
+    }
     stored_segments = {
         (r.by, r.month, r.key, r.promoters, r.passives, r.detractors)
         for r in ResponseSegmentRollup.objects.filter(organization=acme)
@@ -602,6 +796,18 @@ def check(acme: Any) -> None:
 # counted in June, the organisation's month, whether stored or counted live.
 @example(actions=[("zone", "Asia/Tokyo"), ("lead", 0, None, None, "", 2)])
 @example(actions=[("zone", "Asia/Tokyo"), ("response", 0, 9, 2)])
+# A won deal touched by both campaigns, stored, then a touch gone and the deal
+# moved to other months: every change marks the months it leaves and enters.
+@example(
+    actions=[
+        ("opp", 1, 0, "won", 1200, 0, 3),
+        ("worker",),
+        ("touch_delete", 0),
+        ("opp_edit", 0, 2, None, "won"),
+        ("worker",),
+        ("opp_regroup", 0, 1, 2),
+    ]
+)
 def test_it_keeps_rollups_equal_to_a_fresh_computation(actions, acme, alice, bob, agreement):
     owner = acme.memberships.get(user=alice)
     # The fixture's object outlives each example's rolled-back transaction.
