@@ -937,7 +937,9 @@ def run_import(
         run.unmapped_stages = waiting.labels
         run.message = str(waiting)[:500]
         run.save(update_fields=["status", "unmapped_stages", "message"])
-    except ImportFileError as error:
+    except (ImportFileError, TableError) as error:
+        # TableError: a workbook found damaged partway through (a CSV's bad
+        # rows are refused one by one instead).
         run.status = ImportStatus.FAILED
         run.message = str(error)[:500]
         run.finished_at = timezone.now()
