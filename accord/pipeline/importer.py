@@ -659,7 +659,8 @@ class Importer:
         """Read, check and write the whole file; the run records progress per batch.
 
         The file is read twice: once to decide each date and amount column's
-        convention from all its values, then to import it.
+        convention from all its values, then to import it (a workbook's second
+        pass reads the text kept from its first).
         """
         run = self.run
         table = self._open(raw)
@@ -668,8 +669,10 @@ class Importer:
         run.columns = {field_name: self.column(field_name) for field_name in self.index}
         run.save(update_fields=["columns"])
         self._decide_conventions(table)
-        raw.seek(0)
-        table = self._open(raw)
+        try:
+            table = table.again(raw)
+        except TableError as error:
+            raise ImportFileError(str(error)) from None
         build = self._builder()
         positions = list(self.index.items())
         # Every field the row builder may ask for, empty unless the file has it.
