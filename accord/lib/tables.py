@@ -3,8 +3,8 @@
 ``open_table`` takes the uploaded bytes as a binary stream and finds out
 what they are:
 
-* An Excel workbook (``.xlsx``: a zip file) is read with openpyxl in
-  read-only mode, streaming, one sheet: the only one, or the one named by
+* An Excel workbook (``.xlsx``: a zip file) is streamed by
+  ``accord.lib.workbooks``, one sheet: the only one, or the one named by
   ``sheet``. A cell Excel stores as a date becomes ISO text
   (``2026-03-31T14:05:00``), a whole number its digits, so importers read
   workbook cells as they read CSV text. An old ``.xls`` or any other binary
@@ -37,12 +37,11 @@ is 1), blank rows included.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import re
-import zipfile
+import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import IO, Any
 
 from accord.lib.csvfile import (
@@ -52,6 +51,7 @@ from accord.lib.csvfile import (
     csv_error,
     open_text,
 )
+from accord.lib.workbooks import Workbook, WorkbookError
 
 FOOTER = "report footer"
 TITLE = "title row above the header"
@@ -132,6 +132,10 @@ class Table:
     _rows: Iterator[tuple[int, list[str]] | Unreadable] = field(default=iter(()), repr=False)
     _before: list[Record] = field(default_factory=list, repr=False)
     _counter: _CountingReader | None = field(default=None, repr=False)
+    # A workbook's rows as text, written while they are first read, so that a
+    # second pass (``again``) reads text instead of the workbook's XML again.
+    _spool: IO[str] | None = field(default=None, repr=False)
+    _spooled: bool = field(default=False, repr=False)
 
     @property
     def bytes_read(self) -> int:
@@ -139,7 +143,38 @@ class Table:
 
     def records(self) -> Iterator[Record]:
         yield from self._before
-        yield from _without_footer(self._rows, len(self.header))
+        rows = self._rows
+        if self.source == "xlsx" and self._spool is None:
+            rows = self._spooling(rows)
+        yield from _without_footer(rows, len(self.header))
+
+    def _spooling(
+        self, rows: Iterator[tuple[int, list[str]] | Unreadable]
+    ) -> Iterator[tuple[int, list[str]] | Unreadable]:
+        # Open past this generator, for ``again``; the file is deleted when closed.
+        spool = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115
+        self._spool = spool
+        write = csv.writer(spool).writerow
+        for item in rows:
+            if isinstance(item, tuple):  # a workbook has no unreadable rows
+                write([item[0], *item[1]])
+            yield item
+        self._spooled = True
+
+    def again(self, raw: IO[bytes]) -> Table:
+        """The same file from the top, for a second pass over its records.
+
+        A workbook whose records were read to the end is read again from the
+        text kept meanwhile (a tenth of the cost of its XML); anything else is
+        opened again from ``raw``.
+        """
+        if self._spooled and self._spool is not None:
+            spool = self._spool
+            spool.seek(0)
+            rows = ((int(cells[0]), cells[1:]) for cells in csv.reader(spool))
+            return replace(self, _rows=rows, _spooled=False)
+        raw.seek(0)
+        return open_table(raw, sheet=self.sheet or None)
 
 
 def _filled(cells: list[str]) -> int:
@@ -235,39 +270,20 @@ def _csv_rows(
         yield number, cells
 
 
-def _cell_text(value: object) -> str:
-    """A workbook cell as the text a CSV export would hold."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.datetime):
-        return value.replace(microsecond=0).isoformat()
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return str(value).strip()
-
-
 def _xlsx_rows(raw: IO[bytes], sheet: str | None) -> tuple[Iterator[list[str]], str]:
-    # openpyxl is imported here: only workbook uploads pay for it.
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
     try:
-        book = load_workbook(raw, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as error:
-        raise TableError(f"This .xlsx workbook cannot be opened ({error}).") from None
-    names = [ws.title for ws in book.worksheets]
+        book = Workbook(raw)
+    except WorkbookError as error:
+        raise TableError(str(error)) from None
+    names = list(book.sheets)
     if sheet:
         if sheet not in names:
             raise TableError(
                 f"sheet: the workbook has no sheet '{sheet}'; it has {', '.join(names)}."
             )
-        chosen = book[sheet]
+        chosen = sheet
     elif len(names) == 1:
-        chosen = book.worksheets[0]
+        chosen = names[0]
     else:
         raise TableError(
             f"The workbook has {len(names)} sheets ({', '.join(names)}); choose the one to import."
@@ -275,12 +291,13 @@ def _xlsx_rows(raw: IO[bytes], sheet: str | None) -> tuple[Iterator[list[str]], 
 
     def rows() -> Iterator[list[str]]:
         try:
-            for values in chosen.iter_rows(values_only=True):
-                yield [_cell_text(v) for v in values]
+            yield from book.rows(chosen)
+        except WorkbookError as error:
+            raise TableError(str(error)) from None
         finally:
             book.close()
 
-    return rows(), chosen.title
+    return rows(), chosen
 
 
 def _is_subheader(cells: list[str]) -> bool:

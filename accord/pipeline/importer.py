@@ -681,7 +681,8 @@ class Importer:
         """Read, check and write the whole file; the run records progress per batch.
 
         The file is read twice: once to decide each date and amount column's
-        convention from all its values, then to import it.
+        convention from all its values, then to import it (a workbook's second
+        pass reads the text kept from its first).
         """
         run = self.run
         table = self._open(raw)
@@ -690,8 +691,10 @@ class Importer:
         run.columns = {field_name: self.column(field_name) for field_name in self.index}
         run.save(update_fields=["columns"])
         self._decide_conventions(table)
-        raw.seek(0)
-        table = self._open(raw)
+        try:
+            table = table.again(raw)
+        except TableError as error:
+            raise ImportFileError(str(error)) from None
         build = self._builder()
         positions = list(self.index.items())
         # Every field the row builder may ask for, empty unless the file has it.
@@ -959,7 +962,9 @@ def run_import(
         run.unmapped_stages = waiting.labels
         run.message = str(waiting)[:500]
         run.save(update_fields=["status", "unmapped_stages", "message"])
-    except ImportFileError as error:
+    except (ImportFileError, TableError) as error:
+        # TableError: a workbook found damaged partway through (a CSV's bad
+        # rows are refused one by one instead).
         run.status = ImportStatus.FAILED
         run.message = str(error)[:500]
         run.finished_at = timezone.now()

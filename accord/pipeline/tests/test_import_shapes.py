@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -248,6 +249,21 @@ def test_it_asks_which_sheet_of_a_workbook_with_several(acme, alice):
     assert not Lead.objects.exists()
     run = _import(acme, alice, data, fmt="hubspot", sheet="Contacts")
     assert run.rows_created == 2
+
+
+def test_it_fails_an_import_of_a_workbook_damaged_partway_naming_the_row(acme, alice):
+    source = zipfile.ZipFile(io.BytesIO(_workbook("Leads")))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as damaged:
+        for item in source.infolist():
+            part = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                part = part[: part.index(b'<row r="3"') + 20]  # cut inside row 3
+            damaged.writestr(item, part)
+    run = _import(acme, alice, out.getvalue(), fmt="hubspot")
+    assert run.status == ImportStatus.FAILED
+    assert run.message.startswith("Row 3 of the workbook cannot be read"), run.message
+    assert not Lead.objects.exists()
 
 
 def test_it_refuses_an_old_excel_file(acme, alice):
