@@ -485,13 +485,12 @@ def main() -> None:
     importer = Importer(run)
     load_seconds = 0.0
     with open(path, "rb") as raw:
-        table = open_table(raw)
+        table = open_table(raw, reread=True)
         importer.headers = table.header
         importer.index = importer.header_map(importer.headers)
         # Each date column's convention, as the import decides it (not timed).
         importer._decide_conventions(table)
-        raw.seek(0)
-        table = open_table(raw)
+        table = table.again(raw)
         # Every row of the generated file is data: keep the cells only.
         reader = (record[1] for record in table.records() if isinstance(record, tuple))
         positions = list(importer.index.items())

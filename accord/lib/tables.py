@@ -132,8 +132,10 @@ class Table:
     _rows: Iterator[tuple[int, list[str]] | Unreadable] = field(default=iter(()), repr=False)
     _before: list[Record] = field(default_factory=list, repr=False)
     _counter: _CountingReader | None = field(default=None, repr=False)
-    # A workbook's rows as text, written while they are first read, so that a
+    # A workbook's rows as text, written while they are first read when the
+    # reader asked to read twice (``open_table(reread=True)``), so that the
     # second pass (``again``) reads text instead of the workbook's XML again.
+    _reread: bool = field(default=False, repr=False)
     _spool: IO[str] | None = field(default=None, repr=False)
     _spooled: bool = field(default=False, repr=False)
 
@@ -144,7 +146,7 @@ class Table:
     def records(self) -> Iterator[Record]:
         yield from self._before
         rows = self._rows
-        if self.source == "xlsx" and self._spool is None:
+        if self._reread and self.source == "xlsx" and self._spool is None:
             rows = self._spooling(rows)
         yield from _without_footer(rows, len(self.header))
 
@@ -309,10 +311,12 @@ def _is_subheader(cells: list[str]) -> bool:
     return words <= _SUBHEADER_WORDS and bool(words & {"response", "open-ended response"})
 
 
-def open_table(raw: IO[bytes], *, sheet: str | None = None) -> Table:
+def open_table(raw: IO[bytes], *, sheet: str | None = None, reread: bool = False) -> Table:
     """Read the start of ``raw`` (a binary stream): its kind, header and the
     rows around the header that are not data. Raises ``TableError`` with a
-    message for the user when the file cannot be read at all."""
+    message for the user when the file cannot be read at all. ``reread``: the
+    caller will read the records twice (``Table.again``); a workbook's rows
+    are then kept as text while first read, and only then."""
     head = raw.read(8)
     try:
         raw.seek(0)
@@ -396,6 +400,7 @@ def open_table(raw: IO[bytes], *, sheet: str | None = None) -> Table:
         _rows=_chain(iter(peeked[subheaders:]), stream),
         _before=before,
         _counter=counter,
+        _reread=reread,
     )
 
 

@@ -623,7 +623,7 @@ class Importer:
 
     def _open(self, raw: IO[bytes]) -> Table:
         try:
-            return open_table(raw, sheet=self.run.sheet or None)
+            return open_table(raw, sheet=self.run.sheet or None, reread=True)
         except TableError as error:
             raise ImportFileError(str(error)) from None
 
