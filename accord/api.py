@@ -3,8 +3,9 @@
 Authentication is a personal token (``Authorization: Bearer acc_…``) that acts
 as its user in exactly one organisation, so no path names an organisation.
 Errors: 400 malformed request, 401 no or bad token, 403 role may not act,
-404 missing or another organisation's, 422 invalid fields (each named),
-503 the database is unavailable (try again later).
+404 missing or another organisation's, 414 a query string over 8,192
+characters, 422 invalid fields (each named), 503 the database is unavailable
+(try again later).
 """
 
 from __future__ import annotations

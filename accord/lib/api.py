@@ -68,6 +68,8 @@ ERRORS: dict[int, Any] = {
     401: ErrorOut,
     403: ErrorOut,
     404: ErrorOut,
+    # Any operation: lib.middleware refuses a query string over MAX_QUERY_STRING.
+    414: ErrorOut,
     422: ValidationErrorOut,
 }
 
