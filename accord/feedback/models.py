@@ -352,9 +352,14 @@ class Response(models.Model):
         ]
         indexes = [
             models.Index(fields=["organization", "month", "category"], name="response_org_month"),
-            # The responses list pages newest first (``accord.lib.keyset``).
+            # The responses list pages newest first (``accord.lib.keyset``), and
+            # the days counted live (NPS and the goals' current days) count the
+            # categories of a time window from the index alone: with the
+            # category in it, neither database reads the rows (on SQLite 44 ms
+            # -> 12 ms for the last two days at 1,000,000 answers).
             models.Index(
-                fields=["organization", "created_at", "id"], name="response_org_created_id"
+                fields=["organization", "created_at", "id", "category"],
+                name="response_org_created_cat",
             ),
             models.Index(fields=["organization", "themed_at"], name="response_org_themed"),
             # The segment names (``selectors.segment_names``) come from the latest
