@@ -13,7 +13,7 @@ class PipelineConfig(AppConfig):
         register_metric_source("pipeline", goal_metric_values)
         register_metric_series("pipeline", metric_series)
 
-        from django.db.models.signals import post_delete, post_save, pre_delete
+        from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
         from accord.pipeline import opportunity_rollups, rollups
         from accord.pipeline.models import Campaign, Lead, Opportunity, OpportunityTouch, SlaBreach
@@ -26,6 +26,15 @@ class PipelineConfig(AppConfig):
         )
         post_delete.connect(
             rollups.breach_changed, sender=SlaBreach, dispatch_uid="rollup_breach_deleted"
+        )
+        # A campaign's new owner or its deletion moves its leads to another marketer.
+        pre_save.connect(
+            rollups.campaign_saving, sender=Campaign, dispatch_uid="rollup_campaign_leads_saving"
+        )
+        pre_delete.connect(
+            rollups.campaign_deleting,
+            sender=Campaign,
+            dispatch_uid="rollup_campaign_leads_deleting",
         )
         # And every change to an opportunity, its touches or a campaign
         # behind it marks its months (accord.pipeline.opportunity_rollups).

@@ -659,15 +659,18 @@ class LeadGroupRollup(models.Model):
 
     ``by`` is "total" (``key`` empty: the funnel's stages and the histograms
     of days between them, ``stage_days``), "source", "campaign" (the
-    campaign's id), "owner" (the lead owner's membership id), "reason" (the
-    rejection reason) or "day" (the day of ``mql_at`` in the organisation's
-    time zone, ``YYYY-MM-DD``, within its month); ``key`` is empty for a
-    lead without one. Ids, not
-    names, so renaming a campaign or changing its owner or a person's email
-    needs no refresh: readers look the names up. The touch and decision
-    counts are measured against ``touch_limit`` and ``decision_limit``, as
-    in ``LeadMonthRollup``; ``first_touch_histogram`` is kept for owners,
-    campaigns and days (the per-person and partial-month medians).
+    campaign's id), "owner" (the lead owner's membership id), "marketer"
+    (the membership id of the campaign's owner), "reason" (the rejection
+    reason) or "day" (the day of ``mql_at`` in the organisation's time
+    zone, ``YYYY-MM-DD``, within its month); ``key`` is empty for a lead
+    without one. Ids, not names, so renaming a campaign or a person's new
+    email needs no refresh: readers look the names up (a membership since
+    deleted reads as no one). A campaign handed to another owner, or
+    deleted, marks the months of its leads (their "marketer" rows). The
+    touch and decision counts are measured against ``touch_limit`` and
+    ``decision_limit``, as in ``LeadMonthRollup``; ``first_touch_histogram``
+    is kept for owners, marketers, campaigns and days (the per-person and
+    partial-month medians).
     ``queued`` counts the MQLs still waiting in the triage queue (neither
     accepted nor rejected, nor past the decision).
     """

@@ -738,16 +738,15 @@ def compliance(
         raise ValueError(f"by must be one of: month, owner, marketer (not {by!r})")
     from accord.pipeline import rollups
 
+    # Both groupings are keyed by a membership id (the lead's owner, the
+    # campaign's owner).
     rows = rollups.group_rows(
         organization,
-        "owner" if by == "owner" else "campaign",
+        by,
         since=since.strftime("%Y-%m") if since is not None else None,
         limits=rollups.group_limits(organization),
     )
-    if by == "owner":
-        people = _owner_emails(organization, rows)
-    else:
-        people = _campaign_names(organization, rows, "owner__user__email")
+    people = _owner_emails(organization, rows)
     by_person: dict[str | None, list[Any]] = defaultdict(list)
     for row in rows:
         by_person[people[row.key]].append(row)

@@ -133,3 +133,50 @@ def test_it_reads_as_many_queries_for_a_year_and_many_people_as_for_two_months(
     assert all(status == 200 for _, status in small.values()), small
     assert large == small
     assert LeadRollupMark.objects.exists() is not refreshed
+
+
+def marketers(acme: Any) -> dict[str, tuple[int, float | None]]:
+    from accord.pipeline.selectors import compliance
+
+    return {r.key: (r.mqls, r.median_first_touch_hours) for r in compliance(acme, by="marketer")}
+
+
+def test_it_moves_a_campaigns_leads_to_its_new_marketer_and_to_no_one_when_it_goes(
+    acme, alice, carol, agreement
+):
+    with time_machine.travel(NOW, tick=False):
+        carol_m = acme.memberships.get(user=carol)
+        alice_m = acme.memberships.get(user=alice)
+        webinar = CampaignFactory.create(organization=acme, name="Webinar", owner=carol_m)
+        for hours, month in ((2.0, "2026-05"), (3.0, "2026-04"), (5.0, "2026-04")):
+            mql_at = dt.datetime.fromisoformat(f"{month}-05T10:00:00+00:00")
+            LeadFactory.create(
+                organization=acme,
+                campaign=webinar,
+                mql_at=mql_at,
+                mql_month=month,
+                first_touch_at=mql_at + dt.timedelta(hours=hours),
+                first_touch_hours=hours,
+            )
+        rollups_refresh_due()
+        assert marketers(acme) == {"carol@acme.example": (3, 3.0)}
+
+        webinar.owner = alice_m
+        webinar.save()
+        # Marked: read from the leads until the worker stores the new rows.
+        assert set(LeadRollupMark.objects.values_list("month", flat=True)) == {
+            "2026-04",
+            "2026-05",
+        }
+        assert marketers(acme) == {"alice@acme.example": (3, 3.0)}
+        rollups_refresh_due()
+        assert marketers(acme) == {"alice@acme.example": (3, 3.0)}
+
+        webinar.name = "Webinar 2026"
+        webinar.save()
+        assert not LeadRollupMark.objects.exists()
+
+        webinar.delete()
+        assert marketers(acme) == {"(no owner)": (3, 3.0)}
+        rollups_refresh_due()
+        assert marketers(acme) == {"(no owner)": (3, 3.0)}
