@@ -13,7 +13,7 @@ class PipelineConfig(AppConfig):
         register_metric_source("pipeline", goal_metric_values)
         register_metric_series("pipeline", metric_series)
 
-        from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+        from django.db.models.signals import post_delete, post_save, pre_delete
 
         from accord.pipeline import opportunity_rollups, rollups
         from accord.pipeline.models import Campaign, Lead, Opportunity, OpportunityTouch, SlaBreach
@@ -27,23 +27,21 @@ class PipelineConfig(AppConfig):
         post_delete.connect(
             rollups.breach_changed, sender=SlaBreach, dispatch_uid="rollup_breach_deleted"
         )
-        # A campaign's new owner or its deletion moves its leads to another marketer.
-        pre_save.connect(
-            rollups.campaign_saving, sender=Campaign, dispatch_uid="rollup_campaign_leads_saving"
+        # A campaign's new owner moves its leads to another marketer; its
+        # deletion takes their marketer and its opportunities' primary campaign.
+        post_save.connect(
+            rollups.campaign_saved, sender=Campaign, dispatch_uid="rollup_campaign_saved"
         )
         pre_delete.connect(
-            rollups.campaign_deleting,
-            sender=Campaign,
-            dispatch_uid="rollup_campaign_leads_deleting",
+            rollups.campaign_deleting, sender=Campaign, dispatch_uid="rollup_campaign_deleting"
         )
-        # And every change to an opportunity, its touches or a campaign
-        # behind it marks its months (accord.pipeline.opportunity_rollups).
+        # And every change to an opportunity or its touches marks its months
+        # (accord.pipeline.opportunity_rollups).
         for signal, receiver, sender, uid in (
             (post_save, opportunity_rollups.opportunity_saved, Opportunity, "opp_saved"),
             (post_delete, opportunity_rollups.opportunity_deleted, Opportunity, "opp_deleted"),
             (post_save, opportunity_rollups.touch_changed, OpportunityTouch, "touch_saved"),
             (post_delete, opportunity_rollups.touch_changed, OpportunityTouch, "touch_deleted"),
-            (pre_delete, opportunity_rollups.campaign_deleting, Campaign, "campaign_deleting"),
         ):
             signal.connect(receiver, sender=sender, dispatch_uid=f"rollup_{uid}")
 

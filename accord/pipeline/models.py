@@ -79,6 +79,17 @@ class Campaign(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    # The owner as loaded from the database (None: a new campaign, or none).
+    _loaded_owner_id: int | None = None
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Campaign:
+        # Remember the owner as loaded, so that a save handing the campaign to
+        # another marketer marks its leads' months (accord.pipeline.rollups).
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_owner_id = instance.__dict__.get("owner_id")
+        return instance
+
 
 class Account(models.Model):
     """A company: a prospect or a customer."""

@@ -17,7 +17,7 @@ transaction:
   signals (forms, factories, ``queryset.delete()``, a campaign's deletion
   cascading to its touches);
 * a campaign's deletion, before it clears the primary campaign of its
-  opportunities (an update that sends no signals);
+  opportunities (an update that sends no signals): ``rollups.campaign_deleting``;
 * the importer and CRM sync, which write opportunities and touches in bulk;
 * the demo and ``accord bench-data`` (``rollups_rebuild``).
 """
@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -46,8 +46,8 @@ from accord.pipeline.models import (
     OpportunityTouch,
 )
 from accord.pipeline.models import rollup_month as month_of
+from accord.pipeline.rollups import ALL, in_months, rollups_mark
 
-ALL = "*"  # as ``rollups.ALL``: every month
 # Amounts of the opportunities created in a month or on a day.
 AMOUNTS = (
     "pipeline",
@@ -77,15 +77,8 @@ def months_of(opportunities: QuerySet[Opportunity]) -> set[str]:
     return found
 
 
-def mark(organization_id: int, months: Iterable[str]) -> None:
-    """Mark months stale (``rollups.rollups_mark``: the leads' marks)."""
-    from accord.pipeline.rollups import rollups_mark
-
-    rollups_mark(organization_id, months)
-
-
 def opportunity_saved(sender: Any, instance: Opportunity, **kwargs: Any) -> None:
-    mark(instance.organization_id, instance.rollup_months() | instance._loaded_months)
+    rollups_mark(instance.organization_id, instance.rollup_months() | instance._loaded_months)
     instance._loaded_months = instance.rollup_months()
 
 
@@ -94,7 +87,7 @@ def opportunity_deleted(
 ) -> None:
     if isinstance(origin, Organization):
         return  # the organisation goes, its rollups with it
-    mark(instance.organization_id, instance.rollup_months())
+    rollups_mark(instance.organization_id, instance.rollup_months())
 
 
 def touch_changed(
@@ -102,20 +95,9 @@ def touch_changed(
 ) -> None:
     if isinstance(origin, Organization | Opportunity):
         return  # the opportunity's own deletion marked its months
-    mark(
+    rollups_mark(
         instance.organization_id,
         months_of(Opportunity.objects.filter(pk=instance.opportunity_id)),
-    )
-
-
-def campaign_deleting(sender: Any, instance: Any, origin: Any = None, **kwargs: Any) -> None:
-    """A campaign about to go: mark the months of the opportunities it is the
-    primary campaign of (the deletion clears it without signals)."""
-    if isinstance(origin, Organization):
-        return
-    mark(
-        instance.organization_id,
-        months_of(Opportunity.objects.filter(primary_campaign=instance)),
     )
 
 
@@ -321,8 +303,6 @@ def rows(
     if ALL in marks:
         found = compute_months(organization, None)
     else:
-        from accord.pipeline.rollups import in_months
-
         stored = OpportunityRollup.objects.filter(organization=organization, by__in=list(groupings))
         if since is not None or until is not None or only is not None:
             stored = stored.exclude(month=UNDATED)

@@ -62,6 +62,7 @@ from accord.pipeline.models import (
     LeadGroupRollup,
     LeadMonthRollup,
     LeadRollupMark,
+    Opportunity,
 )
 
 ALL = "*"
@@ -103,33 +104,38 @@ def lead_deleted(sender: Any, instance: Lead, origin: Any = None, **kwargs: Any)
     rollups_mark(instance.organization_id, [instance.mql_month])
 
 
-def campaign_saving(sender: Any, instance: Campaign, raw: bool = False, **kwargs: Any) -> None:
+def campaign_saved(sender: Any, instance: Campaign, created: bool = False, **kwargs: Any) -> None:
     """A campaign handed to another marketer (its form, CRM sync): mark the
-    months of its leads, whose "marketer" rows are keyed by the campaign's owner."""
-    if raw or instance.pk is None:
-        return
-    stored = list(Campaign.objects.filter(pk=instance.pk).values_list("owner_id", flat=True))
-    if stored and stored[0] != instance.owner_id:
-        _mark_leads_of(instance)
+    months of its leads, whose "marketer" rows are keyed by the campaign's
+    owner. A new campaign has no leads yet."""
+    if not created and instance.owner_id != instance._loaded_owner_id:
+        rollups_mark(instance.organization_id, _months_of_leads(instance))
+    instance._loaded_owner_id = instance.owner_id
 
 
 def campaign_deleting(sender: Any, instance: Campaign, origin: Any = None, **kwargs: Any) -> None:
-    """A campaign about to go: its leads lose it without signals, and with it
-    their marketer: mark their months."""
+    """A campaign about to go: its leads lose it, and with it their marketer,
+    and its opportunities their primary campaign, by updates that send no
+    signals: mark the months of both."""
     if isinstance(origin, Organization):
-        return
-    _mark_leads_of(instance)
+        return  # the organisation goes, its rollups with it
+    from accord.pipeline import opportunity_rollups
+
+    rollups_mark(
+        instance.organization_id,
+        _months_of_leads(instance)
+        | opportunity_rollups.months_of(Opportunity.objects.filter(primary_campaign=instance)),
+    )
 
 
-def _mark_leads_of(campaign: Campaign) -> None:
-    months = (
+def _months_of_leads(campaign: Campaign) -> set[str]:
+    return set(
         Lead.objects.filter(campaign=campaign)
         .exclude(mql_month="")
         .order_by()
         .values_list("mql_month", flat=True)
         .distinct()
     )
-    rollups_mark(campaign.organization_id, list(months))
 
 
 def breach_changed(sender: Any, instance: Any, origin: Any = None, **kwargs: Any) -> None:
@@ -572,24 +578,18 @@ LEAD_COUNTS = ("mqls", "sqls", "accepted", "rejected", "touched_in_time", "touch
 
 @dataclass
 class LeadTotals:
-    """The MQLs of a period: counts (``LEAD_COUNTS``) and the histogram of
-    first-touch hours (rounded to 0.1)."""
+    """The MQLs of a period: counts (``LEAD_COUNTS``) and the histograms of
+    first-touch hours (rounded to 0.1) of the rows that make it up."""
 
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LEAD_COUNTS, 0))
+    # Merged only by the reader that wants the median (``median_of_histograms``):
+    # a month's holds thousands of buckets at millions of leads.
     histograms: list[dict[str, int]] = field(default_factory=list)
 
     def add(self, counts: dict[str, int], histogram: dict[str, int]) -> None:
         for name in LEAD_COUNTS:
             self.counts[name] += counts.get(name, 0)
         self.histograms.append(histogram)
-
-    @property
-    def histogram(self) -> dict[float, int]:
-        """The histograms added, by value: merged once, when read (a
-        month's holds thousands of buckets at millions of leads)."""
-        from accord.pipeline.selectors import _merged
-
-        return _merged(self.histograms)
 
 
 def lead_totals(

@@ -963,9 +963,8 @@ def metric_series(
 
     The lead metrics (``ROLLED_UP_METRICS``) of every request come from the
     month rollups and, for partial months, the day rollups; the opportunity
-    metrics (few rows next to the leads) are counted live, one conditional
-    aggregate per metric for all periods. A fixed number of queries however
-    many requests and months."""
+    metrics from the opportunity rollups the same way, one read for all
+    periods. A fixed number of queries however many requests and months."""
     from accord.pipeline import rollups
 
     out: list[float | None] = [None] * len(requests)
@@ -985,7 +984,7 @@ def metric_series(
                 if decided:
                     out[i] = round(100 * counts["accepted"] / decided, 1)
             elif key == "median_first_touch_hours":
-                out[i] = _median_of_histogram(list(found.histogram.items()))
+                out[i] = rollups.median_of_histograms(found.histograms)
             else:
                 if has_agreement is None:
                     has_agreement = agreement_active(organization) is not None
@@ -994,7 +993,7 @@ def metric_series(
                     out[i] = round(100 * counts["touched_in_time"] / known, 1)
     wanted = sorted({(start, end) for key, start, end in requests if key in OPPORTUNITY_METRICS})
     if wanted:
-        opportunities = _opportunity_metrics(organization, wanted, {r[0] for r in requests})
+        opportunities = _opportunity_metrics(organization, wanted)
         for i, (key, start, end) in enumerate(requests):
             if key in OPPORTUNITY_METRICS:
                 out[i] = opportunities[(start, end)][key]
@@ -1010,7 +1009,7 @@ OPPORTUNITY_METRICS = (
 
 
 def _opportunity_metrics(
-    organization: Organization, periods: list[tuple[dt.date, dt.date]], keys: set[str]
+    organization: Organization, periods: list[tuple[dt.date, dt.date]]
 ) -> dict[tuple[dt.date, dt.date], dict[str, float | None]]:
     """The opportunity metrics of ``metric_values`` for every period, from the
     opportunity rollups (``opportunity_rollups.periods``: month rows for
