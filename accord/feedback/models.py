@@ -700,10 +700,11 @@ class ResponseSegmentRollup(models.Model):
 
 class ResponseDayRollup(models.Model):
     """Promoters, passives and detractors of one day of the organisation's
-    calendar (the local day of ``Response.created_at``), kept by
-    ``accord.feedback.rollups`` for the days before ``day_live_from()``;
-    readers count the last days live. Any period of whole days (the 90 days
-    against the 90 before) adds these rows up."""
+    calendar (the local day of ``Response.created_at``), of the responses
+    created before ``ResponseDayState.counted_until``, kept by
+    ``accord.feedback.rollups``; readers count the answers since live. Any
+    period of whole days (the 90 days against the 90 before, a month, a
+    goal's quarter) adds these rows up."""
 
     organization = models.ForeignKey(
         "orgs.Organization", on_delete=models.CASCADE, related_name="+"
@@ -742,14 +743,19 @@ class ResponseDayMark(models.Model):
 
 
 class ResponseDayState(models.Model):
-    """How far an organisation's ``ResponseDayRollup`` rows reach: every day
-    before ``complete_before`` is rolled up (marks aside); later days are
-    counted live. No row: nothing is rolled up yet."""
+    """How far an organisation's ``ResponseDayRollup`` rows reach: they hold
+    every response created before ``counted_until`` (marked days aside);
+    readers count the responses created since live. The next refresh counts
+    again the days from ``complete_before`` on (the days that may still gain
+    new answers when it ran). No ``counted_until`` (a row from before it
+    existed): the rows hold the days before ``complete_before``. No row:
+    nothing is rolled up yet."""
 
     organization = models.OneToOneField(
         "orgs.Organization", on_delete=models.CASCADE, related_name="+"
     )
     complete_before = models.DateField()
+    counted_until = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.organization_id} before {self.complete_before}"

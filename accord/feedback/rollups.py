@@ -1,16 +1,15 @@
 """NPS counts by month, kept in ``ResponseMonthRollup``, and by month and
 account owner, campaign, language or segment attribute, kept in
-``ResponseSegmentRollup``, for the months before the previous one; the
-current and the previous month are counted live. Both tables are kept by
-month under the same marks and state.
+``ResponseSegmentRollup``, for the months before the previous one. Both
+tables are kept by month under the same marks and state.
 
 Why the split: every survey answer lands in the current month, and the
 public answer page must not pay for a rollup write. An answer of the current
-or previous month is therefore never marked: readers count those two months
-live, an index-only GROUP BY on ``response_org_month`` over at most two
-months. When a month leaves that window (``live_from`` moves on), the next
-``refresh`` rolls it up (``ResponseRollupState.complete_before`` says how far
-the rollups reach).
+or previous month is therefore never marked as a month: readers take those
+two months from the day rows below (by segment: counted live, an indexed
+GROUP BY over at most two months). When a month leaves that window
+(``live_from`` moves on), the next ``refresh`` rolls it up
+(``ResponseRollupState.complete_before`` says how far the rollups reach).
 
 Changes to older months mark them (``ResponseRollupMark``), in the
 transaction of the change: imports (they create responses through the ORM,
@@ -18,16 +17,27 @@ so the signal below covers them), edits that move a response, deletions.
 Bulk writes that bypass signals (the demo, ``accord bench-data``) rebuild.
 
 NPS by day of the organisation's calendar (``ResponseDayRollup``: any period
-of whole days, such as the 90 days against the 90 before, adds up at most
-a row per day) is kept the same way with a live window of the last two days
-(``day_live_from``), its own marks (``ResponseDayMark``, the UTC day of the
-change and the days either side) and state (``ResponseDayState``), refreshed
-with the months; a change of time zone forgets its state (readers count
-live) until the refresh rebuilds it.
+of whole days, such as the 90 days against the 90 before, a goal's quarter or
+the live months above, adds up at most a row per day) is kept up to an
+instant rather than a day: the worker's refresh counts every answer created
+before ``NEW_FOR`` ago into its day's row and records that instant
+(``ResponseDayState.counted_until``); readers add the answers created since,
+a few minutes of them, counted live over the ``(organization, created_at)``
+index. A new answer (the public POST) is never marked: no refresh has
+counted it, and one whose transaction commits within ``NEW_FOR`` of its
+``created_at`` is never passed over. Any other change to a response created
+more than ``MARK_AFTER`` ago marks its days (``ResponseDayMark``, the UTC day
+of the change and the days either side), and readers count those days live
+until the refresh counts them again. A change of time zone forgets the state
+(readers count live) until the refresh rebuilds it.
 
-Readers never write: what is not rolled up yet (marked months, months that
-left the live window since the worker's last ``refresh``) is counted live
-with the live window, so answers are never stale and a GET writes nothing.
+Readers never write: what is not rolled up yet (marked months and days,
+months that left the live window since the worker's last ``refresh``, the
+answers since ``counted_until``) is counted live, so answers are never stale
+and a GET writes nothing. The one exception is an answer whose transaction
+commits more than ``NEW_FOR`` after its ``created_at``: the day rows miss it
+until the next refresh of its organisation (``accord rollups rebuild`` at
+once).
 
 ``refresh`` locks the organisation, reads and deletes the marks, and only
 then counts: the same commit-order argument as ``accord.pipeline.rollups``
@@ -40,10 +50,10 @@ import datetime as dt
 import operator
 from collections.abc import Iterable, Sequence
 from functools import reduce
-from typing import Any, TypeVar
+from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.fields.json import KT
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -58,8 +68,7 @@ from accord.feedback.models import (
     ResponseRollupState,
     ResponseSegmentRollup,
 )
-from accord.lib import months as months_lib
-from accord.lib.local_time import day_start, zone_of
+from accord.lib.local_time import day_start, local_date, zone_of
 from accord.orgs.models import Organization
 
 # Stands for every month in a mark.
@@ -90,8 +99,19 @@ def rollups_mark(organization_id: int, months: Iterable[dt.date | None]) -> None
         )
 
 
+# A refresh counts the answers created up to this long ago, not later ones:
+# an answer whose transaction commits within this time of its ``created_at``
+# (the public POST's takes milliseconds) is never passed over unmarked.
+NEW_FOR = dt.timedelta(minutes=5)
+# A change to a response created longer ago than this marks its days, as a
+# refresh may have counted it; well inside ``NEW_FOR``, so a change missed by
+# that rule would have to stay uncommitted for the difference (four minutes).
+MARK_AFTER = dt.timedelta(minutes=1)
+
+
 def day_live_from(now: dt.datetime | None = None) -> dt.date:
-    """Two days before today in UTC: days from there on are counted live.
+    """Two days before today in UTC: days from there on may still gain new
+    answers, so each refresh counts them again.
 
     ``ResponseDayRollup.day`` is the day in the organisation's time zone; no
     zone is more than a day off UTC, so a new answer's day is never before
@@ -103,15 +123,15 @@ def day_live_from(now: dt.datetime | None = None) -> dt.date:
 def days_mark(organization_id: int, moments: Iterable[dt.datetime | None]) -> None:
     """Mark the days of ``moments`` stale: the UTC day and the ones either
     side, since the organisation's day is one of them (marking without
-    reading its time zone); days counted live need no mark and get none."""
-    boundary = day_live_from()
+    reading its time zone). Moments of the last ``MARK_AFTER`` need no mark
+    and get none: no refresh has counted an answer created then."""
+    older_than = timezone.now() - MARK_AFTER
     found = {
         moment.astimezone(dt.UTC).date() + dt.timedelta(days=shift)
         for moment in moments
-        if moment is not None
+        if moment is not None and moment < older_than
         for shift in (-1, 0, 1)
     }
-    found = {day for day in found if day < boundary}
     if found:
         ResponseDayMark.objects.bulk_create(
             [ResponseDayMark(organization_id=organization_id, day=d) for d in sorted(found)],
@@ -126,8 +146,8 @@ def rollups_forget_days(organization_id: int) -> None:
 
 
 def response_saved(sender: Any, instance: Response, **kwargs: Any) -> None:
-    # A new answer of today costs nothing here: the marks are written only
-    # for older months and days.
+    # A new answer costs nothing here: the marks are written only for older
+    # months and for answers created a while ago.
     rollups_mark(instance.organization_id, [instance.month, instance._loaded_month])
     days_mark(instance.organization_id, [instance.created_at, instance._loaded_created_at])
     instance._loaded_month = instance.month
@@ -373,7 +393,10 @@ def refresh(organization: Organization, *, rebuild: bool = False) -> None:
 
 def _refresh_days(organization: Organization, *, rebuild: bool) -> None:
     """``refresh`` for the days, under its lock: the marks are read and
-    deleted before counting, as for the months."""
+    deleted before counting, as for the months. Counts the marked days and
+    the days that may have gained answers since the last refresh, up to
+    ``NEW_FOR`` ago."""
+    until = timezone.now() - NEW_FOR
     boundary = day_live_from()
     marked = set(
         ResponseDayMark.objects.filter(organization=organization).values_list("day", flat=True)
@@ -382,27 +405,26 @@ def _refresh_days(organization: Organization, *, rebuild: bool) -> None:
         ResponseDayMark.objects.filter(organization=organization, day__in=marked).delete()
     state = ResponseDayState.objects.filter(organization=organization).first()
     if rebuild or state is None:
-        _store_days(organization, None, boundary)
+        _store_days(organization, None, until)
     else:
-        todo = {d for d in marked if d < boundary}
-        day = state.complete_before
-        while day < boundary:
+        todo = set(marked)
+        day = min(state.complete_before, boundary)
+        last = local_date(until, organization.time_zone)
+        while day <= last:
             todo.add(day)
             day += dt.timedelta(days=1)
         if todo:
-            _store_days(organization, todo, boundary)
+            _store_days(organization, todo, until)
     ResponseDayState.objects.update_or_create(
-        organization=organization, defaults={"complete_before": boundary}
+        organization=organization, defaults={"complete_before": boundary, "counted_until": until}
     )
 
 
-def _store_days(organization: Organization, days: set[dt.date] | None, before: dt.date) -> None:
-    """Count the days before ``before`` (of ``days``; None: every day) again
-    from the responses, in one grouped query over their span."""
+def _store_days(organization: Organization, days: set[dt.date] | None, until: dt.datetime) -> None:
+    """Count the days ``days`` (None: every day) again from the responses
+    created before ``until``, in one grouped query over their span."""
     zone = organization.time_zone
-    responses = Response.objects.filter(
-        organization=organization, created_at__lt=day_start(before, zone)
-    )
+    responses = Response.objects.filter(organization=organization, created_at__lt=until)
     stale = ResponseDayRollup.objects.filter(organization=organization)
     if days is not None:
         responses = responses.filter(
@@ -434,6 +456,45 @@ def _store_days(organization: Organization, days: set[dt.date] | None, before: d
     )
 
 
+def _counted_until(state: ResponseDayState, time_zone: str) -> dt.datetime:
+    """The instant before which ``state``'s day rows hold every response."""
+    if state.counted_until is not None:
+        return state.counted_until
+    return day_start(min(state.complete_before, day_live_from()), time_zone)
+
+
+def _days_stored_and_live(
+    organization: Organization, first: dt.date, last: dt.date | None
+) -> tuple[QuerySet[ResponseDayRollup], Q | None]:
+    """For the days from ``first`` up to (not including) ``last`` (None: no
+    end): the stored day rows that may answer, and what to count live
+    instead, as a condition on ``created_at`` (None: nothing). Live are the
+    responses created since the rows were counted and those of marked days
+    (every response of the days when nothing is rolled up). Never writes."""
+    zone = organization.time_zone
+    start = day_start(first, zone)
+    end = day_start(last, zone) if last is not None else None
+
+    def span(since: dt.datetime, until: dt.datetime | None) -> Q | None:
+        if until is not None and since >= until:
+            return None
+        return Q(created_at__gte=since) & (Q(created_at__lt=until) if until is not None else Q())
+
+    state = ResponseDayState.objects.filter(organization=organization).first()
+    if state is None:
+        return ResponseDayRollup.objects.none(), span(start, end)
+    marks = ResponseDayMark.objects.filter(organization=organization, day__gte=first)
+    rows = ResponseDayRollup.objects.filter(organization=organization, day__gte=first)
+    if last is not None:
+        marks = marks.filter(day__lt=last)
+        rows = rows.filter(day__lt=last)
+    marked = sorted(marks.values_list("day", flat=True))
+    parts = [span(day_start(d, zone), day_start(d + dt.timedelta(days=1), zone)) for d in marked]
+    parts.append(span(max(start, _counted_until(state, zone)), end))
+    found = [part for part in parts if part is not None]
+    return rows.exclude(day__in=marked), reduce(operator.or_, found) if found else None
+
+
 def day_counts(
     organization: Organization, periods: Sequence[tuple[dt.date, dt.date]]
 ) -> list[dict[str, int]]:
@@ -442,72 +503,52 @@ def day_counts(
     the organisation's calendar (as ``selectors.responses_in``), in order.
 
     Never writes: the stored day rows for the days they answer, and one live
-    aggregate for the rest: the days from ``day_live_from()`` on (or since
-    the last refresh), the marked days, and every day when nothing is rolled
-    up (never yet, or the answers were filed under another time zone since:
-    ``rollups_forget_days``). Four queries however many periods and days."""
+    aggregate for the rest (``_days_stored_and_live``): the answers created
+    since the last refresh counted them, those of the marked days, and every
+    answer when nothing is rolled up (never yet, or the answers were filed
+    under another time zone since: ``rollups_forget_days``). Four queries
+    however many periods and days."""
     out = [_blank() for _ in periods]
     if not periods:
         return out
     zone = organization.time_zone
     first = min(since for since, _ in periods)
     last = max(until for _, until in periods)
-    state = ResponseDayState.objects.filter(organization=organization).first()
-    complete = first
-    if state is not None:
-        complete = max(first, min(state.complete_before, day_live_from()))
-    marked = set(
-        ResponseDayMark.objects.filter(
-            organization=organization, day__gte=first, day__lt=complete
-        ).values_list("day", flat=True)
+    rows, live = _days_stored_and_live(organization, first, last)
+    for day, *stored in rows.values_list("day", "promoters", "passives", "detractors"):
+        for i, (since, until) in enumerate(periods):
+            if since <= day < until:
+                for name, n in zip(CATEGORIES, stored, strict=True):
+                    out[i][name] += n
+    if live is None:
+        return out
+    windows = [
+        Q(created_at__gte=day_start(since, zone), created_at__lt=day_start(until, zone))
+        for since, until in periods
+    ]
+    found = (
+        Response.objects.filter(organization=organization)
+        .filter(live)
+        .order_by()
+        .aggregate(
+            **{
+                f"{name}_{i}": Count("id", filter=window & Q(category=name))
+                for i, window in enumerate(windows)
+                for name in CATEGORIES
+            }
+        )
     )
-    if complete > first:
-        rows = (
-            ResponseDayRollup.objects.filter(organization=organization, day__gte=first)
-            .filter(day__lt=min(complete, last))
-            .exclude(day__in=sorted(marked))
-            .values_list("day", "promoters", "passives", "detractors")
-        )
-        for day, *stored in rows:
-            for i, (since, until) in enumerate(periods):
-                if since <= day < until:
-                    for name, n in zip(CATEGORIES, stored, strict=True):
-                        out[i][name] += n
-
-    def span(start: dt.date, end: dt.date) -> Q:
-        return Q(created_at__gte=day_start(start, zone), created_at__lt=day_start(end, zone))
-
-    windows: list[Q | None] = []
-    for since, until in periods:
-        parts = [span(d, d + dt.timedelta(days=1)) for d in sorted(marked) if since <= d < until]
-        if max(since, complete) < until:
-            parts.append(span(max(since, complete), until))
-        windows.append(reduce(operator.or_, parts) if parts else None)
-    wanted = [w for w in windows if w is not None]
-    if wanted:
-        found = (
-            Response.objects.filter(organization=organization)
-            .filter(reduce(operator.or_, wanted))
-            .order_by()
-            .aggregate(
-                **{
-                    f"{name}_{i}": Count("id", filter=window & Q(category=name))
-                    for i, window in enumerate(windows)
-                    if window is not None
-                    for name in CATEGORIES
-                }
-            )
-        )
-        for i, window in enumerate(windows):
-            if window is not None:
-                for name in CATEGORIES:
-                    out[i][name] += found[f"{name}_{i}"]
+    for i in range(len(periods)):
+        for name in CATEGORIES:
+            out[i][name] += found[f"{name}_{i}"]
     return out
 
 
 def organization_ids_due() -> list[int]:
     """Organisations with marks, with a month or day that left the live
-    window, or never rolled up (readers count those live until then)."""
+    window, with answers the day rows have not counted yet (created since
+    their last refresh and more than ``NEW_FOR`` ago), or never rolled up
+    (readers count those live until then)."""
     ids = set(ResponseRollupMark.objects.values_list("organization_id", flat=True))
     ids.update(ResponseDayMark.objects.values_list("organization_id", flat=True))
     for state in (ResponseRollupState, ResponseDayState):
@@ -526,6 +567,16 @@ def organization_ids_due() -> list[int]:
             "organization_id", flat=True
         )
     )
+    uncounted = Response.objects.filter(
+        organization=OuterRef("organization"),
+        created_at__gte=OuterRef("counted_until"),
+        created_at__lt=timezone.now() - NEW_FOR,
+    )
+    ids.update(
+        ResponseDayState.objects.filter(Q(counted_until=None) | Exists(uncounted)).values_list(
+            "organization_id", flat=True
+        )
+    )
     return sorted(ids)
 
 
@@ -535,41 +586,71 @@ def month_counts(
     """Promoters, passives and detractors by ``Response.month`` from month
     ``since`` up to (not including) month ``until``.
 
-    Never writes (a GET writes nothing): the stored rollups for the months
-    they answer, and a live count, in one grouped query, for the rest: the
-    months from ``live_from()`` on, the months that left the live window
-    since the last refresh, and the marked months (every month when nothing
-    was rolled up yet or ``ALL`` is marked). The worker's ``refresh`` rolls
-    those up within a minute."""
-    rolled, live = _stored_and_live(
-        organization,
-        ResponseMonthRollup.objects.filter(organization=organization),
-        since=since,
-        until=until,
+    Never writes (a GET writes nothing): the stored month rollups for the
+    months they answer; the months from ``live_from()`` on (and those that
+    left it since the last refresh) from their days' rows and the answers
+    created since (``_days_stored_and_live``, as ``Response.month`` is the
+    month of the organisation's day); the marked months counted live, in the
+    same query. Every month is counted live when nothing was rolled up yet
+    or ``ALL`` is marked. The worker's ``refresh`` rolls those up within a
+    minute. Seven queries however many months."""
+    state = ResponseRollupState.objects.filter(organization=organization).first()
+    marks = set(
+        ResponseRollupMark.objects.filter(organization=organization).values_list("month", flat=True)
     )
-    out: dict[dt.date, dict[str, int]] = {}
-    for row in rolled.order_by("month"):
-        out[row.month] = {
-            "promoter": row.promoters,
-            "passive": row.passives,
-            "detractor": row.detractors,
-        }
-    out.update(_counts(live))
+    if state is None or ALL in marks:
+        everything = Response.objects.filter(organization=organization)
+        if since is not None:
+            everything = everything.filter(month__gte=since)
+        if until is not None:
+            everything = everything.filter(month__lt=until)
+        return dict(sorted(_counts(everything).items()))
+    complete = min(state.complete_before, live_from())
+    rolled = ResponseMonthRollup.objects.filter(organization=organization, month__lt=complete)
+    rolled = rolled.exclude(month__in=sorted(marks))
+    if since is not None:
+        rolled = rolled.filter(month__gte=since)
+    if until is not None:
+        rolled = rolled.filter(month__lt=until)
+    out: dict[dt.date, dict[str, int]] = {
+        row.month: {"promoter": row.promoters, "passive": row.passives, "detractor": row.detractors}
+        for row in rolled
+    }
+    parts: list[Q] = []
+    marked = sorted(
+        m
+        for m in marks
+        if m < complete and (since is None or m >= since) and (until is None or m < until)
+    )
+    if marked:
+        parts.append(Q(month__in=marked))
+    first = complete if since is None else max(since, complete)
+    if until is None or first < until:
+        rows, live = _days_stored_and_live(organization, first, until)
+        for day, *stored in rows.values_list("day", "promoters", "passives", "detractors"):
+            target = out.setdefault(day.replace(day=1), _blank())
+            for name, n in zip(CATEGORIES, stored, strict=True):
+                target[name] += n
+        if live is not None:
+            parts.append(live)
+    if parts:
+        for month, counts in _counts(
+            Response.objects.filter(organization=organization).filter(reduce(operator.or_, parts))
+        ).items():
+            target = out.setdefault(month, _blank())
+            for name, n in counts.items():
+                target[name] += n
     return dict(sorted(out.items()))
-
-
-# A kind of rollup row, each with its ``month``.
-_Stored = TypeVar("_Stored", ResponseMonthRollup, ResponseSegmentRollup)
 
 
 def _stored_and_live(
     organization: Organization,
-    stored: QuerySet[_Stored],
+    stored: QuerySet[ResponseSegmentRollup],
     *,
     since: dt.date | None,
     until: dt.date | None,
-) -> tuple[QuerySet[_Stored], QuerySet[Response]]:
-    """Which of ``stored`` (rollup rows of one kind) may answer, and which
+) -> tuple[QuerySet[ResponseSegmentRollup], QuerySet[Response]]:
+    """Which of ``stored`` (segment rollup rows) may answer, and which
     responses to count live instead, from ``since`` up to (not including)
     ``until``: rows of months rolled up and not marked since; responses of
     the months from ``live_from()`` on, of the months that left the live
@@ -599,51 +680,6 @@ def period_counts(
 ) -> list[dict[str, int]]:
     """Promoters, passives and detractors of the responses created in each
     period (inclusive days of the organisation's time zone, as
-    ``selectors.responses_in``), in order.
-
-    Whole months come from ``month_counts`` (one read for all periods), as
-    ``Response.month`` is the month in that zone too; the partial months are
-    counted live in one query for all of them. The number of queries does not
-    grow with the periods."""
-    splits = [months_lib.split(start, end) for start, end in periods]
-    wanted = sorted({m for s in splits for m in s.months})
-    pieces = sorted({p for s in splits for p in s.pieces})
-    by_month: dict[dt.date, dict[str, int]] = {}
-    if wanted:
-        by_month = month_counts(
-            organization, since=wanted[0], until=months_lib.next_month(wanted[-1])
-        )
-    by_piece: dict[tuple[dt.date, dt.date], dict[str, int]] = {}
-    if pieces:
-        zone = organization.time_zone
-        windows = [
-            Q(
-                created_at__gte=day_start(first, zone),
-                created_at__lt=day_start(last + dt.timedelta(days=1), zone),
-            )
-            for first, last in pieces
-        ]
-        found = (
-            Response.objects.filter(organization=organization)
-            .filter(reduce(operator.or_, windows))
-            .order_by()
-            .aggregate(
-                **{
-                    f"{name}_{i}": Count("id", filter=window & Q(category=name))
-                    for i, window in enumerate(windows)
-                    for name in CATEGORIES
-                }
-            )
-        )
-        for i, piece in enumerate(pieces):
-            by_piece[piece] = {name: found[f"{name}_{i}"] for name in CATEGORIES}
-    out = []
-    for split in splits:
-        total = dict.fromkeys(CATEGORIES, 0)
-        for counts in [by_month.get(m, {}) for m in split.months] + [
-            by_piece[p] for p in split.pieces
-        ]:
-            for name, n in counts.items():
-                total[name] += n
-        out.append(total)
-    return out
+    ``selectors.responses_in``), in order: ``day_counts`` over the same days,
+    so the number of queries does not grow with the periods."""
+    return day_counts(organization, [(start, end + dt.timedelta(days=1)) for start, end in periods])

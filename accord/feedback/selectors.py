@@ -164,8 +164,9 @@ def nps_by(
     groups: dict[Any, dict[str, int]]
     if by in {"month", "quarter"}:
         if all(day is None or day.day == 1 for day in (since, until)):
-            # Whole months: the monthly rollups and a live count of the
-            # last two months (accord.feedback.rollups), not all history.
+            # Whole months: the monthly rollups, the day rollups of the last
+            # two months and a live count of the answers of the last minutes
+            # (accord.feedback.rollups), not all history.
             from accord.feedback import rollups
 
             months = rollups.month_counts(organization, since=since, until=until)
@@ -542,8 +543,8 @@ def metric_series(
 ) -> list[float | None]:
     """``metric_values`` for many (metric key, start, end) at once, in order.
 
-    NPS of every request comes from the monthly rollups plus a live count of
-    partial months (``rollups.period_counts``); the response rate from the
+    NPS of every request comes from the day rollups plus a live count of
+    the answers of the last minutes (``rollups.period_counts``); the response rate from the
     sends kept per day (``counts.response_rates``); the loops closed on time
     are counted live, one conditional aggregate for all periods. A fixed
     number of queries however many requests and months."""

@@ -28,6 +28,7 @@ from accord.feedback.models import (
     Response,
     ResponseDayMark,
     ResponseDayRollup,
+    ResponseDayState,
     SendDayRollup,
     Survey,
 )
@@ -76,6 +77,8 @@ ACTIONS = st.one_of(
         st.just("worker"),
     ),
     st.tuples(st.just("clock"), st.integers(1, 40)),
+    # Minutes: across the refresh's ``NEW_FOR`` and the marks' ``MARK_AFTER``.
+    st.tuples(st.just("minutes"), st.integers(1, 9)),
     st.tuples(st.just("zone"), st.sampled_from(ZONES)),
 )
 
@@ -157,6 +160,8 @@ def apply(action: tuple[Any, ...], acme: Any, owner: Any, survey: Survey, clock:
         rollups_refresh_due()
     elif name == "clock":
         clock.shift(dt.timedelta(days=action[1]))
+    elif name == "minutes":
+        clock.shift(dt.timedelta(minutes=action[1]))
     elif name == "zone":
         organization_update(membership=owner, time_zone=action[1])
         organization_months_refile(organization_id=acme.pk)
@@ -185,9 +190,13 @@ def fresh_sends(acme: Any) -> dict[dt.date, tuple[int, int]]:
     return {day: (a, b) for day, (a, b) in out.items()}
 
 
-def fresh_days(acme: Any) -> dict[dt.date, tuple[int, int, int]]:
+def fresh_days(acme: Any, before: dt.datetime | None = None) -> dict[dt.date, tuple[int, int, int]]:
+    """Each day's counts, of the responses created before ``before`` when given."""
     out: dict[dt.date, list[int]] = {}
-    for response in Response.objects.filter(organization=acme):
+    responses = Response.objects.filter(organization=acme)
+    if before is not None:
+        responses = responses.filter(created_at__lt=before)
+    for response in responses:
         row = out.setdefault(local_date(response.created_at, acme.time_zone), [0, 0, 0])
         row[["promoter", "passive", "detractor"].index(response.category)] += 1
     return {day: (a, b, c) for day, (a, b, c) in out.items()}
@@ -255,13 +264,19 @@ def check(acme: Any) -> None:
         sorted(ResponseDayMark.objects.filter(organization=acme).values_list("day", flat=True))
         == marks
     )
-    # What is stored equals a fresh count too, once refreshed.
+    # What is stored equals a fresh count of the answers created up to a few
+    # minutes ago, once refreshed.
     rollups_refresh_due()
-    boundary = rollups.day_live_from()
+    counted_until = ResponseDayState.objects.get(organization=acme).counted_until
+    assert not Response.objects.filter(
+        organization=acme,
+        created_at__gte=counted_until,
+        created_at__lt=dt.datetime.now(dt.UTC) - rollups.NEW_FOR,
+    ).exists()
     assert {
         r.day: (r.promoters, r.passives, r.detractors)
         for r in ResponseDayRollup.objects.filter(organization=acme)
-    } == {day: row for day, row in days.items() if day < boundary}
+    } == fresh_days(acme, before=counted_until)
     assert rollups.day_counts(acme, spans) == [fresh_period(days, *span) for span in spans]
 
 
