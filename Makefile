@@ -16,7 +16,8 @@ PYTEST_WORKERS ?= auto
 PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal --durations=10
 STAMP  := $(VENV)/.installed
 
-# Instants (UTC) at which `make test-dates` replays the tests marked `dates`:
+# Instants (UTC) at which the tests marked `dates` are replayed (in the SQLite
+# run of `make test`, or alone by `make test-dates`):
 # the last and the first day of a month, a quarter and (in New York, still
 # 31 December) a year, 29 February, and the hours of both daylight-saving
 # changes (Europe on 29 March 2026, the United States on 1 November 2026).
@@ -64,8 +65,11 @@ checks: setup
 	$(BIN)/python -m accord.cli.upgrades --check docs/operations.md
 	$(BIN)/python -m accord.lib.apidoc --check docs/api.md
 
+DATES := $(shell echo $(TEST_DATES) | tr ' ' ',')
+
+# The whole suite, and the tests marked `dates` again at each of TEST_DATES.
 test-sqlite: setup node_modules/.installed
-	$(PYTEST) -q
+	$(PYTEST) -q --dates-also "$(DATES)"
 
 test-postgres: setup node_modules/.installed
 	@if $(BIN)/python -m accord.lib.pgcheck "$(PG_TEST_URL)"; then \
@@ -78,7 +82,7 @@ test-postgres: setup node_modules/.installed
 
 # One run: each date-sensitive test runs once at each instant.
 test-dates: setup
-	$(PYTEST) -q -m dates --now "$(shell echo $(TEST_DATES) | tr ' ' ',')"
+	$(PYTEST) -q -m dates --now "$(DATES)"
 
 # Every script in bench/ at tiny sizes on a fresh SQLite database, and on a
 # fresh PostgreSQL database beside PG_TEST_URL when a server answers there.
@@ -101,7 +105,7 @@ backup-check: setup
 # each keep one core busy run side by side, two at a time (their output is
 # shown as each ends): the checks with the type checker, the benchmarks'
 # smoke run with the backup check. The suites use both cores on their own.
-TEST_STEPS := "lint types checks" test-sqlite test-postgres test-dates "bench-smoke backup-check"
+TEST_STEPS := "lint types checks" test-sqlite test-postgres "bench-smoke backup-check"
 
 test:
 	@started=$$(date +%s); status=0; \

@@ -19,6 +19,9 @@ import time_machine
 # is how `make test-dates` replays the date-sensitive tests at month, quarter
 # and year ends, on 29 February and across a daylight-saving change, in one
 # run (one start-up and one set of test databases rather than one per instant).
+# `--dates-also` adds instants for the tests marked `dates` alone: `make test`'s
+# SQLite run replays them so, beside everything else, rather than in a run of
+# its own.
 DEFAULT_NOW = "2026-06-17T10:00:00+00:00"
 
 # The instant the tests that read the seeded demo (``northwind_seeded``) see
@@ -34,22 +37,31 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="ISO instant with offset that tests run at, or several comma-separated"
         " (each test then runs at each); default %(default)s",
     )
+    parser.addoption(
+        "--dates-also",
+        default="",
+        help="ISO instants, comma-separated, at which the tests marked `dates` run"
+        " too, besides --now",
+    )
 
 
 def pytest_report_header(config: pytest.Config) -> str:
     return f"clock: tests run at {config.getoption('--now')}"
 
 
-def chosen_instants(config: pytest.Config) -> list[dt.datetime]:
-    """The instants tests run at; naive values are refused so the zone is never guessed."""
+def chosen_instants(config: pytest.Config, option: str = "--now") -> list[dt.datetime]:
+    """The instants tests run at (``option``'s); naive values are refused so the
+    zone is never guessed."""
     instants = []
-    for text in str(config.getoption("--now")).split(","):
+    for text in str(config.getoption(option)).split(","):
+        if not text.strip() and option != "--now":
+            continue
         try:
             instant = dt.datetime.fromisoformat(text.strip())
         except ValueError:
-            raise pytest.UsageError(f"--now: {text.strip()!r} is not an ISO instant") from None
+            raise pytest.UsageError(f"{option}: {text.strip()!r} is not an ISO instant") from None
         if instant.tzinfo is None:
-            raise pytest.UsageError("--now needs an offset, e.g. 2026-02-28T23:30:00+00:00")
+            raise pytest.UsageError(f"{option} needs an offset, e.g. 2026-02-28T23:30:00+00:00")
         instants.append(instant)
     return instants
 
@@ -61,6 +73,8 @@ def keeps_real_clock(node: pytest.Item | pytest.Function) -> bool:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """With several instants, run each test whose clock we own once at each."""
     instants = chosen_instants(metafunc.config)
+    if metafunc.definition.get_closest_marker("dates"):
+        instants += chosen_instants(metafunc.config, "--dates-also")
     if len(instants) < 2 or "chosen_clock" not in metafunc.fixturenames:
         return
     if keeps_real_clock(metafunc.definition):
