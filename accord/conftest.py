@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from email.message import EmailMessage
 
@@ -204,6 +205,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return 1 if item.get_closest_marker("slow") else 2
 
     items.sort(key=weight)
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        # The same processes on the same files as in the SQLite run: nothing
+        # of the PostgreSQL run's to test.
+        again = pytest.mark.skip(reason="uses databases of its own: run in the SQLite run")
+        for item in items:
+            if item.get_closest_marker("own_databases"):
+                item.add_marker(again)
     seeded: dict[str, set[bool]] = {}
     for item in items:
         uses = "northwind_seeded" in getattr(item, "fixturenames", ())

@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-pytestmark = [pytest.mark.slow, pytest.mark.real_clock]
+# Every process here points at a database of its own (an unreachable one).
+pytestmark = [pytest.mark.slow, pytest.mark.real_clock, pytest.mark.own_databases]
 
 
 def _closed_port() -> int:

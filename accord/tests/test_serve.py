@@ -44,6 +44,7 @@ def alive(pid: int) -> bool:
 
 
 @pytest.mark.slow
+@pytest.mark.own_databases
 def test_it_serves_pages_with_a_worker_and_stops_both_on_ctrl_c(tmp_path):
     port = free_port()
     env = {
