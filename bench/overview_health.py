@@ -351,12 +351,10 @@ def goal_metric_statements(  # type: ignore[no-untyped-def]
 ):
     """The SQL for a goal's metric over ``goal.period_start``..``end`` read
     as the page reads it: the monthly rollup rows of its whole months, and a
-    live count of the partial month at the end (NPS: of the months not
-    rolled up yet, too). ``months_through``: read the whole months through
-    that day's month as well (the trend's last month), in the same
-    statements."""
-    from accord.feedback import rollups as feedback_rollups
-
+    live count of the partial month at the end (NPS: the day rows of the
+    period and the answers created since they were counted).
+    ``months_through``: read the whole months through that day's month as
+    well (the trend's last month), in the same statements."""
     org = organization.pk
     first = end.replace(day=1)
     whole_end = end if (end + dt.timedelta(days=1)).day == 1 else first - dt.timedelta(days=1)
@@ -364,28 +362,24 @@ def goal_metric_statements(  # type: ignore[no-untyped-def]
     if months_through is not None:
         whole_end = max(whole_end, months_through)
     if goal.metric == "nps":
-        boundary = feedback_rollups.live_from()
-        out = [
+        # The day rows of the whole span and the answers created since the
+        # worker counted them (a few minutes' worth).
+        last = end if months_through is None else max(end, months_through)
+        since, until = _window(organization, goal.period_start, last)
+        return [
             (
-                "SELECT month, promoters, passives, detractors FROM feedback_responsemonthrollup"
-                " WHERE organization_id = %s AND month >= %s AND month <= %s AND month < %s",
-                [org, goal.period_start, whole_end, boundary],
+                "SELECT day, promoters, passives, detractors FROM feedback_responsedayrollup"
+                " WHERE organization_id = %s AND day >= %s AND day <= %s",
+                [org, goal.period_start, last],
             ),
             (
-                "SELECT month, category, COUNT(*) FROM feedback_response WHERE organization_id"
-                " = %s AND month >= %s AND month <= %s GROUP BY month, category",
-                [org, max(boundary, goal.period_start), whole_end],
+                "SELECT category, COUNT(*) FROM feedback_response WHERE organization_id = %s"
+                " AND created_at >= (SELECT counted_until FROM feedback_responsedaystate"
+                " WHERE organization_id = %s) AND created_at >= %s AND created_at < %s"
+                " GROUP BY category",
+                [org, org, since, until],
             ),
         ]
-        if piece:
-            out.append(
-                (
-                    "SELECT category, COUNT(*) FROM feedback_response WHERE organization_id = %s"
-                    " AND created_at >= %s AND created_at < %s GROUP BY category",
-                    [org, *piece],
-                )
-            )
-        return out
     out = [
         (
             "SELECT month, mqls, sqls FROM pipeline_leadmonthrollup WHERE organization_id = %s"
@@ -407,9 +401,10 @@ def goal_metric_statements(  # type: ignore[no-untyped-def]
 
 def overview_statements(organization, owner):  # type: ignore[no-untyped-def]
     """The hand-written SQL for the Overview: health now, the 12-month trend
-    (each part grouped by month in one statement), NPS by month (the rollups
-    and a live count of the last two months), follow-ups, SLA, goals, the
-    next meeting and its agenda, the pulse, my action items and One Thing."""
+    (each part grouped by month in one statement), NPS by month (the rollups,
+    the day rows of the last two months and the answers since), follow-ups,
+    SLA, goals, the next meeting and its agenda, the pulse, my action items
+    and One Thing."""
     from django.utils import timezone
 
     from accord.feedback import rollups as feedback_rollups
@@ -479,16 +474,23 @@ def overview_statements(organization, owner):  # type: ignore[no-untyped-def]
             " AND month >= %s ORDER BY month",
             [org, _month_start(today, 14).strftime("%Y-%m")],
         ),
-        # NPS by month: the rollups, then the last two months live
+        # NPS by month: the rollups, then the last two months from their
+        # days' rows and the answers since those were counted
         (
             "SELECT month, promoters, passives, detractors FROM feedback_responsemonthrollup"
             " WHERE organization_id = %s AND month >= %s AND month < %s ORDER BY month",
             [org, year_ago, boundary],
         ),
         (
-            "SELECT month, category, COUNT(*) FROM feedback_response WHERE organization_id = %s"
-            " AND month >= %s GROUP BY month, category",
+            "SELECT day, promoters, passives, detractors FROM feedback_responsedayrollup"
+            " WHERE organization_id = %s AND day >= %s",
             [org, max(boundary, year_ago)],
+        ),
+        (
+            "SELECT month, category, COUNT(*) FROM feedback_response WHERE organization_id = %s"
+            " AND created_at >= (SELECT counted_until FROM feedback_responsedaystate"
+            " WHERE organization_id = %s) GROUP BY month, category",
+            [org, org],
         ),
         # follow-ups open and overdue
         (
