@@ -590,10 +590,10 @@ def month_counts(
     months they answer; the months from ``live_from()`` on (and those that
     left it since the last refresh) from their days' rows and the answers
     created since (``_days_stored_and_live``, as ``Response.month`` is the
-    month of the organisation's day); the marked months counted live, in the
-    same query. Every month is counted live when nothing was rolled up yet
-    or ``ALL`` is marked. The worker's ``refresh`` rolls those up within a
-    minute. Seven queries however many months."""
+    month of the organisation's day); the marked months counted live. Every
+    month is counted live when nothing was rolled up yet or ``ALL`` is
+    marked. The worker's ``refresh`` rolls those up within a minute. Seven
+    queries however many months (eight while older months are marked)."""
     state = ResponseRollupState.objects.filter(organization=organization).first()
     marks = set(
         ResponseRollupMark.objects.filter(organization=organization).values_list("month", flat=True)
@@ -616,14 +616,17 @@ def month_counts(
         row.month: {"promoter": row.promoters, "passive": row.passives, "detractor": row.detractors}
         for row in rolled
     }
-    parts: list[Q] = []
+    responses = Response.objects.filter(organization=organization)
     marked = sorted(
         m
         for m in marks
         if m < complete and (since is None or m >= since) and (until is None or m < until)
     )
     if marked:
-        parts.append(Q(month__in=marked))
+        for month, counts in _counts(responses.filter(month__in=marked)).items():
+            target = out.setdefault(month, _blank())
+            for name, n in counts.items():
+                target[name] += n
     first = complete if since is None else max(since, complete)
     if until is None or first < until:
         rows, live = _days_stored_and_live(organization, first, until)
@@ -632,14 +635,12 @@ def month_counts(
             for name, n in zip(CATEGORIES, stored, strict=True):
                 target[name] += n
         if live is not None:
-            parts.append(live)
-    if parts:
-        for month, counts in _counts(
-            Response.objects.filter(organization=organization).filter(reduce(operator.or_, parts))
-        ).items():
-            target = out.setdefault(month, _blank())
-            for name, n in counts.items():
-                target[name] += n
+            # The rows themselves, not a GROUP BY month: to group, SQLite
+            # would read every answer of the organisation through the
+            # (organization, month) index instead of the few created since
+            # the day rows were counted through (organization, created_at).
+            for month, name in responses.filter(live).order_by().values_list("month", "category"):
+                out.setdefault(month, _blank())[name] += 1
     return dict(sorted(out.items()))
 
 
