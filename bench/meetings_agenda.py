@@ -131,6 +131,7 @@ def raw_statements(organization, occurrence):  # type: ignore[no-untyped-def]
     """The hand-written SQL that gives the agenda's sources their answers."""
     from django.utils import timezone
 
+    from accord.feedback.models import ResponseDayState
     from accord.goals.models import ActivityGoal, Goal
     from accord.meetings.services.agenda import previous_occurrence
 
@@ -145,9 +146,14 @@ def raw_statements(organization, occurrence):  # type: ignore[no-untyped-def]
     goal = Goal.objects.filter(organization=organization, status="active").first()
     assert goal is not None
     start = dt.datetime.combine(goal.period_start, dt.time.min, tzinfo=dt.UTC)
-    end = dt.datetime.combine(
-        min(goal.period_end, day) + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC
+    last = min(goal.period_end, day)
+    last_month = last.replace(day=1)
+    counted_until = (
+        ResponseDayState.objects.filter(organization=organization)
+        .values_list("counted_until", flat=True)
+        .get()
     )
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
     statements: list[tuple[str, list[object]]] = [
         # pulse: cycles opened since the last meeting (none here)
         (
@@ -170,18 +176,35 @@ def raw_statements(organization, occurrence):  # type: ignore[no-untyped-def]
             " FROM goals_goal g WHERE g.organization_id = %s AND g.status = 'active'",
             [org],
         ),
-        # MQL -> SQL conversion over the goal's period
+        # MQL -> SQL conversion over the goal's period, as the app reads it:
+        # the whole months' rows, then the last month's days' rows
         (
-            "SELECT COUNT(*), SUM(CASE WHEN sql_at IS NOT NULL OR opportunity_at IS NOT NULL"
-            " OR customer_at IS NOT NULL THEN 1 ELSE 0 END) FROM pipeline_lead"
-            " WHERE organization_id = %s AND mql_at >= %s AND mql_at < %s",
-            [org, start, end],
+            "SELECT SUM(mqls), SUM(sqls) FROM pipeline_leadmonthrollup"
+            " WHERE organization_id = %s AND month >= %s AND month < %s",
+            [org, goal.period_start.strftime("%Y-%m"), last_month.strftime("%Y-%m")],
         ),
-        # NPS over the goal's period
+        (
+            "SELECT SUM(mqls), SUM(sqls) FROM pipeline_leadgrouprollup WHERE \"by\" = 'day'"
+            " AND organization_id = %s AND month = %s AND key >= %s AND key <= %s",
+            [org, last_month.strftime("%Y-%m"), last_month.isoformat(), last.isoformat()],
+        ),
+        # NPS over the goal's period: the day rows, and the answers created
+        # since the worker counted them
+        (
+            "SELECT SUM(promoters), SUM(passives), SUM(detractors)"
+            " FROM feedback_responsedayrollup"
+            " WHERE organization_id = %s AND day >= %s AND day <= %s",
+            [org, goal.period_start, last],
+        ),
+        (
+            "SELECT counted_until FROM feedback_responsedaystate WHERE organization_id = %s",
+            [org],
+        ),
         (
             "SELECT category, COUNT(*) FROM feedback_response WHERE organization_id = %s"
-            " AND created_at >= %s AND created_at < %s GROUP BY category",
-            [org, start, end],
+            " AND created_at >= %s AND created_at >= %s AND created_at < %s"
+            " GROUP BY category",
+            [org, counted_until, start, end],
         ),
     ]
     for activity in ActivityGoal.objects.filter(organization=organization, is_active=True):

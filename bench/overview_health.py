@@ -19,9 +19,9 @@ Timed, alternating in each round (best of ``--rounds``):
   owner (the whole page: health now and its 12-month trend, NPS by month,
   SLA compliance, follow-ups, goals, the next meeting, the pulse);
 * ``overview SQL``: the hand-written SQL for the same answers, reading the
-  same rollups (SLA compliance, conversion and NPS by month: the goals'
-  computed metrics read them too, with a live count of a partial month) and
-  the same windows;
+  same rollups (SLA compliance, conversion and NPS by month and by day: the
+  goals' computed metrics read them too, a partial month from its days'
+  rows) and the same windows;
 * ``health_now``: ``accord.insights.health.health_now`` (the score and its
   parts over the last 90 days);
 * ``health SQL``: the hand-written SQL for the parts' answers.
@@ -346,12 +346,24 @@ def health_statements(  # type: ignore[no-untyped-def]
     return statements
 
 
+def _counted_until(organization):  # type: ignore[no-untyped-def]
+    """The instant before which the NPS day rows hold every answer, read as
+    the app reads it before counting the answers since."""
+    from accord.feedback.models import ResponseDayState
+
+    return (
+        ResponseDayState.objects.filter(organization=organization)
+        .values_list("counted_until", flat=True)
+        .get()
+    )
+
+
 def goal_metric_statements(  # type: ignore[no-untyped-def]
     organization, goal, end: dt.date, *, months_through: dt.date | None = None
 ):
     """The SQL for a goal's metric over ``goal.period_start``..``end`` read
-    as the page reads it: the monthly rollup rows of its whole months, and a
-    live count of the partial month at the end (NPS: the day rows of the
+    as the page reads it: the monthly rollup rows of its whole months, and
+    the day rows of the partial month at the end (NPS: the day rows of the
     period and the answers created since they were counted).
     ``months_through``: read the whole months through that day's month as
     well (the trend's last month), in the same statements."""
@@ -373,11 +385,14 @@ def goal_metric_statements(  # type: ignore[no-untyped-def]
                 [org, goal.period_start, last],
             ),
             (
+                "SELECT counted_until FROM feedback_responsedaystate WHERE organization_id = %s",
+                [org],
+            ),
+            (
                 "SELECT category, COUNT(*) FROM feedback_response WHERE organization_id = %s"
-                " AND created_at >= (SELECT counted_until FROM feedback_responsedaystate"
-                " WHERE organization_id = %s) AND created_at >= %s AND created_at < %s"
+                " AND created_at >= %s AND created_at >= %s AND created_at < %s"
                 " GROUP BY category",
-                [org, org, since, until],
+                [org, _counted_until(organization), since, until],
             ),
         ]
     out = [
@@ -388,12 +403,12 @@ def goal_metric_statements(  # type: ignore[no-untyped-def]
         )
     ]
     if piece:
+        # The partial month from its days' rows, as the app reads it.
         out.append(
             (
-                "SELECT COUNT(*), SUM(CASE WHEN sql_at IS NOT NULL OR opportunity_at IS NOT"
-                " NULL OR customer_at IS NOT NULL THEN 1 ELSE 0 END) FROM pipeline_lead"
-                " WHERE organization_id = %s AND mql_at >= %s AND mql_at < %s",
-                [org, *piece],
+                "SELECT SUM(mqls), SUM(sqls) FROM pipeline_leadgrouprollup WHERE \"by\" = 'day'"
+                " AND organization_id = %s AND month = %s AND key >= %s AND key <= %s",
+                [org, first.strftime("%Y-%m"), first.isoformat(), end.isoformat()],
             )
         )
     return out
@@ -487,10 +502,15 @@ def overview_statements(organization, owner):  # type: ignore[no-untyped-def]
             [org, max(boundary, year_ago)],
         ),
         (
-            "SELECT month, category, COUNT(*) FROM feedback_response WHERE organization_id = %s"
-            " AND created_at >= (SELECT counted_until FROM feedback_responsedaystate"
-            " WHERE organization_id = %s) GROUP BY month, category",
-            [org, org],
+            "SELECT counted_until FROM feedback_responsedaystate WHERE organization_id = %s",
+            [org],
+        ),
+        # the few rows themselves: grouped by month, SQLite would walk every
+        # answer through the (organization, month) index
+        (
+            "SELECT month, category FROM feedback_response WHERE organization_id = %s"
+            " AND created_at >= %s",
+            [org, _counted_until(organization)],
         ),
         # follow-ups open and overdue
         (
