@@ -208,7 +208,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     if os.environ.get("DATABASE_URL", "").startswith("postgres"):
         # The same processes on the same files as in the SQLite run: nothing
         # of the PostgreSQL run's to test.
-        again = pytest.mark.skip(reason="uses databases of its own: run in the SQLite run")
+        again = pytest.mark.skip(
+            reason="starts processes on databases of its own (SQLite files, unreachable"
+            " servers), never the suite's: the SQLite run already runs it unchanged"
+        )
         for item in items:
             if item.get_closest_marker("own_databases"):
                 item.add_marker(again)

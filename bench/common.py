@@ -70,3 +70,53 @@ def owner_of(organization):  # type: ignore[no-untyped-def]
         .order_by("pk")
         .first()
     )
+
+
+def counted_until(organization):  # type: ignore[no-untyped-def]
+    """The instant before which the NPS day rows hold every answer, read as
+    the app reads it before counting the answers since."""
+    from accord.feedback.models import ResponseDayState
+
+    return (
+        ResponseDayState.objects.filter(organization=organization)
+        .values_list("counted_until", flat=True)
+        .get()
+    )
+
+
+def nps_statements(organization, first, last):  # type: ignore[no-untyped-def]
+    """The hand-written SQL for NPS over the days ``first``..``last``
+    (inclusive), read as the app reads it: the day rows, the instant up to
+    which they hold every answer, and the answers created since (passed as a
+    value: as a subquery, PostgreSQL grouped the whole month's answers)."""
+    import datetime as dt
+
+    since = dt.datetime.combine(first, dt.time.min, tzinfo=dt.UTC)
+    until = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+    return [
+        (
+            "SELECT day, promoters, passives, detractors FROM feedback_responsedayrollup"
+            " WHERE organization_id = %s AND day >= %s AND day <= %s",
+            [organization.pk, first, last],
+        ),
+        (
+            "SELECT counted_until FROM feedback_responsedaystate WHERE organization_id = %s",
+            [organization.pk],
+        ),
+        (
+            "SELECT category, COUNT(*) FROM feedback_response WHERE organization_id = %s"
+            " AND created_at >= %s AND created_at >= %s AND created_at < %s"
+            " GROUP BY category",
+            [organization.pk, counted_until(organization), since, until],
+        ),
+    ]
+
+
+def lead_days_statement(organization, first, last):  # type: ignore[no-untyped-def]
+    """The hand-written SQL for the MQLs and SQLs of the days ``first``..``last``
+    of one month, from that month's day rows, as the app reads a partial month."""
+    return (
+        "SELECT SUM(mqls), SUM(sqls) FROM pipeline_leadgrouprollup WHERE \"by\" = 'day'"
+        " AND organization_id = %s AND month = %s AND key >= %s AND key <= %s",
+        [organization.pk, first.strftime("%Y-%m"), first.isoformat(), last.isoformat()],
+    )

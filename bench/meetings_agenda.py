@@ -131,9 +131,9 @@ def raw_statements(organization, occurrence):  # type: ignore[no-untyped-def]
     """The hand-written SQL that gives the agenda's sources their answers."""
     from django.utils import timezone
 
-    from accord.feedback.models import ResponseDayState
     from accord.goals.models import ActivityGoal, Goal
     from accord.meetings.services.agenda import previous_occurrence
+    from bench.common import lead_days_statement, nps_statements
 
     org = organization.pk
     until = min(timezone.now(), occurrence.starts_at)
@@ -145,15 +145,8 @@ def raw_statements(organization, occurrence):  # type: ignore[no-untyped-def]
     first = day.replace(day=1)
     goal = Goal.objects.filter(organization=organization, status="active").first()
     assert goal is not None
-    start = dt.datetime.combine(goal.period_start, dt.time.min, tzinfo=dt.UTC)
     last = min(goal.period_end, day)
     last_month = last.replace(day=1)
-    counted_until = (
-        ResponseDayState.objects.filter(organization=organization)
-        .values_list("counted_until", flat=True)
-        .get()
-    )
-    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
     statements: list[tuple[str, list[object]]] = [
         # pulse: cycles opened since the last meeting (none here)
         (
@@ -183,29 +176,10 @@ def raw_statements(organization, occurrence):  # type: ignore[no-untyped-def]
             " WHERE organization_id = %s AND month >= %s AND month < %s",
             [org, goal.period_start.strftime("%Y-%m"), last_month.strftime("%Y-%m")],
         ),
-        (
-            "SELECT SUM(mqls), SUM(sqls) FROM pipeline_leadgrouprollup WHERE \"by\" = 'day'"
-            " AND organization_id = %s AND month = %s AND key >= %s AND key <= %s",
-            [org, last_month.strftime("%Y-%m"), last_month.isoformat(), last.isoformat()],
-        ),
+        lead_days_statement(organization, last_month, last),
         # NPS over the goal's period: the day rows, and the answers created
         # since the worker counted them
-        (
-            "SELECT SUM(promoters), SUM(passives), SUM(detractors)"
-            " FROM feedback_responsedayrollup"
-            " WHERE organization_id = %s AND day >= %s AND day <= %s",
-            [org, goal.period_start, last],
-        ),
-        (
-            "SELECT counted_until FROM feedback_responsedaystate WHERE organization_id = %s",
-            [org],
-        ),
-        (
-            "SELECT category, COUNT(*) FROM feedback_response WHERE organization_id = %s"
-            " AND created_at >= %s AND created_at >= %s AND created_at < %s"
-            " GROUP BY category",
-            [org, counted_until, start, end],
-        ),
+        *nps_statements(organization, goal.period_start, last),
     ]
     for activity in ActivityGoal.objects.filter(organization=organization, is_active=True):
         statements += [

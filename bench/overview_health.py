@@ -346,18 +346,6 @@ def health_statements(  # type: ignore[no-untyped-def]
     return statements
 
 
-def _counted_until(organization):  # type: ignore[no-untyped-def]
-    """The instant before which the NPS day rows hold every answer, read as
-    the app reads it before counting the answers since."""
-    from accord.feedback.models import ResponseDayState
-
-    return (
-        ResponseDayState.objects.filter(organization=organization)
-        .values_list("counted_until", flat=True)
-        .get()
-    )
-
-
 def goal_metric_statements(  # type: ignore[no-untyped-def]
     organization, goal, end: dt.date, *, months_through: dt.date | None = None
 ):
@@ -367,34 +355,22 @@ def goal_metric_statements(  # type: ignore[no-untyped-def]
     period and the answers created since they were counted).
     ``months_through``: read the whole months through that day's month as
     well (the trend's last month), in the same statements."""
+    from bench.common import lead_days_statement, nps_statements
+
     org = organization.pk
     first = end.replace(day=1)
     whole_end = end if (end + dt.timedelta(days=1)).day == 1 else first - dt.timedelta(days=1)
-    piece = None if whole_end == end else _window(organization, first, end)
+    partial = whole_end != end
     if months_through is not None:
         whole_end = max(whole_end, months_through)
     if goal.metric == "nps":
         # The day rows of the whole span and the answers created since the
         # worker counted them (a few minutes' worth).
-        last = end if months_through is None else max(end, months_through)
-        since, until = _window(organization, goal.period_start, last)
-        return [
-            (
-                "SELECT day, promoters, passives, detractors FROM feedback_responsedayrollup"
-                " WHERE organization_id = %s AND day >= %s AND day <= %s",
-                [org, goal.period_start, last],
-            ),
-            (
-                "SELECT counted_until FROM feedback_responsedaystate WHERE organization_id = %s",
-                [org],
-            ),
-            (
-                "SELECT category, COUNT(*) FROM feedback_response WHERE organization_id = %s"
-                " AND created_at >= %s AND created_at >= %s AND created_at < %s"
-                " GROUP BY category",
-                [org, _counted_until(organization), since, until],
-            ),
-        ]
+        return nps_statements(
+            organization,
+            goal.period_start,
+            end if months_through is None else max(end, months_through),
+        )
     out = [
         (
             "SELECT month, mqls, sqls FROM pipeline_leadmonthrollup WHERE organization_id = %s"
@@ -402,15 +378,9 @@ def goal_metric_statements(  # type: ignore[no-untyped-def]
             [org, goal.period_start.strftime("%Y-%m"), whole_end.strftime("%Y-%m")],
         )
     ]
-    if piece:
+    if partial:
         # The partial month from its days' rows, as the app reads it.
-        out.append(
-            (
-                "SELECT SUM(mqls), SUM(sqls) FROM pipeline_leadgrouprollup WHERE \"by\" = 'day'"
-                " AND organization_id = %s AND month = %s AND key >= %s AND key <= %s",
-                [org, first.strftime("%Y-%m"), first.isoformat(), end.isoformat()],
-            )
-        )
+        out.append(lead_days_statement(organization, first, end))
     return out
 
 
@@ -424,6 +394,7 @@ def overview_statements(organization, owner):  # type: ignore[no-untyped-def]
 
     from accord.feedback import rollups as feedback_rollups
     from accord.insights.health import WINDOW_DAYS, local_today
+    from bench.common import counted_until
 
     org = organization.pk
     today = local_today(organization)
@@ -510,7 +481,7 @@ def overview_statements(organization, owner):  # type: ignore[no-untyped-def]
         (
             "SELECT month, category FROM feedback_response WHERE organization_id = %s"
             " AND created_at >= %s",
-            [org, _counted_until(organization)],
+            [org, counted_until(organization)],
         ),
         # follow-ups open and overdue
         (
