@@ -162,12 +162,22 @@ class GracefulWorker(Worker):
         found: DBTaskResult[Any, Any] | None = tasks.select_for_update(skip_locked=True).first()
         return found
 
+    def _release_finished(self) -> None:
+        """Delete the leases of jobs already recorded as done.
+
+        A worker deletes its lease just after recording the job; one that dies
+        or loses the database in between leaves the lease behind. The table
+        holds only running jobs' leases, so this reads a few rows.
+        """
+        JobLease.objects.exclude(task_result__status=TaskResultStatus.RUNNING).delete()
+
     def claim_next(self) -> tuple[DBTaskResult[Any, Any] | None, bool]:
         """Claim the next due job, or one whose worker died; also say whether
         the queue could be read."""
         tasks = self._mine(DBTaskResult.objects.ready())
         try:
             with exclusive_transaction(tasks.db):
+                self._release_finished()
                 task_result: DBTaskResult[Any, Any] | None = self._abandoned()
                 if task_result is not None:
                     task_result = self._reclaim(task_result)

@@ -113,6 +113,20 @@ def test_it_deletes_the_lease_once_the_job_is_recorded(frozen_clock):
     assert not JobLease.objects.exists()
 
 
+def test_it_releases_the_lease_a_worker_left_on_a_recorded_job(frozen_clock):
+    job_enqueue(record, key="left")
+    job_enqueue(record, key="next")
+    a, b = make_worker(worker_id="a"), make_worker(worker_id="b")
+    left = claim(a)
+    # a recorded the job, then died before deleting its lease.
+    left.set_successful(None)
+
+    taken = claim(b)
+
+    assert taken.args_kwargs["args"][2]["key"] == "next"
+    assert list(JobLease.objects.values_list("task_result_id", "worker_id")) == [(taken.pk, "b")]
+
+
 def test_it_gives_up_a_job_that_killed_its_worker_too_often(frozen_clock, acme):
     job_enqueue(record, organization_id=acme.pk, key="poison")
     job_enqueue(record, key="innocent")
