@@ -431,23 +431,7 @@ def loops_closed_on_time(
 
     A loop is closed on time when it was resolved or lost by its due time; one
     still open after its due time counts against."""
-    due = FollowUp.objects.filter(
-        organization=organization,
-        due_at__gte=day_start(start, organization.time_zone),
-        due_at__lt=day_start(end + timedelta(days=1), organization.time_zone),
-        due_at__lte=timezone.now(),
-    )
-    if kind:
-        due = due.filter(kind=kind)
-    totals = due.aggregate(
-        due=Count("id"),
-        on_time=Count(
-            "id",
-            filter=Q(status__in=FollowUp.CLOSED, closed_at__isnull=False)
-            & Q(closed_at__lte=_due_field()),
-        ),
-    )
-    return totals["on_time"], totals["due"]
+    return loops_closed_on_time_many(organization, [(start, end)], kind=kind)[0]
 
 
 def loops_closed_on_time_many(
@@ -483,13 +467,18 @@ def loops_closed_on_time_many(
     )
     if kind:
         due = due.filter(kind=kind)
-    by_span = {
-        row["span"]: (row["on_time"], row["due"])
-        for row in due.order_by()
-        .annotate(span=span)
-        .values("span")
-        .annotate(due=Count("id"), on_time=Count("id", filter=on_time))
-    }
+    counts = {"due": Count("id"), "on_time": Count("id", filter=on_time)}
+    if len(edges) == 2:
+        # One span (one period, the current health score): a plain aggregate.
+        # Grouped by the one-valued CASE, PostgreSQL built a hash table sized
+        # for every row (16 ms against 9 ms for 41,000 follow-ups).
+        total = due.aggregate(**counts)
+        by_span = {0: (total["on_time"], total["due"])}
+    else:
+        by_span = {
+            row["span"]: (row["on_time"], row["due"])
+            for row in due.order_by().annotate(span=span).values("span").annotate(**counts)
+        }
     out = []
     for start_at, end_at in bounds:
         first, last = edges.index(start_at), edges.index(end_at)

@@ -239,12 +239,13 @@ def _cycle_points(
     org: Organization, periods: Periods, reads: Reads
 ) -> list[list[pulse.CyclePoint]]:
     """The pulse's cycles opened in each period, from one read of them all
-    (shared by the pulse balance and the follow-through)."""
+    (shared by the pulse balance and the follow-through; internal NPS is
+    read by its own part, by team of raters)."""
     windows = [_window(start, end) for start, end in periods]
     since, until = min(w[0] for w in windows), max(w[1] for w in windows)
     key = ("cycle_points", org.pk, since, until)
     if key not in reads:
-        reads[key] = pulse.cycle_points(org, since=since, until=until)
+        reads[key] = pulse.cycle_points(org, since=since, until=until, with_internal=False)
     points: list[pulse.CyclePoint] = reads[key]
     return [[p for p in points if since <= p.opens_at < until] for since, until in windows]
 

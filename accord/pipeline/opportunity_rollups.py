@@ -39,14 +39,13 @@ from accord.lib import months as months_lib
 from accord.orgs.models import Organization
 from accord.pipeline.models import (
     UNDATED,
-    LeadRollupMark,
     Opportunity,
     OpportunityRollup,
     OpportunityStatus,
     OpportunityTouch,
 )
 from accord.pipeline.models import rollup_month as month_of
-from accord.pipeline.rollups import ALL, in_months, rollups_mark
+from accord.pipeline.rollups import ALL, in_months, marked_months, rollups_mark
 
 # Amounts of the opportunities created in a month or on a day.
 AMOUNTS = (
@@ -296,9 +295,7 @@ def rows(
     ``summed``: the stored rows come added up over their months by the
     database, one row per grouping and key (``month`` empty; not the
     histograms), so many months cost no more rows read than one."""
-    marks = set(
-        LeadRollupMark.objects.filter(organization=organization).values_list("month", flat=True)
-    )
+    marks = marked_months(organization)
     only = set(months) if months is not None else None
     if ALL in marks:
         found = compute_months(organization, None)

@@ -400,9 +400,7 @@ def refresh(organization: Organization) -> int:
     See the module's docstring for why the lock, then the marks, then the count."""
     with transaction.atomic():
         Organization.objects.select_for_update(no_key=True).filter(pk=organization.pk).first()
-        months = set(
-            LeadRollupMark.objects.filter(organization=organization).values_list("month", flat=True)
-        )
+        months = marked_months(organization)
         if not months:
             return 0
         LeadRollupMark.objects.filter(organization=organization, month__in=months).delete()
@@ -455,20 +453,27 @@ def mark_other_limits() -> list[int]:
 # ``refresh`` writes the marked months within a minute.
 
 
+def marked_months(organization: Organization) -> set[str]:
+    """The months of ``organization`` marked to recount (``ALL`` for every one)."""
+    return set(
+        LeadRollupMark.objects.filter(organization=organization).values_list("month", flat=True)
+    )
+
+
 def rows_as_they_stand(
     organization: Organization,
     *,
     since: str | None = None,
     until: str | None = None,
     limits: tuple[float, float] | None = None,
+    marks: set[str] | None = None,
 ) -> dict[str, LeadMonthRollup]:
     """Fresh rows by month from ``since`` to ``until`` (inclusive,
     ``"YYYY-MM"``): stored rows, with the marked months (every month when
     ``ALL`` is marked) and, when ``limits`` is given, the rows measured
-    against other limits computed from the leads instead (not stored)."""
-    marks = set(
-        LeadRollupMark.objects.filter(organization=organization).values_list("month", flat=True)
-    )
+    against other limits computed from the leads instead (not stored).
+    ``marks``: the ``marked_months`` a caller read already, if it did."""
+    marks = marked_months(organization) if marks is None else marks
     if ALL in marks:
         return {r.month: r for r in _compute(organization, None, since=since, until=until)}
     stored = LeadMonthRollup.objects.filter(organization=organization).order_by("month")
@@ -511,6 +516,7 @@ def group_rows(
     until: str | None = None,
     months: Collection[str] | None = None,
     limits: tuple[float, float] | None = None,
+    marks: set[str] | None = None,
 ) -> list[LeadGroupRollup]:
     """The fresh ``LeadGroupRollup`` rows of grouping ``by`` from month
     ``since`` to ``until`` (inclusive, ``"YYYY-MM"``), and only of ``months``
@@ -518,10 +524,8 @@ def group_rows(
     (every month when ``ALL`` is marked) and, when ``limits`` is given, the
     months measured against other limits counted from the leads instead
     (nothing written). A fixed number of queries, however many months and
-    keys."""
-    marks = set(
-        LeadRollupMark.objects.filter(organization=organization).values_list("month", flat=True)
-    )
+    keys. ``marks`` as for ``rows_as_they_stand``."""
+    marks = marked_months(organization) if marks is None else marks
     only = set(months) if months is not None else None
     if ALL in marks:
         found = _compute_groups(organization, only, [by], since=since, until=until)
@@ -607,6 +611,7 @@ def lead_totals(
     wanted = sorted({m for s in splits for m in s.months})
     pieces = sorted({p for s in splits for p in s.pieces})
     limits = group_limits(organization)
+    marks = marked_months(organization) if wanted and pieces else None
     rows: dict[str, LeadMonthRollup] = {}
     if wanted:
         rows = rows_as_they_stand(
@@ -614,6 +619,7 @@ def lead_totals(
             since=wanted[0].strftime("%Y-%m"),
             until=wanted[-1].strftime("%Y-%m"),
             limits=limits,
+            marks=marks,
         )
     days: list[LeadGroupRollup] = []
     if pieces:
@@ -622,6 +628,7 @@ def lead_totals(
             "day",
             months={first.strftime("%Y-%m") for first, _ in pieces},
             limits=limits,
+            marks=marks,
         )
     out = []
     for split in splits:

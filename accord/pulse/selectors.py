@@ -305,9 +305,11 @@ def cycle_points(
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
     limit: int | None = None,
+    with_internal: bool = True,
 ) -> list[CyclePoint]:
     """Per cycle (oldest first): balance, One Thing follow-through and internal
-    NPS by rated team; three grouped queries whatever the number of cycles."""
+    NPS by rated team; three grouped queries whatever the number of cycles
+    (two with ``with_internal`` False, which leaves each point's ``internal`` empty)."""
     found = PulseCycle.objects.filter(organization=organization)
     if since is not None:
         found = found.filter(opens_at__gte=since)
@@ -334,14 +336,15 @@ def cycle_points(
     ):
         setattr(follow[cycle_id], value, n)
     tallies: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0, 0])
-    for cycle_id, rated, score, n in (
+    scores = (
         PulseAnswer.objects.filter(
             cycle_id__in=ids, internal_score__isnull=False, rated_team__isnull=False
         )
         .values_list("cycle_id", "rated_team__name", "internal_score")
         .annotate(n=Count("pk"))
         .order_by()
-    ):
+    )
+    for cycle_id, rated, score, n in scores if with_internal else ():
         slot = {"promoter": 0, "passive": 1, "detractor": 2}[category(score)]
         tallies[(cycle_id, rated)][slot] += n
     points = []

@@ -225,4 +225,6 @@ def test_it_counts_loops_for_overlapping_and_empty_periods_as_each_period_alone(
 
     assert many == [loops_closed_on_time(acme, start=s, end=e) for s, e in periods]
     assert many[0] == (3, 6)
+    # Alone, a period is counted by a plain aggregate, not grouped by span: the same counts.
+    assert [loops_closed_on_time_many(acme, [period])[0] for period in periods] == many
     assert many[6] == (0, 0)  # a period that ends before it starts

@@ -37,6 +37,20 @@ def test_it_seeds_twelve_monthly_cycles_that_improve(northwind):
     assert GoalVote.objects.exclude(comment="").exists()
 
 
+def test_it_leaves_out_the_internal_scores_when_asked_and_keeps_the_rest(
+    northwind, django_assert_num_queries
+):
+    full = selectors.cycle_points(northwind)
+
+    with django_assert_num_queries(3):
+        lean = selectors.cycle_points(northwind, with_internal=False)
+
+    assert all(point.internal == {} for point in lean)
+    assert [(p.cycle_id, p.votes, p.follow_through) for p in lean] == [
+        (p.cycle_id, p.votes, p.follow_through) for p in full
+    ]
+
+
 def test_it_gives_the_scorecard_red_and_green_weeks(northwind):
     nadia = Membership.objects.get(organization=northwind, user__email="nadia@northwind.example")
     weeks, rows = scorecard.scorecard(nadia)
