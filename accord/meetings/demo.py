@@ -17,7 +17,14 @@ import random
 from django.utils import timezone
 
 from accord.meetings import services
-from accord.meetings.models import Issue, MeetingKind, MeetingSeries, Occurrence, OccurrenceStatus
+from accord.meetings.models import (
+    AgendaItem,
+    Issue,
+    MeetingKind,
+    MeetingSeries,
+    Occurrence,
+    OccurrenceStatus,
+)
 from accord.orgs.models import Membership, Organization
 
 NADIA = "nadia@northwind.example"
@@ -173,6 +180,17 @@ def _joint(organization: Organization, people: dict[str, Membership], rng: rando
         if occurrence.starts_at.date() < today - dt.timedelta(days=30):
             services.action_item_update(
                 membership=owner, action_item=action, version=action.version, done=True
+            )
+        # What the last meeting did not reach comes first this time.
+        for carried in AgendaItem.objects.filter(
+            occurrence=occurrence, carried_from__isnull=False
+        ).order_by("pk"):
+            services.agenda_item_update(
+                membership=decider,
+                item=carried,
+                version=carried.version,
+                notes="- Went through the numbers together.",
+                done=True,
             )
         if index % 3 == 1:
             services.agenda_item_add(

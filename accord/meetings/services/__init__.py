@@ -9,6 +9,7 @@ from accord.meetings.services.agenda import (
     agenda_item_remove,
     agenda_item_update,
     agenda_reorder,
+    carried_why,
     carry_over,
     previous_occurrence,
 )
@@ -74,6 +75,7 @@ __all__ = [
     "calendar_feed_authenticate",
     "calendar_feed_create",
     "calendar_feed_revoke",
+    "carried_why",
     "carry_over",
     "daily_run",
     "daily_run_ensure",

@@ -8,6 +8,7 @@ quotes the version it started from: a stale one is refused (``StaleEdit``).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -158,8 +159,39 @@ def agenda_build(occurrence: Occurrence, *, force: bool = False, notify: bool = 
     return created
 
 
+# The note carry_over puts before an item's why; one per item, however many
+# meetings it has moved through (the first meeting's date in brackets).
+CARRIED_NOTE = re.compile(
+    r"Carried over from (?P<last>\d{2} \w{3})"
+    r"(?: \(on the agenda since (?P<since>\d{2} \w{3})\))?: not finished\. "
+)
+
+
+def carried_why(why: str, closed_on: str) -> str:
+    """``why`` with one note that the item was not finished at the meeting of
+    ``closed_on`` ("05 Mar"), replacing the notes of earlier carries (and
+    naming the first meeting it was on): a note per meeting made the why of an
+    item left for months a paragraph of dates."""
+    since = None
+    while found := CARRIED_NOTE.match(why):
+        since = found["since"] or found["last"]
+        why = why[found.end() :]
+    first = f" (on the agenda since {since})" if since and since != closed_on else ""
+    return f"Carried over from {closed_on}{first}: not finished. {why}"[:500]
+
+
+def carries_over(item: AgendaItem) -> bool:
+    """Whether an unfinished item moves to the next meeting: what people
+    raised and the issues do. What a source built (``source_key``, e.g. an
+    activity goal behind) does not: the next build lists again what still
+    applies, with that day's figures; carried, last month's "Behind: 2 of 6
+    this month" stood beside this month's, one more each month."""
+    return not item.source_key or item.issue_id is not None
+
+
 def carry_over(closed: Occurrence, following: Occurrence) -> int:
-    """Copy the unfinished items of ``closed`` to ``following`` (once each)."""
+    """Copy the unfinished items of ``closed`` that carry over
+    (``carries_over``) to ``following`` (once each)."""
     carried = set(
         AgendaItem.objects.filter(occurrence=following, carried_from__isnull=False).values_list(
             "carried_from__source_key", "carried_from_id"
@@ -175,6 +207,8 @@ def carry_over(closed: Occurrence, following: Occurrence) -> int:
     for item in AgendaItem.objects.filter(occurrence=closed, done=False).exclude(
         source_key__startswith="fixed:"
     ):
+        if not carries_over(item):
+            continue
         if item.pk in carried_ids or (item.source_key and item.source_key in existing_keys):
             continue
         created += 1
@@ -183,7 +217,7 @@ def carry_over(closed: Occurrence, following: Occurrence) -> int:
             occurrence=following,
             section=item.section,
             title=item.title,
-            why=f"Carried over from {closed.starts_at:%d %b}: not finished. {item.why}"[:500],
+            why=carried_why(item.why, f"{closed.starts_at:%d %b}"),
             source_url=item.source_url,
             source_key=item.source_key,
             position=_position(item.section, 500 + created),

@@ -231,6 +231,53 @@ def test_it_closes_a_collaborative_meeting_and_carries_over_what_is_unfinished(
     assert values == {"collaborative_meetings": Decimal(1)}
 
 
+def test_it_carries_over_what_people_raised_but_not_what_a_source_will_list_again(
+    acme, joint, sales_lead, seller, marketer
+):
+    occurrence = _first(joint)
+    with time_machine.travel(FIRST + dt.timedelta(minutes=50), tick=False):
+        unfinished = _hold(occurrence, sales_lead, seller, marketer)
+        # What a source built: the next build lists it again if it still applies.
+        AgendaItem.objects.create(
+            organization=acme,
+            occurrence=occurrence,
+            section=Section.SCORECARD,
+            title="Sales activity goal: Joint prospect calls",
+            why="Behind: 2 of 6 this month (3.0 expected by now).",
+            source_key="activity_goal:7:2026-03",
+        )
+        services.occurrence_close(
+            membership=sales_lead, occurrence=occurrence, version=_version(occurrence)
+        )
+        run_queued_jobs()
+
+    following = Occurrence.objects.filter(series=joint).order_by("starts_at")[1]
+    carried = AgendaItem.objects.filter(occurrence=following, carried_from__isnull=False)
+    assert [item.title for item in carried] == [unfinished.title]
+
+
+def test_it_says_once_since_when_an_item_is_carried_however_often():
+    once = services.carried_why("Pricing page confusion", "05 Mar")
+    twice = services.carried_why(once, "19 Mar")
+    thrice = services.carried_why(twice, "02 Apr")
+
+    assert once == "Carried over from 05 Mar: not finished. Pricing page confusion"
+    assert twice == (
+        "Carried over from 19 Mar (on the agenda since 05 Mar): not finished. "
+        "Pricing page confusion"
+    )
+    assert thrice == (
+        "Carried over from 02 Apr (on the agenda since 05 Mar): not finished. "
+        "Pricing page confusion"
+    )
+    # The notes of earlier versions, one per meeting, fold into one too.
+    nested = (
+        "Carried over from 19 Mar: not finished. "
+        "Carried over from 05 Mar: not finished. Pricing page confusion"
+    )
+    assert services.carried_why(nested, "02 Apr") == thrice
+
+
 def _version(occurrence: Occurrence) -> int:
     occurrence.refresh_from_db()
     return occurrence.version
