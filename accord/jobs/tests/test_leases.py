@@ -115,6 +115,7 @@ def test_it_deletes_the_lease_once_the_job_is_recorded(frozen_clock):
 
 def test_it_releases_the_lease_a_worker_left_on_a_recorded_job(frozen_clock):
     job_enqueue(record, key="left")
+    frozen_clock.shift(1)  # queued later: on the frozen clock a tie has no order
     job_enqueue(record, key="next")
     a, b = make_worker(worker_id="a"), make_worker(worker_id="b")
     left = claim(a)
@@ -129,6 +130,7 @@ def test_it_releases_the_lease_a_worker_left_on_a_recorded_job(frozen_clock):
 
 def test_it_gives_up_a_job_that_killed_its_worker_too_often(frozen_clock, acme):
     job_enqueue(record, organization_id=acme.pk, key="poison")
+    frozen_clock.shift(1)  # queued later: on the frozen clock a tie has no order
     job_enqueue(record, key="innocent")
     workers = [make_worker(worker_id=name) for name in ("a", "b", "c", "d")]
     poison = claim(workers[0])
